@@ -1,0 +1,57 @@
+# hubsync — the two commands of the README, plus helpers.
+# `make run`  : set up everything and start the demo (web, worker, beat, Salesforce emulator).
+# `make test` : set up what tests need and run the whole suite.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+EMULATOR_PORT ?= 8765
+
+export DEBUG ?= true
+EMULATOR_URL ?= http://127.0.0.1:$(EMULATOR_PORT)
+
+.PHONY: run test install migrate demo lint format bench messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-install only when the dependency list changed.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	SALESFORCE_EMULATOR_URL=$(EMULATOR_URL) $(BIN)/python manage.py demo_setup
+
+run: demo
+	@echo ""
+	@echo "  hubsync:            http://$(HOST):$(PORT)/"
+	@echo "  Salesforce settings: http://$(HOST):$(PORT)/integrations/salesforce/settings/"
+	@echo "  demo login:          demo / demo-password-2024"
+	@echo "  Salesforce emulator: $(EMULATOR_URL) (its demo org; credentials are pre-filled)"
+	@echo ""
+	HOST=$(HOST) PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) SALESFORCE_EMULATOR_URL=$(EMULATOR_URL) \
+		$(BIN)/honcho start -f Procfile
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf var/broker var/*.sqlite3* .pytest_cache

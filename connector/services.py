@@ -1,0 +1,133 @@
+"""Writes to the connector's settings. Interfaces (page, admin, commands) call these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from .models import CredentialsStatus, IntegrationSettings
+
+# The fields of the main settings form (sections 4–14 of the page); credentials
+# and the on/off switch have services of their own.
+SETTINGS_FIELDS: tuple[str, ...] = (
+    "api_call_limit",
+    "account_sync",
+    "opportunity_sync",
+    "task_sync",
+    "inclusion_list",
+    "activity_storage",
+    "activity_types",
+    "create_contact_from_lead",
+    "create_contact_from_contact",
+    "new_record_type",
+    "lifecycle_transitions",
+    "state_country_picklists",
+    "delete_when_lead_deleted",
+    "delete_when_contact_deleted",
+)
+
+
+@transaction.atomic
+def integration_settings_update(
+    *,
+    integration_settings: IntegrationSettings,
+    data: dict[str, Any],
+    acting_user: AbstractBaseUser | None,
+) -> IntegrationSettings:
+    """Apply the main settings (keys of SETTINGS_FIELDS present in ``data``) at once.
+
+    Validates the whole record first, so an invalid value saves nothing.
+    Returns the saved settings; the names of changed fields are in
+    ``integration_settings.changed_fields`` for the caller.
+    """
+    unknown = set(data) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"Not settings fields: {sorted(unknown)}")
+    changed = [name for name, value in data.items() if getattr(integration_settings, name) != value]
+    for name, value in data.items():
+        setattr(integration_settings, name, value)
+    integration_settings.full_clean(exclude=["site"])
+    integration_settings.updated_by = acting_user if _is_user(acting_user) else None
+    integration_settings.save()
+    integration_settings.changed_fields = changed
+    return integration_settings
+
+
+@transaction.atomic
+def integration_credentials_update(
+    *,
+    integration_settings: IntegrationSettings,
+    username: str,
+    password: str,
+    security_token: str,
+    sandbox: bool,
+    acting_user: AbstractBaseUser | None,
+) -> IntegrationSettings:
+    """Store new credentials; a blank password or token keeps the stored one.
+
+    Any change resets the validation status: the credentials are unchecked
+    until a login with them succeeds.
+    """
+    changed = username != integration_settings.username or sandbox != integration_settings.sandbox
+    integration_settings.username = username
+    integration_settings.sandbox = sandbox
+    if password:
+        integration_settings.set_password(password)
+        changed = True
+    if security_token:
+        integration_settings.set_security_token(security_token)
+        changed = True
+    if changed:
+        integration_settings.credentials_status = CredentialsStatus.UNKNOWN
+        integration_settings.credentials_error_code = ""
+        integration_settings.credentials_error_message = ""
+        integration_settings.credentials_checked_at = None
+    integration_settings.updated_by = acting_user if _is_user(acting_user) else None
+    integration_settings.save()
+    return integration_settings
+
+
+@transaction.atomic
+def integration_sync_set(
+    *,
+    integration_settings: IntegrationSettings,
+    enabled: bool,
+    acting_user: AbstractBaseUser | None,
+) -> IntegrationSettings:
+    """Turn the sync on or off (the big button)."""
+    integration_settings.sync_enabled = enabled
+    integration_settings.updated_by = acting_user if _is_user(acting_user) else None
+    integration_settings.save(update_fields=["sync_enabled", "updated_by", "updated_at"])
+    return integration_settings
+
+
+def _is_user(user: AbstractBaseUser | None) -> bool:
+    return user is not None and bool(getattr(user, "is_authenticated", False))
+
+
+MARKETING_ADMINS_GROUP = "Marketing admins"
+MARKETING_ADMIN_PERMISSIONS: tuple[str, ...] = (
+    "connector.view_integrationsettings",
+    "connector.change_integrationsettings",
+    "marketing.view_smartlist",
+    "marketing.add_smartlist",
+)
+
+
+def marketing_admins_group_ensure() -> None:
+    """Create the "Marketing admins" group with the permissions to run the integration.
+
+    Runs after every migrate (idempotent), once the permissions exist.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=MARKETING_ADMINS_GROUP)
+    for dotted in MARKETING_ADMIN_PERMISSIONS:
+        app_label, codename = dotted.split(".")
+        permission = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission is not None:
+            group.permissions.add(permission)

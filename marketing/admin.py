@@ -1,0 +1,106 @@
+"""Django admin for the marketing database (staff manage every record here)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from marketing.models import Activity, Company, Contact, CrmTask, SmartList
+from marketing.selectors import smart_list_member_count
+from marketing.smart_list_criteria import SMART_LIST_PROPERTIES, SmartListOperator
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ("name", "domain", "salesforce_id", "updated_at")
+    search_fields = ("name", "domain", "salesforce_id")
+    list_filter = ("updated_at",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = (
+        "email",
+        "first_name",
+        "last_name",
+        "company_name",
+        "company",
+        "country",
+        "lifecycle_stage",
+        "salesforce_object",
+        "updated_at",
+    )
+    list_filter = ("lifecycle_stage", "salesforce_object", "country")
+    search_fields = ("email", "first_name", "last_name", "company_name", "salesforce_id")
+    list_select_related = ("company",)
+    raw_id_fields = ("owner", "company")
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("email", "first_name", "last_name", "phone", "job_title")}),
+        ("Company", {"fields": ("company_name", "company")}),
+        ("Location", {"fields": ("state", "country")}),
+        ("Marketing", {"fields": ("lifecycle_stage", "owner")}),
+        ("Salesforce", {"fields": ("salesforce_id", "salesforce_object")}),
+        ("History", {"fields": ("created_at", "updated_at")}),
+    )
+
+
+@admin.register(SmartList)
+class SmartListAdmin(admin.ModelAdmin):
+    list_display = ("name", "active", "criteria_summary", "updated_at")
+    list_filter = ("active",)
+    search_fields = ("name",)
+    readonly_fields = ("member_count", "created_at", "updated_at")
+
+    @admin.display(description="Criteria")
+    def criteria_summary(self, smart_list: SmartList) -> str:
+        """Readable criteria, e.g. ``Country/Region is equal to "Germany" AND ...``."""
+        criteria = smart_list.criteria if isinstance(smart_list.criteria, dict) else {}
+        joiner = " OR " if criteria.get("match") == "any" else " AND "
+        parts = []
+        for condition in criteria.get("conditions") or []:
+            if not isinstance(condition, dict):
+                continue
+            prop = SMART_LIST_PROPERTIES.get(condition.get("property", ""))
+            label = prop.label if prop else str(condition.get("property"))
+            operator = condition.get("operator")
+            op_label = (
+                SmartListOperator(operator).label
+                if operator in SmartListOperator.values
+                else str(operator)
+            )
+            value = condition.get("value")
+            parts.append(f"{label} {op_label}" + (f' "{value}"' if value else ""))
+        return joiner.join(parts)
+
+    @admin.display(description="Contacts in list")
+    def member_count(self, smart_list: SmartList) -> int | str:
+        # Counted only on the change page: one COUNT query, never per changelist row.
+        if smart_list.pk is None:
+            return "-"
+        try:
+            return smart_list_member_count(smart_list=smart_list)
+        except ValidationError:
+            return "- (invalid criteria)"
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ("occurred_at", "type", "contact")
+    list_filter = ("type", "occurred_at")
+    search_fields = ("contact__email", "contact__first_name", "contact__last_name")
+    list_select_related = ("contact",)
+    raw_id_fields = ("contact",)
+    date_hierarchy = "occurred_at"
+    readonly_fields = ("created_at",)
+
+
+@admin.register(CrmTask)
+class CrmTaskAdmin(admin.ModelAdmin):
+    list_display = ("subject", "kind", "status", "contact", "due_at", "occurred_at", "updated_at")
+    list_filter = ("kind", "status")
+    search_fields = ("subject", "notes", "contact__email")
+    list_select_related = ("contact",)
+    raw_id_fields = ("contact",)
+    readonly_fields = ("created_at", "updated_at")

@@ -1,0 +1,95 @@
+"""Choice enums of the marketing database.
+
+Kept apart from ``models.py`` so that pure modules (smart-list criteria, mappers)
+can use them without importing models; ``marketing.models`` re-exports them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class LifecycleStage(models.TextChoices):
+    """Where a contact stands in the funnel.
+
+    The declaration order of the ordered stages *is* the funnel order
+    (subscriber < lead < ... < evangelist). ``other`` sits outside the funnel:
+    it has no rank and is neither before nor after any stage.
+    """
+
+    SUBSCRIBER = "subscriber", "Subscriber"
+    LEAD = "lead", "Lead"
+    MARKETING_QUALIFIED_LEAD = "marketingqualifiedlead", "Marketing qualified lead"
+    SALES_QUALIFIED_LEAD = "salesqualifiedlead", "Sales qualified lead"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+    EVANGELIST = "evangelist", "Evangelist"
+    OTHER = "other", "Other"
+
+    @classmethod
+    def rank(cls, value: str) -> int | None:
+        """Return the 0-based funnel position of ``value``; ``None`` for ``other``.
+
+        Raises ``ValueError`` for a value that is not a stage at all.
+        """
+        stage = cls(value)
+        if stage == cls.OTHER:
+            return None
+        return _FUNNEL.index(stage)
+
+    @classmethod
+    def is_after(cls, value: str, other: str) -> bool:
+        """True when ``value`` is strictly further down the funnel than ``other``.
+
+        Used to make stage changes forward-only ("stages never move backwards").
+        Comparisons involving ``other`` are always False.
+        """
+        a, b = cls.rank(value), cls.rank(other)
+        return a is not None and b is not None and a > b
+
+    @classmethod
+    def parse(cls, text: str) -> LifecycleStage | None:
+        """Match ``text`` against a stage value or label, case-insensitively.
+
+        Spaces, dashes and underscores are ignored, so "Marketing Qualified Lead",
+        "marketing-qualified-lead" and "marketingqualifiedlead" all match.
+        Returns ``None`` when nothing matches (including blank text).
+        """
+        key = _stage_key(text)
+        if not key:
+            return None
+        for stage in cls:
+            if key in (_stage_key(stage.value), _stage_key(stage.label)):
+                return stage
+        return None
+
+
+_FUNNEL: tuple[LifecycleStage, ...] = tuple(s for s in LifecycleStage if s != LifecycleStage.OTHER)
+
+
+def _stage_key(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+class SalesforceObject(models.TextChoices):
+    """Which Salesforce object a hubsync contact is linked to."""
+
+    LEAD = "Lead", "Lead"
+    CONTACT = "Contact", "Contact"
+
+
+class ActivityType(models.TextChoices):
+    FORM_SUBMISSION = "form_submission", "Form submission"
+    EMAIL_OPEN = "email_open", "Email open"
+    EMAIL_CLICK = "email_click", "Email click"
+    PAGE_VIEW = "page_view", "Page view"
+
+
+class CrmTaskKind(models.TextChoices):
+    TASK = "task", "Task"
+    CALL = "call", "Logged call"
+
+
+class CrmTaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    COMPLETED = "completed", "Completed"

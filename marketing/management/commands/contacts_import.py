@@ -1,0 +1,69 @@
+"""``manage.py contacts_import FILE.csv``: upsert contacts from a CSV file by email.
+
+Thin wrapper around :func:`marketing.services.contacts_import_csv` (read its
+docstring for the row rules). Output and exit codes:
+
+- each rejected row: ``line N: REASON`` on stderr, as it is found;
+- finally ``created N, updated M, rejected K`` on stdout (counts per contact);
+- exit 0 when every row was stored, **1 when any row was rejected** (the good
+  rows are stored all the same), 2 when the file cannot be read, is empty or
+  has no ``email`` column.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from marketing.services import ImportFileError, RejectedRow, contacts_import_csv
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update contacts from a CSV file (columns: email, first_name, last_name, "
+        "company, phone, job_title, state, country, lifecycle_stage), matching by email "
+        "case-insensitively. Exit 1 if any row was rejected, 2 if the file is unusable."
+    )
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("file", help="Path of the CSV file (UTF-8, header in line 1).")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=1000,
+            help="Rows written per transaction (default 1000).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: str = options["file"]
+
+        def report(rejected: RejectedRow) -> None:
+            self.stderr.write(f"line {rejected.line}: {rejected.reason}")
+
+        try:
+            # newline="" lets the csv module handle quoted line breaks;
+            # utf-8-sig drops the BOM that spreadsheet programs write.
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                result = contacts_import_csv(
+                    lines=handle, batch_size=options["batch_size"], on_reject=report
+                )
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror or exc}", returncode=2) from exc
+        except ImportFileError as exc:
+            raise CommandError(f"{path}: {exc}", returncode=2) from exc
+
+        if result.ignored_columns:
+            self.stderr.write(f"ignored unknown columns: {', '.join(result.ignored_columns)}")
+        self.stdout.write(
+            f"created {result.created}, updated {result.updated}, rejected {len(result.rejected)}"
+        )
+        if result.unchanged:
+            self.stdout.write(f"{result.unchanged} existing contacts were already up to date")
+        if result.rejected:
+            raise CommandError(
+                f"{len(result.rejected)} rows rejected (see the lines above); "
+                "all other rows were stored",
+                returncode=1,
+            )

@@ -1,0 +1,224 @@
+"""The marketing database: contacts, companies, smart lists, activities and CRM tasks.
+
+Models hold data and invariants only (STYLE.md point 3): choices, constraints and
+``clean()``. Writes go through :mod:`marketing.services`, reads through
+:mod:`marketing.selectors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+from django.db.models.functions import Lower
+
+from marketing.choices import (
+    ActivityType,
+    CrmTaskKind,
+    CrmTaskStatus,
+    LifecycleStage,
+    SalesforceObject,
+)
+from marketing.smart_list_criteria import validate_criteria
+
+__all__ = [
+    "Activity",
+    "ActivityType",
+    "Company",
+    "Contact",
+    "CrmTask",
+    "CrmTaskKind",
+    "CrmTaskStatus",
+    "LifecycleStage",
+    "SalesforceObject",
+    "SmartList",
+]
+
+
+class Company(models.Model):
+    """A company (Salesforce Account when account sync is on).
+
+    ``properties`` is free-form: account sync copies every Account field into it.
+    """
+
+    name = models.CharField(max_length=255)
+    domain = models.CharField(max_length=255, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    salesforce_id = models.CharField(max_length=18, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A person in the marketing database.
+
+    Email is unique case-insensitively (``Lower("email")`` constraint) but stored
+    as given. ``salesforce_id``/``salesforce_object`` are the sync link written
+    by the connector; they stay blank until the contact is linked.
+    """
+
+    email = models.EmailField(max_length=254)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    company_name = models.CharField(max_length=255, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    job_title = models.CharField(max_length=255, blank=True)
+    # Free text as typed ("USA", "Deutschland"); normalised only when sent to Salesforce.
+    state = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    lifecycle_stage = models.CharField(
+        max_length=32, choices=LifecycleStage.choices, default=LifecycleStage.SUBSCRIBER
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_contacts",
+    )
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
+    salesforce_id = models.CharField(max_length=18, blank=True, db_index=True)
+    salesforce_object = models.CharField(
+        max_length=7, choices=SalesforceObject.choices, blank=True, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="marketing_contact_email_ci_unique",
+                violation_error_message="A contact with this email already exists.",
+            ),
+        ]
+        indexes = [models.Index(fields=["updated_at"], name="marketing_contact_updated_idx")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        # Strip before the field validators run: EmailField rejects " a@x.com ",
+        # and full_clean() calls clean_fields() before clean().
+        self.email = (self.email or "").strip()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        """Strip the email and check it is a valid address."""
+        super().clean()
+        self.email = (self.email or "").strip()
+        if not self.email:
+            raise ValidationError({"email": "Email is required."})
+        try:
+            validate_email(self.email)
+        except ValidationError as exc:
+            raise ValidationError({"email": exc.messages}) from exc
+
+
+class SmartList(models.Model):
+    """A saved, dynamic segment of contacts.
+
+    ``criteria`` has the shape documented in :mod:`marketing.smart_list_criteria`;
+    membership is evaluated by the database (:func:`marketing.selectors.smart_list_q`).
+    """
+
+    name = models.CharField(max_length=255, unique=True)
+    active = models.BooleanField(default=True)
+    # Validated by the field validator so that model forms (admin, settings page)
+    # report criteria errors on the field itself.
+    criteria = models.JSONField(validators=[validate_criteria])
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Activity(models.Model):
+    """Something a contact did (form submission, email open/click, page view).
+
+    ``details`` is a JSON dict whose keys depend on the type (e.g. ``url``,
+    ``form``, ``email_subject``).
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
+    type = models.CharField(max_length=32, choices=ActivityType.choices)
+    occurred_at = models.DateTimeField()
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["contact", "occurred_at"], name="marketing_activity_contact_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} by {self.contact_id} at {self.occurred_at:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.details, dict):
+            raise ValidationError({"details": "Details must be a JSON object."})
+
+
+class CrmTask(models.Model):
+    """A CRM task or a logged call on a contact.
+
+    Tasks use ``due_at``; logged calls use ``occurred_at`` (when the call took
+    place) and are normally ``completed``.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="crm_tasks")
+    kind = models.CharField(max_length=8, choices=CrmTaskKind.choices, default=CrmTaskKind.TASK)
+    subject = models.CharField(max_length=255)
+    notes = models.TextField(blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=CrmTaskStatus.choices, default=CrmTaskStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "CRM task"
+        verbose_name_plural = "CRM tasks and calls"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject}"
+
+    def clean(self) -> None:
+        """A logged call needs ``occurred_at``; ``due_at`` belongs to tasks only."""
+        super().clean()
+        errors: dict[str, Any] = {}
+        if self.kind == CrmTaskKind.CALL:
+            if self.occurred_at is None:
+                errors["occurred_at"] = "A logged call needs the time it took place."
+            if self.due_at is not None:
+                errors["due_at"] = "A logged call has no due date."
+        if errors:
+            raise ValidationError(errors)

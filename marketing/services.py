@@ -1,0 +1,333 @@
+"""Writes to the marketing database (STYLE.md point 1: ``<entity>_<action>``, keyword-only)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from marketing.choices import LifecycleStage
+from marketing.models import Contact, SmartList
+from marketing.selectors import contact_get_by_email, contacts_by_email_keys, email_key
+
+#: Contact fields that services and the CSV import may set from plain data.
+CONTACT_DATA_FIELDS: tuple[str, ...] = (
+    "first_name",
+    "last_name",
+    "company_name",
+    "phone",
+    "job_title",
+    "state",
+    "country",
+    "lifecycle_stage",
+)
+
+# --- contacts ---------------------------------------------------------------------------
+
+
+def contact_upsert_by_email(
+    *, email: str, data: Mapping[str, Any] | None = None
+) -> tuple[Contact, bool]:
+    """Create the contact with ``email`` or update the one matching it case-insensitively.
+
+    ``data`` maps Contact field names (``first_name``, ``company_id``, ``owner``, ...)
+    to new values; fields not in ``data`` are left alone. The email of an existing
+    contact keeps its stored spelling. Validates with ``full_clean()`` (so raises
+    ``ValidationError``) and returns ``(contact, created)``. Safe against a
+    concurrent insert of the same email: the loser updates the winner's row.
+    """
+    data = dict(data or {})
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                contact = contact_get_by_email(email=email)
+                created = contact is None
+                if contact is None:
+                    contact = Contact(email=email.strip())
+                for name, value in data.items():
+                    setattr(contact, name, value)
+                contact.full_clean()
+                contact.save()
+                return contact, created
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --- smart lists ------------------------------------------------------------------------
+
+
+def smart_list_create(*, name: str, criteria: dict[str, Any], active: bool = True) -> SmartList:
+    """Create a smart list after validating its name and criteria (``ValidationError``)."""
+    smart_list = SmartList(name=name.strip(), criteria=criteria, active=active)
+    smart_list.full_clean()
+    smart_list.save()
+    return smart_list
+
+
+def smart_list_update(
+    *,
+    smart_list: SmartList,
+    name: str | None = None,
+    criteria: dict[str, Any] | None = None,
+    active: bool | None = None,
+) -> SmartList:
+    """Change the given attributes of ``smart_list`` (``None`` = keep) and validate."""
+    if name is not None:
+        smart_list.name = name.strip()
+    if criteria is not None:
+        smart_list.criteria = criteria
+    if active is not None:
+        smart_list.active = active
+    smart_list.full_clean()
+    smart_list.save()
+    return smart_list
+
+
+# --- CSV import -------------------------------------------------------------------------
+
+#: CSV column → Contact field. ``email`` is required; other columns are optional.
+IMPORT_COLUMNS: dict[str, str] = {
+    "email": "email",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "company": "company_name",
+    "phone": "phone",
+    "job_title": "job_title",
+    "state": "state",
+    "country": "country",
+    "lifecycle_stage": "lifecycle_stage",
+}
+
+_MAX_LENGTHS: dict[str, int] = {
+    name: Contact._meta.get_field(name).max_length  # type: ignore[misc]
+    for name in ("email", *CONTACT_DATA_FIELDS)
+}
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported at all (unreadable, no header, no email column)."""
+
+
+@dataclass
+class RejectedRow:
+    line: int
+    reason: str
+
+
+@dataclass
+class ContactImportResult:
+    """Outcome of an import. Counts are per contact: several rows for one email count once
+    (a contact created by the import and changed by a later row counts as created)."""
+
+    rejected: list[RejectedRow] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    # Email keys; a few MB even for 100k rows.
+    _created: set[str] = field(default_factory=set, repr=False)
+    _updated: set[str] = field(default_factory=set, repr=False)
+    _matched: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def created(self) -> int:
+        return len(self._created)
+
+    @property
+    def updated(self) -> int:
+        return len(self._updated - self._created)
+
+    @property
+    def unchanged(self) -> int:
+        """Existing contacts that rows matched without changing anything."""
+        return len(self._matched - self._updated - self._created)
+
+
+@dataclass
+class _Row:
+    line: int
+    email: str
+    values: dict[str, str]
+
+
+def contacts_import_csv(
+    *,
+    lines: Iterable[str],
+    batch_size: int = 1000,
+    on_reject: Callable[[RejectedRow], None] | None = None,
+) -> ContactImportResult:
+    """Upsert contacts from CSV text, matching existing contacts by email case-insensitively.
+
+    Contract:
+
+    - The first record is the header; names are matched case-insensitively, with
+      spaces/dashes read as underscores. ``email`` is required (else
+      :class:`ImportFileError`); columns other than :data:`IMPORT_COLUMNS` are
+      ignored and listed in the result.
+    - A **blank cell leaves the stored value alone** (and a new contact gets the
+      model default, e.g. lifecycle stage ``subscriber``): imports add data, they
+      never erase it.
+    - ``lifecycle_stage`` accepts a stage value or label, case-insensitively, and
+      is set as given (imports may move a stage backwards; only the automatic
+      opportunity transitions are forward-only).
+    - A row is rejected (reported with its line number, header = line 1, and
+      reason; the other rows are still stored) for: missing email, invalid email,
+      unknown lifecycle stage, a value longer than the field, more cells than
+      header columns.
+    - **Duplicate emails within the file are not errors: rows apply in file order,
+      so for each field the last non-blank value wins.**
+    - Efficient for large files: rows are read lazily and written per batch of
+      ``batch_size`` rows with one SELECT, one ``bulk_create`` and one
+      ``bulk_update``, each batch in its own transaction. Only contacts whose
+      values actually change are updated, so an unchanged row does not bump
+      ``updated_at`` (which would make the sync push it again).
+
+    ``on_reject(RejectedRow)`` is called as soon as a row is rejected, if given.
+    """
+    result = ContactImportResult()
+    reader = csv.reader(lines)
+    records = _records_with_line_numbers(reader)
+    try:
+        header_line, header = next(records)
+    except StopIteration:
+        raise ImportFileError(
+            "the file is empty; expected a header row with an email column"
+        ) from None
+    columns = [_column_key(name) for name in header]
+    if "email" not in columns:
+        raise ImportFileError(
+            f"line {header_line}: no 'email' column in the header ({', '.join(header)})"
+        )
+    result.ignored_columns = [
+        h for h, c in zip(header, columns, strict=True) if c not in IMPORT_COLUMNS
+    ]
+
+    def reject(line: int, reason: str) -> None:
+        rejected = RejectedRow(line=line, reason=reason)
+        result.rejected.append(rejected)
+        if on_reject is not None:
+            on_reject(rejected)
+
+    batch: list[_Row] = []
+    for line, cells in records:
+        row_or_reason = _parse_row(cells, columns)
+        if isinstance(row_or_reason, str):
+            reject(line, row_or_reason)
+            continue
+        email, values = row_or_reason
+        batch.append(_Row(line=line, email=email, values=values))
+        if len(batch) >= batch_size:
+            _import_batch(batch, result)
+            batch = []
+    if batch:
+        _import_batch(batch, result)
+    return result
+
+
+def _records_with_line_numbers(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(first line of the record, cells)``, skipping blank lines.
+
+    ``reader.line_num`` is the *last* physical line read, so a quoted multi-line
+    cell would otherwise shift the reported line numbers.
+    """
+    previous_end = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError) as exc:
+            # The rest of the file cannot be read reliably; batches already
+            # written stay written.
+            raise ImportFileError(f"line {previous_end + 1}: unreadable CSV ({exc})") from exc
+        start = previous_end + 1
+        previous_end = reader.line_num
+        if not cells or all(not cell.strip() for cell in cells):
+            continue
+        yield start, cells
+
+
+def _column_key(name: str) -> str:
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _parse_row(cells: Sequence[str], columns: Sequence[str]) -> tuple[str, dict[str, str]] | str:
+    """Validated ``(email, {field: value})`` with blank cells dropped, or the reject reason."""
+    if len(cells) > len(columns):
+        return f"{len(cells)} cells but the header has {len(columns)} columns"
+    values: dict[str, str] = {}
+    for column, cell in zip(columns, cells, strict=False):
+        model_field = IMPORT_COLUMNS.get(column)
+        value = cell.strip()
+        if model_field is None or not value:
+            continue
+        if model_field == "lifecycle_stage":
+            stage = LifecycleStage.parse(value)
+            if stage is None:
+                return f"unknown lifecycle stage {value!r}"
+            value = stage.value
+        elif len(value) > _MAX_LENGTHS[model_field]:
+            return f"{column} is too long ({len(value)} > {_MAX_LENGTHS[model_field]} characters)"
+        values[model_field] = value
+    email = values.pop("email", "")
+    if not email:
+        return "missing email"
+    try:
+        validate_email(email)
+    except ValidationError:
+        return f"invalid email {email!r}"
+    return email, values
+
+
+def _import_batch(rows: list[_Row], result: ContactImportResult) -> None:
+    # A concurrent writer may insert one of our new emails between our SELECT and
+    # INSERT; the unique index then fails the batch. Re-reading once resolves it.
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                created, updated, matched = _write_batch(rows)
+        except IntegrityError:
+            if attempt:
+                raise
+            continue
+        result._created |= created
+        result._updated |= updated
+        result._matched |= matched
+        return
+
+
+def _write_batch(rows: list[_Row]) -> tuple[set[str], set[str], set[str]]:
+    """Write one batch; return the email keys created, updated and matched."""
+    existing = contacts_by_email_keys(keys={email_key(row.email) for row in rows})
+    new: dict[str, Contact] = {}
+    changed: dict[str, Contact] = {}
+    changed_fields: set[str] = set()
+    for row in rows:
+        key = email_key(row.email)
+        contact = existing.get(key)
+        if contact is None:
+            contact = new.setdefault(key, Contact(email=row.email))
+            for name, value in row.values.items():
+                setattr(contact, name, value)
+            continue
+        for name, value in row.values.items():
+            if getattr(contact, name) != value:
+                setattr(contact, name, value)
+                changed[key] = contact
+                changed_fields.add(name)
+    if new:
+        Contact.objects.bulk_create(new.values())
+    if changed:
+        # bulk_update bypasses save(), so auto_now does not fire: stamp it here.
+        now = timezone.now()
+        for contact in changed.values():
+            contact.updated_at = now
+        Contact.objects.bulk_update(
+            changed.values(), [*sorted(changed_fields), "updated_at"], batch_size=500
+        )
+    return set(new), set(changed), set(existing)

@@ -1,0 +1,357 @@
+"""Forms of the Salesforce settings page. They validate and present; services save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
+from django import forms
+from django.core.validators import EmailValidator
+from django.utils.translation import gettext_lazy as _
+
+from connector.models import (
+    AccountSync,
+    ActivityStorage,
+    IntegrationSettings,
+    NewRecordType,
+)
+from connector.services import SETTINGS_FIELDS
+from marketing.models import ActivityType, SmartList
+from marketing.smart_list_criteria import (
+    SMART_LIST_PROPERTIES,
+    SmartListMatch,
+    SmartListOperator,
+    validate_criteria,
+)
+
+YES_NO = ((True, _("Yes")), (False, _("No")))
+ON_OFF = ((True, _("On")), (False, _("Off")))
+API_USAGE_DOCS_URL = (
+    "https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/"
+    "salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm"
+)
+SHARING_SETTINGS_DOCS_URL = "https://help.salesforce.com/s/articleView?id=sf.admin_sharing.htm"
+# Salesforce's own ceiling for a single org's daily API requests is well below this.
+MAX_API_CALL_LIMIT = 10_000_000
+
+
+def _bool_choice(label: str, choices=YES_NO, help_text: str = "") -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=choices,
+        coerce=lambda value: value in (True, "True", "true", "1", 1),
+        help_text=help_text,
+    )
+
+
+class SyncToggleForm(forms.Form):
+    """The big on/off button: a form of its own that acts at once."""
+
+    sync_enabled = forms.TypedChoiceField(
+        choices=((True, "on"), (False, "off")),
+        coerce=lambda value: value == "True",
+        widget=forms.HiddenInput,
+    )
+
+
+class CredentialsForm(forms.Form):
+    """Salesforce credentials. Password and token are never rendered back; blank keeps them."""
+
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=255,
+        validators=[EmailValidator(message=_("A Salesforce username looks like an email address."))],
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        max_length=255,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    security_token = forms.CharField(
+        label=_("Security token"),
+        required=False,
+        max_length=255,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    sandbox = forms.BooleanField(
+        label=_("This is a Salesforce sandbox"),
+        required=False,
+        help_text=_("Sandboxes log in at test.salesforce.com, production orgs at login."),
+    )
+
+    def __init__(self, *args: Any, integration_settings: IntegrationSettings, **kwargs: Any):
+        kwargs.setdefault(
+            "initial",
+            {"username": integration_settings.username, "sandbox": integration_settings.sandbox},
+        )
+        super().__init__(*args, **kwargs)
+        self.integration_settings = integration_settings
+        keep = _("Stored. Leave blank to keep it.")
+        if integration_settings.has_password:
+            self.fields["password"].help_text = keep
+        if integration_settings.has_security_token:
+            self.fields["security_token"].help_text = keep
+        self.helper = FormHelper()
+        self.helper.form_id = "credentials-form"
+        self.helper.form_tag = False
+        self.helper.layout = Layout("username", "password", "security_token", "sandbox")
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not password and not self.integration_settings.has_password:
+            raise forms.ValidationError(_("Enter the Salesforce password."))
+        return password
+
+
+class IntegrationSettingsForm(forms.Form):
+    """Sections 4–14 of the page, saved at once by the blue Save button.
+
+    A plain Form (not a ModelForm) so that validating never touches the model
+    instance: the service compares old and new values to decide which sync
+    jobs a change calls for.
+    """
+
+    api_call_limit = forms.IntegerField(
+        label=_("API call limit"),
+        required=False,
+        min_value=1,
+        max_value=MAX_API_CALL_LIMIT,
+        help_text=_("Leave blank for no limit of hubsync's own."),
+    )
+    account_sync = forms.ChoiceField(label=_("Account sync"), choices=AccountSync.choices)
+    opportunity_sync = _bool_choice(_("Opportunity sync"), ON_OFF)
+    task_sync = _bool_choice(_("Task sync"), ON_OFF)
+    inclusion_list = forms.ModelChoiceField(
+        label=_("Inclusion list"),
+        queryset=SmartList.objects.none(),
+        required=False,
+        empty_label=_("-- No Inclusion List --"),
+    )
+    activity_storage = forms.ChoiceField(
+        label=_("Store activity data in Salesforce as"),
+        choices=ActivityStorage.choices,
+        widget=forms.RadioSelect,
+    )
+    activity_types = forms.MultipleChoiceField(
+        label=_("Activity types"),
+        choices=ActivityType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    create_contact_from_lead = forms.BooleanField(
+        label=_("Create a contact in hubsync when a Lead is created in Salesforce"),
+        required=False,
+    )
+    create_contact_from_contact = forms.BooleanField(
+        label=_("Create a contact in hubsync when a Contact is created in Salesforce"),
+        required=False,
+    )
+    new_record_type = forms.ChoiceField(
+        label=_("New record type"),
+        choices=NewRecordType.choices,
+        help_text=_(
+            "By default, Contacts are visible only to their owner and users above the owner in "
+            "the role hierarchy. If hubsync creates Contacts, your org's sharing settings may "
+            "need to change."
+        ),
+    )
+    lifecycle_transitions = _bool_choice(_("Automatic lifecycle stage transitions"))
+    state_country_picklists = _bool_choice(
+        _("State and country picklists in Salesforce"),
+        help_text=_("Must match your Salesforce org's setting."),
+    )
+    delete_when_lead_deleted = forms.BooleanField(
+        label=_("Delete the contact in hubsync when a Lead is deleted in Salesforce"),
+        required=False,
+    )
+    delete_when_contact_deleted = forms.BooleanField(
+        label=_("Delete the contact in hubsync when a Contact is deleted in Salesforce"),
+        required=False,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        integration_settings: IntegrationSettings,
+        read_only: bool = False,
+        api_calls_used: int = 0,
+        **kwargs: Any,
+    ):
+        self.instance = integration_settings
+        initial = {name: getattr(integration_settings, name) for name in SETTINGS_FIELDS}
+        initial["inclusion_list"] = integration_settings.inclusion_list_id
+        initial.update(kwargs.pop("initial", None) or {})
+        super().__init__(*args, initial=initial, **kwargs)
+        current = self.instance.inclusion_list_id
+        smart_lists = SmartList.objects.filter(active=True)
+        if current:
+            # Keep an inactive list that is already selected, so a save does not drop it.
+            smart_lists = SmartList.objects.filter(active=True) | SmartList.objects.filter(
+                pk=current
+            )
+        self.fields["inclusion_list"].queryset = smart_lists.order_by("name")
+        if not self.instance.crm_enabled:
+            del self.fields["task_sync"]
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
+        self.helper = FormHelper()
+        self.helper.form_id = "settings-form"
+        self.helper.form_tag = False
+        self.helper.layout = self._layout(read_only=read_only, api_calls_used=api_calls_used)
+
+    def _layout(self, *, read_only: bool, api_calls_used: int) -> Layout:
+        limit = self.instance.api_call_limit
+        usage = HTML(
+            '<p id="api-usage" class="form-text">'
+            + str(
+                _("%(used)s of %(limit)s calls used in the last 24 hours")
+                % {"used": f"{api_calls_used:,}", "limit": f"{limit:,}" if limit else _("no limit")}
+            )
+            + f' · <a href="{API_USAGE_DOCS_URL}" target="_blank" rel="noopener">'
+            + str(_("Salesforce API usage limits"))
+            + "</a></p>"
+        )
+
+        def section(key: str, title, *fields) -> Fieldset:
+            return Fieldset(title, *fields, css_id=f"section-{key}", css_class="mb-4")
+
+        inclusion_button = HTML(
+            "" if read_only else '<button type="submit" name="create_inclusion_list" value="1" '
+            'class="btn btn-outline-secondary btn-sm mb-3" formnovalidate>'
+            + str(_("Create Inclusion List"))
+            + "</button>"
+        )
+        sections = [
+            section("api-limit", _("API Call Limit"), Field("api_call_limit"), usage),
+            section("account-sync", _("Account Sync"), "account_sync"),
+            section("opportunity-sync", _("Opportunity Sync"), "opportunity_sync"),
+        ]
+        if "task_sync" in self.fields:
+            sections.append(section("task-sync", _("Task Sync"), "task_sync"))
+        sections += [
+            section("inclusion-list", _("Inclusion List"), "inclusion_list", inclusion_button),
+            section(
+                "activity-data",
+                _("Store activity data in Salesforce"),
+                "activity_storage",
+                "activity_types",
+            ),
+            section(
+                "records-created",
+                _("Records created in Salesforce"),
+                "create_contact_from_lead",
+                "create_contact_from_contact",
+            ),
+            section("new-record-type", _("New record type"), "new_record_type"),
+            section(
+                "lifecycle", _("Automatic lifecycle stage transitions"), "lifecycle_transitions"
+            ),
+            section(
+                "picklists",
+                _("State and country picklists in Salesforce"),
+                "state_country_picklists",
+            ),
+            section(
+                "deletes",
+                _("Delete in hubsync what was deleted in Salesforce"),
+                "delete_when_lead_deleted",
+                "delete_when_contact_deleted",
+            ),
+        ]
+        if not read_only:
+            sections.append(
+                Div(Submit("save", _("Save"), css_class="btn-primary btn-lg"), css_class="mt-3")
+            )
+        return Layout(*sections)
+
+    def clean_activity_types(self) -> list[str]:
+        return [value for value in ActivityType.values if value in self.cleaned_data["activity_types"]]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        storage = cleaned.get("activity_storage")
+        if storage and storage != ActivityStorage.NONE and not cleaned.get("activity_types"):
+            self.add_error(
+                "activity_types",
+                _("Choose at least one activity type, or choose not to store activity data."),
+            )
+        return cleaned
+
+    def settings_data(self) -> dict[str, Any]:
+        """The cleaned values, keyed like the service expects."""
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+class SmartListConditionForm(forms.Form):
+    """One row of a smart list's criteria: property, operator, value."""
+
+    property = forms.ChoiceField(label=_("Property"), required=False)
+    operator = forms.ChoiceField(label=_("Operator"), choices=SmartListOperator.choices)
+    value = forms.CharField(label=_("Value"), required=False, max_length=255)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["property"].choices = [("", "---------")] + [
+            (name, prop.label) for name, prop in SMART_LIST_PROPERTIES.items()
+        ]
+
+
+SmartListConditionFormSet = forms.formset_factory(
+    SmartListConditionForm, extra=3, max_num=20, validate_max=True
+)
+
+
+class InclusionListForm(forms.Form):
+    """*Create Inclusion List*: a new smart list built from conditions."""
+
+    name = forms.CharField(label=_("Name"), max_length=255)
+    match = forms.ChoiceField(
+        label=_("Contacts must match"), choices=SmartListMatch.choices, initial="all"
+    )
+
+    def __init__(self, data: Any = None, **kwargs: Any):
+        kwargs.pop("prefix", None)
+        super().__init__(data, **kwargs)
+        self.conditions = SmartListConditionFormSet(data, prefix="conditions")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if SmartList.objects.filter(name__iexact=name).exists():
+            raise forms.ValidationError(_("A smart list with this name exists already."))
+        return name
+
+    def is_valid(self) -> bool:
+        # Both must run so that every error shows at once.
+        return all([super().is_valid(), self.conditions.is_valid()])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.conditions.is_valid():
+            return cleaned
+        rows = [
+            {
+                "property": row["property"],
+                "operator": row["operator"],
+                "value": row["value"] or None,
+            }
+            for row in self.conditions.cleaned_data
+            if row and row.get("property")
+        ]
+        if not rows:
+            self.add_error(None, _("Add at least one condition."))
+            return cleaned
+        criteria = {"match": cleaned.get("match", "all"), "conditions": rows}
+        try:
+            validate_criteria(criteria)
+        except forms.ValidationError as error:
+            for message in error.messages:
+                self.add_error(None, message)
+        cleaned["criteria"] = criteria
+        return cleaned

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "settings_ui"
+urlpatterns = [
+    path("integrations/", views.IntegrationsView.as_view(), name="integrations"),
+    path(
+        "integrations/salesforce/settings/",
+        views.SalesforceSettingsView.as_view(),
+        name="salesforce_settings",
+    ),
+    path(
+        "integrations/salesforce/credentials/",
+        views.CredentialsView.as_view(),
+        name="salesforce_credentials",
+    ),
+    path(
+        "integrations/salesforce/sync/",
+        views.SyncToggleView.as_view(),
+        name="salesforce_sync_toggle",
+    ),
+    path(
+        "integrations/salesforce/inclusion-list/new/",
+        views.InclusionListCreateView.as_view(),
+        name="inclusion_list_create",
+    ),
+]

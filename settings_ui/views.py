@@ -1,0 +1,208 @@
+"""Integrations → Salesforce → Settings. Thin: forms validate, services save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse, reverse_lazy
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView
+
+from connector.selectors import api_calls_used_last_24h, integration_settings_get
+from connector.services import (
+    integration_credentials_update,
+    integration_settings_update,
+    integration_sync_set,
+)
+
+from marketing.services import smart_list_create
+
+from .forms import CredentialsForm, InclusionListForm, IntegrationSettingsForm, SyncToggleForm
+
+MANAGE_PERMISSION = "connector.change_integrationsettings"
+# Unsaved settings-form input, parked while the user creates an inclusion list.
+DRAFT_SESSION_KEY = "salesforce_settings_draft"
+SETTINGS_TEMPLATE = "settings_ui/salesforce_settings.html"
+
+
+class IntegrationsView(LoginRequiredMixin, TemplateView):
+    """Account menu → Integrations: the list of integrations (Salesforce)."""
+
+    template_name = "settings_ui/integrations.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(integration_settings=integration_settings_get(), **kwargs)
+
+
+class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    """Every logged-in user may look; saving needs the change permission (Marketing admins)."""
+
+    permission_required = MANAGE_PERMISSION
+    template_name = SETTINGS_TEMPLATE
+
+    def has_permission(self) -> bool:
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return super().has_permission()
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.integration_settings = integration_settings_get()
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def can_manage(self) -> bool:
+        return self.request.user.has_perm(MANAGE_PERMISSION)
+
+    def page_context(self, **forms: Any) -> dict[str, Any]:
+        """Everything the settings page shows; any form passed in replaces its fresh copy."""
+        settings = self.integration_settings
+        used = api_calls_used_last_24h()
+        context = {
+            "integration_settings": settings,
+            "can_manage": self.can_manage,
+            "api_calls_used": used,
+            "toggle_form": SyncToggleForm(initial={"sync_enabled": not settings.sync_enabled}),
+            "credentials_form": CredentialsForm(integration_settings=settings),
+            "settings_form": IntegrationSettingsForm(
+                integration_settings=settings,
+                read_only=not self.can_manage,
+                api_calls_used=used,
+                initial=self._draft_initial(),
+            ),
+        }
+        if not self.can_manage:
+            for name in ("username", "password", "security_token", "sandbox"):
+                context["credentials_form"].fields[name].disabled = True
+        context.update(forms)
+        return context
+
+    def _draft_initial(self) -> dict[str, Any]:
+        draft = (
+            self.request.session.pop(DRAFT_SESSION_KEY, None)
+            if self.request.method == "GET"
+            else None
+        )
+        initial: dict[str, Any] = {}
+        if draft:
+            probe = IntegrationSettingsForm(integration_settings=self.integration_settings)
+            for name, field in probe.fields.items():
+                value = field.widget.value_from_datadict(MultiValueDict(draft), {}, name)
+                if value is not None:
+                    initial[name] = value
+        if self.request.GET.get("inclusion_list", "").isdigit():
+            initial["inclusion_list"] = int(self.request.GET["inclusion_list"])
+        return initial
+
+    def success_redirect(self) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("settings_ui:salesforce_settings"))
+
+
+class SalesforceSettingsView(SalesforcePageMixin, FormView):
+    """The page itself; its POST is the blue Save button (sections 4–14)."""
+
+    form_class = IntegrationSettingsForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs.update(
+            integration_settings=self.integration_settings,
+            api_calls_used=api_calls_used_last_24h(),
+        )
+        return kwargs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        form = kwargs.pop("form", None)
+        forms = {"settings_form": form} if form is not None and form.is_bound else {}
+        return self.page_context(**forms)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "create_inclusion_list" in request.POST:
+            # Park what was typed so far; the smart-list form brings the user back to it.
+            request.session[DRAFT_SESSION_KEY] = {
+                key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"
+            }
+            return HttpResponseRedirect(reverse("settings_ui:inclusion_list_create"))
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: IntegrationSettingsForm) -> HttpResponse:
+        integration_settings_update(
+            integration_settings=self.integration_settings,
+            data=form.settings_data(),
+            acting_user=self.request.user,
+        )
+        messages.success(self.request, _("Your Salesforce settings were saved."))
+        return self.success_redirect()
+
+
+class CredentialsView(SalesforcePageMixin, FormView):
+    """*Save credentials*: its own form on the page."""
+
+    form_class = CredentialsForm
+    http_method_names = ["post"]
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "integration_settings": self.integration_settings}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return self.page_context(credentials_form=kwargs["form"])
+
+    def form_valid(self, form: CredentialsForm) -> HttpResponse:
+        integration_credentials_update(
+            integration_settings=self.integration_settings,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+            security_token=form.cleaned_data["security_token"],
+            sandbox=form.cleaned_data["sandbox"],
+            acting_user=self.request.user,
+        )
+        messages.success(self.request, _("Your Salesforce credentials were saved."))
+        return self.success_redirect()
+
+
+class SyncToggleView(SalesforcePageMixin, FormView):
+    """The big button at the top: turns the sync on or off at once."""
+
+    form_class = SyncToggleForm
+    http_method_names = ["post"]
+    success_url = reverse_lazy("settings_ui:salesforce_settings")
+
+    def form_valid(self, form: SyncToggleForm) -> HttpResponse:
+        enabled = form.cleaned_data["sync_enabled"]
+        integration_sync_set(
+            integration_settings=self.integration_settings,
+            enabled=enabled,
+            acting_user=self.request.user,
+        )
+        if enabled:
+            messages.success(self.request, _("Salesforce sync is on."))
+        else:
+            messages.warning(self.request, _("Salesforce sync is off. Changes queue until it is on."))
+        return self.success_redirect()
+
+    def form_invalid(self, form: SyncToggleForm) -> HttpResponse:
+        messages.error(self.request, _("The sync could not be switched."))
+        return self.success_redirect()
+
+
+class InclusionListCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    """*Create Inclusion List*: a new smart list, then back to the settings with it selected."""
+
+    permission_required = ("marketing.add_smartlist", MANAGE_PERMISSION)
+    form_class = InclusionListForm
+    template_name = "settings_ui/inclusion_list_form.html"
+
+    def form_valid(self, form: InclusionListForm) -> HttpResponse:
+        smart_list = smart_list_create(
+            name=form.cleaned_data["name"], criteria=form.cleaned_data["criteria"]
+        )
+        messages.success(
+            self.request,
+            _("Smart list “%(name)s” created. Save the settings to use it as the inclusion list.")
+            % {"name": smart_list.name},
+        )
+        url = reverse("settings_ui:salesforce_settings")
+        return HttpResponseRedirect(f"{url}?inclusion_list={smart_list.pk}#section-inclusion-list")

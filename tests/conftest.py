@@ -1,0 +1,53 @@
+"""Fixtures shared by the whole suite: the four kinds of user and the settings row."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from connector.selectors import integration_settings_get
+from connector.services import MARKETING_ADMINS_GROUP, marketing_admins_group_ensure
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def _user(username: str, **extra):
+    return get_user_model().objects.create_user(
+        username=username, email=f"{username}@hubsync.test", password=PASSWORD, **extra
+    )
+
+
+@pytest.fixture
+def viewer(db):
+    """Logged-in user without any permission: sees the page read-only."""
+    return _user("viewer")
+
+
+@pytest.fixture
+def marketing_admin(db):
+    """Member of the "Marketing admins" group: may change the integration."""
+    marketing_admins_group_ensure()
+    user = _user("marketer")
+    user.groups.add(Group.objects.get(name=MARKETING_ADMINS_GROUP))
+    return user
+
+
+@pytest.fixture
+def staff(db):
+    """Staff superuser: works in the Django admin."""
+    return get_user_model().objects.create_superuser(
+        username="staff", email="staff@hubsync.test", password=PASSWORD
+    )
+
+
+@pytest.fixture
+def integration_settings(db):
+    return integration_settings_get()
+
+
+@pytest.fixture
+def admin_browser(client, marketing_admin):
+    """A test client logged in as a marketing admin."""
+    client.force_login(marketing_admin)
+    return client
