@@ -1,0 +1,14 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml ./
+COPY hubsync ./hubsync
+COPY marketing ./marketing
+COPY connector ./connector
+COPY settings_ui ./settings_ui
+COPY salesforce_emulator ./salesforce_emulator
+RUN pip install --no-cache-dir .
+COPY . .
+RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput
+EXPOSE 8000
+CMD ["waitress-serve", "--listen=0.0.0.0:8000", "hubsync.wsgi:application"]
