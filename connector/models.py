@@ -76,6 +76,11 @@ class IntegrationSettings(models.Model):
     # 4. API call limit (blank = no limit of our own)
     api_call_limit = models.PositiveIntegerField(_("API call limit"), null=True, blank=True)
 
+    # The org's own daily usage, as Salesforce last reported it (Sforce-Limit-Info).
+    org_api_used = models.PositiveIntegerField(null=True, blank=True)
+    org_api_max = models.PositiveIntegerField(null=True, blank=True)
+    org_api_checked_at = models.DateTimeField(null=True, blank=True)
+
     # 5.–7. Object sync
     account_sync = models.CharField(
         _("account sync"), max_length=16, choices=AccountSync.choices, default=AccountSync.SYNC
@@ -183,3 +188,170 @@ class ApiCallBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.minute:%Y-%m-%d %H:%M} {self.calls}"
+
+
+class SyncRule(models.TextChoices):
+    PREFER_SALESFORCE = "prefer_salesforce", _("Prefer Salesforce unless blank")
+    ALWAYS_SALESFORCE = "always_salesforce", _("Always use Salesforce")
+    TWO_WAY = "two_way", _("Two-way (most recent value wins)")
+    DONT_SYNC = "dont_sync", _("Don't sync")
+
+
+class FieldMapping(models.Model):
+    """A hubsync contact property ↔ a Salesforce Lead field and Contact field, with a rule.
+
+    Data, not code: seeded with defaults by a migration, editable in the admin.
+    A blank Lead or Contact field means the property does not exist there.
+    """
+
+    hubsync_property = models.CharField(max_length=64, unique=True)
+    lead_field = models.CharField(max_length=80, blank=True)
+    contact_field = models.CharField(max_length=80, blank=True)
+    sync_rule = models.CharField(max_length=20, choices=SyncRule.choices, default=SyncRule.TWO_WAY)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.hubsync_property} ↔ {self.lead_field or '-'}/{self.contact_field or '-'}"
+
+    def clean(self) -> None:
+        from marketing.models import Contact
+
+        names = {field.name for field in Contact._meta.get_fields()}
+        if self.hubsync_property not in names:
+            raise ValidationError({"hubsync_property": _("Not a contact property.")})
+        if not self.lead_field and not self.contact_field:
+            raise ValidationError(_("Map the property to a Lead field, a Contact field or both."))
+
+
+class SyncDirection(models.TextChoices):
+    OUTBOUND = "outbound", _("hubsync → Salesforce")
+    INBOUND = "inbound", _("Salesforce → hubsync")
+
+
+class ContactSyncState(models.Model):
+    """Where one contact stands in the push to Salesforce: due, claimed, failed, parked.
+
+    ``synced_version`` is the contact's ``updated_at`` as last pushed (or as
+    last written by the inbound sync), so a value the sync wrote itself is
+    never taken for a new change.
+    """
+
+    contact = models.OneToOneField(
+        "marketing.Contact", on_delete=models.CASCADE, primary_key=True, related_name="sync_state"
+    )
+    due = models.BooleanField(default=True)
+    not_before = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    parked = models.BooleanField(default=False)
+    synced_version = models.DateTimeField(null=True, blank=True)
+    last_pushed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due", "contact"], name="syncstate_due", condition=models.Q(due=True)
+            ),
+            models.Index(fields=["parked"], name="syncstate_parked", condition=models.Q(parked=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"sync state of contact {self.contact_id}"
+
+
+class SyncError(models.Model):
+    """A record that failed to sync, with Salesforce's own code and message.
+
+    One open row per (contact, direction); it is resolved when the record
+    syncs, and keeps the attempt count and the next retry meanwhile.
+    """
+
+    contact = models.ForeignKey(
+        "marketing.Contact", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    direction = models.CharField(max_length=8, choices=SyncDirection.choices)
+    object_type = models.CharField(max_length=40)
+    salesforce_id = models.CharField(max_length=18, blank=True)
+    code = models.CharField(max_length=64)
+    message = models.TextField(blank=True)
+    fields = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+    parked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "direction"],
+                condition=models.Q(resolved_at__isnull=True, contact__isnull=False),
+                name="one_open_sync_error_per_contact_and_direction",
+            )
+        ]
+        indexes = [models.Index(fields=["resolved_at", "code"], name="syncerror_open_code")]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.code}: {self.message[:60]}"
+
+
+class SyncRunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    PAUSED = "paused", _("Paused (API call limit)")
+    SKIPPED = "skipped", _("Skipped")
+    STOPPED = "stopped", _("Stopped (sync turned off)")
+
+
+class SyncRun(models.Model):
+    """One sync cycle: why it ran, how it went, what it moved and what it cost."""
+
+    trigger = models.CharField(max_length=32)
+    status = models.CharField(
+        max_length=16, choices=SyncRunStatus.choices, default=SyncRunStatus.RUNNING
+    )
+    reason = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    api_calls = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    errors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["status", "started_at"], name="syncrun_status")]
+
+    def __str__(self) -> str:
+        return f"{self.trigger} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SyncCursor(models.Model):
+    """A named watermark (e.g. the last contact change scanned, the last SystemModstamp read)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    value = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class EmailCollision(models.Model):
+    """Several Salesforce records share one email: the oldest was linked, the others noted."""
+
+    email = models.EmailField()
+    chosen_id = models.CharField(max_length=18)
+    other_ids = models.JSONField(default=list)
+    detected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-detected_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.chosen_id} (+{len(self.other_ids)})"

@@ -1,0 +1,256 @@
+"""The one Salesforce client: auth, metering, timeouts, typed errors — no business rules.
+
+It wraps ``simple_salesforce.Salesforce`` (unchanged) built on a ``requests``
+session that goes to the local emulator when SALESFORCE_EMULATOR_URL is set
+(connector.transport) and counts every request (connector.metering).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import requests
+from django.conf import settings as django_settings
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
+    SalesforceError,
+    SalesforceExpiredSession,
+    SalesforceRefusedRequest,
+    SalesforceResourceNotFound,
+)
+
+from .errors import (
+    RECOVERABLE_CODES,
+    ApiLimitReached,
+    AuthenticationFailed,
+    ConfigurationError,
+    ConnectorError,
+    InvalidData,
+    RecoverableError,
+)
+from .metering import ApiMeter, meter_session
+from .transport import salesforce_session
+
+T = TypeVar("T")
+
+API_VERSION = "59.0"
+# Seconds to wait for Salesforce before a request counts as failed (recoverable).
+DEFAULT_TIMEOUT = (10, 60)
+COLLECTION_SIZE = 200  # sObject Collections take at most 200 records a call
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+    security_token: str
+    sandbox: bool
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"Credentials(username={self.username!r}, sandbox={self.sandbox})"
+
+
+@dataclass
+class RecordResult:
+    """One record's outcome in a collection call, in request order."""
+
+    success: bool
+    id: str | None = None
+    created: bool = False
+    code: str = ""
+    message: str = ""
+    fields: tuple[str, ...] = ()
+
+
+class _TimeoutSession(requests.Session):
+    """A session with a default timeout: simple-salesforce sets none of its own."""
+
+    def __init__(self, base: requests.Session, timeout: Any) -> None:
+        super().__init__()
+        self.adapters = base.adapters
+        self.default_timeout = timeout
+
+    def request(self, method, url, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("timeout", self.default_timeout)
+        if kwargs["timeout"] is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().request(method, url, **kwargs)
+
+
+class SalesforceClient:
+    """Talks to one Salesforce org.
+
+    Every public method raises only :class:`connector.errors.ConnectorError`
+    subclasses; library and network errors are translated by :meth:`_call`.
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        meter: ApiMeter,
+        emulator_url: str | None = None,
+        timeout: Any = DEFAULT_TIMEOUT,
+    ) -> None:
+        if not credentials.username or not credentials.password:
+            raise ConfigurationError("Salesforce credentials are not set.", code="NO_CREDENTIALS")
+        self.credentials = credentials
+        self.meter = meter
+        session = _TimeoutSession(salesforce_session(emulator_url), timeout)
+        self.session = meter_session(session, meter)
+        self._sf: Salesforce | None = None
+
+    @classmethod
+    def from_settings(cls, integration_settings: Any, **kwargs: Any) -> SalesforceClient:
+        """The client for the stored credentials and API call limit."""
+        credentials = Credentials(
+            username=integration_settings.username,
+            password=integration_settings.get_password(),
+            security_token=integration_settings.get_security_token(),
+            sandbox=integration_settings.sandbox,
+        )
+        kwargs.setdefault("emulator_url", django_settings.SALESFORCE_EMULATOR_URL)
+        kwargs.setdefault("meter", ApiMeter(limit=integration_settings.api_call_limit))
+        return cls(credentials, **kwargs)
+
+    # -- auth ---------------------------------------------------------------
+    def login(self) -> Salesforce:
+        """Log in (sandbox → ``test`` domain, else ``login``); raises AuthenticationFailed."""
+        self._sf = self._call(
+            lambda: Salesforce(
+                username=self.credentials.username,
+                password=self.credentials.password,
+                security_token=self.credentials.security_token,
+                domain="test" if self.credentials.sandbox else "login",
+                session=self.session,
+                version=API_VERSION,
+            )
+        )
+        return self._sf
+
+    @property
+    def sf(self) -> Salesforce:
+        return self._sf or self.login()
+
+    # -- reads --------------------------------------------------------------
+    def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[dict]]:
+        """Yield the records of ``soql`` page by page (up to 2,000 a page, one call each)."""
+        page = self._call(lambda: self.sf.query(soql, include_deleted=include_deleted))
+        while True:
+            yield page["records"]
+            if page.get("done", True) or not page.get("nextRecordsUrl"):
+                return
+            next_url = page["nextRecordsUrl"]
+            page = self._call(lambda: self.sf.query_more(next_url, identifier_is_url=True))
+
+    def query_all(self, soql: str, *, include_deleted: bool = False) -> list[dict]:
+        return [r for page in self.query_pages(soql, include_deleted=include_deleted) for r in page]
+
+    def describe(self, sobject: str) -> dict:
+        return self._call(lambda: getattr(self.sf, sobject).describe())
+
+    def limits(self) -> dict:
+        return self._call(lambda: self.sf.limits())
+
+    def tooling_query(self, soql: str) -> dict:
+        return self._call(lambda: self.sf.toolingexecute(f"query/?q={requests.utils.quote(soql)}"))
+
+    # -- writes -------------------------------------------------------------
+    def collection(
+        self,
+        method: str,
+        records: list[dict],
+        *,
+        sobject: str | None = None,
+        external_id_field: str | None = None,
+    ) -> list[RecordResult]:
+        """sObject Collections create (POST), update (PATCH) or upsert (PATCH + external id).
+
+        At most 200 records; ``allOrNone`` false, so one bad record never sinks
+        the others. Each record needs ``attributes: {type: ...}``.
+        """
+        if len(records) > COLLECTION_SIZE:
+            raise ValueError("sObject Collections take at most 200 records a call")
+        path = "composite/sobjects"
+        if external_id_field:
+            path = f"{path}/{sobject}/{external_id_field}"
+        body = {"allOrNone": False, "records": records}
+        raw = self._call(lambda: self.sf.restful(path, method=method, data=json.dumps(body)))
+        return [_record_result(item) for item in raw]
+
+    def composite(self, subrequests: list[dict]) -> list[dict]:
+        """Up to 25 subrequests in one call; returns each subrequest's response."""
+        body = {"allOrNone": False, "compositeRequest": subrequests}
+        raw = self._call(lambda: self.sf.restful("composite", method="POST", data=json.dumps(body)))
+        return raw["compositeResponse"]
+
+    def call(self, fn: Callable[[Salesforce], T]) -> T:
+        """Run ``fn(sf)`` with the client's error translation (for Bulk 2.0 and the rest)."""
+        return self._call(lambda: fn(self.sf))
+
+    # -- error translation -----------------------------------------------------
+    def _call(self, fn: Callable[[], T]) -> T:
+        try:
+            try:
+                return fn()
+            except SalesforceExpiredSession:
+                # simple-salesforce re-logs in on REST calls; Bulk calls do not.
+                self._sf = None
+                return fn()
+        except ConnectorError:
+            raise
+        except SalesforceAuthenticationFailed as exc:
+            raise AuthenticationFailed(str(exc.message), code=str(exc.code)) from None
+        except SalesforceError as exc:
+            raise _translate(exc) from None
+        except requests.Timeout:
+            raise RecoverableError("Salesforce did not answer in time.", code="TIMEOUT") from None
+        except requests.ConnectionError:
+            raise RecoverableError(
+                "The connection to Salesforce failed.", code="CONNECTION_ERROR"
+            ) from None
+
+
+def _first_error(content: Any) -> tuple[str, str]:
+    if isinstance(content, bytes):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            return "", content.decode(errors="replace")[:500]
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return content[0].get("errorCode", ""), content[0].get("message", "")
+    if isinstance(content, dict):
+        return content.get("errorCode", content.get("error", "")), content.get("message", "")
+    return "", str(content)[:500]
+
+
+def _translate(exc: SalesforceError) -> ConnectorError:
+    code, message = _first_error(exc.content)
+    if code == "REQUEST_LIMIT_EXCEEDED":
+        return ApiLimitReached(message or "The org's API request limit is exceeded.", code=code)
+    if exc.status >= 500 or code in RECOVERABLE_CODES:
+        return RecoverableError(message or f"Salesforce answered {exc.status}.", code=code)
+    if isinstance(exc, SalesforceExpiredSession):
+        return RecoverableError(message, code=code or "INVALID_SESSION_ID")
+    if isinstance(exc, SalesforceResourceNotFound):
+        return InvalidData(message, code=code or "NOT_FOUND")
+    if isinstance(exc, SalesforceRefusedRequest):
+        return InvalidData(message, code=code or "FORBIDDEN")
+    return InvalidData(message or f"Salesforce answered {exc.status}.", code=code)
+
+
+def _record_result(item: dict) -> RecordResult:
+    if item.get("success"):
+        return RecordResult(success=True, id=item.get("id"), created=bool(item.get("created")))
+    errors = item.get("errors") or [{}]
+    return RecordResult(
+        success=False,
+        id=item.get("id"),
+        code=errors[0].get("statusCode", ""),
+        message=errors[0].get("message", ""),
+        fields=tuple(errors[0].get("fields") or ()),
+    )
