@@ -13,6 +13,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -110,6 +111,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing one
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -162,6 +164,18 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Minutes between incremental sync cycles started by celery beat.
 SALESFORCE_SYNC_INTERVAL_MINUTES = env.int("SALESFORCE_SYNC_INTERVAL_MINUTES", default=5)
+CELERY_BEAT_SCHEDULE = {
+    "salesforce-incremental-sync": {
+        "task": "connector.tasks.salesforce_sync",
+        "schedule": SALESFORCE_SYNC_INTERVAL_MINUTES * 60.0,
+        "kwargs": {"trigger": "schedule"},
+    },
+    # Parked records (10 failed attempts) get another chance at night.
+    "salesforce-nightly-retry": {
+        "task": "connector.tasks.salesforce_retry_parked",
+        "schedule": crontab(hour=3, minute=0),
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -55,20 +55,17 @@ class LifecycleStage(models.TextChoices):
         "marketing-qualified-lead" and "marketingqualifiedlead" all match.
         Returns ``None`` when nothing matches (including blank text).
         """
-        key = _stage_key(text)
-        if not key:
-            return None
-        for stage in cls:
-            if key in (_stage_key(stage.value), _stage_key(stage.label)):
-                return stage
-        return None
-
-
-_FUNNEL: tuple[LifecycleStage, ...] = tuple(s for s in LifecycleStage if s != LifecycleStage.OTHER)
+        return _STAGES_BY_KEY.get(_stage_key(text))
 
 
 def _stage_key(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+_FUNNEL: tuple[LifecycleStage, ...] = tuple(s for s in LifecycleStage if s != LifecycleStage.OTHER)
+_STAGES_BY_KEY: dict[str, LifecycleStage] = {
+    _stage_key(text): stage for stage in LifecycleStage for text in (stage.value, stage.label)
+}
 
 
 class SalesforceObject(models.TextChoices):

@@ -163,6 +163,9 @@ def contacts_import_csv(
 ) -> ContactImportResult:
     """Upsert contacts from CSV text, matching existing contacts by email case-insensitively.
 
+    ``lines`` is any iterable of text lines, e.g. a file opened with ``newline=""``.
+    An existing contact keeps the stored spelling of its email.
+
     Contract:
 
     - The first record is the header; names are matched case-insensitively, with
@@ -179,6 +182,8 @@ def contacts_import_csv(
       reason; the other rows are still stored) for: missing email, invalid email,
       unknown lifecycle stage, a value longer than the field, more cells than
       header columns.
+    - A CSV or decoding error stops the import with :class:`ImportFileError`;
+      batches written before it stay written (re-running the fixed file is safe).
     - **Duplicate emails within the file are not errors: rows apply in file order,
       so for each field the last non-blank value wins.**
     - Efficient for large files: rows are read lazily and written per batch of

@@ -9,6 +9,8 @@ chunks of 2000 rows, so memory use does not grow with the table.
 from __future__ import annotations
 
 import csv
+import os
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -31,5 +33,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         writer = csv.writer(_Stdout(self), lineterminator="\n")
-        writer.writerow(CONTACT_EXPORT_COLUMNS)
-        writer.writerows(contacts_export_rows(chunk_size=2000))
+        try:
+            writer.writerow(CONTACT_EXPORT_COLUMNS)
+            writer.writerows(contacts_export_rows(chunk_size=2000))
+        except BrokenPipeError:
+            # The reader went away (`contacts_export | head`): stop quietly. Point
+            # stdout at devnull so the interpreter's final flush does not fail too.
+            # https://docs.python.org/3/library/signal.html#note-on-sigpipe
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())

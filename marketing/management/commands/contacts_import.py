@@ -7,7 +7,9 @@ docstring for the row rules). Output and exit codes:
 - finally ``created N, updated M, rejected K`` on stdout (counts per contact);
 - exit 0 when every row was stored, **1 when any row was rejected** (the good
   rows are stored all the same), 2 when the file cannot be read, is empty or
-  has no ``email`` column.
+  has no ``email`` column (a broken CSV record or non-UTF-8 text found half-way
+  also exits 2; batches before it stay stored, and re-running the fixed file is
+  safe because the import is an upsert).
 """
 
 from __future__ import annotations
