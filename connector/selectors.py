@@ -8,7 +8,8 @@ from django.contrib.sites.models import Site
 from django.db.models import Sum
 from django.utils import timezone
 
-from .models import ApiCallBucket, IntegrationSettings
+from .mappers import MappingSpec
+from .models import ApiCallBucket, FieldMapping, IntegrationSettings, SyncRun
 
 
 def integration_settings_get(*, site: Site | None = None) -> IntegrationSettings:
@@ -27,3 +28,20 @@ def api_calls_used_last_24h(*, now=None) -> int:
         total=Sum("calls")
     )["total"]
     return total or 0
+
+
+def field_mappings_get() -> list[MappingSpec]:
+    """The field mappings as plain data for the pure mappers."""
+    return [
+        MappingSpec(
+            hubsync_property=m.hubsync_property,
+            lead_field=m.lead_field,
+            contact_field=m.contact_field,
+            sync_rule=m.sync_rule,
+        )
+        for m in FieldMapping.objects.order_by("id")
+    ]
+
+
+def sync_run_latest() -> SyncRun | None:
+    return SyncRun.objects.order_by("-started_at").first()

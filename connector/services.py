@@ -52,6 +52,10 @@ def integration_settings_update(
     integration_settings.updated_by = acting_user if _is_user(acting_user) else None
     integration_settings.save()
     integration_settings.changed_fields = changed
+    if "state_country_picklists" in changed or "new_record_type" in changed:
+        # Records that failed under the old setting may pass now: retry them at once.
+        contact_states_unpark_failed()
+    sync_enqueue(trigger="settings_saved")
     return integration_settings
 
 
@@ -89,6 +93,41 @@ def integration_credentials_update(
     return integration_settings
 
 
+def integration_credentials_verify(*, integration_settings: IntegrationSettings) -> bool:
+    """Log in with the stored credentials and record *Valid* or Salesforce's failure.
+
+    Returns whether they are valid. A network failure leaves the status as it was
+    (the credentials may be fine) and raises the RecoverableError.
+    """
+    from .client import SalesforceClient
+    from .errors import AuthenticationFailed, ConfigurationError
+    from .runner import credentials_mark
+
+    try:
+        SalesforceClient.from_settings(integration_settings).login()
+    except (AuthenticationFailed, ConfigurationError) as error:
+        if isinstance(error, ConfigurationError):
+            error = AuthenticationFailed(error.message, code=error.code)
+        credentials_mark(integration_settings, error=error)
+        return False
+    credentials_mark(integration_settings, error=None)
+    sync_enqueue(trigger="credentials_saved")
+    return True
+
+
+def sync_enqueue(*, trigger: str) -> None:
+    """Start a sync cycle once the current transaction commits (it reads the saved values)."""
+    from .tasks import salesforce_sync
+
+    transaction.on_commit(lambda: salesforce_sync.delay(trigger=trigger))
+
+
+def contact_states_unpark_failed() -> int:
+    from .queue import contact_states_unpark
+
+    return contact_states_unpark(failed=True)
+
+
 @transaction.atomic
 def integration_sync_set(
     *,
@@ -100,6 +139,8 @@ def integration_sync_set(
     integration_settings.sync_enabled = enabled
     integration_settings.updated_by = acting_user if _is_user(acting_user) else None
     integration_settings.save(update_fields=["sync_enabled", "updated_by", "updated_at"])
+    if enabled:
+        sync_enqueue(trigger="sync_turned_on")
     return integration_settings
 
 

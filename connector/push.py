@@ -1,0 +1,396 @@
+"""hubsync → Salesforce: push due contacts in batches.
+
+Per batch of claimed contacts: one composite call looks up the unlinked ones
+by email (Lead and Contact queries with IN lists), then the writes go out as
+sObject Collections of 200 (update by Id for linked and matched records,
+upsert on HubSync_Id__c for new ones) or, for at least BULK_THRESHOLD new
+records, as one Bulk API 2.0 upsert job. Every record's outcome is recorded on
+its own: one rejected record never sinks the batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from django.db import transaction
+
+from marketing.models import Contact
+
+from .client import API_VERSION, COLLECTION_SIZE, RecordResult, SalesforceClient
+from .errors import ApiLimitReached, InvalidData, RecoverableError
+from .mappers import (
+    EXTERNAL_ID_FIELD,
+    MappingError,
+    MappingSpec,
+    contact_to_salesforce,
+    hubsync_id,
+)
+from .models import EmailCollision, IntegrationSettings
+from .queue import (
+    contact_states_claim,
+    contact_states_failed,
+    contact_states_release,
+    contact_states_succeeded,
+)
+
+logger = logging.getLogger(__name__)
+
+CLAIM_BATCH = 2_000
+# Emails per SOQL IN list: 500 addresses keep each query far below Salesforce's
+# 100,000-character SOQL limit; two lists per object fit the composite limit of
+# five queries per call, so 1,000 contacts are looked up in one API call.
+LOOKUP_CHUNK = 500
+LOOKUPS_PER_COMPOSITE = 4
+# A Bulk API 2.0 job costs about 7 calls (create, upload, close, poll, job
+# info, successful and failed results) whatever its size, against one call
+# per 200 records with sObject Collections: from 2,000 records (10 calls) on,
+# Bulk is cheaper, and its asynchronous processing is worth the wait.
+BULK_THRESHOLD = 2_000
+BULK_POLL_WAIT_S = 1
+
+
+@dataclass
+class PushCounts:
+    created: int = 0
+    updated: int = 0
+    matched: int = 0
+    failed: int = 0
+    collisions: int = 0
+    retried_later: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {f"push_{name}": value for name, value in self.__dict__.items()}
+
+
+@dataclass
+class _Batch:
+    """The outcome of one claimed batch, filled in as calls return."""
+
+    token: str
+    versions: dict[int, datetime]
+    succeeded: dict[int, datetime] = field(default_factory=dict)
+    failures: dict[int, tuple[str, str, str, tuple[str, ...], str]] = field(default_factory=dict)
+    links: dict[int, tuple[str, str]] = field(default_factory=dict)
+    unsettled: set[int] = field(default_factory=set)
+
+
+def contacts_push(
+    *,
+    client: SalesforceClient,
+    integration_settings: IntegrationSettings,
+    mappings: Sequence[MappingSpec],
+    should_continue: Callable[[], bool],
+    include_retries: bool = True,
+    batch_size: int = CLAIM_BATCH,
+) -> PushCounts:
+    """Push every due contact (inside the inclusion list) until none is left.
+
+    Checks ``should_continue`` at each batch boundary (the sync switched off).
+    Raises ApiLimitReached (claims released, nothing lost) when the budget ends.
+    """
+    counts = PushCounts()
+    while should_continue():
+        token, ids = contact_states_claim(
+            limit=batch_size,
+            inclusion_list=integration_settings.inclusion_list,
+            include_retries=include_retries,
+        )
+        if not ids:
+            break
+        _push_batch(
+            client=client,
+            integration_settings=integration_settings,
+            mappings=mappings,
+            token=token,
+            contact_ids=ids,
+            counts=counts,
+        )
+    return counts
+
+
+def _push_batch(
+    *,
+    client: SalesforceClient,
+    integration_settings: IntegrationSettings,
+    mappings: Sequence[MappingSpec],
+    token: str,
+    contact_ids: list[int],
+    counts: PushCounts,
+) -> None:
+    properties = sorted({m.hubsync_property for m in mappings} | {"email"})
+    contacts = list(
+        Contact.objects.filter(pk__in=contact_ids).values(
+            "pk", "updated_at", "salesforce_id", "salesforce_object", *properties
+        )
+    )
+    batch = _Batch(token=token, versions={c["pk"]: c["updated_at"] for c in contacts})
+    try:
+        unlinked = [c for c in contacts if not c["salesforce_id"]]
+        matches = _lookup_by_email(client, [c["email"] for c in unlinked], counts)
+        updates: list[tuple[int, dict]] = []
+        creates: list[tuple[int, dict]] = []
+        new_type = integration_settings.new_record_type
+        for contact in contacts:
+            match = matches.get(contact["email"].lower()) if not contact["salesforce_id"] else None
+            if match:
+                counts.matched += 1
+                batch.links[contact["pk"]] = match
+            sf_object, sf_id = (
+                (contact["salesforce_object"], contact["salesforce_id"])
+                if contact["salesforce_id"]
+                else match or (new_type, "")
+            )
+            try:
+                record = contact_to_salesforce(
+                    contact,
+                    object_type=sf_object,
+                    mappings=mappings,
+                    picklists=integration_settings.state_country_picklists,
+                    creating=not sf_id,
+                )
+            except MappingError as error:
+                batch.failures[contact["pk"]] = (
+                    sf_object,
+                    error.code,
+                    error.message,
+                    error.fields,
+                    sf_id,
+                )
+                continue
+            record[EXTERNAL_ID_FIELD] = hubsync_id(contact["pk"])
+            record["attributes"] = {"type": sf_object}
+            if sf_id:
+                record["Id"] = sf_id
+                updates.append((contact["pk"], record))
+            else:
+                creates.append((contact["pk"], record))
+        batch.unsettled = {pk for pk, _ in updates + creates}
+        _write_updates(client, updates, batch, counts)
+        _write_creates(client, new_type, creates, batch, counts)
+    except ApiLimitReached:
+        _settle(batch, counts)
+        raise
+    _settle(batch, counts)
+
+
+def _settle(batch: _Batch, counts: PushCounts) -> None:
+    """Store every outcome; contacts with no outcome yet are released, still due."""
+    with transaction.atomic():
+        _link_contacts(batch.links)
+        contact_states_succeeded(token=batch.token, versions=batch.succeeded)
+        contact_states_failed(token=batch.token, failures=batch.failures)
+    counts.failed += len(batch.failures)
+    settled = set(batch.succeeded) | set(batch.failures)
+    pending = [pk for pk in batch.versions if pk not in settled]
+    counts.retried_later += len([pk for pk in pending if pk in batch.unsettled])
+    contact_states_release(token=batch.token, contact_ids=pending)
+
+
+def _link_contacts(links: dict[int, tuple[str, str]]) -> None:
+    if not links:
+        return
+    contacts = [
+        Contact(pk=pk, salesforce_object=sf_object, salesforce_id=sf_id)
+        for pk, (sf_object, sf_id) in links.items()
+    ]
+    # bulk_update leaves updated_at alone: linking is not a change to push again.
+    Contact.objects.bulk_update(contacts, ["salesforce_object", "salesforce_id"], batch_size=1_000)
+
+
+def _soql_in(values: Iterable[str]) -> str:
+    escaped = (v.replace("\\", "\\\\").replace("'", "\\'") for v in values)
+    return ", ".join(f"'{v}'" for v in escaped)
+
+
+def _lookup_by_email(
+    client: SalesforceClient, emails: list[str], counts: PushCounts
+) -> dict[str, tuple[str, str]]:
+    """Existing Leads (not converted) and Contacts by email: ``{email: (object, id)}``.
+
+    Several records with one email: the oldest (CreatedDate, then Id) wins and
+    the collision is recorded.
+    """
+    emails = sorted({e.lower() for e in emails if e})
+    if not emails:
+        return {}
+    queries: list[str] = []
+    for start in range(0, len(emails), LOOKUP_CHUNK):
+        chunk = _soql_in(emails[start : start + LOOKUP_CHUNK])
+        queries.append(
+            "SELECT Id, Email, CreatedDate FROM Lead "
+            f"WHERE IsConverted = false AND Email IN ({chunk}) ORDER BY CreatedDate, Id"
+        )
+        queries.append(
+            f"SELECT Id, Email, CreatedDate FROM Contact WHERE Email IN ({chunk}) "
+            "ORDER BY CreatedDate, Id"
+        )
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for start in range(0, len(queries), LOOKUPS_PER_COMPOSITE):
+        for records in _composite_queries(client, queries[start : start + LOOKUPS_PER_COMPOSITE]):
+            for record in records:
+                if record.get("Email"):
+                    found.setdefault(record["Email"].lower(), []).append(
+                        (record["CreatedDate"], record["attributes"]["type"], record["Id"])
+                    )
+    matches: dict[str, tuple[str, str]] = {}
+    collisions = []
+    for email, candidates in found.items():
+        candidates.sort()
+        _, sf_object, sf_id = candidates[0]
+        matches[email] = (sf_object, sf_id)
+        if len(candidates) > 1:
+            collisions.append(
+                EmailCollision(email=email, chosen_id=sf_id, other_ids=[c[2] for c in candidates[1:]])
+            )
+    if collisions:
+        EmailCollision.objects.bulk_create(collisions)
+        counts.collisions += len(collisions)
+    return matches
+
+
+def _composite_queries(client: SalesforceClient, queries: list[str]) -> list[list[dict]]:
+    """Run several SOQL queries in one composite call; follows any further pages."""
+    responses = client.composite(
+        [
+            {
+                "method": "GET",
+                "url": f"/services/data/v{API_VERSION}/query?q={quote(q)}",
+                "referenceId": f"q{index}",
+            }
+            for index, q in enumerate(queries)
+        ]
+    )
+    pages = []
+    for response in responses:
+        body = response["body"]
+        if response["httpStatusCode"] >= 300:
+            code = body[0].get("errorCode", "") if isinstance(body, list) else ""
+            message = body[0].get("message", "") if isinstance(body, list) else str(body)
+            error_class = RecoverableError if response["httpStatusCode"] >= 500 else InvalidData
+            raise error_class(message, code=code or "LOOKUP_FAILED")
+        records = list(body["records"])
+        next_url = body.get("nextRecordsUrl")
+        while next_url:
+            page = client.call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
+            records.extend(page["records"])
+            next_url = page.get("nextRecordsUrl") if not page.get("done", True) else None
+        pages.append(records)
+    return pages
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _record_outcomes(
+    pairs: list[tuple[int, dict]], results: list[RecordResult], batch: _Batch, counts: PushCounts
+) -> None:
+    for (pk, record), result in zip(pairs, results, strict=True):
+        sf_object = record["attributes"]["type"]
+        if result.success:
+            batch.succeeded[pk] = batch.versions[pk]
+            if result.id and (result.created or "Id" not in record):
+                batch.links[pk] = (sf_object, result.id)
+            if result.created:
+                counts.created += 1
+            else:
+                counts.updated += 1
+        else:
+            batch.failures[pk] = (
+                sf_object,
+                result.code,
+                result.message,
+                result.fields,
+                record.get("Id", ""),
+            )
+
+
+def _write_updates(
+    client: SalesforceClient, updates: list[tuple[int, dict]], batch: _Batch, counts: PushCounts
+) -> None:
+    for chunk in _chunks(updates, COLLECTION_SIZE):
+        try:
+            results = client.collection("PATCH", [record for _, record in chunk])
+        except ApiLimitReached:
+            raise
+        except RecoverableError as error:
+            logger.warning("Update of %d records postponed: %s", len(chunk), error.code)
+            continue
+        _record_outcomes(chunk, results, batch, counts)
+
+
+def _write_creates(
+    client: SalesforceClient,
+    sobject: str,
+    creates: list[tuple[int, dict]],
+    batch: _Batch,
+    counts: PushCounts,
+) -> None:
+    if len(creates) >= BULK_THRESHOLD:
+        try:
+            _bulk_upsert(client, sobject, creates, batch, counts)
+        except ApiLimitReached:
+            raise
+        except RecoverableError as error:
+            logger.warning("Bulk upsert of %d records postponed: %s", len(creates), error.code)
+        return
+    for chunk in _chunks(creates, COLLECTION_SIZE):
+        try:
+            results = client.collection(
+                "PATCH",
+                [record for _, record in chunk],
+                sobject=sobject,
+                external_id_field=EXTERNAL_ID_FIELD,
+            )
+        except ApiLimitReached:
+            raise
+        except RecoverableError as error:
+            logger.warning("Upsert of %d records postponed: %s", len(chunk), error.code)
+            continue
+        _record_outcomes(chunk, results, batch, counts)
+
+
+def _bulk_upsert(
+    client: SalesforceClient,
+    sobject: str,
+    creates: list[tuple[int, dict]],
+    batch: _Batch,
+    counts: PushCounts,
+) -> None:
+    """One Bulk API 2.0 upsert job on HubSync_Id__c; results are read back per external id."""
+    columns = sorted({key for _, record in creates for key in record if key != "attributes"})
+    rows = [{column: record.get(column) or "" for column in columns} for _, record in creates]
+    by_external_id = {record[EXTERNAL_ID_FIELD]: (pk, record) for pk, record in creates}
+    bulk = client.call(lambda sf: getattr(sf.bulk2, sobject))
+    jobs = client.call(
+        lambda sf: bulk.upsert(
+            records=rows, external_id_field=EXTERNAL_ID_FIELD, wait=BULK_POLL_WAIT_S
+        )
+    )
+    for job in jobs:
+        job_id = job["job_id"]
+        for row in _csv_rows(client.call(lambda sf, j=job_id: bulk.get_successful_records(j))):
+            pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
+            created = row.get("sf__Created", "").lower() == "true"
+            _record_outcomes(
+                [(pk, {"attributes": {"type": sobject}})],
+                [RecordResult(success=True, id=row["sf__Id"], created=created)],
+                batch,
+                counts,
+            )
+        for row in _csv_rows(client.call(lambda sf, j=job_id: bulk.get_failed_records(j))):
+            pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
+            code, _, message = row.get("sf__Error", "").partition(":")
+            batch.failures[pk] = (sobject, code.strip(), message.strip(), (), "")
+
+
+def _csv_rows(text: str) -> list[dict[str, Any]]:
+    return list(csv.DictReader(io.StringIO(text))) if text and text.strip() else []

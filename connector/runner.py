@@ -1,0 +1,132 @@
+"""One sync cycle, start to end: the contract every trigger (beat, save, command) goes through.
+
+``sync_cycle_run`` checks that a sync may run (on, credentials not known
+bad), logs in, marks changed contacts due, pushes them, and records the run
+(trigger, times, status, counts, API calls). It never raises for sync
+problems: the outcome is in the returned SyncRun, whose status tells the
+Celery task whether to come back later.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.utils import timezone
+
+from .client import SalesforceClient
+from .errors import (
+    ApiLimitReached,
+    AuthenticationFailed,
+    ConfigurationError,
+    RecoverableError,
+    UnrecoverableError,
+)
+from .metering import ApiMeter
+from .models import CredentialsStatus, IntegrationSettings, SyncRun, SyncRunStatus
+from .push import contacts_push
+from .queue import contacts_mark_due
+from .selectors import field_mappings_get, integration_settings_get
+
+logger = logging.getLogger(__name__)
+
+# Automatic retries of failed records wait while more than this share of the limit is used.
+RETRY_BUDGET_SHARE = 0.75
+
+
+def sync_enabled_now(integration_settings: IntegrationSettings) -> bool:
+    """Re-read the on/off switch (a batch boundary)."""
+    return IntegrationSettings.objects.filter(
+        pk=integration_settings.pk, sync_enabled=True
+    ).exists()
+
+
+def credentials_mark(
+    integration_settings: IntegrationSettings, *, error: AuthenticationFailed | None
+) -> None:
+    integration_settings.credentials_status = (
+        CredentialsStatus.INVALID if error else CredentialsStatus.VALID
+    )
+    integration_settings.credentials_error_code = error.code if error else ""
+    integration_settings.credentials_error_message = error.message if error else ""
+    integration_settings.credentials_checked_at = timezone.now()
+    integration_settings.save(
+        update_fields=[
+            "credentials_status",
+            "credentials_error_code",
+            "credentials_error_message",
+            "credentials_checked_at",
+        ]
+    )
+
+
+def org_usage_store(integration_settings: IntegrationSettings, meter: ApiMeter) -> None:
+    if meter.org_usage is None:
+        return
+    IntegrationSettings.objects.filter(pk=integration_settings.pk).update(
+        org_api_used=meter.org_usage.used,
+        org_api_max=meter.org_usage.max,
+        org_api_checked_at=timezone.now(),
+    )
+
+
+def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
+    """Run one full cycle now and return its record."""
+    integration_settings = integration_settings_get()
+    run = SyncRun.objects.create(trigger=trigger)
+    if not integration_settings.sync_enabled:
+        return _finish(run, SyncRunStatus.SKIPPED, "The Salesforce sync is off.")
+    if integration_settings.credentials_status == CredentialsStatus.INVALID:
+        return _finish(
+            run,
+            SyncRunStatus.SKIPPED,
+            "The Salesforce credentials are invalid: "
+            f"{integration_settings.credentials_error_code}.",
+        )
+    meter = ApiMeter(limit=integration_settings.api_call_limit)
+    try:
+        client = SalesforceClient.from_settings(integration_settings, meter=meter, **client_kwargs)
+        meter.check()  # paused runs cost nothing until the window frees up
+        try:
+            client.login()
+        except AuthenticationFailed as error:
+            credentials_mark(integration_settings, error=error)
+            raise
+        if integration_settings.credentials_status != CredentialsStatus.VALID:
+            credentials_mark(integration_settings, error=None)
+        contacts_mark_due()
+        include_retries = (
+            meter.limit is None or meter.used() <= RETRY_BUDGET_SHARE * meter.limit
+        )
+        counts = contacts_push(
+            client=client,
+            integration_settings=integration_settings,
+            mappings=field_mappings_get(),
+            should_continue=lambda: sync_enabled_now(integration_settings),
+            include_retries=include_retries,
+        )
+        run.counts = counts.as_dict()
+        run.errors = counts.failed
+        if not sync_enabled_now(integration_settings):
+            status, reason = SyncRunStatus.STOPPED, "The sync was turned off during the run."
+        else:
+            status, reason = SyncRunStatus.SUCCEEDED, ""
+            if not include_retries:
+                reason = "Retries of failed records wait: more than 75 % of the API limit is used."
+    except ApiLimitReached as error:
+        status, reason = SyncRunStatus.PAUSED, str(error)
+    except (RecoverableError, UnrecoverableError, ConfigurationError) as error:
+        logger.warning("Salesforce sync failed: %s", error)
+        status, reason = SyncRunStatus.FAILED, str(error)
+    finally:
+        run.api_calls = meter.calls
+        org_usage_store(integration_settings, meter)
+    return _finish(run, status, reason)
+
+
+def _finish(run: SyncRun, status: str, reason: str) -> SyncRun:
+    run.status = status
+    run.reason = reason
+    run.finished_at = timezone.now()
+    run.save()
+    return run
