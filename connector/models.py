@@ -248,6 +248,8 @@ class ContactSyncState(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     parked = models.BooleanField(default=False)
     synced_version = models.DateTimeField(null=True, blank=True)
+    # The contact's updated_at when its last attempt failed: an edit after it unparks.
+    failed_version = models.DateTimeField(null=True, blank=True)
     last_pushed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

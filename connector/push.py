@@ -88,7 +88,7 @@ def contacts_push(
     mappings: Sequence[MappingSpec],
     should_continue: Callable[[], bool],
     include_retries: bool = True,
-    batch_size: int = CLAIM_BATCH,
+    batch_size: int | None = None,
 ) -> PushCounts:
     """Push every due contact (inside the inclusion list) until none is left.
 
@@ -98,7 +98,7 @@ def contacts_push(
     counts = PushCounts()
     while should_continue():
         token, ids = contact_states_claim(
-            limit=batch_size,
+            limit=batch_size or CLAIM_BATCH,
             inclusion_list=integration_settings.inclusion_list,
             include_retries=include_retries,
         )
@@ -185,7 +185,7 @@ def _settle(batch: _Batch, counts: PushCounts) -> None:
     with transaction.atomic():
         _link_contacts(batch.links)
         contact_states_succeeded(token=batch.token, versions=batch.succeeded)
-        contact_states_failed(token=batch.token, failures=batch.failures)
+        contact_states_failed(token=batch.token, failures=batch.failures, versions=batch.versions)
     counts.failed += len(batch.failures)
     settled = set(batch.succeeded) | set(batch.failures)
     pending = [pk for pk in batch.versions if pk not in settled]

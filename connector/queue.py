@@ -64,8 +64,10 @@ def contacts_mark_due(*, now: datetime | None = None) -> int:
         Q(synced_version__isnull=True) | Q(synced_version__lt=F("contact__updated_at"))
     )
     updated = stale.filter(due=False).update(due=True)
-    # An edit gives a parked contact a fresh start.
-    stale.filter(parked=True).update(parked=False, attempts=0, not_before=None)
+    # An edit after the last failure gives a parked contact a fresh start.
+    stale.filter(parked=True, failed_version__lt=F("contact__updated_at")).update(
+        parked=False, attempts=0, not_before=None
+    )
     cursor.value = max(newest, cursor.value) if cursor.value else newest
     cursor.save(update_fields=["value", "updated_at"])
     return created + updated
@@ -162,6 +164,7 @@ def contact_states_failed(
     *,
     token: str,
     failures: dict[int, tuple[str, str, str, tuple[str, ...], str]],
+    versions: dict[int, datetime],
 ) -> None:
     """Record failed pushes: ``{contact_id: (object_type, code, message, fields, sf_id)}``.
 
@@ -184,8 +187,16 @@ def contact_states_failed(
             state.not_before = None if state.parked else now + backoff(state.attempts)
             state.claimed_at = None
             state.claim_token = ""
+            state.failed_version = versions.get(contact_id)
             state.save(
-                update_fields=["attempts", "parked", "not_before", "claimed_at", "claim_token"]
+                update_fields=[
+                    "attempts",
+                    "parked",
+                    "not_before",
+                    "claimed_at",
+                    "claim_token",
+                    "failed_version",
+                ]
             )
             SyncError.objects.update_or_create(
                 contact_id=contact_id,

@@ -206,15 +206,24 @@ class IntegrationSettingsForm(forms.Form):
 
     def _layout(self, *, read_only: bool, api_calls_used: int) -> Layout:
         limit = self.instance.api_call_limit
-        usage = HTML(
-            '<p id="api-usage" class="form-text">'
-            + str(
-                _("%(used)s of %(limit)s calls used in the last 24 hours")
-                % {"used": f"{api_calls_used:,}", "limit": f"{limit:,}" if limit else _("no limit")}
+        usage_text = _("%(used)s of %(limit)s calls used in the last 24 hours") % {
+            "used": f"{api_calls_used:,}",
+            "limit": f"{limit:,}" if limit else _("no limit"),
+        }
+        org_text = ""
+        if self.instance.org_api_max:
+            org_text = str(
+                _("Salesforce reports %(used)s of %(max)s API requests used by the whole org.")
+                % {
+                    "used": f"{self.instance.org_api_used or 0:,}",
+                    "max": f"{self.instance.org_api_max:,}",
+                }
             )
-            + f' · <a href="{API_USAGE_DOCS_URL}" target="_blank" rel="noopener">'
-            + str(_("Salesforce API usage limits"))
-            + "</a></p>"
+        usage = HTML(
+            f'<p id="api-usage" class="form-text">{usage_text} · '
+            f'<a href="{API_USAGE_DOCS_URL}" target="_blank" rel="noopener">'
+            f"{_('Salesforce API usage limits')}</a>"
+            f'<br><span id="org-api-usage">{org_text}</span></p>'
         )
 
         def section(key: str, title, *fields) -> Fieldset:

@@ -51,3 +51,36 @@ def admin_browser(client, marketing_admin):
     """A test client logged in as a marketing admin."""
     client.force_login(marketing_admin)
     return client
+
+
+# -- Salesforce, through the emulator over real HTTP ------------------------------------
+
+SF_USERNAME = "integration@acme.example"
+SF_PASSWORD = "sf-Password-1"
+SF_TOKEN = "SFTOKEN42"
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """One emulator for the session (a real HTTP server on a free port)."""
+    from salesforce_emulator.testing import running_emulator
+
+    with running_emulator(in_process=True) as running:
+        yield running
+
+
+@pytest.fixture
+def salesforce(emulator, settings, integration_settings):
+    """A clean org with an integration user, and hubsync configured to sync with it.
+
+    Returns the running emulator (``.control`` for the control API).
+    """
+    emulator.control.reset()
+    emulator.control.create_user(SF_USERNAME, SF_PASSWORD, SF_TOKEN)
+    settings.SALESFORCE_EMULATOR_URL = emulator.url
+    integration_settings.username = SF_USERNAME
+    integration_settings.set_password(SF_PASSWORD)
+    integration_settings.set_security_token(SF_TOKEN)
+    integration_settings.sync_enabled = True
+    integration_settings.save()
+    return emulator
