@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import ApiCallBucket, IntegrationSettings
+from .models import (
+    ApiCallBucket,
+    ContactSyncState,
+    EmailCollision,
+    FieldMapping,
+    IntegrationSettings,
+    SyncError,
+    SyncRun,
+)
 
 
 @admin.register(IntegrationSettings)
@@ -99,3 +107,71 @@ class IntegrationSettingsAdmin(admin.ModelAdmin):
 class ApiCallBucketAdmin(admin.ModelAdmin):
     list_display = ("minute", "calls")
     date_hierarchy = "minute"
+
+
+@admin.register(FieldMapping)
+class FieldMappingAdmin(admin.ModelAdmin):
+    list_display = ("hubsync_property", "lead_field", "contact_field", "sync_rule")
+    list_editable = ("sync_rule",)
+    list_filter = ("sync_rule",)
+    search_fields = ("hubsync_property", "lead_field", "contact_field")
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "trigger", "status", "api_calls", "errors", "finished_at")
+    list_filter = ("status", "trigger")
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(SyncError)
+class SyncErrorAdmin(admin.ModelAdmin):
+    list_display = (
+        "updated_at",
+        "direction",
+        "object_type",
+        "contact",
+        "code",
+        "message",
+        "attempts",
+        "next_retry_at",
+        "parked",
+        "resolved_at",
+    )
+    list_filter = (
+        "direction",
+        "object_type",
+        "code",
+        "parked",
+        ("resolved_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("code", "message", "salesforce_id", "contact__email")
+    list_select_related = ("contact",)
+    raw_id_fields = ("contact",)
+
+
+@admin.register(ContactSyncState)
+class ContactSyncStateAdmin(admin.ModelAdmin):
+    list_display = (
+        "contact",
+        "due",
+        "attempts",
+        "parked",
+        "not_before",
+        "claimed_at",
+        "last_pushed_at",
+    )
+    list_filter = ("due", "parked")
+    search_fields = ("contact__email",)
+    list_select_related = ("contact",)
+    raw_id_fields = ("contact",)
+
+
+@admin.register(EmailCollision)
+class EmailCollisionAdmin(admin.ModelAdmin):
+    list_display = ("detected_at", "email", "chosen_id", "other_ids")
+    search_fields = ("email", "chosen_id")

@@ -14,7 +14,7 @@ def check_encryption_key(app_configs, **kwargs) -> list[checks.CheckMessage]:
         return [
             checks.Error(
                 "HUBSYNC_ENCRYPTION_KEY is not set.",
-                hint="Generate one with `python -c \"from cryptography.fernet import Fernet; "
+                hint='Generate one with `python -c "from cryptography.fernet import Fernet; '
                 'print(Fernet.generate_key().decode())"` and set it in the environment.',
                 id="connector.E001",
             )

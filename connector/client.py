@@ -145,7 +145,7 @@ class SalesforceClient:
             if page.get("done", True) or not page.get("nextRecordsUrl"):
                 return
             next_url = page["nextRecordsUrl"]
-            page = self._call(lambda: self.sf.query_more(next_url, identifier_is_url=True))
+            page = self._call(lambda url=next_url: self.sf.query_more(url, identifier_is_url=True))
 
     def query_all(self, soql: str, *, include_deleted: bool = False) -> list[dict]:
         return [r for page in self.query_pages(soql, include_deleted=include_deleted) for r in page]

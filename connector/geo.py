@@ -105,5 +105,7 @@ def state_code(text: str, *, country: str) -> str:
     """Salesforce's StateCode (the part after the dash of ISO 3166-2) within ``country``."""
     code = _subdivisions(country).get(_key(text))
     if not code:
-        raise NormalisationError(f"“{text}” is not a state of {country} Salesforce's picklist knows.")
+        raise NormalisationError(
+            f"“{text}” is not a state of {country} Salesforce's picklist knows."
+        )
     return code.split("-", 1)[1]

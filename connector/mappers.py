@@ -77,9 +77,7 @@ def contact_to_salesforce(
     if picklists:
         _to_picklist_codes(record)
     for field in REQUIRED_FIELDS[object_type]:
-        if field in record and not record[field]:
-            record[field] = NOT_PROVIDED
-        elif creating and field not in record:
+        if field in record and not record[field] or creating and field not in record:
             record[field] = NOT_PROVIDED
     if creating:
         record = {field: value for field, value in record.items() if value is not None}
@@ -98,9 +96,7 @@ def _to_picklist_codes(record: dict[str, Any]) -> None:
             try:
                 country = geo.country_code(country_text)
             except geo.NormalisationError as exc:
-                raise MappingError(
-                    "INVALID_COUNTRY", str(exc), [f"{country_field}Code"]
-                ) from None
+                raise MappingError("INVALID_COUNTRY", str(exc), [f"{country_field}Code"]) from None
         state = None
         if state_text:
             if not country:

@@ -116,7 +116,10 @@ class IntegrationSettings(models.Model):
 
     # 11. New record type
     new_record_type = models.CharField(
-        _("new record type"), max_length=8, choices=NewRecordType.choices, default=NewRecordType.LEAD
+        _("new record type"),
+        max_length=8,
+        choices=NewRecordType.choices,
+        default=NewRecordType.LEAD,
     )
 
     # 12. Automatic lifecycle stage transitions
@@ -257,7 +260,9 @@ class ContactSyncState(models.Model):
             models.Index(
                 fields=["due", "contact"], name="syncstate_due", condition=models.Q(due=True)
             ),
-            models.Index(fields=["parked"], name="syncstate_parked", condition=models.Q(parked=True)),
+            models.Index(
+                fields=["parked"], name="syncstate_parked", condition=models.Q(parked=True)
+            ),
         ]
 
     def __str__(self) -> str:

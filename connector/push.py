@@ -247,7 +247,9 @@ def _lookup_by_email(
         matches[email] = (sf_object, sf_id)
         if len(candidates) > 1:
             collisions.append(
-                EmailCollision(email=email, chosen_id=sf_id, other_ids=[c[2] for c in candidates[1:]])
+                EmailCollision(
+                    email=email, chosen_id=sf_id, other_ids=[c[2] for c in candidates[1:]]
+                )
             )
     if collisions:
         EmailCollision.objects.bulk_create(collisions)

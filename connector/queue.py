@@ -97,7 +97,9 @@ def contact_states_claim(
         if not include_retries:
             due = due.filter(attempts=0)
         if inclusion_list is not None:
-            due = due.filter(contact__in=smart_list_contacts(smart_list=inclusion_list).values("pk"))
+            due = due.filter(
+                contact__in=smart_list_contacts(smart_list=inclusion_list).values("pk")
+            )
         ids = list(due.order_by("contact_id").values_list("contact_id", flat=True)[:limit])
         if ids:
             ContactSyncState.objects.filter(contact_id__in=ids).update(
@@ -215,9 +217,7 @@ def contact_states_failed(
             )
 
 
-def contact_states_unpark(
-    *, contact_ids: Iterable[int] | None = None, failed: bool = False
-) -> int:
+def contact_states_unpark(*, contact_ids: Iterable[int] | None = None, failed: bool = False) -> int:
     """Give failed contacts a fresh start: parked ones (nightly), all failed ones, or some.
 
     Used by the nightly retry, by *Retry* on the errors page, and when a setting

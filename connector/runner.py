@@ -95,9 +95,7 @@ def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
         if integration_settings.credentials_status != CredentialsStatus.VALID:
             credentials_mark(integration_settings, error=None)
         contacts_mark_due()
-        include_retries = (
-            meter.limit is None or meter.used() <= RETRY_BUDGET_SHARE * meter.limit
-        )
+        include_retries = meter.limit is None or meter.used() <= RETRY_BUDGET_SHARE * meter.limit
         counts = contacts_push(
             client=client,
             integration_settings=integration_settings,

@@ -29,9 +29,9 @@ def salesforce_sync(self, trigger: str = "schedule") -> dict:
 @shared_task(acks_late=True, ignore_result=True)
 def salesforce_retry_parked() -> dict:
     """Nightly: give parked records another chance, when the API budget allows."""
-    from .runner import RETRY_BUDGET_SHARE
     from .metering import ApiMeter
     from .queue import contact_states_unpark
+    from .runner import RETRY_BUDGET_SHARE
     from .selectors import integration_settings_get
 
     integration_settings = integration_settings_get()
@@ -42,4 +42,3 @@ def salesforce_retry_parked() -> dict:
     if unparked:
         salesforce_sync.delay(trigger="nightly_retry")
     return {"unparked": unparked}
-

@@ -61,7 +61,9 @@ class CredentialsForm(forms.Form):
     username = forms.CharField(
         label=_("Username"),
         max_length=255,
-        validators=[EmailValidator(message=_("A Salesforce username looks like an email address."))],
+        validators=[
+            EmailValidator(message=_("A Salesforce username looks like an email address."))
+        ],
     )
     password = forms.CharField(
         label=_("Password"),
@@ -179,6 +181,7 @@ class IntegrationSettingsForm(forms.Form):
         integration_settings: IntegrationSettings,
         read_only: bool = False,
         api_calls_used: int = 0,
+        crm_enabled: bool | None = None,
         **kwargs: Any,
     ):
         self.instance = integration_settings
@@ -194,7 +197,7 @@ class IntegrationSettingsForm(forms.Form):
                 pk=current
             )
         self.fields["inclusion_list"].queryset = smart_lists.order_by("name")
-        if not self.instance.crm_enabled:
+        if not (self.instance.crm_enabled if crm_enabled is None else crm_enabled):
             del self.fields["task_sync"]
         if read_only:
             for field in self.fields.values():
@@ -230,7 +233,9 @@ class IntegrationSettingsForm(forms.Form):
             return Fieldset(title, *fields, css_id=f"section-{key}", css_class="mb-4")
 
         inclusion_button = HTML(
-            "" if read_only else '<button type="submit" name="create_inclusion_list" value="1" '
+            ""
+            if read_only
+            else '<button type="submit" name="create_inclusion_list" value="1" '
             'class="btn btn-outline-secondary btn-sm mb-3" formnovalidate>'
             + str(_("Create Inclusion List"))
             + "</button>"
@@ -279,7 +284,9 @@ class IntegrationSettingsForm(forms.Form):
         return Layout(*sections)
 
     def clean_activity_types(self) -> list[str]:
-        return [value for value in ActivityType.values if value in self.cleaned_data["activity_types"]]
+        return [
+            value for value in ActivityType.values if value in self.cleaned_data["activity_types"]
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -12,13 +12,14 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from connector.errors import RecoverableError
 from connector.selectors import api_calls_used_last_24h, integration_settings_get
 from connector.services import (
     integration_credentials_update,
+    integration_credentials_verify,
     integration_settings_update,
     integration_sync_set,
 )
-
 from marketing.services import smart_list_create
 
 from .forms import CredentialsForm, InclusionListForm, IntegrationSettingsForm, SyncToggleForm
@@ -123,7 +124,9 @@ class SalesforceSettingsView(SalesforcePageMixin, FormView):
         if "create_inclusion_list" in request.POST:
             # Park what was typed so far; the smart-list form brings the user back to it.
             request.session[DRAFT_SESSION_KEY] = {
-                key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"
+                key: request.POST.getlist(key)
+                for key in request.POST
+                if key != "csrfmiddlewaretoken"
             }
             return HttpResponseRedirect(reverse("settings_ui:inclusion_list_create"))
         return super().post(request, *args, **kwargs)
@@ -151,7 +154,7 @@ class CredentialsView(SalesforcePageMixin, FormView):
         return self.page_context(credentials_form=kwargs["form"])
 
     def form_valid(self, form: CredentialsForm) -> HttpResponse:
-        integration_credentials_update(
+        settings = integration_credentials_update(
             integration_settings=self.integration_settings,
             username=form.cleaned_data["username"],
             password=form.cleaned_data["password"],
@@ -159,7 +162,28 @@ class CredentialsView(SalesforcePageMixin, FormView):
             sandbox=form.cleaned_data["sandbox"],
             acting_user=self.request.user,
         )
-        messages.success(self.request, _("Your Salesforce credentials were saved."))
+        try:
+            valid = integration_credentials_verify(integration_settings=settings)
+        except RecoverableError as error:
+            messages.warning(
+                self.request,
+                _("Credentials saved, but Salesforce could not be reached to check them: %(e)s")
+                % {"e": error},
+            )
+            return self.success_redirect()
+        if valid:
+            messages.success(
+                self.request, _("Your Salesforce credentials were saved and are valid.")
+            )
+        else:
+            messages.error(
+                self.request,
+                _("Credentials saved, but Salesforce refused them: %(code)s %(message)s")
+                % {
+                    "code": settings.credentials_error_code,
+                    "message": settings.credentials_error_message,
+                },
+            )
         return self.success_redirect()
 
 
@@ -180,7 +204,9 @@ class SyncToggleView(SalesforcePageMixin, FormView):
         if enabled:
             messages.success(self.request, _("Salesforce sync is on."))
         else:
-            messages.warning(self.request, _("Salesforce sync is off. Changes queue until it is on."))
+            messages.warning(
+                self.request, _("Salesforce sync is off. Changes queue until it is on.")
+            )
         return self.success_redirect()
 
     def form_invalid(self, form: SyncToggleForm) -> HttpResponse:

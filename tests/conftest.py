@@ -84,3 +84,14 @@ def salesforce(emulator, settings, integration_settings):
     integration_settings.sync_enabled = True
     integration_settings.save()
     return emulator
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in-process when enqueued (for tests about *what* runs, not the broker)."""
+    from hubsync.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous

@@ -46,7 +46,9 @@ def api_used(control) -> int:
 
 
 @pytest.mark.parametrize("record_type", ["Lead", "Contact"])
-def test_new_record_type_decides_what_salesforce_gets(salesforce, integration_settings, record_type):
+def test_new_record_type_decides_what_salesforce_gets(
+    salesforce, integration_settings, record_type
+):
     integration_settings.new_record_type = record_type
     integration_settings.save()
     ContactFactory.create_batch(3)
@@ -57,10 +59,10 @@ def test_new_record_type_decides_what_salesforce_gets(salesforce, integration_se
 
 
 def test_unlinked_contacts_match_existing_records_by_email_case_insensitively(salesforce):
-    lead_id, = salesforce.control.load_records(
+    (lead_id,) = salesforce.control.load_records(
         "Lead", [{"LastName": "Old", "Company": "X", "Email": "Grace@Navy.example"}]
     )
-    contact_id, = salesforce.control.load_records(
+    (contact_id,) = salesforce.control.load_records(
         "Contact", [{"LastName": "Hopper", "Email": "ALAN@bletchley.example"}]
     )
     grace = ContactFactory(email="grace@navy.example", first_name="Grace", last_name="Hopper")

@@ -23,12 +23,20 @@ def test_insert_update_upsert_delete(sf, emulator_control):
     titled = sf.query("SELECT COUNT() FROM Contact WHERE Title = 'Bulk'")
     assert titled["totalSize"] == 5
 
-    up = sf.bulk2.Contact.upsert(records=[{"HubSync_Id__c": "h1", "LastName": "U"},
-                                          {"HubSync_Id__c": "h2", "LastName": "V"}],
-                                 external_id_field="HubSync_Id__c", wait=0)
+    up = sf.bulk2.Contact.upsert(
+        records=[
+            {"HubSync_Id__c": "h1", "LastName": "U"},
+            {"HubSync_Id__c": "h2", "LastName": "V"},
+        ],
+        external_id_field="HubSync_Id__c",
+        wait=0,
+    )
     assert up[0]["numberRecordsFailed"] == 0
-    again = sf.bulk2.Contact.upsert(records=[{"HubSync_Id__c": "h1", "LastName": "U2"}],
-                                    external_id_field="HubSync_Id__c", wait=0)
+    again = sf.bulk2.Contact.upsert(
+        records=[{"HubSync_Id__c": "h1", "LastName": "U2"}],
+        external_id_field="HubSync_Id__c",
+        wait=0,
+    )
     rows = sf.bulk2.Contact.get_successful_records(again[0]["job_id"])
     assert "false" in rows  # sf__Created false: updated, not duplicated
     assert sf.query("SELECT COUNT() FROM Contact WHERE HubSync_Id__c = 'h1'")["totalSize"] == 1
@@ -39,12 +47,15 @@ def test_insert_update_upsert_delete(sf, emulator_control):
 
 
 def test_failed_results(sf):
-    records = [{"LastName": "Ok", "Email": "ok@example.com"},
-               {"LastName": "Bad", "Email": "not-an-email"}]
+    records = [
+        {"LastName": "Ok", "Email": "ok@example.com"},
+        {"LastName": "Bad", "Email": "not-an-email"},
+    ]
     result = sf.bulk2.Contact.insert(records=records, wait=0)
     assert result[0]["numberRecordsFailed"] == 1
-    failed = list(csv.DictReader(io.StringIO(
-        sf.bulk2.Contact.get_failed_records(result[0]["job_id"]))))
+    failed = list(
+        csv.DictReader(io.StringIO(sf.bulk2.Contact.get_failed_records(result[0]["job_id"])))
+    )
     assert failed[0]["sf__Error"].startswith("INVALID_EMAIL_ADDRESS:")
     assert failed[0]["LastName"] == "Bad"
     assert sf.bulk2.Contact.get_unprocessed_records(result[0]["job_id"]).strip() != ""
@@ -66,9 +77,13 @@ def test_query_with_locator_paging(sf, emulator_control):
     emulator_control.load_records(
         "Contact", [{"LastName": f"Q{i:04d}", "Email": f"q{i}@example.com"} for i in range(250)]
     )
-    pages = list(sf.bulk2.Contact.query(
-        "SELECT Id, LastName, Account.Name FROM Contact ORDER BY LastName", max_records=100,
-        wait=0))
+    pages = list(
+        sf.bulk2.Contact.query(
+            "SELECT Id, LastName, Account.Name FROM Contact ORDER BY LastName",
+            max_records=100,
+            wait=0,
+        )
+    )
     assert len(pages) == 3
     rows = [r for page in pages for r in csv.DictReader(io.StringIO(page))]
     assert len(rows) == 250
@@ -92,16 +107,31 @@ def test_bad_query_is_rejected_at_job_creation(sf):
 def test_raw_job_lifecycle(sf):
     """The HTTP shapes bulk2.py relies on: Open state, 201 upload, UploadComplete."""
     url = sf.bulk2_url + "ingest"
-    created = sf.session.post(url, headers=sf.headers, json={
-        "object": "Lead", "operation": "insert", "contentType": "CSV", "lineEnding": "LF",
-        "columnDelimiter": "COMMA"}).json()
+    created = sf.session.post(
+        url,
+        headers=sf.headers,
+        json={
+            "object": "Lead",
+            "operation": "insert",
+            "contentType": "CSV",
+            "lineEnding": "LF",
+            "columnDelimiter": "COMMA",
+        },
+    ).json()
     assert created["state"] == "Open"
-    up = sf.session.put(f"{url}/{created['id']}/batches", data=b"LastName,Company\nA,B\n",
-                        headers={**sf.headers, "Content-Type": "text/csv"})
+    up = sf.session.put(
+        f"{url}/{created['id']}/batches",
+        data=b"LastName,Company\nA,B\n",
+        headers={**sf.headers, "Content-Type": "text/csv"},
+    )
     assert up.status_code == 201
-    closed = sf.session.patch(f"{url}/{created['id']}", headers=sf.headers,
-                              json={"state": "UploadComplete"}).json()
+    closed = sf.session.patch(
+        f"{url}/{created['id']}", headers=sf.headers, json={"state": "UploadComplete"}
+    ).json()
     assert closed["state"] in ("UploadComplete", "InProgress", "JobComplete")
-    again = sf.session.put(f"{url}/{created['id']}/batches", data=b"LastName,Company\nA,B\n",
-                           headers={**sf.headers, "Content-Type": "text/csv"})
+    again = sf.session.put(
+        f"{url}/{created['id']}/batches",
+        data=b"LastName,Company\nA,B\n",
+        headers={**sf.headers, "Content-Type": "text/csv"},
+    )
     assert again.status_code >= 400

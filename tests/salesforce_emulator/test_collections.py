@@ -28,17 +28,25 @@ def test_partial_success_by_default(sf):
     records += contacts(1, Email="bad")
     res = sf.restful("composite/sobjects", method="POST", json={"records": records})
     assert res[0]["success"] is True
-    assert res[1] == {"success": False, "errors": [{
-        "statusCode": "REQUIRED_FIELD_MISSING",
-        "message": "Required fields are missing: [LastName]", "fields": ["LastName"]}]}
+    assert res[1] == {
+        "success": False,
+        "errors": [
+            {
+                "statusCode": "REQUIRED_FIELD_MISSING",
+                "message": "Required fields are missing: [LastName]",
+                "fields": ["LastName"],
+            }
+        ],
+    }
     assert res[2]["errors"][0]["statusCode"] == "INVALID_EMAIL_ADDRESS"
     assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 1
 
 
 def test_all_or_none_rolls_back(sf):
     records = contacts(2) + [{"attributes": {"type": "Contact"}}]
-    res = sf.restful("composite/sobjects", method="POST",
-                     json={"allOrNone": True, "records": records})
+    res = sf.restful(
+        "composite/sobjects", method="POST", json={"allOrNone": True, "records": records}
+    )
     assert [r["success"] for r in res] == [False, False, False]
     assert res[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
     assert res[2]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
@@ -46,12 +54,15 @@ def test_all_or_none_rolls_back(sf):
 
 
 def test_all_or_none_update_rolls_back_earlier_rows(sf):
-    ids = [r["id"] for r in sf.restful("composite/sobjects", method="POST",
-                                       json={"records": contacts(2)})]
-    upd = [{"attributes": {"type": "Contact"}, "Id": ids[0], "Title": "New"},
-           {"attributes": {"type": "Contact"}, "Id": ids[1], "Email": "broken"}]
-    res = sf.restful("composite/sobjects", method="PATCH",
-                     json={"allOrNone": True, "records": upd})
+    ids = [
+        r["id"]
+        for r in sf.restful("composite/sobjects", method="POST", json={"records": contacts(2)})
+    ]
+    upd = [
+        {"attributes": {"type": "Contact"}, "Id": ids[0], "Title": "New"},
+        {"attributes": {"type": "Contact"}, "Id": ids[1], "Email": "broken"},
+    ]
+    res = sf.restful("composite/sobjects", method="PATCH", json={"allOrNone": True, "records": upd})
     assert res[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
     assert sf.Contact.get(ids[0])["Title"] is None
 
@@ -71,14 +82,18 @@ def test_more_than_200_records_is_an_error(sf):
 
 
 def test_upsert_by_external_id_is_idempotent(sf, emulator_control):
-    records = [{"attributes": {"type": "Contact"}, "HubSync_Id__c": f"hs-{i}",
-                "LastName": f"L{i}"} for i in range(3)]
-    first = sf.restful("composite/sobjects/Contact/HubSync_Id__c", method="PATCH",
-                       json={"records": records})
+    records = [
+        {"attributes": {"type": "Contact"}, "HubSync_Id__c": f"hs-{i}", "LastName": f"L{i}"}
+        for i in range(3)
+    ]
+    first = sf.restful(
+        "composite/sobjects/Contact/HubSync_Id__c", method="PATCH", json={"records": records}
+    )
     assert [r["created"] for r in first] == [True, True, True]
     records[1]["LastName"] = "Changed"
-    second = sf.restful("composite/sobjects/Contact/HubSync_Id__c", method="PATCH",
-                        json={"records": records})
+    second = sf.restful(
+        "composite/sobjects/Contact/HubSync_Id__c", method="PATCH", json={"records": records}
+    )
     assert [r["created"] for r in second] == [False, False, False]
     assert [r["id"] for r in second] == [r["id"] for r in first]
     rows = emulator_control.records("Contact")
@@ -86,10 +101,12 @@ def test_upsert_by_external_id_is_idempotent(sf, emulator_control):
 
 
 def test_upsert_duplicate_external_ids_in_one_request(sf):
-    records = [{"attributes": {"type": "Lead"}, "HubSync_Id__c": "same", "LastName": "A",
-                "Company": "C"}] * 2
-    res = sf.restful("composite/sobjects/Lead/HubSync_Id__c", method="PATCH",
-                     json={"records": records})
+    records = [
+        {"attributes": {"type": "Lead"}, "HubSync_Id__c": "same", "LastName": "A", "Company": "C"}
+    ] * 2
+    res = sf.restful(
+        "composite/sobjects/Lead/HubSync_Id__c", method="PATCH", json={"records": records}
+    )
     assert res[0]["success"] is True
     assert res[1]["errors"][0]["statusCode"] == "DUPLICATE_EXTERNAL_ID"
 
@@ -99,8 +116,11 @@ def test_upsert_all_or_none(sf):
         {"attributes": {"type": "Lead"}, "HubSync_Id__c": "a", "LastName": "A", "Company": "C"},
         {"attributes": {"type": "Lead"}, "HubSync_Id__c": "b", "LastName": "B"},
     ]
-    res = sf.restful("composite/sobjects/Lead/HubSync_Id__c", method="PATCH",
-                     json={"allOrNone": True, "records": records})
+    res = sf.restful(
+        "composite/sobjects/Lead/HubSync_Id__c",
+        method="PATCH",
+        json={"allOrNone": True, "records": records},
+    )
     assert res[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
     assert sf.query("SELECT COUNT() FROM Lead")["totalSize"] == 0
 
@@ -108,8 +128,9 @@ def test_upsert_all_or_none(sf):
 def test_delete_collection_errors(sf):
     cid = sf.Contact.create({"LastName": "X"})["id"]
     sf.Contact.delete(cid)
-    res = sf.restful("composite/sobjects", method="DELETE",
-                     params={"ids": f"{cid},003Hs0000004C91IAE"})
+    res = sf.restful(
+        "composite/sobjects", method="DELETE", params={"ids": f"{cid},003Hs0000004C91IAE"}
+    )
     assert res[0]["errors"][0]["statusCode"] == "ENTITY_IS_DELETED"
     assert res[1]["errors"][0]["statusCode"] == "NOT_FOUND"
 
@@ -122,16 +143,32 @@ def test_retrieve_collection(sf):
 
 def test_composite_with_references_counts_one_call(sf, emulator_control):
     before = emulator_control.stats()["api_used"]
-    body = {"compositeRequest": [
-        {"method": "POST", "url": "/services/data/v59.0/sobjects/Account",
-         "referenceId": "acct", "body": {"Name": "Acme"}},
-        {"method": "POST", "url": "/services/data/v59.0/sobjects/Contact",
-         "referenceId": "contact", "body": {"LastName": "X", "AccountId": "@{acct.id}"}},
-        {"method": "GET", "url": "/services/data/v59.0/sobjects/Contact/@{contact.id}",
-         "referenceId": "read"},
-        {"method": "GET", "url": "/services/data/v59.0/query?q=SELECT+Id+FROM+Contact",
-         "referenceId": "q"},
-    ]}
+    body = {
+        "compositeRequest": [
+            {
+                "method": "POST",
+                "url": "/services/data/v59.0/sobjects/Account",
+                "referenceId": "acct",
+                "body": {"Name": "Acme"},
+            },
+            {
+                "method": "POST",
+                "url": "/services/data/v59.0/sobjects/Contact",
+                "referenceId": "contact",
+                "body": {"LastName": "X", "AccountId": "@{acct.id}"},
+            },
+            {
+                "method": "GET",
+                "url": "/services/data/v59.0/sobjects/Contact/@{contact.id}",
+                "referenceId": "read",
+            },
+            {
+                "method": "GET",
+                "url": "/services/data/v59.0/query?q=SELECT+Id+FROM+Contact",
+                "referenceId": "q",
+            },
+        ]
+    }
     res = sf.restful("composite", method="POST", json=body)["compositeResponse"]
     assert [r["httpStatusCode"] for r in res] == [201, 201, 200, 200]
     assert res[2]["body"]["AccountId"] == res[0]["body"]["id"]
@@ -140,12 +177,23 @@ def test_composite_with_references_counts_one_call(sf, emulator_control):
 
 
 def test_composite_all_or_none(sf):
-    body = {"allOrNone": True, "compositeRequest": [
-        {"method": "POST", "url": "/services/data/v59.0/sobjects/Account",
-         "referenceId": "ok", "body": {"Name": "Acme"}},
-        {"method": "POST", "url": "/services/data/v59.0/sobjects/Contact",
-         "referenceId": "bad", "body": {"FirstName": "no last name"}},
-    ]}
+    body = {
+        "allOrNone": True,
+        "compositeRequest": [
+            {
+                "method": "POST",
+                "url": "/services/data/v59.0/sobjects/Account",
+                "referenceId": "ok",
+                "body": {"Name": "Acme"},
+            },
+            {
+                "method": "POST",
+                "url": "/services/data/v59.0/sobjects/Contact",
+                "referenceId": "bad",
+                "body": {"FirstName": "no last name"},
+            },
+        ],
+    }
     res = sf.restful("composite", method="POST", json=body)["compositeResponse"]
     assert res[0]["httpStatusCode"] == 400
     assert res[0]["body"][0]["errorCode"] == "PROCESSING_HALTED"

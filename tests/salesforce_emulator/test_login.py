@@ -15,8 +15,12 @@ from salesforce_emulator.pytest_plugin import PASSWORD, SECURITY_TOKEN, USERNAME
 
 
 def test_soap_login_returns_instance_and_session(emulator):
-    sf = Salesforce(username=USERNAME, password=PASSWORD, security_token=SECURITY_TOKEN,
-                    session=emulator_session(emulator.url))
+    sf = Salesforce(
+        username=USERNAME,
+        password=PASSWORD,
+        security_token=SECURITY_TOKEN,
+        session=emulator_session(emulator.url),
+    )
     host_port = emulator.url.split("//", 1)[1]
     assert sf.sf_instance == host_port
     assert sf.base_url == f"https://{host_port}/services/data/v59.0/"
@@ -26,8 +30,12 @@ def test_soap_login_returns_instance_and_session(emulator):
 @pytest.mark.parametrize("password, token", [("wrong", SECURITY_TOKEN), (PASSWORD, "WRONG")])
 def test_bad_credentials_give_invalid_login(emulator, password, token):
     with pytest.raises(SalesforceAuthenticationFailed) as exc:
-        Salesforce(username=USERNAME, password=password, security_token=token,
-                   session=emulator_session(emulator.url))
+        Salesforce(
+            username=USERNAME,
+            password=password,
+            security_token=token,
+            session=emulator_session(emulator.url),
+        )
     assert exc.value.code == "INVALID_LOGIN"
     assert "Invalid username, password, security token" in exc.value.auth_message
 
@@ -64,17 +72,26 @@ def test_soap_fault_uses_sf_prefix(emulator):
 
 def test_oauth_password_grant(emulator):
     emulator.control.add_connected_app("KEY", "SECRET")
-    sf = Salesforce(username=USERNAME, password=PASSWORD + SECURITY_TOKEN,
-                    consumer_key="KEY", consumer_secret="SECRET",
-                    session=emulator_session(emulator.url))
+    sf = Salesforce(
+        username=USERNAME,
+        password=PASSWORD + SECURITY_TOKEN,
+        consumer_key="KEY",
+        consumer_secret="SECRET",
+        session=emulator_session(emulator.url),
+    )
     assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 0
 
 
 def test_oauth_password_grant_bad_password_is_invalid_grant(emulator):
     emulator.control.add_connected_app("KEY", "SECRET")
     with pytest.raises(SalesforceAuthenticationFailed) as exc:
-        Salesforce(username=USERNAME, password="nope", consumer_key="KEY",
-                   consumer_secret="SECRET", session=emulator_session(emulator.url))
+        Salesforce(
+            username=USERNAME,
+            password="nope",
+            consumer_key="KEY",
+            consumer_secret="SECRET",
+            session=emulator_session(emulator.url),
+        )
     assert exc.value.code == "invalid_grant"
     assert exc.value.auth_message == "authentication failure"
 
@@ -83,8 +100,13 @@ def test_oauth_token_response_shape(emulator):
     emulator.control.add_connected_app("KEY", "SECRET")
     resp = emulator.session().post(
         "https://login.salesforce.com/services/oauth2/token",
-        data={"grant_type": "password", "client_id": "KEY", "client_secret": "SECRET",
-              "username": USERNAME, "password": PASSWORD + SECURITY_TOKEN},
+        data={
+            "grant_type": "password",
+            "client_id": "KEY",
+            "client_secret": "SECRET",
+            "username": USERNAME,
+            "password": PASSWORD + SECURITY_TOKEN,
+        },
     )
     body = resp.json()
     assert resp.status_code == 200
@@ -95,12 +117,20 @@ def test_oauth_token_response_shape(emulator):
 
 def test_client_credentials_only_on_my_domain(emulator):
     emulator.control.add_connected_app("KEY", "SECRET", username=USERNAME)
-    sf = Salesforce(consumer_key="KEY", consumer_secret="SECRET", domain="acme.my",
-                    session=emulator_session(emulator.url))
+    sf = Salesforce(
+        consumer_key="KEY",
+        consumer_secret="SECRET",
+        domain="acme.my",
+        session=emulator_session(emulator.url),
+    )
     assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 0
     with pytest.raises(SalesforceAuthenticationFailed) as exc:
-        Salesforce(consumer_key="KEY", consumer_secret="SECRET", domain="login",
-                   session=emulator_session(emulator.url))
+        Salesforce(
+            consumer_key="KEY",
+            consumer_secret="SECRET",
+            domain="login",
+            session=emulator_session(emulator.url),
+        )
     # simple-salesforce refuses client credentials on login/test before calling; the
     # emulator refuses them too when asked directly:
     resp = emulator.session().post(
@@ -114,12 +144,19 @@ def test_client_credentials_only_on_my_domain(emulator):
 
 def test_jwt_bearer_grant(emulator):
     emulator.control.add_connected_app("KEY", "SECRET")
-    assertion = jwt.encode({"iss": "KEY", "sub": USERNAME, "aud": "https://login.salesforce.com",
-                            "exp": int(time.time()) + 60}, "not-checked", algorithm="HS256")
+    assertion = jwt.encode(
+        {
+            "iss": "KEY",
+            "sub": USERNAME,
+            "aud": "https://login.salesforce.com",
+            "exp": int(time.time()) + 60,
+        },
+        "not-checked-by-the-emulator-32-bytes-long!",
+        algorithm="HS256",
+    )
     resp = emulator.session().post(
         "https://login.salesforce.com/services/oauth2/token",
-        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-              "assertion": assertion},
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
     )
     assert resp.status_code == 200, resp.text
 
@@ -130,8 +167,9 @@ def test_expired_session_is_401_list_body(emulator, sf):
     session = emulator.session()
     r = session.get(f"{sf.base_url}limits/", headers=sf.headers)
     assert r.status_code == 401
-    assert r.json() == [{"message": "Session expired or invalid", "errorCode":
-                         "INVALID_SESSION_ID", "fields": []}]
+    assert r.json() == [
+        {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID", "fields": []}
+    ]
     resp.close()
 
 

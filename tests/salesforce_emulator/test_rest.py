@@ -19,14 +19,17 @@ def _error(exc: pytest.ExceptionInfo) -> dict:
 
 
 def test_create_read_update_delete(sf, emulator_control):
-    created = sf.Lead.create({"FirstName": "Ada", "LastName": "Lovelace", "Company": "Acme",
-                              "Email": "ada@example.com"})
+    created = sf.Lead.create(
+        {"FirstName": "Ada", "LastName": "Lovelace", "Company": "Acme", "Email": "ada@example.com"}
+    )
     assert created["success"] is True and created["errors"] == []
     lead_id = created["id"]
     assert len(lead_id) == 18 and lead_id.startswith("00Q")
     lead = sf.Lead.get(lead_id)
-    assert lead["attributes"] == {"type": "Lead",
-                                  "url": f"/services/data/v59.0/sobjects/Lead/{lead_id}"}
+    assert lead["attributes"] == {
+        "type": "Lead",
+        "url": f"/services/data/v59.0/sobjects/Lead/{lead_id}",
+    }
     assert lead["Name"] == "Ada Lovelace"
     assert lead["Status"] == "Open - Not Contacted"
     assert lead["IsConverted"] is False and lead["IsDeleted"] is False
@@ -49,15 +52,29 @@ def test_create_read_update_delete(sf, emulator_control):
 def test_ids_for_every_object_have_their_key_prefix(sf):
     acct = sf.Account.create({"Name": "Acme", "Tier__c": "Gold"})["id"]
     contact = sf.Contact.create({"LastName": "C", "AccountId": acct})["id"]
-    opp = sf.Opportunity.create({"Name": "Deal", "StageName": "Prospecting",
-                                 "CloseDate": "2025-01-31", "AccountId": acct})["id"]
-    ocr = sf.OpportunityContactRole.create({"OpportunityId": opp, "ContactId": contact,
-                                            "Role": "Decision Maker", "IsPrimary": True})["id"]
-    task = sf.Task.create({"WhoId": contact, "WhatId": opp, "Subject": "Call",
-                           "TaskSubtype": "Call", "ActivityDate": "2025-01-02"})["id"]
-    intel = sf.HubSpot_Intelligence__c.create({"Name": "Visit", "Contact__c": contact,
-                                               "Activity_Type__c": "Page View",
-                                               "Activity_Date__c": "2025-01-01T10:00:00Z"})["id"]
+    opp = sf.Opportunity.create(
+        {"Name": "Deal", "StageName": "Prospecting", "CloseDate": "2025-01-31", "AccountId": acct}
+    )["id"]
+    ocr = sf.OpportunityContactRole.create(
+        {"OpportunityId": opp, "ContactId": contact, "Role": "Decision Maker", "IsPrimary": True}
+    )["id"]
+    task = sf.Task.create(
+        {
+            "WhoId": contact,
+            "WhatId": opp,
+            "Subject": "Call",
+            "TaskSubtype": "Call",
+            "ActivityDate": "2025-01-02",
+        }
+    )["id"]
+    intel = sf.HubSpot_Intelligence__c.create(
+        {
+            "Name": "Visit",
+            "Contact__c": contact,
+            "Activity_Type__c": "Page View",
+            "Activity_Date__c": "2025-01-01T10:00:00Z",
+        }
+    )["id"]
     prefixes = [i[:3] for i in (acct, contact, opp, ocr, task, intel)]
     assert prefixes == ["001", "003", "006", "00K", "00T", "a0H"]
     assert sf.HubSpot_Intelligence__c.get(intel)["Activity_Date__c"] == (
@@ -81,8 +98,11 @@ def test_get_unknown_id_is_404(sf):
         ({"LastName": "X", "Bogus__c": 1}, "INVALID_FIELD", "Bogus__c"),
         ({"LastName": "X", "Name": "Full"}, "INVALID_FIELD_FOR_INSERT_UPDATE", "Name"),
         ({"LastName": "X", "AccountId": "nope"}, "MALFORMED_ID", "AccountId"),
-        ({"LastName": "X", "AccountId": "001Hs0000004C91IAE"}, "INVALID_CROSS_REFERENCE_KEY",
-         "AccountId"),
+        (
+            {"LastName": "X", "AccountId": "001Hs0000004C91IAE"},
+            "INVALID_CROSS_REFERENCE_KEY",
+            "AccountId",
+        ),
         ({"LastName": "X", "MailingCountryCode": "US"}, "INVALID_FIELD", "MailingCountryCode"),
     ],
 )
@@ -112,8 +132,9 @@ def test_update_cannot_blank_a_required_field(sf):
 
 
 def test_opportunity_stage_derives_closed_and_won(sf):
-    oid = sf.Opportunity.create({"Name": "D", "StageName": "Closed Won",
-                                 "CloseDate": "2025-02-01", "Amount": 1000})["id"]
+    oid = sf.Opportunity.create(
+        {"Name": "D", "StageName": "Closed Won", "CloseDate": "2025-02-01", "Amount": 1000}
+    )["id"]
     opp = sf.Opportunity.get(oid)
     assert (opp["IsClosed"], opp["IsWon"], opp["Amount"]) == (True, True, 1000.0)
     sf.Opportunity.update(oid, {"StageName": "Closed Lost"})
@@ -136,24 +157,29 @@ def test_task_subtype_is_restricted(sf):
 class TestStateCountryPicklists:
     def test_codes_are_validated_and_text_is_mapped(self, sf, emulator_control):
         emulator_control.configure_org(state_country_picklists=True)
-        cid = sf.Contact.create({"LastName": "X", "MailingCountryCode": "US",
-                                 "MailingStateCode": "CA"})["id"]
+        cid = sf.Contact.create(
+            {"LastName": "X", "MailingCountryCode": "US", "MailingStateCode": "CA"}
+        )["id"]
         c = sf.Contact.get(cid)
         assert (c["MailingCountry"], c["MailingState"]) == ("United States", "California")
-        lid = sf.Lead.create({"LastName": "L", "Company": "C", "Country": "Germany",
-                              "State": "Bavaria"})["id"]
+        lid = sf.Lead.create(
+            {"LastName": "L", "Company": "C", "Country": "Germany", "State": "Bavaria"}
+        )["id"]
         lead = sf.Lead.get(lid)
         assert (lead["CountryCode"], lead["StateCode"]) == ("DE", "BY")
-        aid = sf.Account.create({"Name": "A", "BillingCountry": "Australia",
-                                 "BillingState": "NSW"})["id"]
+        aid = sf.Account.create(
+            {"Name": "A", "BillingCountry": "Australia", "BillingState": "NSW"}
+        )["id"]
         assert sf.Account.get(aid)["BillingStateCode"] == "NSW"
 
     @pytest.mark.parametrize(
         "data, code",
         [
             ({"MailingCountryCode": "XX"}, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"),
-            ({"MailingCountryCode": "US", "MailingStateCode": "ZZ"},
-             "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"),
+            (
+                {"MailingCountryCode": "US", "MailingStateCode": "ZZ"},
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            ),
             ({"MailingStateCode": "CA"}, "FIELD_INTEGRITY_EXCEPTION"),
             ({"MailingCountry": "Atlantis"}, "FIELD_INTEGRITY_EXCEPTION"),
             ({"MailingCountryCode": "CA", "MailingState": "Texas"}, "FIELD_INTEGRITY_EXCEPTION"),
@@ -190,8 +216,9 @@ class TestUpsert:
         assert rows[0]["HubSync_Id__c"] == "hs-1"
 
     def test_upsert_response_body(self, sf):
-        resp = sf.Lead.upsert("HubSync_Id__c/abc", {"LastName": "L", "Company": "C"},
-                              raw_response=True)
+        resp = sf.Lead.upsert(
+            "HubSync_Id__c/abc", {"LastName": "L", "Company": "C"}, raw_response=True
+        )
         assert resp.status_code == 201
         body = resp.json()
         assert body["created"] is True and body["success"] is True
@@ -230,8 +257,9 @@ def test_recycle_bin_query_vs_query_all(sf):
     gone = sf.Contact.create({"LastName": "Gone"})["id"]
     sf.Contact.delete(gone)
     assert [r["Id"] for r in sf.query("SELECT Id FROM Contact")["records"]] == [keep]
-    everything = sf.query_all("SELECT Id, IsDeleted FROM Contact ORDER BY LastName",
-                              include_deleted=True)["records"]
+    everything = sf.query_all(
+        "SELECT Id, IsDeleted FROM Contact ORDER BY LastName", include_deleted=True
+    )["records"]
     assert [(r["Id"], r["IsDeleted"]) for r in everything] == [(gone, True), (keep, False)]
     with pytest.raises(SalesforceResourceNotFound) as exc:
         sf.Contact.delete(gone)
@@ -260,8 +288,16 @@ def test_describe_object_and_global(sf):
     opp = {f["name"]: f for f in sf.Opportunity.describe()["fields"]}
     assert "Negotiation/Review" in [v["value"] for v in opp["StageName"]["picklistValues"]]
     names = {o["name"] for o in sf.describe()["sobjects"]}
-    assert {"Lead", "Contact", "Account", "Opportunity", "OpportunityContactRole", "Task",
-            "User", "HubSpot_Intelligence__c"} <= names
+    assert {
+        "Lead",
+        "Contact",
+        "Account",
+        "Opportunity",
+        "OpportunityContactRole",
+        "Task",
+        "User",
+        "HubSpot_Intelligence__c",
+    } <= names
     assert sf.Contact.metadata()["objectDescribe"]["keyPrefix"] == "003"
 
 

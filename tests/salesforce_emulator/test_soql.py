@@ -34,9 +34,7 @@ def q(sf, soql):
 
 
 def test_string_escapes(sf, people):
-    assert names(q(sf, "SELECT LastName FROM Contact WHERE LastName = 'O\\'Brien'")) == [
-        "O'Brien"
-    ]
+    assert names(q(sf, "SELECT LastName FROM Contact WHERE LastName = 'O\\'Brien'")) == ["O'Brien"]
     assert names(q(sf, "SELECT LastName FROM Contact WHERE LastName = 'Back\\\\slash'")) == [
         "Back\\slash"
     ]
@@ -46,11 +44,10 @@ def test_like_with_wildcards_and_escapes(sf, people):
     assert names(q(sf, "SELECT LastName FROM Contact WHERE LastName LIKE 'under\\_%'")) == [
         "Under_score"
     ]
-    assert names(q(sf, "SELECT LastName FROM Contact WHERE LastName LIKE '%\\%'")) == [
-        "Percent%"
-    ]
-    got = names(q(sf, "SELECT LastName FROM Contact WHERE Email LIKE '%@example.com' "
-                      "ORDER BY LastName"))
+    assert names(q(sf, "SELECT LastName FROM Contact WHERE LastName LIKE '%\\%'")) == ["Percent%"]
+    got = names(
+        q(sf, "SELECT LastName FROM Contact WHERE Email LIKE '%@example.com' ORDER BY LastName")
+    )
     assert got == ["Back\\slash", "O'Brien"]
 
 
@@ -61,17 +58,25 @@ def test_comparisons_are_case_insensitive_for_text(sf, people):
 
 
 def test_in_not_in_not_and_parentheses(sf, people):
-    res = q(sf, "SELECT LastName FROM Contact WHERE FirstName IN ('Pat', 'Bo') "
-                "ORDER BY LastName ASC")
+    res = q(
+        sf, "SELECT LastName FROM Contact WHERE FirstName IN ('Pat', 'Bo') ORDER BY LastName ASC"
+    )
     assert names(res) == ["Back\\slash", "O'Brien"]
-    res = q(sf, "SELECT LastName FROM Contact WHERE FirstName NOT IN ('Pat', 'Bo') "
-                "ORDER BY LastName")
+    res = q(
+        sf, "SELECT LastName FROM Contact WHERE FirstName NOT IN ('Pat', 'Bo') ORDER BY LastName"
+    )
     assert names(res) == ["Percent%", "Under_score"]
-    res = q(sf, "SELECT LastName FROM Contact WHERE NOT FirstName = 'Pat' AND "
-                "(Email = null OR Email LIKE '%.org') ORDER BY LastName")
+    res = q(
+        sf,
+        "SELECT LastName FROM Contact WHERE NOT FirstName = 'Pat' AND "
+        "(Email = null OR Email LIKE '%.org') ORDER BY LastName",
+    )
     assert names(res) == ["Percent%", "Under_score"]
-    res = q(sf, "SELECT LastName FROM Contact WHERE Email != null AND (FirstName = 'Pat' OR "
-                "(FirstName = 'Per' AND LastName LIKE 'P%'))")
+    res = q(
+        sf,
+        "SELECT LastName FROM Contact WHERE Email != null AND (FirstName = 'Pat' OR "
+        "(FirstName = 'Per' AND LastName LIKE 'P%'))",
+    )
     assert sorted(names(res)) == ["O'Brien", "Percent%"]
 
 
@@ -81,8 +86,11 @@ def test_not_equal_includes_nulls(sf, people):
 
 
 def test_relationship_fields_come_back_nested(sf, people):
-    res = q(sf, "SELECT Id, LastName, Account.Name, Account.Tier__c, Owner.Name FROM Contact "
-                "ORDER BY LastName")
+    res = q(
+        sf,
+        "SELECT Id, LastName, Account.Name, Account.Tier__c, Owner.Name FROM Contact "
+        "ORDER BY LastName",
+    )
     by_name = {r["LastName"]: r for r in res["records"]}
     obrien = by_name["O'Brien"]
     assert obrien["Account"]["Name"] == "Acme"
@@ -95,12 +103,22 @@ def test_relationship_fields_come_back_nested(sf, people):
 
 
 def test_opportunity_contact_role_relationships(sf, people):
-    opp = sf.Opportunity.create({"Name": "D", "StageName": "Closed Won",
-                                 "CloseDate": "2025-03-01", "AccountId": people["account"]})
-    sf.OpportunityContactRole.create({"OpportunityId": opp["id"],
-                                      "ContactId": people["O'Brien"], "IsPrimary": True})
-    res = q(sf, "SELECT Opportunity.StageName, Opportunity.Account.Name, Contact.Email, "
-                "IsPrimary FROM OpportunityContactRole WHERE Opportunity.IsWon = true")
+    opp = sf.Opportunity.create(
+        {
+            "Name": "D",
+            "StageName": "Closed Won",
+            "CloseDate": "2025-03-01",
+            "AccountId": people["account"],
+        }
+    )
+    sf.OpportunityContactRole.create(
+        {"OpportunityId": opp["id"], "ContactId": people["O'Brien"], "IsPrimary": True}
+    )
+    res = q(
+        sf,
+        "SELECT Opportunity.StageName, Opportunity.Account.Name, Contact.Email, "
+        "IsPrimary FROM OpportunityContactRole WHERE Opportunity.IsWon = true",
+    )
     rec = res["records"][0]
     assert rec["Opportunity"]["StageName"] == "Closed Won"
     assert rec["Opportunity"]["Account"]["Name"] == "Acme"
@@ -112,9 +130,9 @@ def test_datetimes_compare_as_instants_with_offsets(sf, people):
     created = sf.Contact.get(people["O'Brien"])["CreatedDate"]
     instant = datetime.strptime(created, "%Y-%m-%dT%H:%M:%S.%f%z")
     before = (instant - timedelta(seconds=5)).astimezone(UTC)
-    plus_two = before.astimezone(
-        __import__("datetime").timezone(timedelta(hours=2))
-    ).strftime("%Y-%m-%dT%H:%M:%S+02:00")
+    plus_two = before.astimezone(__import__("datetime").timezone(timedelta(hours=2))).strftime(
+        "%Y-%m-%dT%H:%M:%S+02:00"
+    )
     utc_z = before.strftime("%Y-%m-%dT%H:%M:%SZ")
     for literal in (plus_two, utc_z, before.strftime("%Y-%m-%dT%H:%M:%S.000+0000")):
         res = q(sf, f"SELECT COUNT() FROM Contact WHERE CreatedDate > {literal}")
@@ -123,39 +141,46 @@ def test_datetimes_compare_as_instants_with_offsets(sf, people):
     # 1 hour later in UTC is 6 hours later when written with -05:00... so all are before it.
     assert q(sf, f"SELECT COUNT() FROM Contact WHERE SystemModstamp < {later}")["totalSize"] == 4
     assert q(sf, "SELECT COUNT() FROM Contact WHERE CreatedDate = TODAY")["totalSize"] == 4
-    assert q(sf, "SELECT COUNT() FROM Contact WHERE CreatedDate = LAST_N_DAYS:2")[
-        "totalSize"] == 4
+    assert q(sf, "SELECT COUNT() FROM Contact WHERE CreatedDate = LAST_N_DAYS:2")["totalSize"] == 4
 
 
 def test_date_literals_numbers_booleans(sf):
-    for i, (stage, close, amount) in enumerate([
-        ("Prospecting", "2025-01-15", 100), ("Closed Won", "2025-02-15", 2500.5),
-        ("Closed Lost", "2025-03-15", None),
-    ]):
+    for i, (stage, close, amount) in enumerate(
+        [
+            ("Prospecting", "2025-01-15", 100),
+            ("Closed Won", "2025-02-15", 2500.5),
+            ("Closed Lost", "2025-03-15", None),
+        ]
+    ):
         data = {"Name": f"O{i}", "StageName": stage, "CloseDate": close}
         if amount is not None:
             data["Amount"] = amount
         sf.Opportunity.create(data)
+
     def opp_names(soql):
         return [r["Name"] for r in q(sf, soql)["records"]]
 
-    assert opp_names("SELECT Name FROM Opportunity WHERE CloseDate >= 2025-02-01 "
-                     "ORDER BY CloseDate") == ["O1", "O2"]
-    assert opp_names("SELECT Name FROM Opportunity WHERE Amount > 99.5 AND Amount <= 2500.5 "
-                     "ORDER BY Amount DESC") == ["O1", "O0"]
+    assert opp_names(
+        "SELECT Name FROM Opportunity WHERE CloseDate >= 2025-02-01 ORDER BY CloseDate"
+    ) == ["O1", "O2"]
+    assert opp_names(
+        "SELECT Name FROM Opportunity WHERE Amount > 99.5 AND Amount <= 2500.5 ORDER BY Amount DESC"
+    ) == ["O1", "O0"]
     assert opp_names("SELECT Name FROM Opportunity WHERE IsClosed = TRUE AND IsWon = false") == [
         "O2"
     ]
     assert opp_names("SELECT Name FROM Opportunity ORDER BY Amount DESC NULLS LAST") == [
-        "O1", "O0", "O2"
+        "O1",
+        "O0",
+        "O2",
     ]
     assert opp_names("SELECT Name FROM Opportunity ORDER BY Amount ASC NULLS LAST") == [
-        "O0", "O1", "O2"
+        "O0",
+        "O1",
+        "O2",
     ]
     assert opp_names("SELECT Name FROM Opportunity ORDER BY Amount") == ["O2", "O0", "O1"]
-    assert opp_names("SELECT Name FROM Opportunity ORDER BY Name LIMIT 2 OFFSET 1") == [
-        "O1", "O2"
-    ]
+    assert opp_names("SELECT Name FROM Opportunity ORDER BY Name LIMIT 2 OFFSET 1") == ["O1", "O2"]
 
 
 def test_count_and_aggregates(sf, people):
@@ -179,16 +204,20 @@ def test_count_and_aggregates(sf, people):
         ("SELECT Id FROM Contact WHERE CreatedDate > '2024-01-01T00:00:00Z'", "INVALID_FIELD"),
         ("SELECT Id FROM Contact WHERE LastName = 5", "INVALID_FIELD"),
         ("SELECT Id FROM Contact WHERE AccountId = 'abc'", "INVALID_QUERY_FILTER_OPERATOR"),
-        ("SELECT Id FROM Contact WHERE a = 'x' AND LastName = 'y' OR Email = 'z'",
-         "MALFORMED_QUERY"),
+        (
+            "SELECT Id FROM Contact WHERE a = 'x' AND LastName = 'y' OR Email = 'z'",
+            "MALFORMED_QUERY",
+        ),
         ("SELECT Id FROM Contact GROUP BY Id", "MALFORMED_QUERY"),
         ("SELECT Id, (SELECT Id FROM Contacts) FROM Account", "MALFORMED_QUERY"),
-        ("SELECT Id FROM Contact WHERE Id IN (SELECT ContactId FROM OpportunityContactRole)",
-         "MALFORMED_QUERY"),
+        (
+            "SELECT Id FROM Contact WHERE Id IN (SELECT ContactId FROM OpportunityContactRole)",
+            "MALFORMED_QUERY",
+        ),
         ("SELECT Id FROM Contact WITH SECURITY_ENFORCED", "MALFORMED_QUERY"),
         ("SELECT Id FROM Contact FOR UPDATE", "MALFORMED_QUERY"),
         ("SELECT Id FROM Contact LIMIT", "MALFORMED_QUERY"),
-        ("SELECT Id FROM Contact WHERE LastName = \"x\"", "MALFORMED_QUERY"),
+        ('SELECT Id FROM Contact WHERE LastName = "x"', "MALFORMED_QUERY"),
         ("SELECT Id FROM Contact WHERE LastName = 'x\\q'", "MALFORMED_QUERY"),
         ("SELECT Id FROM Contact WHERE LastName = 'unterminated", "MALFORMED_QUERY"),
         ("SELECT Id, COUNT() FROM Contact", "MALFORMED_QUERY"),

@@ -25,8 +25,7 @@ def test_installed_version(sf, emulator_control):
     rec = res["records"][0]
     assert rec["SubscriberPackage"]["NamespacePrefix"] == "hubsync"
     version = rec["SubscriberPackageVersion"]
-    assert (version["MajorVersion"], version["MinorVersion"], version["PatchVersion"]) == (
-        1, 4, 2)
+    assert (version["MajorVersion"], version["MinorVersion"], version["PatchVersion"]) == (1, 4, 2)
     assert version["Name"] == "1.4.2"
     assert res["entityTypeName"] == "InstalledSubscriberPackage"
 

@@ -55,7 +55,10 @@ def test_viewer_sees_a_read_only_page(client, viewer):
     assert 'id="read-only-notice"' in html
     assert 'value="Save"' not in html
     assert "Save credentials" not in html
-    assert 'name="api_call_limit"' in html and "disabled" in html.split('name="api_call_limit"')[1][:80]
+    assert (
+        'name="api_call_limit"' in html
+        and "disabled" in html.split('name="api_call_limit"')[1][:80]
+    )
 
 
 @pytest.mark.parametrize(("url", "data"), FORMS)

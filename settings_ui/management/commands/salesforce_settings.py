@@ -1,0 +1,46 @@
+"""`manage.py salesforce_settings export` / `import FILE`: the settings as JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from connector.selectors import integration_settings_get
+from settings_ui.settings_io import SettingsImportError, settings_export, settings_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Export the Salesforce integration settings as JSON (password and token as null), "
+        "or validate and import them from a file (- for standard input)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("export", help="print the settings as JSON")
+        importer = sub.add_parser("import", help="validate and apply settings from a JSON file")
+        importer.add_argument("file")
+
+    def handle(self, *args, action: str, **options) -> None:
+        integration_settings = integration_settings_get()
+        if action == "export":
+            self.stdout.write(json.dumps(settings_export(integration_settings), indent=2))
+            return
+        try:
+            if options["file"] == "-":
+                data = json.load(sys.stdin)
+            else:
+                with open(options["file"], encoding="utf-8") as handle:
+                    data = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"Cannot read {options['file']}: {exc}", returncode=2) from exc
+        try:
+            settings_import(integration_settings=integration_settings, data=data)
+        except SettingsImportError as exc:
+            raise CommandError(
+                "Nothing was applied. Fix these problems:\n  " + "\n  ".join(exc.errors),
+                returncode=2,
+            ) from exc
+        self.stdout.write(self.style.SUCCESS("Settings imported."))

@@ -1,0 +1,192 @@
+"""Settings as JSON: export, and an import that goes through the page's own forms and services.
+
+The import validates everything first (the same forms as the page, so the same
+rules and messages) and applies nothing unless all of it is valid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.datastructures import MultiValueDict
+
+from connector.models import IntegrationSettings
+from connector.services import (
+    integration_credentials_update,
+    integration_settings_update,
+    integration_sync_set,
+)
+from marketing.models import SmartList
+
+from .forms import CredentialsForm, IntegrationSettingsForm
+
+BOOLEAN_KEYS = (
+    "sync_enabled",
+    "crm_enabled",
+    "opportunity_sync",
+    "task_sync",
+    "create_contact_from_lead",
+    "create_contact_from_contact",
+    "lifecycle_transitions",
+    "state_country_picklists",
+    "delete_when_lead_deleted",
+    "delete_when_contact_deleted",
+)
+FORM_KEYS = (
+    "api_call_limit",
+    "account_sync",
+    "opportunity_sync",
+    "task_sync",
+    "inclusion_list",
+    "activity_storage",
+    "activity_types",
+    "create_contact_from_lead",
+    "create_contact_from_contact",
+    "new_record_type",
+    "lifecycle_transitions",
+    "state_country_picklists",
+    "delete_when_lead_deleted",
+    "delete_when_contact_deleted",
+)
+TOP_KEYS = ("sync_enabled", "crm_enabled", "credentials", *FORM_KEYS)
+CREDENTIAL_KEYS = ("username", "password", "security_token", "sandbox")
+CHECKBOXES = {
+    "create_contact_from_lead",
+    "create_contact_from_contact",
+    "delete_when_lead_deleted",
+    "delete_when_contact_deleted",
+}
+
+
+class SettingsImportError(ValueError):
+    """The JSON cannot be applied; ``errors`` lists every problem."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def settings_export(integration_settings: IntegrationSettings) -> dict[str, Any]:
+    """Every setting, keyed as documented; password and token are never exported (null)."""
+    data: dict[str, Any] = {
+        "sync_enabled": integration_settings.sync_enabled,
+        "crm_enabled": integration_settings.crm_enabled,
+        "credentials": {
+            "username": integration_settings.username,
+            "password": None,
+            "security_token": None,
+            "sandbox": integration_settings.sandbox,
+        },
+    }
+    for key in FORM_KEYS:
+        data[key] = getattr(integration_settings, key)
+    data["inclusion_list"] = (
+        integration_settings.inclusion_list.name if integration_settings.inclusion_list else None
+    )
+    return data
+
+
+def settings_import(
+    *, integration_settings: IntegrationSettings, data: Any, acting_user=None
+) -> IntegrationSettings:
+    """Validate ``data`` completely, then apply it at once; raises SettingsImportError.
+
+    Keys that are missing keep their current value; null password or token keep
+    the stored secret.
+    """
+    if not isinstance(data, dict):
+        raise SettingsImportError(["The settings must be a JSON object."])
+    errors = [f"Unknown key “{key}”." for key in data if key not in TOP_KEYS]
+    errors += [
+        f"“{key}” must be true or false."
+        for key in BOOLEAN_KEYS
+        if key in data and not isinstance(data[key], bool)
+    ]
+    current = settings_export(integration_settings)
+    merged = {**current, **{k: v for k, v in data.items() if k in TOP_KEYS}}
+
+    inclusion_list_id = None
+    if merged["inclusion_list"] is not None:
+        smart_list = (
+            SmartList.objects.filter(name=merged["inclusion_list"]).first()
+            if isinstance(merged["inclusion_list"], str)
+            else None
+        )
+        if smart_list is None:
+            errors.append(f"inclusion_list: no smart list named {merged['inclusion_list']!r}.")
+        else:
+            inclusion_list_id = smart_list.pk
+
+    # The page's own form, fed as a browser would post it.
+    form_data: dict[str, Any] = {}
+    for key in FORM_KEYS:
+        value = merged[key]
+        if key == "inclusion_list":
+            value = inclusion_list_id
+        if key in CHECKBOXES:
+            if value:
+                form_data[key] = "on"
+        elif key == "activity_types":
+            form_data[key] = value if isinstance(value, list) else [value]
+        elif value is not None:
+            form_data[key] = str(value) if not isinstance(value, str) else value
+    crm_enabled = merged["crm_enabled"] if isinstance(merged["crm_enabled"], bool) else False
+    settings_form = IntegrationSettingsForm(
+        MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in form_data.items()}),
+        integration_settings=integration_settings,
+        crm_enabled=crm_enabled,
+    )
+    if not settings_form.is_valid():
+        for field, messages in settings_form.errors.items():
+            errors += [f"{field}: {message}" for message in messages]
+
+    credentials = merged["credentials"]
+    credentials_form = None
+    if not isinstance(credentials, dict):
+        errors.append("credentials: must be an object.")
+    else:
+        errors += [
+            f"credentials: unknown key “{k}”." for k in credentials if k not in CREDENTIAL_KEYS
+        ]
+        if "sandbox" in credentials and not isinstance(credentials["sandbox"], bool):
+            errors.append("credentials.sandbox: must be true or false.")
+        creds = {**current["credentials"], **credentials}
+        credentials_form = CredentialsForm(
+            {
+                "username": creds["username"] or "",
+                "password": creds["password"] or "",
+                "security_token": creds["security_token"] or "",
+                **({"sandbox": "on"} if creds["sandbox"] is True else {}),
+            },
+            integration_settings=integration_settings,
+        )
+        if not credentials_form.is_valid():
+            for field, messages in credentials_form.errors.items():
+                errors += [f"credentials.{field}: {message}" for message in messages]
+    if errors:
+        raise SettingsImportError(errors)
+
+    with transaction.atomic():
+        integration_settings.crm_enabled = crm_enabled
+        integration_settings.save(update_fields=["crm_enabled"])
+        if credentials_form.has_changed() or any(
+            credentials_form.cleaned_data[k] for k in ("password", "security_token")
+        ):
+            integration_credentials_update(
+                integration_settings=integration_settings,
+                acting_user=acting_user,
+                **credentials_form.cleaned_data,
+            )
+        integration_settings_update(
+            integration_settings=integration_settings,
+            data=settings_form.settings_data(),
+            acting_user=acting_user,
+        )
+        if merged["sync_enabled"] != integration_settings.sync_enabled:
+            integration_sync_set(
+                integration_settings=integration_settings,
+                enabled=merged["sync_enabled"],
+                acting_user=acting_user,
+            )
+    return integration_settings

@@ -1,0 +1,105 @@
+"""The page against the emulator: credentials checked by logging in, saves start sync jobs."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from connector.models import CredentialsStatus, SyncRun
+from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
+from tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+SETTINGS_URL = reverse("settings_ui:salesforce_settings")
+CREDENTIALS_URL = reverse("settings_ui:salesforce_credentials")
+
+
+def save_credentials(client, **overrides):
+    data = {
+        "username": SF_USERNAME,
+        "password": SF_PASSWORD,
+        "security_token": SF_TOKEN,
+    }
+    data.update(overrides)
+    return client.post(CREDENTIALS_URL, data, follow=True)
+
+
+def test_valid_credentials_show_valid(admin_browser, salesforce, integration_settings):
+    page = save_credentials(admin_browser).content.decode()
+    integration_settings.refresh_from_db()
+    assert integration_settings.credentials_status == CredentialsStatus.VALID
+    assert "saved and are valid" in page
+    assert '<span class="badge text-bg-success">Valid</span>' in page
+
+
+def test_invalid_credentials_show_salesforces_code_and_message(
+    admin_browser, salesforce, integration_settings
+):
+    page = save_credentials(admin_browser, password="wrong-password").content.decode()
+    integration_settings.refresh_from_db()
+    assert integration_settings.credentials_status == CredentialsStatus.INVALID
+    assert integration_settings.credentials_error_code == "INVALID_LOGIN"
+    assert "<code>INVALID_LOGIN</code>" in page
+    assert integration_settings.credentials_error_message in page
+    assert "wrong-password" not in page
+
+
+def test_a_sync_never_starts_with_credentials_known_to_be_invalid(
+    admin_browser, salesforce, integration_settings
+):
+    save_credentials(admin_browser, password="wrong-password")
+    ContactFactory.create_batch(2)
+    salesforce.control.reset_stats()
+    from connector.runner import sync_cycle_run
+
+    run = sync_cycle_run(trigger="test")
+    assert run.status == "skipped"
+    assert "INVALID_LOGIN" in run.reason
+    assert salesforce.control.stats()["total_requests"] == 0
+
+
+@pytest.mark.parametrize(("sandbox_user", "sandbox_box", "valid"), [
+    (True, True, True),
+    (True, False, False),
+    (False, True, False),
+    (False, False, True),
+])
+def test_sandbox_logs_in_on_the_test_domain(
+    admin_browser, salesforce, integration_settings, sandbox_user, sandbox_box, valid
+):
+    salesforce.control.create_user("sbx@acme.example", "pw-sbx", "TOK", sandbox=sandbox_user)
+    data = {"username": "sbx@acme.example", "password": "pw-sbx", "security_token": "TOK"}
+    if sandbox_box:
+        data["sandbox"] = "on"
+    admin_browser.post(CREDENTIALS_URL, data)
+    integration_settings.refresh_from_db()
+    assert integration_settings.sandbox is sandbox_box
+    assert (integration_settings.credentials_status == CredentialsStatus.VALID) is valid
+
+
+def test_saving_the_settings_starts_a_sync_that_reads_the_saved_values(
+    admin_browser, salesforce, integration_settings, eager_celery, django_capture_on_commit_callbacks
+):
+    from tests.settings_ui.test_salesforce_settings import form_data
+
+    ContactFactory.create_batch(3)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        admin_browser.post(SETTINGS_URL, form_data(integration_settings, new_record_type="Contact"))
+    assert len(callbacks) == 1
+    run = SyncRun.objects.get()
+    assert run.trigger == "settings_saved"
+    assert run.status == "succeeded"
+    # The job honoured the value saved in the same request.
+    assert len(salesforce.control.records("Contact")) == 3
+    assert salesforce.control.records("Lead") == []
+
+
+def test_an_invalid_save_starts_nothing(
+    admin_browser, integration_settings, django_capture_on_commit_callbacks
+):
+    from tests.settings_ui.test_salesforce_settings import form_data
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        admin_browser.post(SETTINGS_URL, form_data(integration_settings, api_call_limit="x"))
+    assert callbacks == []
