@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 
 
 def _ensure_groups(sender, **kwargs) -> None:
     from .services import marketing_admins_group_ensure
 
     marketing_admins_group_ensure()
+
+
+def _contact_saved(sender, **kwargs) -> None:
+    # Enqueueing is what signals are for (STYLE.md 3): the push itself reads the queue.
+    from django.db import transaction
+
+    from .services import contact_edited_enqueue
+
+    transaction.on_commit(contact_edited_enqueue)
 
 
 class ConnectorConfig(AppConfig):
@@ -19,3 +28,6 @@ class ConnectorConfig(AppConfig):
 
         # Like contrib.auth's own permissions: the group needs them to exist first.
         post_migrate.connect(_ensure_groups, sender=self)
+        post_save.connect(
+            _contact_saved, sender="marketing.Contact", dispatch_uid="connector-contact-saved"
+        )

@@ -371,15 +371,21 @@ def _bulk_upsert(
     columns = sorted({key for _, record in creates for key in record if key != "attributes"})
     rows = [{column: record.get(column) or "" for column in columns} for _, record in creates]
     by_external_id = {record[EXTERNAL_ID_FIELD]: (pk, record) for pk, record in creates}
-    bulk = client.call(lambda sf: getattr(sf.bulk2, sobject))
+
+    # sf.bulk2 keeps the session id it was built with: take a fresh handler in every call,
+    # so that the client's re-login after an expired session reaches Bulk too.
+    def bulk(sf):  # type: ignore[no-untyped-def]
+        return getattr(sf.bulk2, sobject)
+
     jobs = client.call(
-        lambda sf: bulk.upsert(
+        lambda sf: bulk(sf).upsert(
             records=rows, external_id_field=EXTERNAL_ID_FIELD, wait=BULK_POLL_WAIT_S
         )
     )
     for job in jobs:
         job_id = job["job_id"]
-        for row in _csv_rows(client.call(lambda sf, j=job_id: bulk.get_successful_records(j))):
+        successful = client.call(lambda sf, j=job_id: bulk(sf).get_successful_records(j))
+        for row in _csv_rows(successful):
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
             created = row.get("sf__Created", "").lower() == "true"
             _record_outcomes(
@@ -388,7 +394,8 @@ def _bulk_upsert(
                 batch,
                 counts,
             )
-        for row in _csv_rows(client.call(lambda sf, j=job_id: bulk.get_failed_records(j))):
+        failed = client.call(lambda sf, j=job_id: bulk(sf).get_failed_records(j))
+        for row in _csv_rows(failed):
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
             code, _, message = row.get("sf__Error", "").partition(":")
             batch.failures[pk] = (sobject, code.strip(), message.strip(), (), "")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
-from .models import CredentialsStatus, IntegrationSettings
+from .models import CredentialsStatus, IntegrationSettings, SyncCursor
 
 # The fields of the main settings form (sections 4–14 of the page); credentials
 # and the on/off switch have services of their own.
@@ -172,3 +175,25 @@ def marketing_admins_group_ensure() -> None:
         ).first()
         if permission is not None:
             group.permissions.add(permission)
+
+
+# Edits start a push soon, at most one per DEBOUNCE; beat catches anything else.
+EDIT_DEBOUNCE = timedelta(seconds=30)
+EDIT_CURSOR = "push_requested"
+
+
+def contact_edited_enqueue() -> None:
+    """A contact changed: queue one sync cycle shortly, unless one was queued moments ago."""
+    now = timezone.now()
+    cursor, _ = SyncCursor.objects.get_or_create(name=EDIT_CURSOR)
+    claimed = (
+        SyncCursor.objects.filter(pk=cursor.pk)
+        .filter(Q(value__isnull=True) | Q(value__lt=now - EDIT_DEBOUNCE))
+        .update(value=now)
+    )
+    if claimed:
+        from .tasks import salesforce_sync
+
+        salesforce_sync.apply_async(
+            kwargs={"trigger": "contact_edited"}, countdown=EDIT_DEBOUNCE.total_seconds()
+        )

@@ -33,6 +33,7 @@ def salesforce_retry_parked() -> dict:
     from .queue import contact_states_unpark
     from .runner import RETRY_BUDGET_SHARE
     from .selectors import integration_settings_get
+    from .services import sync_enqueue
 
     integration_settings = integration_settings_get()
     meter = ApiMeter(limit=integration_settings.api_call_limit)
@@ -40,5 +41,5 @@ def salesforce_retry_parked() -> dict:
         return {"unparked": 0, "reason": "more than 75 % of the API limit is used"}
     unparked = contact_states_unpark()
     if unparked:
-        salesforce_sync.delay(trigger="nightly_retry")
+        sync_enqueue(trigger="nightly_retry")
     return {"unparked": unparked}

@@ -233,7 +233,7 @@ def test_failed_records_back_off_then_park_then_retry_at_night(salesforce):
     bad.job_title = "CEO"
     bad.save(update_fields=["job_title"])  # fixing the data does not wait for the night
     ContactSyncState.objects.filter(contact=bad).update(parked=True)
-    salesforce_retry_parked.apply()
+    assert salesforce_retry_parked() == {"unparked": 1}
     sync_cycle_run(trigger="test")
     assert SyncError.objects.get(contact=bad).resolved_at is not None
     assert len(salesforce.control.records("Lead")) == 1

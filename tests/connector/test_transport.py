@@ -59,11 +59,17 @@ def test_rewrites_scheme_and_host_keeps_path_and_query(echo_url):
 
 def test_original_host_header_tells_domains_apart(echo_url):
     session = emulator_session(echo_url + "/")
-    assert session.post("https://test.salesforce.com/services/Soap/u/59.0").json()[
-        "sf_host"] == "test.salesforce.com"
+    assert (
+        session.post("https://test.salesforce.com/services/Soap/u/59.0").json()["sf_host"]
+        == "test.salesforce.com"
+    )
     assert session.patch("https://acme.my.salesforce.com:443/x", data="b").json() == {
-        "path": "/x", "host": echo_url.split("//", 1)[1], "sf_host":
-        "acme.my.salesforce.com:443", "method": "PATCH", "body": "b"}
+        "path": "/x",
+        "host": echo_url.split("//", 1)[1],
+        "sf_host": "acme.my.salesforce.com:443",
+        "method": "PATCH",
+        "body": "b",
+    }
 
 
 def test_plain_http_is_not_rewritten(echo_url):
@@ -102,7 +108,9 @@ def test_transport_does_not_import_django():
     import subprocess
     import sys
 
-    code = ("import sys, connector.transport; "
-            "sys.exit(1 if any(m == 'django' or m.startswith('django.') "
-            "for m in sys.modules) else 0)")
+    code = (
+        "import sys, connector.transport; "
+        "sys.exit(1 if any(m == 'django' or m.startswith('django.') "
+        "for m in sys.modules) else 0)"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

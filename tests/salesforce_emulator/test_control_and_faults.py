@@ -29,8 +29,13 @@ def test_limit_exhaustion(sf, emulator_control):
     with pytest.raises(SalesforceRefusedRequest) as exc:
         sf.query("SELECT Id FROM Contact")
     assert exc.value.status == 403
-    assert exc.value.content == [{"message": "TotalRequests Limit exceeded.",
-                                  "errorCode": "REQUEST_LIMIT_EXCEEDED", "fields": []}]
+    assert exc.value.content == [
+        {
+            "message": "TotalRequests Limit exceeded.",
+            "errorCode": "REQUEST_LIMIT_EXCEEDED",
+            "fields": [],
+        }
+    ]
     raw = sf.session.get(sf.base_url + "limits/", headers=sf.headers)
     assert raw.status_code == 403
     assert raw.headers["Sforce-Limit-Info"] == "api-usage=5/5"
@@ -39,8 +44,13 @@ def test_limit_exhaustion(sf, emulator_control):
 
 
 def test_fault_503_then_normal(sf, emulator_control):
-    emulator_control.add_fault(r"/query", status=503, error_code="SERVER_UNAVAILABLE",
-                               message="down for maintenance", count=2)
+    emulator_control.add_fault(
+        r"/query",
+        status=503,
+        error_code="SERVER_UNAVAILABLE",
+        message="down for maintenance",
+        count=2,
+    )
     for _ in range(2):
         with pytest.raises(SalesforceGeneralError) as exc:
             sf.query("SELECT Id FROM Contact")
@@ -51,13 +61,20 @@ def test_fault_503_then_normal(sf, emulator_control):
 
 
 def test_fault_unable_to_lock_row_on_one_method(sf, emulator_control):
-    emulator_control.add_fault(r"/composite/sobjects", method="POST", status=400,
-                               error_code="UNABLE_TO_LOCK_ROW", message="unable to obtain "
-                               "exclusive access to this record")
+    emulator_control.add_fault(
+        r"/composite/sobjects",
+        method="POST",
+        status=400,
+        error_code="UNABLE_TO_LOCK_ROW",
+        message="unable to obtain exclusive access to this record",
+    )
     sf.query("SELECT Id FROM Contact")  # other paths unaffected
     with pytest.raises(Exception) as exc:
-        sf.restful("composite/sobjects", method="POST",
-                   json={"records": [{"attributes": {"type": "Contact"}, "LastName": "x"}]})
+        sf.restful(
+            "composite/sobjects",
+            method="POST",
+            json={"records": [{"attributes": {"type": "Contact"}, "LastName": "x"}]},
+        )
     assert exc.value.content[0]["errorCode"] == "UNABLE_TO_LOCK_ROW"
 
 
@@ -65,9 +82,12 @@ def test_stall_past_client_timeout(sf, emulator_control):
     emulator_control.add_fault(r"/sobjects/Contact", delay_s=1.0)
     started = time.monotonic()
     with pytest.raises(requests.exceptions.Timeout):
-        sf.Contact.create({"LastName": "Slow"}, headers=None) if False else sf.session.post(
-            sf.base_url + "sobjects/Contact/", json={"LastName": "Slow"}, headers=sf.headers,
-            timeout=0.3)
+        sf.session.post(
+            sf.base_url + "sobjects/Contact/",
+            json={"LastName": "Slow"},
+            headers=sf.headers,
+            timeout=0.3,
+        )
     assert time.monotonic() - started < 1.0
     time.sleep(0.9)  # the stalled request still completes server-side
     assert len(emulator_control.records("Contact")) == 1
@@ -88,8 +108,9 @@ def test_reset_connection(sf, emulator_control):
 
 
 def test_injected_invalid_session_triggers_relogin(sf, emulator_control):
-    emulator_control.add_fault(r"/query", status=401, error_code="INVALID_SESSION_ID",
-                               message="Session expired or invalid")
+    emulator_control.add_fault(
+        r"/query", status=401, error_code="INVALID_SESSION_ID", message="Session expired or invalid"
+    )
     old = sf.session_id
     assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 0
     assert sf.session_id != old
@@ -125,11 +146,20 @@ def test_subprocess_server_with_demo_seed():
     with running_emulator(in_process=False, seed="demo", api_limit=1234) as emu:
         from salesforce_emulator.seed import DEMO_USER
 
-        sf = emu.salesforce(DEMO_USER["username"], DEMO_USER["password"],
-                            DEMO_USER["security_token"])
-        counts = {obj: sf.query(f"SELECT COUNT() FROM {obj}")["totalSize"]
-                  for obj in ("Lead", "Contact", "Account", "Opportunity",
-                              "OpportunityContactRole", "Task")}
+        sf = emu.salesforce(
+            DEMO_USER["username"], DEMO_USER["password"], DEMO_USER["security_token"]
+        )
+        counts = {
+            obj: sf.query(f"SELECT COUNT() FROM {obj}")["totalSize"]
+            for obj in (
+                "Lead",
+                "Contact",
+                "Account",
+                "Opportunity",
+                "OpportunityContactRole",
+                "Task",
+            )
+        }
         assert counts["Lead"] == 50 and counts["Contact"] == 50 and counts["Account"] == 15
         assert counts["Opportunity"] == 20 and counts["OpportunityContactRole"] >= 20
         assert counts["Task"] > 0
@@ -144,7 +174,8 @@ def test_file_database_survives_restart(tmp_path):
         emu.control.create_user("p@example.com", "pw", "T")
         emu.control.configure_org(state_country_picklists=True)
         emu.salesforce("p@example.com", "pw", "T").Contact.create(
-            {"LastName": "Durable", "MailingCountryCode": "FR"})
+            {"LastName": "Durable", "MailingCountryCode": "FR"}
+        )
     with running_emulator(db=db) as emu:
         sf = emu.salesforce("p@example.com", "pw", "T")
         rec = sf.query("SELECT LastName, MailingCountry FROM Contact")["records"][0]
@@ -156,8 +187,14 @@ def test_concurrent_writes_are_consistent(sf, emulator_control):
     import concurrent.futures
 
     def batch(n):
-        records = [{"attributes": {"type": "Contact"}, "LastName": f"T{n}-{i}",
-                    "HubSync_Id__c": f"t{n}-{i}"} for i in range(50)]
+        records = [
+            {
+                "attributes": {"type": "Contact"},
+                "LastName": f"T{n}-{i}",
+                "HubSync_Id__c": f"t{n}-{i}",
+            }
+            for i in range(50)
+        ]
         return sf.restful("composite/sobjects", method="POST", json={"records": records})
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:

@@ -59,12 +59,15 @@ def test_a_sync_never_starts_with_credentials_known_to_be_invalid(
     assert salesforce.control.stats()["total_requests"] == 0
 
 
-@pytest.mark.parametrize(("sandbox_user", "sandbox_box", "valid"), [
-    (True, True, True),
-    (True, False, False),
-    (False, True, False),
-    (False, False, True),
-])
+@pytest.mark.parametrize(
+    ("sandbox_user", "sandbox_box", "valid"),
+    [
+        (True, True, True),
+        (True, False, False),
+        (False, True, False),
+        (False, False, True),
+    ],
+)
 def test_sandbox_logs_in_on_the_test_domain(
     admin_browser, salesforce, integration_settings, sandbox_user, sandbox_box, valid
 ):
@@ -79,7 +82,11 @@ def test_sandbox_logs_in_on_the_test_domain(
 
 
 def test_saving_the_settings_starts_a_sync_that_reads_the_saved_values(
-    admin_browser, salesforce, integration_settings, eager_celery, django_capture_on_commit_callbacks
+    admin_browser,
+    salesforce,
+    integration_settings,
+    eager_celery,
+    django_capture_on_commit_callbacks,
 ):
     from tests.settings_ui.test_salesforce_settings import form_data
 

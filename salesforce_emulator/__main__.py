@@ -1,0 +1,53 @@
+"""``python -m salesforce_emulator --host 127.0.0.1 --port 8765 [--db PATH|:memory:]
+[--seed demo|empty] [--api-limit N]``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+
+from .server import create_app, make_server, stop_server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m salesforce_emulator", description="Local Salesforce emulator"
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--db", default=":memory:", help="SQLite file, or :memory:")
+    parser.add_argument("--seed", choices=["demo", "empty"], default="empty")
+    parser.add_argument("--api-limit", type=int, default=100_000)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    app = create_app(args.db, seed=args.seed, api_limit=args.api_limit)
+    server = make_server(app, args.host, args.port, args.threads)
+    url = f"http://{args.host}:{server.effective_port}"
+    if app.seed_info:
+        info = app.seed_info
+        print(
+            f"Demo user: username={info['username']} password={info['password']} "
+            f"security_token={info['security_token']}",
+            flush=True,
+        )
+    # Machine-readable line: testing.running_emulator(in_process=False) parses it.
+    print(f"SALESFORCE_EMULATOR_URL={url}", flush=True)
+
+    def _terminate(*_: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        server.run()  # waitress returns from run() on SystemExit/KeyboardInterrupt
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        stop_server(server)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

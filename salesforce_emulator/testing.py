@@ -1,0 +1,266 @@
+"""Programmatic use for tests and benchmarks: start an emulator, drive its control API.
+
+    from salesforce_emulator.testing import running_emulator
+
+    with running_emulator() as emu:              # in-process, background thread
+        emu.control.create_user("u@example.com", "pw", "TOKEN")
+        sf = emu.salesforce("u@example.com", "pw", "TOKEN")   # simple_salesforce.Salesforce
+
+``running_emulator(in_process=False)`` runs ``python -m salesforce_emulator`` in a
+subprocess instead (no GIL shared with the client: use it for benchmarks).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from .server import create_app, make_server, stop_server
+
+
+class EmulatorControl:
+    """A small client for the ``/__emulator/`` control API (costs no API calls)."""
+
+    def __init__(self, url: str, session: requests.Session | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.http = session or requests.Session()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        resp = self.http.request(method, f"{self.url}/__emulator/{path}", timeout=30, **kwargs)
+        if resp.status_code >= 400:
+            raise RuntimeError(f"control API {method} {path}: {resp.status_code} {resp.text}")
+        return resp.json()
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "health")
+
+    def reset(self, seed: str | None = None) -> dict[str, Any]:
+        """Wipe the org (records, users, sessions, jobs, faults, stats, settings)."""
+        return self._call("POST", "reset", json={"seed": seed} if seed else {})
+
+    def create_user(
+        self,
+        username: str,
+        password: str,
+        security_token: str = "",
+        *,
+        sandbox: bool = False,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Create a user that can log in (``sandbox`` users only on the ``test`` domain)."""
+        body = {
+            "username": username,
+            "password": password,
+            "security_token": security_token,
+            "sandbox": sandbox,
+            **extra,
+        }
+        return self._call("POST", "users", json=body)
+
+    def add_connected_app(
+        self, consumer_key: str, consumer_secret: str, username: str | None = None
+    ) -> dict[str, Any]:
+        """Register an OAuth client; ``username`` is the client-credentials run-as user."""
+        body = {
+            "consumer_key": consumer_key,
+            "consumer_secret": consumer_secret,
+            "username": username,
+        }
+        return self._call("POST", "connected-apps", json=body)
+
+    def configure_org(self, **settings: Any) -> dict[str, Any]:
+        """``api_limit``, ``api_used``, ``state_country_picklists``, ``connector_version``."""
+        return self._call("POST", "org", json=settings)
+
+    def org(self) -> dict[str, Any]:
+        return self._call("GET", "org")
+
+    def add_fault(
+        self,
+        path: str,
+        *,
+        method: str | None = None,
+        status: int | None = None,
+        error_code: str | None = None,
+        message: str | None = None,
+        count: int = 1,
+        delay_s: float = 0.0,
+        reset_connection: bool = False,
+    ) -> dict[str, Any]:
+        """Make the next ``count`` requests whose path matches the regex ``path`` fail."""
+        body = {
+            "path": path,
+            "method": method,
+            "status": status,
+            "error_code": error_code,
+            "message": message,
+            "count": count,
+            "delay_s": delay_s,
+            "reset_connection": reset_connection,
+        }
+        return self._call("POST", "faults", json=body)
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self._call("GET", "faults")["faults"]
+
+    def expire_sessions(self) -> int:
+        """Invalidate every session: the next API call answers 401 INVALID_SESSION_ID."""
+        return self._call("POST", "expire-sessions")["expired"]
+
+    def stats(self) -> dict[str, Any]:
+        """``{api_used, api_limit, requests: {"GET /services/data/v<version>/query/": n}}``."""
+        return self._call("GET", "stats")
+
+    def reset_stats(self) -> None:
+        self._call("POST", "stats/reset")
+
+    def records(self, sobject: str, *, include_deleted: bool = True) -> list[dict[str, Any]]:
+        """All rows of an object (deleted ones too, by default), without API usage."""
+        params = {"include_deleted": str(include_deleted).lower()}
+        return self._call("GET", f"records/{sobject}", params=params)["records"]
+
+    def load_records(self, sobject: str, records: list[dict[str, Any]]) -> list[str]:
+        """Insert records (validated) without API usage; returns the new ids."""
+        out = self._call("POST", f"records/{sobject}", json={"records": records})
+        errors = [r for r in out["results"] if not r["success"]]
+        if errors:
+            raise RuntimeError(f"load_records({sobject}) failed: {errors[:3]}")
+        return [r["id"] for r in out["results"]]
+
+
+@dataclass
+class RunningEmulator:
+    """A started emulator: its base ``url`` and a :class:`EmulatorControl`."""
+
+    url: str
+    control: EmulatorControl
+    process: subprocess.Popen[str] | None = None
+    app: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def session(self) -> requests.Session:
+        """A ``requests`` session routed to this emulator (connector.transport)."""
+        from connector.transport import emulator_session
+
+        return emulator_session(self.url)
+
+    def salesforce(
+        self,
+        username: str,
+        password: str,
+        security_token: str,
+        *,
+        domain: str = "login",
+        **kwargs: Any,
+    ) -> Any:
+        """A logged-in ``simple_salesforce.Salesforce`` talking to this emulator."""
+        from simple_salesforce import Salesforce
+
+        return Salesforce(
+            username=username,
+            password=password,
+            security_token=security_token,
+            domain=domain,
+            session=self.session(),
+            **kwargs,
+        )
+
+
+@contextmanager
+def running_emulator(
+    *,
+    in_process: bool = True,
+    db: str = ":memory:",
+    seed: str = "empty",
+    api_limit: int = 100_000,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    threads: int = 8,
+    startup_timeout: float = 20.0,
+) -> Iterator[RunningEmulator]:
+    """Start an emulator on a free port (``port=0``) and stop it on exit.
+
+    ``in_process=True`` serves from a waitress thread in this process (fast start, shares
+    the GIL); ``False`` runs ``python -m salesforce_emulator`` as a subprocess.
+    """
+    if in_process:
+        app = create_app(db, seed=seed, api_limit=api_limit)
+        server = make_server(app, host, port, threads)
+        thread = threading.Thread(target=server.run, name="salesforce-emulator", daemon=True)
+        thread.start()
+        url = f"http://{host}:{server.effective_port}"
+        try:
+            yield RunningEmulator(url=url, control=EmulatorControl(url), app=app)
+        finally:
+            stop_server(server, thread)
+        return
+    cmd = [
+        sys.executable,
+        "-m",
+        "salesforce_emulator",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--db",
+        db,
+        "--seed",
+        seed,
+        "--api-limit",
+        str(api_limit),
+        "--threads",
+        str(threads),
+    ]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    )
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        url = _wait_for_url(proc, startup_timeout)
+        control = EmulatorControl(url)
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            try:
+                control.health()
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield RunningEmulator(url=url, control=control, process=proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def _wait_for_url(proc: subprocess.Popen[str], timeout: float) -> str:
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            if proc.poll() is not None:
+                raise RuntimeError(f"emulator exited with code {proc.returncode}")
+            continue
+        if line.startswith("SALESFORCE_EMULATOR_URL="):
+            return line.strip().split("=", 1)[1]
+    raise RuntimeError("emulator did not start in time")
