@@ -220,7 +220,13 @@ class EmulatorApp:
         self._fault_n = 0
         self.seed_info: dict[str, Any] | None = None
         if seed == "demo":
-            self.seed_info = seed_module.seed_demo(store)
+            existing = store.user_by_username(seed_module.DEMO_USER["username"])
+            # A file database keeps the demo org across restarts: seed it once.
+            self.seed_info = (
+                dict(seed_module.DEMO_USER, user_id=existing["id"])
+                if existing
+                else seed_module.seed_demo(store)
+            )
 
     # ------------------------------------------------------------------ WSGI
 
