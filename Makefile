@@ -39,7 +39,7 @@ run: demo
 	@echo "  demo login:          demo / demo-password-2024"
 	@echo "  Salesforce emulator: $(EMULATOR_URL) (its demo org; credentials are pre-filled)"
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) SALESFORCE_EMULATOR_URL=$(EMULATOR_URL) \
+	HOST=$(HOST) WEB_PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) SALESFORCE_EMULATOR_URL=$(EMULATOR_URL) \
 		$(BIN)/honcho start -f Procfile
 
 test: install

@@ -12,6 +12,7 @@ from connector.services import (
     MARKETING_ADMINS_GROUP,
     integration_credentials_update,
     marketing_admins_group_ensure,
+    sync_enqueue,
 )
 from marketing.demo import demo_seed
 
@@ -50,5 +51,7 @@ class Command(BaseCommand):
             integration_settings.crm_enabled = True
             integration_settings.sync_enabled = True
             integration_settings.save(update_fields=["crm_enabled", "sync_enabled"])
+            # The first cycle runs as soon as the worker starts.
+            sync_enqueue(trigger="demo_setup")
             self.stdout.write("Salesforce credentials of the emulator's demo org stored.")
         self.stdout.write(self.style.SUCCESS(f"demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}"))
