@@ -237,3 +237,55 @@ def test_failed_records_back_off_then_park_then_retry_at_night(salesforce):
     sync_cycle_run(trigger="test")
     assert SyncError.objects.get(contact=bad).resolved_at is not None
     assert len(salesforce.control.records("Lead")) == 1
+
+
+class TestFieldMappings:
+    def test_dont_sync_keeps_a_field_out_of_salesforce(self, salesforce):
+        from connector.models import FieldMapping
+
+        FieldMapping.objects.filter(hubsync_property="job_title").update(sync_rule="dont_sync")
+        ContactFactory(email="a@example.com", job_title="CFO", phone="123")
+        sync_cycle_run(trigger="test")
+        lead = by_email(salesforce.control, "Lead")["a@example.com"]
+        assert not lead.get("Title")
+        assert lead["Phone"] == "123"
+
+    def test_prefer_salesforce_is_sent_on_create_but_never_overwrites(self, salesforce):
+        from connector.models import FieldMapping
+
+        FieldMapping.objects.filter(hubsync_property="phone").update(sync_rule="prefer_salesforce")
+        contact = ContactFactory(email="a@example.com", phone="111", first_name="A")
+        sync_cycle_run(trigger="test")
+        assert by_email(salesforce.control, "Lead")["a@example.com"]["Phone"] == "111"
+        contact.refresh_from_db()
+        contact.phone = "222"
+        contact.first_name = "B"
+        contact.save()
+        sync_cycle_run(trigger="test")
+        lead = by_email(salesforce.control, "Lead")["a@example.com"]
+        assert lead["Phone"] == "111"  # Salesforce's value stands
+        assert lead["FirstName"] == "B"  # two-way goes over
+
+    def test_mappings_are_editable_in_the_admin(self, admin_client):
+        from django.urls import reverse
+
+        response = admin_client.get(reverse("admin:connector_fieldmapping_changelist"))
+        html = response.content.decode()
+        assert "MailingCountry" in html
+        assert "Prefer Salesforce unless blank" in html
+
+
+def test_editing_a_contact_queues_a_push(
+    salesforce, eager_celery, django_capture_on_commit_callbacks
+):
+    contact = ContactFactory()
+    sync_cycle_run(trigger="test")
+    contact.refresh_from_db()
+    contact.last_name = "Edited"
+    with django_capture_on_commit_callbacks(execute=True):
+        contact.save()
+    from connector.models import SyncRun
+
+    run = SyncRun.objects.get(trigger="contact_edited")
+    assert run.counts["push_updated"] == 1
+    assert by_email(salesforce.control, "Lead")[contact.email.lower()]["LastName"] == "Edited"
