@@ -42,7 +42,9 @@ from .queue import (
 
 logger = logging.getLogger(__name__)
 
-CLAIM_BATCH = 2_000
+# Contacts claimed per batch: large enough that a backfill becomes one Bulk API job,
+# bounded so a batch stays a few megabytes in memory.
+CLAIM_BATCH = 10_000
 # Emails per SOQL IN list: 500 addresses keep each query far below Salesforce's
 # 100,000-character SOQL limit; two lists per object fit the composite limit of
 # five queries per call, so 1,000 contacts are looked up in one API call.
