@@ -129,7 +129,8 @@ def main() -> None:
     print(f"  with Bulk API 2.0:   {calls_b:>6,} calls in {secs_b:6.1f} s")
     print(f"  naive, 1 call/record:{calls_n:>6,} calls in {secs_n:6.1f} s")
     print(
-        f"  naive / collections = {calls_n / calls_c:,.0f}x; naive / bulk = {calls_n / calls_b:,.0f}x"
+        f"  naive / collections = {calls_n / calls_c:,.0f}x; "
+        f"naive / bulk = {calls_n / calls_b:,.0f}x"
     )
 
 

@@ -11,6 +11,7 @@ from .models import (
     SyncError,
     SyncRun,
 )
+from .services import SETTINGS_FIELDS
 
 
 @admin.register(IntegrationSettings)
@@ -62,24 +63,7 @@ class IntegrationSettingsAdmin(admin.ModelAdmin):
         ),
         (
             "Sync",
-            {
-                "fields": (
-                    "api_call_limit",
-                    "account_sync",
-                    "opportunity_sync",
-                    "task_sync",
-                    "inclusion_list",
-                    "activity_storage",
-                    "activity_types",
-                    "create_contact_from_lead",
-                    "create_contact_from_contact",
-                    "new_record_type",
-                    "lifecycle_transitions",
-                    "state_country_picklists",
-                    "delete_when_lead_deleted",
-                    "delete_when_contact_deleted",
-                )
-            },
+            {"fields": SETTINGS_FIELDS},
         ),
         (
             "Connector",

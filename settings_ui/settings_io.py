@@ -13,6 +13,7 @@ from django.utils.datastructures import MultiValueDict
 
 from connector.models import IntegrationSettings
 from connector.services import (
+    SETTINGS_FIELDS,
     integration_credentials_update,
     integration_settings_update,
     integration_sync_set,
@@ -33,22 +34,8 @@ BOOLEAN_KEYS = (
     "delete_when_lead_deleted",
     "delete_when_contact_deleted",
 )
-FORM_KEYS = (
-    "api_call_limit",
-    "account_sync",
-    "opportunity_sync",
-    "task_sync",
-    "inclusion_list",
-    "activity_storage",
-    "activity_types",
-    "create_contact_from_lead",
-    "create_contact_from_contact",
-    "new_record_type",
-    "lifecycle_transitions",
-    "state_country_picklists",
-    "delete_when_lead_deleted",
-    "delete_when_contact_deleted",
-)
+# The main form's fields, in the page's order.
+FORM_KEYS = SETTINGS_FIELDS
 TOP_KEYS = ("sync_enabled", "crm_enabled", "credentials", *FORM_KEYS)
 CREDENTIAL_KEYS = ("username", "password", "security_token", "sandbox")
 CHECKBOXES = {
