@@ -8,9 +8,10 @@ session that goes to the local emulator when SALESFORCE_EMULATOR_URL is set
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import requests
 from django.conf import settings as django_settings
@@ -41,6 +42,8 @@ API_VERSION = "59.0"
 # Seconds to wait for Salesforce before a request counts as failed (recoverable).
 DEFAULT_TIMEOUT = (10, 60)
 COLLECTION_SIZE = 200  # sObject Collections take at most 200 records a call
+# Salesforce allows at most five query subrequests in one composite request.
+QUERIES_PER_COMPOSITE = 5
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,42 @@ class SalesforceClient:
         raw = self._call(lambda: self.sf.restful("composite", method="POST", data=json.dumps(body)))
         return raw["compositeResponse"]
 
+    def query_many(self, queries: Sequence[tuple[str, bool]]) -> list[Iterator[list[dict]]]:
+        """Run several SOQL queries with one composite call per five of them.
+
+        ``queries`` are ``(soql, include_deleted)``. Returns, per query, an iterator of
+        its pages: the first came with the composite call, later pages are fetched
+        (one call each) only as the iterator is consumed.
+        """
+        first_pages: list[dict] = []
+        for start in range(0, len(queries), QUERIES_PER_COMPOSITE):
+            chunk = queries[start : start + QUERIES_PER_COMPOSITE]
+            responses = self.composite(
+                [
+                    {
+                        "method": "GET",
+                        "url": f"/services/data/v{API_VERSION}/"
+                        f"{'queryAll' if include_deleted else 'query'}?q={quote(soql)}",
+                        "referenceId": f"q{start + index}",
+                    }
+                    for index, (soql, include_deleted) in enumerate(chunk)
+                ]
+            )
+            for response in responses:
+                if response["httpStatusCode"] >= 300:
+                    code, message = _first_error(response["body"])
+                    raise _error_for(response["httpStatusCode"], code, message)
+                first_pages.append(response["body"])
+        return [self._pages(first) for first in first_pages]
+
+    def _pages(self, page: dict) -> Iterator[list[dict]]:
+        while True:
+            yield page["records"]
+            if page.get("done", True) or not page.get("nextRecordsUrl"):
+                return
+            next_url = page["nextRecordsUrl"]
+            page = self._call(lambda url=next_url: self.sf.query_more(url, identifier_is_url=True))
+
     def call(self, fn: Callable[[Salesforce], T]) -> T:
         """Run ``fn(sf)`` with the client's error translation (for Bulk 2.0 and the rest)."""
         return self._call(lambda: fn(self.sf))
@@ -228,12 +267,18 @@ def _first_error(content: Any) -> tuple[str, str]:
     return "", str(content)[:500]
 
 
-def _translate(exc: SalesforceError) -> ConnectorError:
-    code, message = _first_error(exc.content)
+def _error_for(status: int, code: str, message: str) -> ConnectorError:
     if code == "REQUEST_LIMIT_EXCEEDED":
         return ApiLimitReached(message or "The org's API request limit is exceeded.", code=code)
-    if exc.status >= 500 or code in RECOVERABLE_CODES:
-        return RecoverableError(message or f"Salesforce answered {exc.status}.", code=code)
+    if status >= 500 or code in RECOVERABLE_CODES:
+        return RecoverableError(message or f"Salesforce answered {status}.", code=code)
+    return InvalidData(message or f"Salesforce answered {status}.", code=code)
+
+
+def _translate(exc: SalesforceError) -> ConnectorError:
+    code, message = _first_error(exc.content)
+    if code == "REQUEST_LIMIT_EXCEEDED" or exc.status >= 500 or code in RECOVERABLE_CODES:
+        return _error_for(exc.status, code, message)
     if isinstance(exc, SalesforceExpiredSession):
         return RecoverableError(message, code=code or "INVALID_SESSION_ID")
     if isinstance(exc, SalesforceResourceNotFound):

@@ -111,3 +111,82 @@ def _to_picklist_codes(record: dict[str, Any]) -> None:
                 raise MappingError("INVALID_STATE", str(exc), [f"{state_field}Code"]) from None
         record[f"{country_field}Code"] = country
         record[f"{state_field}Code"] = state
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _same_place(record: Mapping[str, Any], field: str, current: str) -> bool:
+    """With picklists on, "Deutschland"/"Bayern" in hubsync equal DE/BY in Salesforce."""
+    code = record.get(f"{field}Code")
+    if not code or not current:
+        return False
+    try:
+        if field.endswith("Country"):
+            return geo.country_code(current) == code
+        country = record.get(f"{field[: -len('State')]}CountryCode")
+        return bool(country) and geo.state_code(current, country=country) == code
+    except geo.NormalisationError:
+        return False
+
+
+def salesforce_to_contact(
+    record: Mapping[str, Any],
+    *,
+    object_type: str,
+    mappings: Sequence[MappingSpec],
+    current: Mapping[str, Any] | None,
+    salesforce_is_newer: bool,
+    picklists: bool,
+) -> dict[str, str]:
+    """The contact property changes a Salesforce record calls for, by each mapping's rule.
+
+    ``current`` None means a new contact: every synced, non-blank value is taken.
+    *Prefer Salesforce unless blank* takes a non-blank Salesforce value; *Always use
+    Salesforce* takes it even when blank; *Two-way* takes it only when the Salesforce
+    record changed after the contact (``salesforce_is_newer``); *Don't sync* never.
+    """
+    changes: dict[str, str] = {}
+    for mapping in mappings:
+        field = mapping.field_for(object_type)
+        if not field or mapping.sync_rule == "dont_sync":
+            continue
+        incoming = _text(record.get(field))
+        if current is None:
+            if incoming and incoming != NOT_PROVIDED:
+                changes[mapping.hubsync_property] = incoming
+            continue
+        existing = _text(current.get(mapping.hubsync_property))
+        if incoming in (existing, NOT_PROVIDED):
+            continue
+        if picklists and field in PICKLIST_FIELDS and _same_place(record, field, existing):
+            continue
+        if mapping.sync_rule == "prefer_salesforce" and _blank(incoming):
+            continue
+        if mapping.sync_rule == "two_way" and not salesforce_is_newer:
+            continue
+        changes[mapping.hubsync_property] = incoming
+    return changes
+
+
+def salesforce_fields_for(
+    object_type: str, mappings: Sequence[MappingSpec], *, picklists: bool
+) -> list[str]:
+    """The fields to read from a Lead or Contact for the mappings (codes included)."""
+    fields = {"Id", "Email", "CreatedDate", "LastModifiedDate", "SystemModstamp"}
+    if object_type == "Lead":
+        fields.add("IsConverted")
+    else:
+        fields.add("AccountId")
+    for mapping in mappings:
+        field = mapping.field_for(object_type)
+        if field and mapping.sync_rule != "dont_sync":
+            fields.add(field)
+            if picklists and field in PICKLIST_FIELDS:
+                fields.add(f"{field}Code")
+    return sorted(fields)

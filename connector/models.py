@@ -251,6 +251,9 @@ class ContactSyncState(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     parked = models.BooleanField(default=False)
     synced_version = models.DateTimeField(null=True, blank=True)
+    # Deleted in Salesforce and kept in hubsync (delete checkbox unticked): never
+    # pushed again, so the sales team's delete is not undone by a re-create.
+    excluded = models.BooleanField(default=False)
     # The contact's updated_at when its last attempt failed: an edit after it unparks.
     failed_version = models.DateTimeField(null=True, blank=True)
     last_pushed_at = models.DateTimeField(null=True, blank=True)
@@ -362,3 +365,55 @@ class EmailCollision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email}: {self.chosen_id} (+{len(self.other_ids)})"
+
+
+class DeletionAction(models.TextChoices):
+    DELETED = "deleted", _("Deleted in hubsync")
+    KEPT = "kept", _("Kept in hubsync and unlinked")
+
+
+class SalesforceDeletion(models.Model):
+    """A Lead or Contact deleted in Salesforce, and what hubsync did about it."""
+
+    contact = models.ForeignKey(
+        "marketing.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    email = models.EmailField(blank=True)
+    object_type = models.CharField(max_length=16)
+    salesforce_id = models.CharField(max_length=18)
+    action = models.CharField(max_length=8, choices=DeletionAction.choices)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.salesforce_id} ({self.action})"
+
+
+class CrmTaskLink(models.Model):
+    """A hubsync CRM task or call and its Salesforce Task: each moves exactly once."""
+
+    crm_task = models.OneToOneField(
+        "marketing.CrmTask", on_delete=models.CASCADE, related_name="salesforce_link"
+    )
+    salesforce_id = models.CharField(max_length=18, unique=True)
+    direction = models.CharField(max_length=8, choices=SyncDirection.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"task {self.crm_task_id} ↔ {self.salesforce_id}"
+
+
+class ActivityLink(models.Model):
+    """An activity written to Salesforce (as a Task or a HubSpot_Intelligence__c record)."""
+
+    activity = models.OneToOneField(
+        "marketing.Activity", on_delete=models.CASCADE, related_name="salesforce_link"
+    )
+    salesforce_object = models.CharField(max_length=40)
+    salesforce_id = models.CharField(max_length=18)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"activity {self.activity_id} → {self.salesforce_object} {self.salesforce_id}"

@@ -17,14 +17,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from django.db import transaction
 
 from marketing.models import Contact
 
-from .client import API_VERSION, COLLECTION_SIZE, RecordResult, SalesforceClient
-from .errors import ApiLimitReached, InvalidData, RecoverableError
+from .client import COLLECTION_SIZE, RecordResult, SalesforceClient
+from .errors import ApiLimitReached, RecoverableError
 from .mappers import (
     EXTERNAL_ID_FIELD,
     MappingError,
@@ -46,10 +45,9 @@ logger = logging.getLogger(__name__)
 # bounded so a batch stays a few megabytes in memory.
 CLAIM_BATCH = 10_000
 # Emails per SOQL IN list: 500 addresses keep each query far below Salesforce's
-# 100,000-character SOQL limit; two lists per object fit the composite limit of
-# five queries per call, so 1,000 contacts are looked up in one API call.
+# 100,000-character SOQL limit; a composite call carries five such queries (one
+# Lead and one Contact query per 500 contacts), so ~1,250 contacts per API call.
 LOOKUP_CHUNK = 500
-LOOKUPS_PER_COMPOSITE = 4
 # A Bulk API 2.0 job costs about 7 calls (create, upload, close, poll, job
 # info, successful and failed results) whatever its size, against one call
 # per 200 records with sObject Collections: from 2,000 records (10 calls) on,
@@ -234,9 +232,9 @@ def _lookup_by_email(
             "ORDER BY CreatedDate, Id"
         )
     found: dict[str, list[tuple[str, str, str]]] = {}
-    for start in range(0, len(queries), LOOKUPS_PER_COMPOSITE):
-        for records in _composite_queries(client, queries[start : start + LOOKUPS_PER_COMPOSITE]):
-            for record in records:
+    for pages in client.query_many([(soql, False) for soql in queries]):
+        for page in pages:
+            for record in page:
                 if record.get("Email"):
                     found.setdefault(record["Email"].lower(), []).append(
                         (record["CreatedDate"], record["attributes"]["type"], record["Id"])
@@ -257,36 +255,6 @@ def _lookup_by_email(
         EmailCollision.objects.bulk_create(collisions)
         counts.collisions += len(collisions)
     return matches
-
-
-def _composite_queries(client: SalesforceClient, queries: list[str]) -> list[list[dict]]:
-    """Run several SOQL queries in one composite call; follows any further pages."""
-    responses = client.composite(
-        [
-            {
-                "method": "GET",
-                "url": f"/services/data/v{API_VERSION}/query?q={quote(q)}",
-                "referenceId": f"q{index}",
-            }
-            for index, q in enumerate(queries)
-        ]
-    )
-    pages = []
-    for response in responses:
-        body = response["body"]
-        if response["httpStatusCode"] >= 300:
-            code = body[0].get("errorCode", "") if isinstance(body, list) else ""
-            message = body[0].get("message", "") if isinstance(body, list) else str(body)
-            error_class = RecoverableError if response["httpStatusCode"] >= 500 else InvalidData
-            raise error_class(message, code=code or "LOOKUP_FAILED")
-        records = list(body["records"])
-        next_url = body.get("nextRecordsUrl")
-        while next_url:
-            page = client.call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
-            records.extend(page["records"])
-            next_url = page.get("nextRecordsUrl") if not page.get("done", True) else None
-        pages.append(records)
-    return pages
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:

@@ -90,7 +90,7 @@ def contact_states_claim(
     with transaction.atomic():
         due = (
             ContactSyncState.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(due=True, parked=False)
+            .filter(due=True, parked=False, excluded=False)
             .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
             .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TTL))
         )

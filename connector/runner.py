@@ -24,6 +24,7 @@ from .errors import (
 )
 from .metering import ApiMeter
 from .models import CredentialsStatus, IntegrationSettings, SyncRun, SyncRunStatus
+from .pull import SalesforcePull
 from .push import contacts_push
 from .queue import contacts_mark_due
 from .selectors import field_mappings_get, integration_settings_get
@@ -94,17 +95,25 @@ def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
             raise
         if integration_settings.credentials_status != CredentialsStatus.VALID:
             credentials_mark(integration_settings, error=None)
+        mappings = field_mappings_get()
+        # hubsync's edits are marked due first, so that what the pull writes never hides
+        # them; then Salesforce's changes come in (a two-way field edited on both sides
+        # is settled by the newer edit) before the push sends hubsync's side.
         contacts_mark_due()
+        pull_counts = SalesforcePull(
+            client=client, integration_settings=integration_settings, mappings=mappings
+        ).run()
+        run.counts = pull_counts.as_dict()
         include_retries = meter.limit is None or meter.used() <= RETRY_BUDGET_SHARE * meter.limit
         counts = contacts_push(
             client=client,
             integration_settings=integration_settings,
-            mappings=field_mappings_get(),
+            mappings=mappings,
             should_continue=lambda: sync_enabled_now(integration_settings),
             include_retries=include_retries,
         )
-        run.counts = counts.as_dict()
-        run.errors = counts.failed
+        run.counts.update(counts.as_dict())
+        run.errors = counts.failed + pull_counts.errors
         if not sync_enabled_now(integration_settings):
             status, reason = SyncRunStatus.STOPPED, "The sync was turned off during the run."
         else:

@@ -34,6 +34,8 @@ __all__ = [
     "CrmTaskKind",
     "CrmTaskStatus",
     "LifecycleStage",
+    "Opportunity",
+    "OpportunityContactRole",
     "SalesforceObject",
     "SmartList",
 ]
@@ -222,3 +224,51 @@ class CrmTask(models.Model):
                 errors["due_at"] = "A logged call has no due date."
         if errors:
             raise ValidationError(errors)
+
+
+class Opportunity(models.Model):
+    """A Salesforce Opportunity copied by the opportunity sync (read-only in hubsync)."""
+
+    salesforce_id = models.CharField(max_length=18, unique=True)
+    name = models.CharField(max_length=120)
+    stage = models.CharField(max_length=255, db_index=True)
+    close_date = models.DateField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    is_closed = models.BooleanField(default=False)
+    is_won = models.BooleanField(default=False)
+    owner_name = models.CharField(max_length=121, blank=True)
+    owner_salesforce_id = models.CharField(max_length=18, blank=True)
+    contacts = models.ManyToManyField(
+        "Contact", through="OpportunityContactRole", related_name="opportunities"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "opportunities"
+        ordering = ["-close_date", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.stage})"
+
+
+class OpportunityContactRole(models.Model):
+    """A contact's role on an opportunity (Salesforce's OpportunityContactRole)."""
+
+    salesforce_id = models.CharField(max_length=18, unique=True)
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="roles")
+    contact = models.ForeignKey(
+        "Contact", on_delete=models.CASCADE, related_name="opportunity_roles"
+    )
+    role = models.CharField(max_length=64, blank=True)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "contact"], name="one_role_per_contact_and_opportunity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} on {self.opportunity_id} ({self.role or 'no role'})"

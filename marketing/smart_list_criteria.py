@@ -76,6 +76,15 @@ SMART_LIST_PROPERTIES: dict[str, SmartListProperty] = {
     "created_at": SmartListProperty("created_at", "date", "Create date"),
     "updated_at": SmartListProperty("updated_at", "date", "Last modified date"),
     "company__name": SmartListProperty("company__name", "text", "Associated company name"),
+    # Filled by the opportunity sync: "has an opportunity in stage Closed Won", etc.
+    "opportunity_stage": SmartListProperty("opportunities__stage", "text", "Opportunity stage"),
+    "opportunity_owner": SmartListProperty(
+        "opportunities__owner_name", "text", "Opportunity owner"
+    ),
+    "opportunity_close_date": SmartListProperty(
+        "opportunities__close_date", "date", "Opportunity close date"
+    ),
+    "opportunity_name": SmartListProperty("opportunities__name", "text", "Opportunity name"),
 }
 
 

@@ -435,6 +435,8 @@ def _build() -> dict[str, SObject]:
                 ),
                 Field("Description", "textarea", "Description", 32000),
                 Field("IsClosed", "boolean", "Closed", nillable=False, default=False, **_RO),
+                # Installed by the hubsync connector package: idempotent upserts of tasks.
+                _hubsync_id(),
             ],
         ),
         SObject(
@@ -452,6 +454,7 @@ def _build() -> dict[str, SObject]:
                 _pick("Activity_Type__c", HUBSPOT_ACTIVITY_TYPES, "Activity Type", custom=True),
                 Field("Activity_Date__c", "datetime", "Activity Date", custom=True),
                 Field("Details__c", "textarea", "Details", 32768, custom=True),
+                _hubsync_id(),
             ],
             custom=True,
         ),

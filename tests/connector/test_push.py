@@ -68,7 +68,7 @@ def test_unlinked_contacts_match_existing_records_by_email_case_insensitively(sa
     grace = ContactFactory(email="grace@navy.example", first_name="Grace", last_name="Hopper")
     alan = ContactFactory(email="alan@Bletchley.example", first_name="Alan", last_name="Turing")
     run = sync_cycle_run(trigger="test")
-    assert run.counts["push_matched"] == 2
+    assert run.counts["pull_linked"] + run.counts["push_matched"] == 2
     assert run.counts["push_created"] == 0
     grace.refresh_from_db()
     alan.refresh_from_db()
@@ -113,17 +113,22 @@ def test_a_changed_linked_contact_updates_its_record_and_nothing_else_moves(sale
     contact.refresh_from_db()
     record = next(r for r in salesforce.control.records("Lead") if r["Id"] == contact.salesforce_id)
     assert record["FirstName"] == "After"
-    # login + one collection update; no lookup since the contact is linked.
-    assert api_used(salesforce.control) == 2, salesforce.control.stats()
+    # login, the pull's one composite call, one collection update; no lookup (linked).
+    assert api_used(salesforce.control) == 3, salesforce.control.stats()
 
 
-def test_an_unchanged_database_costs_only_the_login(salesforce):
+def test_an_unchanged_database_costs_the_login_and_one_look_for_changes(salesforce):
     ContactFactory.create_batch(5)
     sync_cycle_run(trigger="test")
     salesforce.control.reset_stats()
     run = sync_cycle_run(trigger="test")
     assert run.counts["push_created"] == run.counts["push_updated"] == 0
-    assert api_used(salesforce.control) == 1
+    assert run.counts["pull_updated"] == run.counts["pull_created"] == 0
+    # The pull's queries (Leads, Contacts, deletes, roles, ...) share one composite call.
+    assert salesforce.control.stats()["requests"] == {
+        "POST /services/Soap/u/<version>/": 1,
+        "POST /services/data/v<version>/composite/": 1,
+    }
 
 
 class TestInclusionList:
@@ -229,7 +234,7 @@ def test_failed_records_back_off_then_park_then_retry_at_night(salesforce):
     assert SyncError.objects.get(contact=bad).parked
     salesforce.control.reset_stats()
     sync_cycle_run(trigger="test")
-    assert api_used(salesforce.control) == 1  # parked: not even looked up
+    assert api_used(salesforce.control) == 2  # parked: login and the pull only
     bad.job_title = "CEO"
     bad.save(update_fields=["job_title"])  # fixing the data does not wait for the night
     ContactSyncState.objects.filter(contact=bad).update(parked=True)

@@ -38,8 +38,9 @@ def test_collections_batch_200_records_a_call_and_lookups_use_in_lists(salesforc
     assert calls["PATCH /services/data/v<version>/composite/sobjects/<obj>/<ext>"] == math.ceil(
         450 / 200
     )
-    assert calls["POST /services/data/v<version>/composite/"] == 1  # 450 emails, one lookup call
-    assert run.api_calls == sum(calls.values()) == 1 + 1 + 3
+    # One composite call for the pull's queries, one for looking up 450 emails.
+    assert calls["POST /services/data/v<version>/composite/"] == 2
+    assert run.api_calls == sum(calls.values()) == 1 + 2 + 3
 
 
 def test_above_the_threshold_new_records_go_through_one_bulk_job(salesforce):
@@ -51,8 +52,8 @@ def test_above_the_threshold_new_records_go_through_one_bulk_job(salesforce):
     calls = requests_by_endpoint(salesforce.control)
     assert not any("composite/sobjects" in endpoint for endpoint in calls)
     assert any("jobs/ingest" in endpoint for endpoint in calls)
-    # login + 2 lookups + a handful for the job, against 10 collection calls.
-    assert run.api_calls <= 1 + 2 + 8
+    # login + the pull + 2 lookups + a handful for the job, against 10 collection calls.
+    assert run.api_calls <= 1 + 1 + 2 + 8
     assert Contact.objects.filter(salesforce_id="").count() == 0
 
 
@@ -63,7 +64,7 @@ def test_a_retried_batch_never_creates_a_second_record(salesforce):
     Contact.objects.update(salesforce_id="", salesforce_object="")
     ContactSyncState.objects.update(due=True, synced_version=None)
     run = sync_cycle_run(trigger="test")
-    assert run.counts["push_matched"] == 30
+    assert run.counts["pull_linked"] + run.counts["push_matched"] == 30
     assert len(salesforce.control.records("Lead")) == 30
     assert Contact.objects.filter(salesforce_id="").count() == 0
 
@@ -72,13 +73,14 @@ class TestApiCallLimit:
     def test_at_the_limit_the_sync_pauses_and_resumes_when_the_window_frees(
         self, salesforce, integration_settings
     ):
-        integration_settings.api_call_limit = 4  # login + lookup + 2 collection calls
+        # login + the pull's composite + one lookup + 2 collection calls
+        integration_settings.api_call_limit = 5
         integration_settings.save()
         make_contacts(1_000)
         run = sync_cycle_run(trigger="test")
         assert run.status == SyncRunStatus.PAUSED
-        assert "API call limit of 4" in run.reason
-        assert run.api_calls == 4
+        assert "API call limit of 5" in run.reason
+        assert run.api_calls == 5
         assert len(salesforce.control.records("Lead")) == 400
         # Paused: the next cycle costs nothing while the window is full.
         salesforce.control.reset_stats()

@@ -158,7 +158,7 @@ def test_salesforce_sync_prints_one_json_object(salesforce):
     result = json.loads(out.getvalue())
     assert result["status"] == "succeeded"
     assert result["errors"] == 0
-    assert result["api_calls"] == 3  # login, lookup, one collection upsert
+    assert result["api_calls"] == 4  # login, the pull, the lookup, one collection upsert
     assert result["push_created"] == 3
 
 

@@ -1,0 +1,177 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+One Chromium for all the tests of this package, a fresh context and page per test, a
+screenshot in ``test-artifacts/screenshots/`` when a test fails, and every page checked for
+console errors, uncaught exceptions and failed requests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connections
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+# Debian's package, not Playwright's download (which cannot be fetched here, and CI installs
+# the Debian one in .ci/run).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 5_000
+
+REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Keep each phase's report on the item, so the ``page`` fixture knows if the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    item.stash.setdefault(REPORTS, {})[report.when] = report
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _migrated_data_restored(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Leave the database as the migrations made it, for the tests that run after these.
+
+    Live-server tests are transactional: each one ends with a flush. With serialized
+    rollback (see ``page``) the next browser test starts from the migrated contents
+    (contenttypes, permissions, the site, the "Marketing admins" group, the default field
+    mappings of connector 0003), but Django flushes *without* recreating them afterwards, so
+    the last flush would leave an empty database to the transactional tests that follow.
+    Restoring is idempotent: rows are saved by primary key.
+    """
+    yield
+    with django_db_blocker.unblock():
+        for connection in connections.all(initialized_only=True):
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents:
+                connection.creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the package (package scope: see the note on the loop)."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing; the browser tests need Debian's Chromium: "
+            "run `apt-get install chromium` (as root). CI installs it in .ci/run.",
+            pytrace=False,
+        )
+    # Playwright's sync API leaves its asyncio loop marked as running in this thread while it
+    # is started. Django then (1) refuses ORM calls here, although the loop is idle whenever a
+    # test or fixture touches the database, and (2) through asgiref, keys connections by
+    # context instead of by thread: the tests would get a second connection in this thread,
+    # without pytest-django's bookkeeping (the serialized contents for serialized rollback).
+    # So allow the calls and keep this thread's connections. The browser stops when the
+    # package ends, so no other test runs under the loop or the variable.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    thread_connections = {alias: connections[alias] for alias in connections}
+    try:
+        with sync_playwright() as playwright:
+            for alias, connection in thread_connections.items():
+                connections[alias] = connection
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            expect.set_options(timeout=TIMEOUT_MS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _is_favicon(url: str) -> bool:
+    # hubsync serves no favicon, so Chromium's automatic /favicon.ico request is a 404 on
+    # every page (reported as an app issue); it breaks nothing a user does.
+    return urlsplit(url).path == "/favicon.ico"
+
+
+@pytest.fixture
+def browser_problems() -> list[str]:
+    """Console errors, uncaught exceptions and failed requests of the test's page."""
+    return []
+
+
+@pytest.fixture
+def page(
+    request: pytest.FixtureRequest,
+    browser: Browser,
+    live_server,
+    django_db_serialized_rollback,
+    browser_problems: list[str],
+) -> Iterator[Page]:
+    """A fresh page on the live server (relative URLs work); a screenshot if the test fails.
+
+    Fails the test at teardown if any page it visited logged a console error, threw, or had
+    a request fail (a missing static file, a 500), so no test can pass over a broken page.
+    """
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+
+    def console(message: ConsoleMessage) -> None:
+        url = message.location.get("url", "")
+        if message.type in ("error", "assert") and not _is_favicon(url):
+            browser_problems.append(f"console {message.type}: {message.text} ({url})")
+
+    def response(response: Response) -> None:
+        if response.status >= 400 and not _is_favicon(response.url):
+            browser_problems.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("console", console)
+    page.on("response", response)
+    page.on("pageerror", lambda error: browser_problems.append(f"uncaught: {error}"))
+    page.on(
+        "requestfailed",
+        lambda request: browser_problems.append(f"failed: {request.url} {request.failure}"),
+    )
+    yield page
+    reports = request.node.stash.get(REPORTS, {})
+    if any(report.failed for report in reports.values()):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    context.close()
+    if browser_problems and not any(report.failed for report in reports.values()):
+        pytest.fail("The browser reported problems:\n" + "\n".join(browser_problems))
+
+
+@pytest.fixture(autouse=True)
+def enqueued_syncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Triggers of the sync jobs the pages enqueued, recorded instead of sent to the broker.
+
+    The live server commits for real, so ``on_commit`` callbacks run; sending would leave
+    jobs on the developer's (or CI's) broker for a test database that is about to go.
+    tests/connector/test_worker.py covers a real worker picking a page save up.
+    """
+    from connector.tasks import salesforce_sync
+
+    triggers: list[str] = []
+
+    def apply_async(args=None, kwargs=None, **options) -> None:
+        triggers.append((kwargs or {}).get("trigger", "schedule"))
+
+    # ``delay`` goes through ``apply_async`` too.
+    monkeypatch.setattr(salesforce_sync, "apply_async", apply_async)
+    return triggers

@@ -1,0 +1,73 @@
+"""Accessibility basics of the settings page: labels, keyboard reach, a phone-sized screen."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from .helpers import open_settings
+
+pytestmark = pytest.mark.browser
+
+# Every visible form control without an accessible label: its id/name and type.
+UNLABELLED_CONTROLS = """
+() => [...document.querySelectorAll("input, select, textarea")]
+  .filter(el => el.type !== "hidden" && el.getClientRects().length > 0)
+  .filter(el => el.labels.length === 0
+    && !el.getAttribute("aria-label")
+    && !el.getAttribute("aria-labelledby"))
+  .map(el => `${el.tagName.toLowerCase()}[type=${el.type}] #${el.id} name=${el.name}`)
+"""
+ACTIVE_ELEMENT = """
+() => {
+  const el = document.activeElement;
+  return el ? (el.id || el.getAttribute("name") || el.textContent.trim().slice(0, 40)) : null;
+}
+"""
+
+
+@pytest.fixture
+def crm_enabled(integration_settings):
+    """Show every section, Task sync included."""
+    integration_settings.crm_enabled = True
+    integration_settings.save()
+
+
+def test_every_visible_form_control_has_a_label(
+    page: Page, marketing_admin, salesforce, crm_enabled
+):
+    open_settings(page, marketing_admin)
+    controls = page.locator("input:not([type=hidden]), select, textarea")
+    assert controls.count() > 20  # the check below looked at the real form
+    assert page.evaluate(UNLABELLED_CONTROLS) == []
+
+
+def test_tab_from_the_top_reaches_the_sync_button_then_save(
+    page: Page, marketing_admin, salesforce, crm_enabled
+):
+    open_settings(page, marketing_admin)
+    page.locator("body").focus()
+    reached: list[str | None] = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate(ACTIVE_ELEMENT))
+        if reached[-1] == "submit-id-save":
+            break
+    assert reached[0] == "Skip to content", reached
+    assert "sync-toggle" in reached, reached
+    assert "submit-id-save" in reached, reached
+    assert reached.index("sync-toggle") < reached.index("id_api_call_limit")
+    # The keyboard can also press them: Enter on the focused Save button submits the form.
+    page.keyboard.press("Enter")
+    assert page.get_by_role("status").inner_text() == "Your Salesforce settings were saved."
+
+
+def test_a_phone_sized_screen_needs_no_horizontal_scrolling(
+    page: Page, marketing_admin, salesforce, crm_enabled
+):
+    page.set_viewport_size({"width": 375, "height": 800})
+    open_settings(page, marketing_admin)
+    widths = page.evaluate(
+        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+    )
+    assert widths["scroll"] <= widths["inner"], widths

@@ -1,0 +1,201 @@
+"""The Salesforce settings page in Chromium: credentials, every section, the inclusion-list
+detour, the on/off button and the read-only view, against the Salesforce emulator."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from connector.models import IntegrationSettings
+from marketing.models import SmartList
+from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
+from tests.factories import SmartListFactory
+
+from .helpers import open_settings, save_button
+
+pytestmark = pytest.mark.browser
+
+WRONG_PASSWORD = "not-the-Password-9"
+
+
+def save_credentials(page: Page, *, password: str, token: str) -> None:
+    section = page.locator("#section-credentials")
+    section.get_by_label("Username").fill(SF_USERNAME)
+    section.get_by_label("Password").fill(password)
+    section.get_by_label("Security token").fill(token)
+    section.get_by_role("button", name="Save credentials").click()
+
+
+def test_credentials_are_checked_by_logging_in_and_never_shown(
+    page: Page, marketing_admin, salesforce, enqueued_syncs
+):
+    open_settings(page, marketing_admin)
+    status = page.locator("#credentials-status")
+    expect(status).to_have_text("Not checked yet")
+
+    save_credentials(page, password=SF_PASSWORD, token=SF_TOKEN)
+    expect(page.get_by_role("status")).to_have_text(
+        "Your Salesforce credentials were saved and are valid."
+    )
+    expect(status.locator(".badge")).to_have_text("Valid")
+    expect(page.get_by_label("Username")).to_have_value(SF_USERNAME)
+    for field in ("Password", "Security token"):
+        expect(page.get_by_label(field)).to_have_value("")
+        expect(page.locator("#section-credentials")).to_contain_text(
+            "Stored. Leave blank to keep it."
+        )
+    assert enqueued_syncs == ["credentials_saved"]
+
+    save_credentials(page, password=WRONG_PASSWORD, token=SF_TOKEN)
+    expect(status.locator(".badge")).to_have_text("Invalid")
+    expect(status.locator("code")).to_have_text("INVALID_LOGIN")
+    stored = IntegrationSettings.objects.get()
+    assert stored.credentials_error_code == "INVALID_LOGIN"
+    assert stored.credentials_error_message  # Salesforce's own words, shown as they came
+    expect(status).to_contain_text(stored.credentials_error_message)
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Salesforce refused them: INVALID_LOGIN {stored.credentials_error_message}"
+    )
+    assert enqueued_syncs == ["credentials_saved"], "no sync starts with refused credentials"
+
+    page.reload()
+    html = page.content()
+    for secret in (SF_PASSWORD, WRONG_PASSWORD, SF_TOKEN):
+        assert secret not in html
+
+
+def test_every_section_saves_and_survives_a_reload(
+    page: Page, marketing_admin, salesforce, integration_settings, enqueued_syncs
+):
+    integration_settings.crm_enabled = True  # shows the Task sync section
+    integration_settings.save()
+    smart_list = SmartListFactory(name="Qualified leads")
+    open_settings(page, marketing_admin)
+
+    page.get_by_label("API call limit").fill("12345")
+    page.get_by_label("Account sync").select_option(label="Do Not Sync")
+    page.get_by_label("Opportunity sync").select_option(label="Off")
+    page.get_by_label("Task sync").select_option(label="On")
+    page.get_by_label("Inclusion list").select_option(label="Qualified leads")
+    page.get_by_label("Custom object (HubSpot_Intelligence__c)").check()
+    page.get_by_label("Form submission").uncheck()
+    page.get_by_label("Email open").uncheck()
+    page.get_by_label("Create a contact in hubsync when a Lead is created").uncheck()
+    page.get_by_label("Create a contact in hubsync when a Contact is created").uncheck()
+    page.get_by_label("New record type").select_option(label="Contact")
+    page.get_by_label("Automatic lifecycle stage transitions").select_option(label="No")
+    page.get_by_label("State and country picklists in Salesforce").select_option(label="Yes")
+    page.get_by_label("Delete the contact in hubsync when a Lead is deleted").check()
+    page.get_by_label("Delete the contact in hubsync when a Contact is deleted").check()
+    save_button(page).click()
+
+    expect(page.get_by_role("status")).to_have_text("Your Salesforce settings were saved.")
+    assert enqueued_syncs == ["settings_saved"]
+    page.reload()
+    expect(page.get_by_role("status")).to_have_count(0)
+
+    expect(page.get_by_label("API call limit")).to_have_value("12345")
+    expect(page.get_by_label("Account sync")).to_have_value("do_not_sync")
+    expect(page.get_by_label("Opportunity sync")).to_have_value("False")
+    expect(page.get_by_label("Task sync")).to_have_value("True")
+    expect(page.get_by_label("Inclusion list")).to_have_value(str(smart_list.pk))
+    expect(page.get_by_label("Custom object (HubSpot_Intelligence__c)")).to_be_checked()
+    expect(page.get_by_label("Salesforce Tasks")).not_to_be_checked()
+    expect(page.get_by_label("Form submission")).not_to_be_checked()
+    expect(page.get_by_label("Email open")).not_to_be_checked()
+    expect(page.get_by_label("Email click")).to_be_checked()
+    expect(page.get_by_label("Page view")).to_be_checked()
+    expect(
+        page.get_by_label("Create a contact in hubsync when a Lead is created")
+    ).not_to_be_checked()
+    expect(
+        page.get_by_label("Create a contact in hubsync when a Contact is created")
+    ).not_to_be_checked()
+    expect(page.get_by_label("New record type")).to_have_value("Contact")
+    expect(page.get_by_label("Automatic lifecycle stage transitions")).to_have_value("False")
+    expect(page.get_by_label("State and country picklists in Salesforce")).to_have_value("True")
+    expect(
+        page.get_by_label("Delete the contact in hubsync when a Lead is deleted")
+    ).to_be_checked()
+    expect(
+        page.get_by_label("Delete the contact in hubsync when a Contact is deleted")
+    ).to_be_checked()
+    expect(page.locator("#api-usage")).to_contain_text("of 12,345 calls used in the last 24 hours")
+
+
+def test_create_inclusion_list_and_come_back_with_it_selected(
+    page: Page, marketing_admin, salesforce
+):
+    open_settings(page, marketing_admin)
+    page.get_by_label("API call limit").fill("777")
+    page.get_by_label("New record type").select_option(label="Contact")
+    page.get_by_role("button", name="Create Inclusion List").click()
+
+    expect(page.get_by_role("heading", name="Create Inclusion List", level=1)).to_be_visible()
+    page.get_by_label("Name").fill("Germany MQLs")
+    first = page.locator(".condition-row").first
+    first.get_by_label("Property").select_option(label="Country/Region")
+    first.get_by_label("Operator").select_option(label="is equal to")
+    first.get_by_label("Value").fill("Germany")
+    page.get_by_role("button", name="Create list").click()
+
+    expect(page).to_have_url(re.compile(r"/integrations/salesforce/settings/\?inclusion_list=\d+"))
+    smart_list = SmartList.objects.get(name="Germany MQLs")
+    assert smart_list.criteria["conditions"] == [
+        {"property": "country", "operator": "equals", "value": "Germany"}
+    ]
+    expect(page.get_by_role("status")).to_contain_text("Smart list “Germany MQLs” created.")
+    inclusion_list = page.get_by_label("Inclusion list")
+    expect(inclusion_list).to_have_value(str(smart_list.pk))
+    expect(inclusion_list.locator("option:checked")).to_have_text("Germany MQLs")
+    expect(page.get_by_label("API call limit")).to_have_value("777")
+    expect(page.get_by_label("New record type")).to_have_value("Contact")
+
+    save_button(page).click()
+    expect(page.get_by_role("status")).to_have_text("Your Salesforce settings were saved.")
+    stored = IntegrationSettings.objects.get()
+    assert (stored.inclusion_list_id, stored.api_call_limit) == (smart_list.pk, 777)
+    assert stored.new_record_type == "Contact"
+
+
+def test_the_big_button_turns_the_sync_off_and_on(
+    page: Page, marketing_admin, salesforce, enqueued_syncs
+):
+    open_settings(page, marketing_admin)
+    toggle = page.locator("#sync-toggle")
+    expect(toggle).to_contain_text("Salesforce sync is ON")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+
+    toggle.click()
+    expect(toggle).to_contain_text("Salesforce sync is OFF")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_role("status")).to_contain_text("Salesforce sync is off.")
+    assert IntegrationSettings.objects.get().sync_enabled is False
+    assert enqueued_syncs == []
+
+    toggle.click()
+    expect(toggle).to_contain_text("Salesforce sync is ON")
+    expect(page.get_by_role("status")).to_have_text("Salesforce sync is on.")
+    assert IntegrationSettings.objects.get().sync_enabled is True
+    assert enqueued_syncs == ["sync_turned_on"]
+
+
+def test_a_viewer_sees_the_page_read_only(page: Page, viewer, salesforce):
+    open_settings(page, viewer)
+    expect(page.locator("#read-only-notice")).to_have_text(
+        "You can view these settings. Ask a marketing admin to change them."
+    )
+    expect(save_button(page)).to_have_count(0)
+    expect(page.get_by_role("button", name="Save credentials")).to_have_count(0)
+    expect(page.get_by_role("button", name="Create Inclusion List")).to_have_count(0)
+    expect(page.locator("#sync-toggle")).to_be_disabled()
+    enabled = (
+        page.locator("main")
+        .locator("input, select, textarea")
+        .evaluate_all(
+            "els => els.filter(el => el.type !== 'hidden' && !el.disabled).map(el => el.name)"
+        )
+    )
+    assert enabled == []
