@@ -299,9 +299,9 @@ class SyncError(models.Model):
         ordering = ["-updated_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contact", "direction"],
+                fields=["contact", "direction", "object_type"],
                 condition=models.Q(resolved_at__isnull=True, contact__isnull=False),
-                name="one_open_sync_error_per_contact_and_direction",
+                name="one_open_sync_error_per_contact_direction_object",
             )
         ]
         indexes = [models.Index(fields=["resolved_at", "code"], name="syncerror_open_code")]

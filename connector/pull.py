@@ -34,6 +34,7 @@ from marketing.models import (
 from marketing.selectors import smart_list_contacts
 
 from .client import SalesforceClient
+from .crm import CrmCounts, crm_tasks_from_salesforce
 from .mappers import MappingSpec, salesforce_fields_for, salesforce_to_contact
 from .models import (
     ContactSyncState,
@@ -56,6 +57,10 @@ OPPORTUNITY_FIELDS = (
     "Id, Name, StageName, CloseDate, Amount, IsClosed, IsWon, OwnerId, Owner.Name, SystemModstamp"
 )
 ROLE_FIELDS = "Id, ContactId, OpportunityId, Role, IsPrimary, SystemModstamp"
+TASK_FIELDS = (
+    "Id, WhoId, Subject, Description, Status, ActivityDate, TaskSubtype, HubSync_Id__c, "
+    "SystemModstamp"
+)
 
 
 @dataclass
@@ -138,11 +143,13 @@ class SalesforcePull:
         client: SalesforceClient,
         integration_settings: IntegrationSettings,
         mappings: Sequence[MappingSpec],
+        crm_counts: CrmCounts | None = None,
     ) -> None:
         self.client = client
         self.settings = integration_settings
         self.mappings = mappings
         self.counts = PullCounts()
+        self.crm_counts = crm_counts or CrmCounts()
         self.account_ids: set[str] = set()
         self.contacts_by_account: dict[str, set[int]] = {}
         self.newly_linked_sf_contacts: set[str] = set()
@@ -195,6 +202,13 @@ class SalesforcePull:
             if self.opp_cursor.since is not None and self.known_opportunities:
                 soql = f"SELECT {OPPORTUNITY_FIELDS} FROM Opportunity{self.opp_cursor.where()}"
                 plan.append(("opportunities", self.opp_cursor, soql, False))
+        if self.settings.task_sync_active:
+            self.task_cursor = _Cursor("Task")
+            soql = (
+                f"SELECT {TASK_FIELDS} FROM Task"
+                f"{self.task_cursor.where('HubSync_Id__c = null AND WhoId != null')}"
+            )
+            plan.append(("tasks", self.task_cursor, soql, False))
         pages = self.client.query_many([(soql, deleted) for _, _, soql, deleted in plan])
         results = dict(zip([name for name, *_ in plan], pages, strict=True))
         cursors = {name: cursor for name, cursor, *_ in plan}
@@ -213,6 +227,10 @@ class SalesforcePull:
             self._pull_accounts(results.get("accounts"))
         if opportunities:
             self._pull_opportunities(results.get("roles"), results.get("opportunities"))
+        if "tasks" in results:
+            for page in results["tasks"]:
+                crm_tasks_from_salesforce(records=page, counts=self.crm_counts)
+                self._advance(cursors["tasks"], page)
         return self.counts
 
     @staticmethod

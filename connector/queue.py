@@ -152,7 +152,10 @@ def contact_states_succeeded(*, token: str, versions: dict[int, datetime]) -> No
             contact_id__in=ids, synced_version__lt=F("contact__updated_at")
         ).update(due=True)
         SyncError.objects.filter(
-            contact_id__in=ids, direction=SyncDirection.OUTBOUND, resolved_at__isnull=True
+            contact_id__in=ids,
+            direction=SyncDirection.OUTBOUND,
+            object_type__in=("Lead", "Contact"),
+            resolved_at__isnull=True,
         ).update(resolved_at=now)
 
 
@@ -203,9 +206,9 @@ def contact_states_failed(
             SyncError.objects.update_or_create(
                 contact_id=contact_id,
                 direction=SyncDirection.OUTBOUND,
+                object_type=object_type,
                 resolved_at=None,
                 defaults={
-                    "object_type": object_type,
                     "salesforce_id": sf_id,
                     "code": code,
                     "message": message,

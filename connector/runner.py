@@ -10,11 +10,13 @@ Celery task whether to come back later.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
 
 from .client import SalesforceClient
+from .crm import CrmCounts, activities_push, crm_tasks_push
 from .errors import (
     ApiLimitReached,
     AuthenticationFailed,
@@ -28,9 +30,12 @@ from .pull import SalesforcePull
 from .push import contacts_push
 from .queue import contacts_mark_due
 from .selectors import field_mappings_get, integration_settings_get
+from .version import connector_version_refresh
 
 logger = logging.getLogger(__name__)
 
+# The installed connector package is read once a day (and when credentials are saved).
+VERSION_CHECK_EVERY = timedelta(hours=24)
 # Automatic retries of failed records wait while more than this share of the limit is used.
 RETRY_BUDGET_SHARE = 0.75
 
@@ -100,8 +105,12 @@ def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
         # them; then Salesforce's changes come in (a two-way field edited on both sides
         # is settled by the newer edit) before the push sends hubsync's side.
         contacts_mark_due()
+        crm_counts = CrmCounts()
         pull_counts = SalesforcePull(
-            client=client, integration_settings=integration_settings, mappings=mappings
+            client=client,
+            integration_settings=integration_settings,
+            mappings=mappings,
+            crm_counts=crm_counts,
         ).run()
         run.counts = pull_counts.as_dict()
         include_retries = meter.limit is None or meter.used() <= RETRY_BUDGET_SHARE * meter.limit
@@ -112,8 +121,17 @@ def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
             should_continue=lambda: sync_enabled_now(integration_settings),
             include_retries=include_retries,
         )
+        if sync_enabled_now(integration_settings):
+            if integration_settings.task_sync_active:
+                crm_tasks_push(client=client, counts=crm_counts)
+            activities_push(
+                client=client, integration_settings=integration_settings, counts=crm_counts
+            )
+        if _version_check_due(integration_settings):
+            connector_version_refresh(client=client, integration_settings=integration_settings)
         run.counts.update(counts.as_dict())
-        run.errors = counts.failed + pull_counts.errors
+        run.counts.update(crm_counts.as_dict())
+        run.errors = counts.failed + pull_counts.errors + crm_counts.errors
         if not sync_enabled_now(integration_settings):
             status, reason = SyncRunStatus.STOPPED, "The sync was turned off during the run."
         else:
@@ -129,6 +147,11 @@ def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
         run.api_calls = meter.calls
         org_usage_store(integration_settings, meter)
     return _finish(run, status, reason)
+
+
+def _version_check_due(integration_settings: IntegrationSettings) -> bool:
+    checked = integration_settings.connector_version_checked_at
+    return checked is None or timezone.now() - checked > VERSION_CHECK_EVERY
 
 
 def _finish(run: SyncRun, status: str, reason: str) -> SyncRun:

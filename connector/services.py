@@ -58,6 +58,11 @@ def integration_settings_update(
     if "state_country_picklists" in changed or "new_record_type" in changed:
         # Records that failed under the old setting may pass now: retry them at once.
         contact_states_unpark_failed()
+    backfills = _backfills_for(integration_settings, changed)
+    if backfills:
+        from .pull import inbound_cursors_reset
+
+        inbound_cursors_reset(*backfills)
     sync_enqueue(trigger="settings_saved")
     return integration_settings
 
@@ -96,6 +101,25 @@ def integration_credentials_update(
     return integration_settings
 
 
+def _backfills_for(integration_settings: IntegrationSettings, changed: list[str]) -> set[str]:
+    """Objects to read again from the start because a setting now reaches further back."""
+    objects: set[str] = set()
+    if "account_sync" in changed and integration_settings.account_sync == "sync":
+        objects |= {"Contact", "Account"}  # every synced Contact's Account, not just new ones
+    if "opportunity_sync" in changed and integration_settings.opportunity_sync:
+        objects |= {"OpportunityContactRole", "Opportunity"}
+    if "create_contact_from_lead" in changed and integration_settings.create_contact_from_lead:
+        objects.add("Lead")
+    if (
+        "create_contact_from_contact" in changed
+        and integration_settings.create_contact_from_contact
+    ):
+        objects.add("Contact")
+    if "task_sync" in changed and integration_settings.task_sync:
+        objects.add("Task")
+    return objects
+
+
 def integration_credentials_verify(*, integration_settings: IntegrationSettings) -> bool:
     """Log in with the stored credentials and record *Valid* or Salesforce's failure.
 
@@ -105,15 +129,18 @@ def integration_credentials_verify(*, integration_settings: IntegrationSettings)
     from .client import SalesforceClient
     from .errors import AuthenticationFailed, ConfigurationError
     from .runner import credentials_mark
+    from .version import connector_version_refresh
 
+    client = SalesforceClient.from_settings(integration_settings)
     try:
-        SalesforceClient.from_settings(integration_settings).login()
+        client.login()
     except (AuthenticationFailed, ConfigurationError) as error:
         if isinstance(error, ConfigurationError):
             error = AuthenticationFailed(error.message, code=error.code)
         credentials_mark(integration_settings, error=error)
         return False
     credentials_mark(integration_settings, error=None)
+    connector_version_refresh(client=client, integration_settings=integration_settings)
     sync_enqueue(trigger="credentials_saved")
     return True
 

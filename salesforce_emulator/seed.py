@@ -9,6 +9,7 @@ from typing import Any
 from .schema import INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES, OPPORTUNITY_STAGES
 from .store import Store
 
+DEMO_CONNECTOR_VERSION = "1.4.0"
 DEMO_USER = {
     "username": "demo@hubsync.example",
     "password": "demo-password",
@@ -103,6 +104,8 @@ PLACES = [
 def seed_demo(store: Store, seed: int = 42) -> dict[str, Any]:
     """Create the demo user and org data; returns the demo credentials."""
     rng = random.Random(seed)
+    # The demo org has the hubsync connector package installed.
+    store.configure(connector_version=DEMO_CONNECTOR_VERSION)
     user = store.create_user(first_name="Demo", last_name="User", **DEMO_USER)
     uid = user["id"]
     picklists = store.picklists_on

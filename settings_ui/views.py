@@ -20,6 +20,7 @@ from connector.services import (
     integration_settings_update,
     integration_sync_set,
 )
+from connector.version import LATEST_CONNECTOR_VERSION, UPGRADE_URL, connector_version_status
 from marketing.services import smart_list_create
 
 from .forms import CredentialsForm, InclusionListForm, IntegrationSettingsForm, SyncToggleForm
@@ -64,6 +65,11 @@ class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
         used = api_calls_used_last_24h()
         context = {
             "integration_settings": settings,
+            "connector_version": {
+                "status": connector_version_status(settings.installed_connector_version),
+                "latest": LATEST_CONNECTOR_VERSION,
+            },
+            "upgrade_url": UPGRADE_URL,
             "can_manage": self.can_manage,
             "api_calls_used": used,
             "toggle_form": SyncToggleForm(initial={"sync_enabled": not settings.sync_enabled}),

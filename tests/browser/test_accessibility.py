@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from .helpers import open_settings
 
 pytestmark = pytest.mark.browser
 
-# Every visible form control without an accessible label: its id/name and type.
+# Every visible form control without a label, as "tag[type] #id name=...". Buttons
+# (<input type=submit> included) are named by their text or value, not by a <label>.
 UNLABELLED_CONTROLS = """
 () => [...document.querySelectorAll("input, select, textarea")]
-  .filter(el => el.type !== "hidden" && el.getClientRects().length > 0)
+  .filter(el => !["hidden", "submit", "button", "reset", "image"].includes(el.type))
+  .filter(el => el.getClientRects().length > 0)
   .filter(el => el.labels.length === 0
     && !el.getAttribute("aria-label")
     && !el.getAttribute("aria-labelledby"))
@@ -59,7 +61,7 @@ def test_tab_from_the_top_reaches_the_sync_button_then_save(
     assert reached.index("sync-toggle") < reached.index("id_api_call_limit")
     # The keyboard can also press them: Enter on the focused Save button submits the form.
     page.keyboard.press("Enter")
-    assert page.get_by_role("status").inner_text() == "Your Salesforce settings were saved."
+    expect(page.get_by_role("status")).to_have_text("Your Salesforce settings were saved.")
 
 
 def test_a_phone_sized_screen_needs_no_horizontal_scrolling(
