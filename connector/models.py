@@ -346,6 +346,8 @@ class SyncCursor(models.Model):
 
     name = models.CharField(max_length=64, unique=True)
     value = models.DateTimeField(null=True, blank=True)
+    # Records already read in the watermark's own second (Salesforce compares seconds).
+    boundary_ids = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -50,6 +50,9 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 IDS_PER_QUERY = 200
+# A second of SystemModstamp this far in the past takes no more writes (see _Cursor).
+CLOSED_AFTER = timedelta(seconds=60)
+MAX_BOUNDARY_IDS = 50_000
 DESCRIBE_CACHE_S = 24 * 60 * 60  # Id IN (...) lists stay far below URL and SOQL length limits
 # Compound fields cannot be written to a flat property; their parts are read instead.
 COMPOUND_TYPES = {"address", "location"}
@@ -105,33 +108,65 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 
 
 class _Cursor:
-    """A watermark: the newest SystemModstamp read, saved as the pull goes on."""
+    """A watermark on SystemModstamp, saved as the pull goes on.
+
+    Salesforce compares datetimes to the second, so a query ``>=`` the
+    watermark's second reads that second again: records already seen there
+    (``boundary``) are skipped. Once the second is CLOSED_AFTER in the past no
+    write can still land in it, and the query starts at the next second.
+    """
 
     def __init__(self, name: str) -> None:
         self.row, _ = SyncCursor.objects.get_or_create(name=f"inbound:{name}")
         self.since = self.row.value
         self.newest = self.since
+        self.boundary: set[str] = set(self.row.boundary_ids) if self.since else set()
+        self.newest_ids: set[str] = set(self.boundary)
 
     def where(self, extra: str = "") -> str:
-        clauses = [
-            c for c in (extra, self.since and f"SystemModstamp >= {soql_datetime(self.since)}") if c
-        ]
+        clauses = [extra] if extra else []
+        if self.since is not None:
+            second = self.since.replace(microsecond=0)
+            after = second + timedelta(seconds=1)
+            # ">= the next second" is "> this second" however a server rounds milliseconds.
+            start = after if after < timezone.now() - CLOSED_AFTER else second
+            clauses.append(f"SystemModstamp >= {soql_datetime(start)}")
         return f" WHERE {' AND '.join(clauses)}" if clauses else ""
+
+    def fresh(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records not already read at the watermark's own second."""
+        if not self.boundary:
+            return records
+        return [
+            r
+            for r in records
+            if not (r["Id"] in self.boundary and sf_datetime(r["SystemModstamp"]) <= self.since)
+        ]
 
     def saw(self, record: dict[str, Any]) -> None:
         stamp = sf_datetime(record.get("SystemModstamp"))
-        if stamp and (self.newest is None or stamp > self.newest):
+        if stamp is None:
+            return
+        if self.newest is None or stamp.replace(microsecond=0) > self.newest.replace(microsecond=0):
+            self.newest_ids = set()
+        if self.newest is None or stamp > self.newest:
             self.newest = stamp
+        if stamp.replace(microsecond=0) == self.newest.replace(microsecond=0):
+            self.newest_ids.add(record["Id"])
 
     def save(self) -> None:
-        if self.newest != self.row.value:
+        ids = sorted(self.newest_ids)[:MAX_BOUNDARY_IDS]
+        if self.newest != self.row.value or ids != self.row.boundary_ids:
             self.row.value = self.newest
-            self.row.save(update_fields=["value", "updated_at"])
+            self.row.boundary_ids = ids
+            self.row.save(update_fields=["value", "boundary_ids", "updated_at"])
 
 
 def inbound_cursors_reset(*names: str) -> None:
     """Forget watermarks so the next cycle reads those objects again (a backfill)."""
-    SyncCursor.objects.filter(name__in=[f"inbound:{name}" for name in names]).update(value=None)
+    SyncCursor.objects.filter(name__in=[f"inbound:{name}" for name in names]).update(
+        value=None, boundary_ids=[]
+    )
 
 
 class SalesforcePull:
@@ -215,13 +250,14 @@ class SalesforcePull:
         for object_type in ("Lead", "Contact"):
             name = f"people:{object_type}"
             for page in results[name]:
-                self.counts.read += len(page)
-                self._apply_people_page(object_type, page)
+                fresh = cursors[name].fresh(page)
+                self.counts.read += len(fresh)
+                self._apply_people_page(object_type, fresh)
                 self._advance(cursors[name], page)
         for object_type in ("Lead", "Contact"):
             name = f"deleted:{object_type}"
             for page in results[name]:
-                self._apply_deletes(object_type, page)
+                self._apply_deletes(object_type, cursors[name].fresh(page))
                 self._advance(cursors[name], page)
         if accounts:
             self._pull_accounts(results.get("accounts"))
@@ -229,7 +265,9 @@ class SalesforcePull:
             self._pull_opportunities(results.get("roles"), results.get("opportunities"))
         if "tasks" in results:
             for page in results["tasks"]:
-                crm_tasks_from_salesforce(records=page, counts=self.crm_counts)
+                crm_tasks_from_salesforce(
+                    records=cursors["tasks"].fresh(page), counts=self.crm_counts
+                )
                 self._advance(cursors["tasks"], page)
         return self.counts
 

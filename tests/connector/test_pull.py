@@ -1,0 +1,367 @@
+"""Salesforce → hubsync through the emulator: every setting both ways, loops, deletes, scale."""
+
+from __future__ import annotations
+
+import pytest
+
+from connector.models import (
+    ContactSyncState,
+    EmailCollision,
+    FieldMapping,
+    SalesforceDeletion,
+    SyncRunStatus,
+)
+from connector.runner import sync_cycle_run
+from marketing.models import Company, Contact, LifecycleStage, Opportunity
+from tests.factories import ContactFactory, SmartListFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def lead(**fields) -> dict:
+    return {"LastName": "Lovelace", "Company": "Engines Ltd", **fields}
+
+
+def cycle():
+    run = sync_cycle_run(trigger="test")
+    assert run.status == SyncRunStatus.SUCCEEDED, run.reason
+    return run
+
+
+def requests(control) -> int:
+    return control.stats()["total_requests"]
+
+
+class TestRecordsCreatedInSalesforce:
+    @pytest.mark.parametrize("on", [True, False])
+    def test_a_new_lead_creates_a_contact_only_when_ticked(
+        self, salesforce, integration_settings, on
+    ):
+        integration_settings.create_contact_from_lead = on
+        integration_settings.save()
+        salesforce.control.load_records(
+            "Lead", [lead(Email="ada@engines.example", FirstName="Ada")]
+        )
+        cycle()
+        contact = Contact.objects.filter(email="ada@engines.example").first()
+        assert (contact is not None) is on
+        if on:
+            assert (contact.first_name, contact.last_name, contact.company_name) == (
+                "Ada",
+                "Lovelace",
+                "Engines Ltd",
+            )
+            assert contact.salesforce_object == "Lead"
+
+    @pytest.mark.parametrize("on", [True, False])
+    def test_a_new_contact_creates_a_contact_only_when_ticked(
+        self, salesforce, integration_settings, on
+    ):
+        integration_settings.create_contact_from_contact = on
+        integration_settings.save()
+        salesforce.control.load_records(
+            "Contact", [{"LastName": "Hopper", "Email": "g@navy.example"}]
+        )
+        cycle()
+        assert Contact.objects.filter(email="g@navy.example").exists() is on
+
+    def test_contacts_created_from_salesforce_are_not_pushed_back(self, salesforce):
+        salesforce.control.load_records("Lead", [lead(Email=f"p{i}@x.example") for i in range(5)])
+        run = cycle()
+        assert run.counts["pull_created"] == 5
+        assert run.counts["push_created"] == run.counts["push_updated"] == 0
+        assert not ContactSyncState.objects.filter(due=True).exists()
+
+    def test_matched_by_email_case_insensitively_never_duplicated(self, salesforce):
+        existing = ContactFactory(email="ada@engines.example")
+        salesforce.control.load_records("Lead", [lead(Email="ADA@Engines.example")])
+        cycle()
+        assert Contact.objects.count() == 1
+        existing.refresh_from_db()
+        assert existing.salesforce_object == "Lead"
+        assert len(salesforce.control.records("Lead")) == 1
+
+    def test_several_records_with_one_email_the_oldest_wins_and_is_recorded(self, salesforce):
+        older, newer = salesforce.control.load_records(
+            "Lead", [lead(Email="dup@x.example", FirstName="Old"), lead(Email="dup@x.example")]
+        )
+        cycle()
+        contact = Contact.objects.get(email__iexact="dup@x.example")
+        assert contact.salesforce_id == older
+        assert EmailCollision.objects.filter(chosen_id=older, other_ids=[newer]).exists()
+
+
+class TestUpdatesFromSalesforce:
+    def linked(self, salesforce, **fields):
+        contact = ContactFactory(email="sync@x.example", **fields)
+        cycle()
+        contact.refresh_from_db()
+        return contact
+
+    def edit_in_salesforce(self, salesforce, contact, **fields):
+        sf = salesforce.salesforce(*self.credentials())
+        getattr(sf, contact.salesforce_object).update(contact.salesforce_id, fields)
+
+    @staticmethod
+    def credentials():
+        from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
+
+        return SF_USERNAME, SF_PASSWORD, SF_TOKEN
+
+    def test_two_way_the_newer_salesforce_edit_wins(self, salesforce):
+        contact = self.linked(salesforce, job_title="Engineer")
+        self.edit_in_salesforce(salesforce, contact, Title="CTO")
+        cycle()
+        contact.refresh_from_db()
+        assert contact.job_title == "CTO"
+
+    def test_prefer_salesforce_unless_blank(self, salesforce):
+        FieldMapping.objects.filter(hubsync_property="phone").update(sync_rule="prefer_salesforce")
+        contact = self.linked(salesforce, phone="111")
+        self.edit_in_salesforce(salesforce, contact, Phone=None)
+        cycle()
+        contact.refresh_from_db()
+        assert contact.phone == "111"  # blank in Salesforce: hubsync's value stays
+        self.edit_in_salesforce(salesforce, contact, Phone="222")
+        cycle()
+        contact.refresh_from_db()
+        assert contact.phone == "222"
+
+    def test_always_use_salesforce_even_blank(self, salesforce):
+        FieldMapping.objects.filter(hubsync_property="phone").update(sync_rule="always_salesforce")
+        contact = self.linked(salesforce, phone="111")
+        self.edit_in_salesforce(salesforce, contact, Phone=None)
+        cycle()
+        contact.refresh_from_db()
+        assert contact.phone == ""
+
+    def test_dont_sync_never_changes_the_contact(self, salesforce):
+        FieldMapping.objects.filter(hubsync_property="job_title").update(sync_rule="dont_sync")
+        contact = self.linked(salesforce, job_title="Engineer")
+        self.edit_in_salesforce(salesforce, contact, Title="CTO")
+        cycle()
+        contact.refresh_from_db()
+        assert contact.job_title == "Engineer"
+
+    def test_contacts_outside_the_inclusion_list_receive_no_updates(
+        self, salesforce, integration_settings
+    ):
+        contact = self.linked(salesforce, job_title="Engineer", country="France")
+        integration_settings.inclusion_list = SmartListFactory(
+            criteria={
+                "match": "all",
+                "conditions": [{"property": "country", "operator": "equals", "value": "Germany"}],
+            }
+        )
+        integration_settings.save()
+        self.edit_in_salesforce(salesforce, contact, Title="CTO")
+        run = cycle()
+        contact.refresh_from_db()
+        assert contact.job_title == "Engineer"
+        assert run.counts["pull_outside_inclusion_list"] == 1
+        # Records created in Salesforce are still created (rule 10).
+        salesforce.control.load_records("Lead", [lead(Email="new@x.example")])
+        cycle()
+        assert Contact.objects.filter(email="new@x.example").exists()
+
+    def test_no_sync_loop_a_two_way_edit_settles_after_one_cycle(self, salesforce):
+        contact = self.linked(salesforce, job_title="Engineer")
+        # Edited in hubsync: pushed once, then nothing more moves.
+        contact.job_title = "Director"
+        contact.save()
+        run = cycle()
+        assert run.counts["push_updated"] == 1
+        salesforce.control.reset_stats()
+        run = cycle()
+        assert run.counts["push_updated"] == 0 and run.counts["pull_updated"] == 0
+        assert requests(salesforce.control) == 2  # login + one composite look for changes
+        # Edited in Salesforce: pulled once, never pushed back.
+        self.edit_in_salesforce(salesforce, contact, Title="VP")
+        run = cycle()
+        assert run.counts["pull_updated"] == 1 and run.counts["push_updated"] == 0
+        salesforce.control.reset_stats()
+        run = cycle()
+        assert run.counts["pull_updated"] == 0 and run.counts["push_updated"] == 0
+        assert requests(salesforce.control) == 2
+        contact.refresh_from_db()
+        assert contact.job_title == "VP"
+
+
+class TestDeletes:
+    @pytest.mark.parametrize(
+        ("object_type", "setting"),
+        [
+            ("Lead", "delete_when_lead_deleted"),
+            ("Contact", "delete_when_contact_deleted"),
+        ],
+    )
+    @pytest.mark.parametrize("on", [True, False])
+    def test_deleted_in_salesforce(
+        self, salesforce, integration_settings, object_type, setting, on
+    ):
+        setattr(integration_settings, setting, on)
+        integration_settings.new_record_type = object_type
+        integration_settings.save()
+        contact = ContactFactory(email="gone@x.example")
+        cycle()
+        contact.refresh_from_db()
+        from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
+
+        sf = salesforce.salesforce(SF_USERNAME, SF_PASSWORD, SF_TOKEN)
+        getattr(sf, object_type).delete(contact.salesforce_id)
+        run = cycle()
+        deletion = SalesforceDeletion.objects.get(salesforce_id=contact.salesforce_id)
+        if on:
+            assert not Contact.objects.filter(pk=contact.pk).exists()
+            assert deletion.action == "deleted"
+            assert run.counts["pull_deleted"] == 1
+        else:
+            contact.refresh_from_db()
+            assert contact.salesforce_id == ""
+            assert deletion.action == "kept" and deletion.contact == contact
+            # Kept, and never re-created in Salesforce, even after an edit.
+            contact.first_name = "Edited"
+            contact.save()
+            cycle()
+            assert salesforce.control.records(object_type, include_deleted=False) == []
+
+
+class TestAccountSync:
+    def test_sync_accounts_copies_every_field_and_links_the_contact(
+        self, salesforce, integration_settings
+    ):
+        integration_settings.account_sync = "sync"
+        integration_settings.save()
+        (account_id,) = salesforce.control.load_records(
+            "Account",
+            [
+                {
+                    "Name": "Initech",
+                    "Website": "https://www.initech.example/about",
+                    "Tier__c": "Gold",
+                }
+            ],
+        )
+        salesforce.control.load_records(
+            "Contact",
+            [{"LastName": "Lumbergh", "Email": "bill@initech.example", "AccountId": account_id}],
+        )
+        cycle()
+        company = Company.objects.get(salesforce_id=account_id)
+        assert company.name == "Initech"
+        assert company.domain == "initech.example"
+        assert company.properties["Tier__c"] == "Gold"  # a custom field, found by describe
+        assert company.properties["Website"] == "https://www.initech.example/about"
+        assert Contact.objects.get(email="bill@initech.example").company == company
+        # A change to the Account reaches the company in a later cycle.
+        from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
+
+        salesforce.salesforce(SF_USERNAME, SF_PASSWORD, SF_TOKEN).Account.update(
+            account_id, {"Tier__c": "Platinum"}
+        )
+        cycle()
+        company.refresh_from_db()
+        assert company.properties["Tier__c"] == "Platinum"
+
+    def test_do_not_sync_reads_no_account(self, salesforce, integration_settings):
+        integration_settings.account_sync = "do_not_sync"
+        integration_settings.save()
+        (account_id,) = salesforce.control.load_records("Account", [{"Name": "Initech"}])
+        salesforce.control.load_records(
+            "Contact", [{"LastName": "L", "Email": "bill@initech.example", "AccountId": account_id}]
+        )
+        cycle()
+        assert not Company.objects.exists()
+        assert Contact.objects.get(email="bill@initech.example").company is None
+        assert not any("describe" in e for e in salesforce.control.stats()["requests"])
+
+
+def load_opportunity(control, *, stage: str, email: str = "buyer@x.example", **contact) -> str:
+    (contact_id,) = control.load_records(
+        "Contact", [{"LastName": "Buyer", "Email": email, **contact}]
+    )
+    (opportunity_id,) = control.load_records(
+        "Opportunity",
+        [{"Name": "Big deal", "StageName": stage, "CloseDate": "2026-12-31", "Amount": 50000}],
+    )
+    control.load_records(
+        "OpportunityContactRole",
+        [
+            {
+                "OpportunityId": opportunity_id,
+                "ContactId": contact_id,
+                "Role": "Decision Maker",
+                "IsPrimary": True,
+            }
+        ],
+    )
+    return opportunity_id
+
+
+class TestOpportunitySync:
+    def test_on_opportunities_are_copied_and_smart_lists_can_use_them(
+        self, salesforce, integration_settings
+    ):
+        assert integration_settings.opportunity_sync is True
+        opportunity_id = load_opportunity(salesforce.control, stage="Closed Won")
+        load_opportunity(salesforce.control, stage="Prospecting", email="maybe@x.example")
+        cycle()
+        opportunity = Opportunity.objects.get(salesforce_id=opportunity_id)
+        assert opportunity.stage == "Closed Won"
+        assert opportunity.is_won and opportunity.is_closed
+        assert opportunity.amount == 50000
+        assert str(opportunity.close_date) == "2026-12-31"
+        assert opportunity.owner_name  # the Owner's name came along
+        buyer = Contact.objects.get(email="buyer@x.example")
+        assert list(buyer.opportunities.all()) == [opportunity]
+        from marketing.selectors import smart_list_contacts
+
+        won = SmartListFactory(
+            criteria={
+                "match": "all",
+                "conditions": [
+                    {"property": "opportunity_stage", "operator": "equals", "value": "Closed Won"}
+                ],
+            }
+        )
+        assert list(smart_list_contacts(smart_list=won)) == [buyer]
+
+    def test_off_no_opportunity_is_read(self, salesforce, integration_settings):
+        integration_settings.opportunity_sync = False
+        integration_settings.save()
+        load_opportunity(salesforce.control, stage="Closed Won")
+        cycle()
+        assert not Opportunity.objects.exists()
+        contact = Contact.objects.get(email="buyer@x.example")
+        assert contact.lifecycle_stage == LifecycleStage.SUBSCRIBER
+
+
+class TestLifecycleTransitions:
+    @pytest.mark.parametrize(
+        ("stage", "before", "after"),
+        [
+            ("Prospecting", LifecycleStage.LEAD, LifecycleStage.OPPORTUNITY),
+            ("Closed Won", LifecycleStage.LEAD, LifecycleStage.CUSTOMER),
+            ("Closed Won", LifecycleStage.EVANGELIST, LifecycleStage.EVANGELIST),  # never back
+            ("Closed Lost", LifecycleStage.LEAD, LifecycleStage.LEAD),
+        ],
+    )
+    def test_yes(self, salesforce, stage, before, after):
+        contact = ContactFactory(email="buyer@x.example", lifecycle_stage=before)
+        load_opportunity(salesforce.control, stage=stage)
+        cycle()
+        contact.refresh_from_db()
+        assert contact.salesforce_object == "Contact"
+        assert contact.lifecycle_stage == after
+        # Written by the sync itself: the next cycle has nothing to push or pull.
+        run = cycle()
+        assert run.counts["push_updated"] == run.counts["pull_updated"] == 0
+
+    def test_no_opportunities_never_change_the_stage(self, salesforce, integration_settings):
+        integration_settings.lifecycle_transitions = False
+        integration_settings.save()
+        load_opportunity(salesforce.control, stage="Closed Won")
+        cycle()
+        contact = Contact.objects.get(email="buyer@x.example")
+        assert contact.lifecycle_stage == LifecycleStage.SUBSCRIBER
+        assert contact.opportunities.count() == 1
