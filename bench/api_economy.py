@@ -1,12 +1,14 @@
-"""API economy of the outbound push: calls used for N new contacts vs the physical limit.
+"""API economy: calls per record, outbound and inbound, against the physical limit.
 
-    .venv/bin/python bench/push_economy.py [--contacts 10000]
+    .venv/bin/python bench/api_economy.py [--contacts 10000]
 
 Runs the real sync cycle (connector.runner) against the emulator in a subprocess, on a
-fresh SQLite database under var/bench/, three ways in one run: sObject Collections only,
-the default (Bulk API 2.0 above the threshold), and a naive script making one
-simple-salesforce call per record. Prints the calls each path used (counted by the
-emulator) against its physical limit.
+fresh SQLite database under var/bench/, and prints the calls each path used (counted by
+the emulator) against its physical limit:
+
+1. outbound, N new contacts: sObject Collections only, the default (Bulk API 2.0 above
+   the threshold), and a naive script making one simple-salesforce call per record;
+2. inbound, N changed Salesforce records: calls against ceil(N / 2,000).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DIR = ROOT / "var" / "bench"
 BENCH_DIR.mkdir(parents=True, exist_ok=True)
-DB = BENCH_DIR / "push_economy.sqlite3"
+DB = BENCH_DIR / "api_economy.sqlite3"
 os.environ.update(
     DEBUG="true",
     DATABASE_URL=f"sqlite:///{DB}",
@@ -108,6 +110,38 @@ def naive_push(n: int) -> tuple[int, float]:
         return emulator.control.stats()["total_requests"], seconds
 
 
+def synced_pull(n: int) -> tuple[int, int, float]:
+    """N Leads changed in Salesforce, pulled by one cycle: (calls, query calls, seconds)."""
+    from connector.runner import sync_cycle_run
+    from salesforce_emulator.testing import running_emulator
+
+    fresh_database()
+    with running_emulator(in_process=False, api_limit=10**7) as emulator:
+        emulator.control.create_user(*USER)
+        configure(emulator)
+        for start in range(0, n, 5_000):
+            emulator.control.load_records(
+                "Lead",
+                [
+                    {"LastName": f"L{i}", "Company": "Bench", "Email": f"l{i}@bench.example"}
+                    for i in range(start, min(n, start + 5_000))
+                ],
+            )
+        emulator.control.reset_stats()
+        started = time.perf_counter()
+        run = sync_cycle_run(trigger="bench")
+        seconds = time.perf_counter() - started
+        assert run.status == "succeeded", run.reason
+        assert run.counts["pull_created"] == n, run.counts
+        requests = emulator.control.stats()["requests"]
+        queries = sum(
+            count
+            for endpoint, count in requests.items()
+            if "query" in endpoint or "composite/" in endpoint
+        )
+        return sum(requests.values()), queries, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contacts", type=int, default=10_000)
@@ -131,6 +165,14 @@ def main() -> None:
     print(
         f"  naive / collections = {calls_n / calls_c:,.0f}x; "
         f"naive / bulk = {calls_n / calls_b:,.0f}x"
+    )
+    calls_p, queries_p, secs_p = synced_pull(n)
+    limit_pull = math.ceil(n / 2_000)
+    print(f"pull of {n:,} changed Salesforce records:")
+    print(
+        f"  {calls_p:,} calls ({queries_p:,} query calls, the rest login) in {secs_p:.1f} s; "
+        f"physical limit ceil(N/2,000) = {limit_pull}; target <= {limit_pull + 10}: "
+        f"{'met' if queries_p <= limit_pull + 10 else 'MISSED'}"
     )
 
 
