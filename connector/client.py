@@ -243,7 +243,9 @@ class SalesforceClient:
         except ConnectorError:
             raise
         except SalesforceAuthenticationFailed as exc:
-            raise AuthenticationFailed(str(exc.message), code=str(exc.code)) from None
+            # Salesforce's own text is in auth_message (``message`` is the class's template).
+            message = getattr(exc, "auth_message", None) or str(exc)
+            raise AuthenticationFailed(message, code=str(exc.code)) from None
         except SalesforceError as exc:
             raise _translate(exc) from None
         except requests.Timeout:

@@ -46,6 +46,7 @@ from .models import (
     SyncDirection,
     SyncError,
 )
+from .queue import contacts_link
 
 logger = logging.getLogger(__name__)
 
@@ -325,13 +326,7 @@ class SalesforcePull:
             else:
                 self.counts.not_created += 1
         if links:
-            Contact.objects.bulk_update(
-                [
-                    Contact(pk=pk, salesforce_id=sf_id, salesforce_object=object_type)
-                    for pk, sf_id in links.items()
-                ],
-                ["salesforce_id", "salesforce_object"],
-            )
+            contacts_link({pk: (object_type, sf_id) for pk, sf_id in links.items()})
             if object_type == "Contact":
                 self.newly_linked_sf_contacts.update(links.values())
         self._update_linked(object_type, by_id, linked)

@@ -37,6 +37,7 @@ from .queue import (
     contact_states_failed,
     contact_states_release,
     contact_states_succeeded,
+    contacts_link,
 )
 
 logger = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ def _push_batch(
 def _settle(batch: _Batch, counts: PushCounts) -> None:
     """Store every outcome; contacts with no outcome yet are released, still due."""
     with transaction.atomic():
-        _link_contacts(batch.links)
+        contacts_link(batch.links)
         contact_states_succeeded(token=batch.token, versions=batch.succeeded)
         contact_states_failed(token=batch.token, failures=batch.failures, versions=batch.versions)
     counts.failed += len(batch.failures)
@@ -191,17 +192,6 @@ def _settle(batch: _Batch, counts: PushCounts) -> None:
     pending = [pk for pk in batch.versions if pk not in settled]
     counts.retried_later += len([pk for pk in pending if pk in batch.unsettled])
     contact_states_release(token=batch.token, contact_ids=pending)
-
-
-def _link_contacts(links: dict[int, tuple[str, str]]) -> None:
-    if not links:
-        return
-    contacts = [
-        Contact(pk=pk, salesforce_object=sf_object, salesforce_id=sf_id)
-        for pk, (sf_object, sf_id) in links.items()
-    ]
-    # bulk_update leaves updated_at alone: linking is not a change to push again.
-    Contact.objects.bulk_update(contacts, ["salesforce_object", "salesforce_id"], batch_size=1_000)
 
 
 def _soql_in(values: Iterable[str]) -> str:

@@ -15,8 +15,8 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db import connection, transaction
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from marketing.models import Contact, SmartList
@@ -116,47 +116,55 @@ def contact_states_release(*, token: str, contact_ids: Iterable[int]) -> None:
 
 
 def contact_states_succeeded(*, token: str, versions: dict[int, datetime]) -> None:
-    """Pushed: not due any more, unless the contact changed while it was in flight."""
+    """Pushed: not due any more, unless the contact changed while it was in flight.
+
+    ``versions`` are the contacts' ``updated_at`` as read for the push. Set-based
+    (two UPDATEs and one read), so settling 10,000 contacts stays fast.
+    """
+    if not versions:
+        return
     now = timezone.now()
     ids = list(versions)
     with transaction.atomic():
-        mine = ContactSyncState.objects.filter(contact_id__in=ids, claim_token=token)
-        states = [
-            ContactSyncState(
-                contact_id=contact_id,
-                due=False,
-                synced_version=versions[contact_id],
-                claimed_at=None,
-                claim_token="",
-                attempts=0,
-                not_before=None,
-                last_pushed_at=now,
-            )
-            for contact_id in mine.values_list("contact_id", flat=True)
-        ]
-        ContactSyncState.objects.bulk_update(
-            states,
-            [
-                "due",
-                "synced_version",
-                "claimed_at",
-                "claim_token",
-                "attempts",
-                "not_before",
-                "last_pushed_at",
-            ],
-            batch_size=1_000,
+        ContactSyncState.objects.filter(contact_id__in=ids, claim_token=token).update(
+            due=False,
+            synced_version=Subquery(
+                Contact.objects.filter(pk=OuterRef("contact_id")).values("updated_at")[:1]
+            ),
+            claimed_at=None,
+            claim_token="",
+            attempts=0,
+            not_before=None,
+            last_pushed_at=now,
         )
-        # Changed in flight: due again at once.
-        ContactSyncState.objects.filter(
-            contact_id__in=ids, synced_version__lt=F("contact__updated_at")
-        ).update(due=True)
+        # Changed in flight: what went out is not the newest value, so due again at once.
+        current = Contact.objects.filter(pk__in=ids).values_list("pk", "updated_at")
+        changed = [pk for pk, updated_at in current if updated_at != versions[pk]]
+        if changed:
+            ContactSyncState.objects.filter(contact_id__in=changed).update(due=True)
         SyncError.objects.filter(
             contact_id__in=ids,
             direction=SyncDirection.OUTBOUND,
             object_type__in=("Lead", "Contact"),
             resolved_at__isnull=True,
         ).update(resolved_at=now)
+
+
+def contacts_link(links: dict[int, tuple[str, str]]) -> None:
+    """Store ``{contact_id: (salesforce_object, salesforce_id)}``.
+
+    One parametrised UPDATE run with executemany: Django's bulk_update builds a
+    CASE expression per row, which took 20+ s for 10,000 contacts. Linking does
+    not touch ``updated_at``: it is not a change to push again.
+    """
+    if not links:
+        return
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET salesforce_object = %s, salesforce_id = %s WHERE id = %s",
+            [(sf_object, sf_id, pk) for pk, (sf_object, sf_id) in links.items()],
+        )
 
 
 def backoff(attempts: int) -> timedelta:

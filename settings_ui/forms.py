@@ -123,6 +123,7 @@ class IntegrationSettingsForm(forms.Form):
         min_value=1,
         max_value=MAX_API_CALL_LIMIT,
         help_text=_("Leave blank for no limit of hubsync's own."),
+        widget=forms.NumberInput(attrs={"aria-describedby": "api-usage"}),
     )
     account_sync = forms.ChoiceField(label=_("Account sync"), choices=AccountSync.choices)
     opportunity_sync = _bool_choice(_("Opportunity sync"), ON_OFF)
@@ -209,10 +210,15 @@ class IntegrationSettingsForm(forms.Form):
 
     def _layout(self, *, read_only: bool, api_calls_used: int) -> Layout:
         limit = self.instance.api_call_limit
-        usage_text = _("%(used)s of %(limit)s calls used in the last 24 hours") % {
-            "used": f"{api_calls_used:,}",
-            "limit": f"{limit:,}" if limit else _("no limit"),
-        }
+        if limit:
+            usage_text = _("%(used)s of %(limit)s calls used in the last 24 hours") % {
+                "used": f"{api_calls_used:,}",
+                "limit": f"{limit:,}",
+            }
+        else:
+            usage_text = _(
+                "%(used)s calls used in the last 24 hours (no limit of hubsync's own)"
+            ) % {"used": f"{api_calls_used:,}"}
         org_text = ""
         if self.instance.org_api_max:
             org_text = str(

@@ -93,6 +93,10 @@ class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
             if self.request.method == "GET"
             else None
         )
+        # Only the way back from *Create Inclusion List* restores what was typed;
+        # any other visit shows the saved settings.
+        if not ({"restore", "inclusion_list"} & set(self.request.GET)):
+            draft = None
         initial: dict[str, Any] = {}
         if draft:
             probe = IntegrationSettingsForm(integration_settings=self.integration_settings)

@@ -11,11 +11,18 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.db import connections
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Request,
+    Response,
+    expect,
+    sync_playwright,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -99,12 +106,6 @@ def browser() -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-def _is_favicon(url: str) -> bool:
-    # hubsync serves no favicon, so Chromium's automatic /favicon.ico request is a 404 on
-    # every page (reported as an app issue); it breaks nothing a user does.
-    return urlsplit(url).path == "/favicon.ico"
-
-
 @pytest.fixture
 def browser_problems() -> list[str]:
     """Console errors, uncaught exceptions and failed requests of the test's page."""
@@ -132,25 +133,27 @@ def page(
 
     def console(message: ConsoleMessage) -> None:
         url = message.location.get("url", "")
-        if message.type in ("error", "assert") and not _is_favicon(url):
+        if message.type in ("error", "assert"):
             browser_problems.append(f"console {message.type}: {message.text} ({url})")
 
     def response(response: Response) -> None:
-        if response.status >= 400 and not _is_favicon(response.url):
+        if response.status >= 400:
             browser_problems.append(f"HTTP {response.status}: {response.url}")
+
+    def request_failed(request: Request) -> None:
+        # ERR_ABORTED: a request cut short because the page navigated on (a form submit).
+        if request.failure != "net::ERR_ABORTED":
+            browser_problems.append(f"failed: {request.url} {request.failure}")
 
     page.on("console", console)
     page.on("response", response)
+    page.on("requestfailed", request_failed)
     page.on("pageerror", lambda error: browser_problems.append(f"uncaught: {error}"))
-    page.on(
-        "requestfailed",
-        lambda request: browser_problems.append(f"failed: {request.url} {request.failure}"),
-    )
     yield page
     reports = request.node.stash.get(REPORTS, {})
     if any(report.failed for report in reports.values()):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name).strip("_")
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     context.close()
     if browser_problems and not any(report.failed for report in reports.values()):

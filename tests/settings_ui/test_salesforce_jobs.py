@@ -41,7 +41,9 @@ def test_invalid_credentials_show_salesforces_code_and_message(
     assert integration_settings.credentials_status == CredentialsStatus.INVALID
     assert integration_settings.credentials_error_code == "INVALID_LOGIN"
     assert "<code>INVALID_LOGIN</code>" in page
-    assert integration_settings.credentials_error_message in page
+    # Salesforce's own message, not a template.
+    assert "Invalid username, password, security token; or user locked out." in page
+    assert "{content}" not in integration_settings.credentials_error_message
     assert "wrong-password" not in page
 
 
