@@ -7,6 +7,7 @@ from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from marketing.models import ActivityType
 
@@ -135,6 +136,20 @@ class IntegrationSettings(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    # Every change, with who and when (django-simple-history). The sync's own
+    # bookkeeping (org usage, version checks) is left out: it is not a setting.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "org_api_used",
+            "org_api_max",
+            "org_api_checked_at",
+            "installed_connector_version",
+            "connector_version_checked_at",
+            "credentials_checked_at",
+            "updated_at",
+        ]
     )
 
     class Meta:
@@ -332,6 +347,9 @@ class SyncRun(models.Model):
     api_calls = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
     errors = models.PositiveIntegerField(default=0)
+    # Live progress while running: {"phase": ..., "done": n, "total": n}.
+    progress = models.JSONField(default=dict, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -419,3 +437,47 @@ class ActivityLink(models.Model):
 
     def __str__(self) -> str:
         return f"activity {self.activity_id} → {self.salesforce_object} {self.salesforce_id}"
+
+
+class OrgUsageSample(models.Model):
+    """The org's own API usage as Salesforce reported it, the highest per hour (for the chart)."""
+
+    hour = models.DateTimeField(unique=True)
+    used = models.PositiveIntegerField()
+    max = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-hour"]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}:00 {self.used}/{self.max}"
+
+
+class SyncEventOutcome(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+    LINKED = "linked", _("Linked")
+    FAILED = "failed", _("Failed")
+    DELETED = "deleted", _("Deleted in Salesforce")
+
+
+class ContactSyncEvent(models.Model):
+    """One contact's sync history: when, which direction, which fields, and the outcome."""
+
+    contact = models.ForeignKey(
+        "marketing.Contact", on_delete=models.CASCADE, related_name="sync_events"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    direction = models.CharField(max_length=8, choices=SyncDirection.choices)
+    object_type = models.CharField(max_length=40)
+    salesforce_id = models.CharField(max_length=18, blank=True)
+    fields = models.JSONField(default=list, blank=True)
+    outcome = models.CharField(max_length=8, choices=SyncEventOutcome.choices)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["contact", "-at"], name="syncevent_contact_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.direction} {self.outcome}"
