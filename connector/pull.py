@@ -14,7 +14,7 @@ does not take them for edits, and values equal on both sides are not written.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -37,6 +37,7 @@ from .client import SalesforceClient
 from .crm import CrmCounts, crm_tasks_from_salesforce
 from .mappers import MappingSpec, salesforce_fields_for, salesforce_to_contact
 from .models import (
+    ContactSyncEvent,
     ContactSyncState,
     DeletionAction,
     EmailCollision,
@@ -45,6 +46,7 @@ from .models import (
     SyncCursor,
     SyncDirection,
     SyncError,
+    SyncEventOutcome,
 )
 from .queue import contacts_link
 
@@ -180,8 +182,10 @@ class SalesforcePull:
         integration_settings: IntegrationSettings,
         mappings: Sequence[MappingSpec],
         crm_counts: CrmCounts | None = None,
+        on_progress: Callable[[PullCounts], None] | None = None,
     ) -> None:
         self.client = client
+        self.on_progress = on_progress
         self.settings = integration_settings
         self.mappings = mappings
         self.counts = PullCounts()
@@ -255,6 +259,8 @@ class SalesforcePull:
                 self.counts.read += len(fresh)
                 self._apply_people_page(object_type, fresh)
                 self._advance(cursors[name], page)
+                if self.on_progress is not None:
+                    self.on_progress(self.counts)
         for object_type in ("Lead", "Contact"):
             name = f"deleted:{object_type}"
             for page in results[name]:
@@ -327,6 +333,11 @@ class SalesforcePull:
                 self.counts.not_created += 1
         if links:
             contacts_link({pk: (object_type, sf_id) for pk, sf_id in links.items()})
+            self._events(
+                [(pk, sf_id, []) for pk, sf_id in links.items()],
+                object_type,
+                SyncEventOutcome.LINKED,
+            )
             if object_type == "Contact":
                 self.newly_linked_sf_contacts.update(links.values())
         self._update_linked(object_type, by_id, linked)
@@ -408,6 +419,12 @@ class SalesforcePull:
                 continue
             self.counts.updated += 1
         self._mark_synced([pk for pk, _ in changed], now)
+        sf_ids = {contact["pk"]: sf_id for sf_id, contact in linked.items()}
+        self._events(
+            [(pk, sf_ids.get(pk, ""), sorted(changes)) for pk, changes in changed],
+            object_type,
+            SyncEventOutcome.UPDATED,
+        )
 
     def _create_contacts(self, object_type: str, records: list[dict]) -> None:
         if not records:
@@ -435,11 +452,32 @@ class SalesforcePull:
             ignore_conflicts=True,
         )
         self.counts.created += len(created)
+        self._events(
+            [(c.pk, c.salesforce_id, []) for c in created], object_type, SyncEventOutcome.CREATED
+        )
         for contact, record in zip(created, records, strict=True):
             if object_type == "Contact":
                 self.newly_linked_sf_contacts.add(record["Id"])
                 if record.get("AccountId"):
                     self.contacts_by_account.setdefault(record["AccountId"], set()).add(contact.pk)
+
+    @staticmethod
+    def _events(rows: list[tuple[int, str, list[str]]], object_type: str, outcome: str) -> None:
+        """Each contact's sync history (see ContactSyncEvent)."""
+        ContactSyncEvent.objects.bulk_create(
+            [
+                ContactSyncEvent(
+                    contact_id=pk,
+                    direction=SyncDirection.INBOUND,
+                    object_type=object_type,
+                    salesforce_id=sf_id,
+                    fields=fields,
+                    outcome=outcome,
+                )
+                for pk, sf_id, fields in rows
+            ],
+            batch_size=2_000,
+        )
 
     def _mark_synced(self, contact_ids: list[int], version: datetime) -> None:
         """The sync wrote these contacts: not a change to push.

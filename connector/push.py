@@ -31,7 +31,13 @@ from .mappers import (
     contact_to_salesforce,
     hubsync_id,
 )
-from .models import EmailCollision, IntegrationSettings
+from .models import (
+    ContactSyncEvent,
+    EmailCollision,
+    IntegrationSettings,
+    SyncDirection,
+    SyncEventOutcome,
+)
 from .queue import (
     contact_states_claim,
     contact_states_failed,
@@ -65,9 +71,19 @@ class PushCounts:
     failed: int = 0
     collisions: int = 0
     retried_later: int = 0
+    # Called after every chunk of writes, for the live progress bar.
+    on_progress: Callable[[PushCounts], None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def as_dict(self) -> dict[str, int]:
-        return {f"push_{name}": value for name, value in self.__dict__.items()}
+        return {
+            f"push_{name}": value for name, value in self.__dict__.items() if isinstance(value, int)
+        }
+
+    def progressed(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self)
 
 
 @dataclass
@@ -80,6 +96,9 @@ class _Batch:
     failures: dict[int, tuple[str, str, str, tuple[str, ...], str]] = field(default_factory=dict)
     links: dict[int, tuple[str, str]] = field(default_factory=dict)
     unsettled: set[int] = field(default_factory=set)
+    sent_fields: dict[int, list[str]] = field(default_factory=dict)
+    targets: dict[int, tuple[str, str]] = field(default_factory=dict)
+    created: set[int] = field(default_factory=set)
 
 
 def contacts_push(
@@ -90,13 +109,14 @@ def contacts_push(
     should_continue: Callable[[], bool],
     include_retries: bool = True,
     batch_size: int | None = None,
+    on_progress: Callable[[PushCounts], None] | None = None,
 ) -> PushCounts:
     """Push every due contact (inside the inclusion list) until none is left.
 
     Checks ``should_continue`` at each batch boundary (the sync switched off).
     Raises ApiLimitReached (claims released, nothing lost) when the budget ends.
     """
-    counts = PushCounts()
+    counts = PushCounts(on_progress=on_progress)
     while should_continue():
         token, ids = contact_states_claim(
             limit=batch_size or CLAIM_BATCH,
@@ -165,6 +185,8 @@ def _push_batch(
                     sf_id,
                 )
                 continue
+            batch.sent_fields[contact["pk"]] = sorted(record)
+            batch.targets[contact["pk"]] = (sf_object, sf_id)
             record[EXTERNAL_ID_FIELD] = hubsync_id(contact["pk"])
             record["attributes"] = {"type": sf_object}
             if sf_id:
@@ -187,11 +209,40 @@ def _settle(batch: _Batch, counts: PushCounts) -> None:
         contacts_link(batch.links)
         contact_states_succeeded(token=batch.token, versions=batch.succeeded)
         contact_states_failed(token=batch.token, failures=batch.failures, versions=batch.versions)
+        _record_events(batch)
     counts.failed += len(batch.failures)
     settled = set(batch.succeeded) | set(batch.failures)
     pending = [pk for pk in batch.versions if pk not in settled]
     counts.retried_later += len([pk for pk in pending if pk in batch.unsettled])
     contact_states_release(token=batch.token, contact_ids=pending)
+
+
+def _record_events(batch: _Batch) -> None:
+    """Each contact's sync history: what went to Salesforce, or why it did not."""
+    events = [
+        ContactSyncEvent(
+            contact_id=pk,
+            direction=SyncDirection.OUTBOUND,
+            object_type=(batch.links.get(pk) or batch.targets.get(pk) or ("", ""))[0],
+            salesforce_id=(batch.links.get(pk) or batch.targets.get(pk) or ("", ""))[1],
+            fields=batch.sent_fields.get(pk, []),
+            outcome=SyncEventOutcome.CREATED if pk in batch.created else SyncEventOutcome.UPDATED,
+        )
+        for pk in batch.succeeded
+    ]
+    events += [
+        ContactSyncEvent(
+            contact_id=pk,
+            direction=SyncDirection.OUTBOUND,
+            object_type=object_type,
+            salesforce_id=sf_id,
+            fields=batch.sent_fields.get(pk, []),
+            outcome=SyncEventOutcome.FAILED,
+            detail=f"{code}: {message}",
+        )
+        for pk, (object_type, code, message, _fields, sf_id) in batch.failures.items()
+    ]
+    ContactSyncEvent.objects.bulk_create(events, batch_size=2_000)
 
 
 def _soql_in(values: Iterable[str]) -> str:
@@ -263,6 +314,7 @@ def _record_outcomes(
                 batch.links[pk] = (sf_object, result.id)
             if result.created:
                 counts.created += 1
+                batch.created.add(pk)
             else:
                 counts.updated += 1
         else:
@@ -273,6 +325,7 @@ def _record_outcomes(
                 result.fields,
                 record.get("Id", ""),
             )
+    counts.progressed()
 
 
 def _write_updates(

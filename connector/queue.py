@@ -73,6 +73,17 @@ def contacts_mark_due(*, now: datetime | None = None) -> int:
     return created + updated
 
 
+def contacts_due_count(*, integration_settings) -> int:
+    """How many contacts the push has to send now (the progress bar's total)."""
+    due = ContactSyncState.objects.filter(due=True, parked=False, excluded=False).filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=timezone.now())
+    )
+    if integration_settings.inclusion_list is not None:
+        members = smart_list_contacts(smart_list=integration_settings.inclusion_list)
+        due = due.filter(contact__in=members.values("pk"))
+    return due.count()
+
+
 def contact_states_claim(
     *,
     limit: int,

@@ -10,6 +10,7 @@ Celery task whether to come back later.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -28,16 +29,38 @@ from .metering import ApiMeter
 from .models import CredentialsStatus, IntegrationSettings, SyncRun, SyncRunStatus
 from .pull import SalesforcePull
 from .push import contacts_push
-from .queue import contacts_mark_due
+from .queue import contacts_due_count, contacts_mark_due
 from .selectors import field_mappings_get, integration_settings_get
 from .version import connector_version_refresh
 
 logger = logging.getLogger(__name__)
 
+PROGRESS_EVERY = 0.5
 # The installed connector package is read once a day (and when credentials are saved).
 VERSION_CHECK_EVERY = timedelta(hours=24)
 # Automatic retries of failed records wait while more than this share of the limit is used.
 RETRY_BUDGET_SHARE = 0.75
+
+
+class RunProgress:
+    """Writes a running cycle's progress (phase, done, total) for the live status panel.
+
+    At most every PROGRESS_EVERY seconds, so a fast loop does not turn into writes.
+    """
+
+    def __init__(self, run: SyncRun) -> None:
+        self.run = run
+        self.last = 0.0
+
+    def report(self, phase: str, done: int, total: int | None, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < PROGRESS_EVERY:
+            return
+        self.last = now
+        self.run.progress = {"phase": phase, "done": done, "total": total}
+        SyncRun.objects.filter(pk=self.run.pk).update(
+            progress=self.run.progress, heartbeat_at=timezone.now()
+        )
 
 
 def sync_enabled_now(integration_settings: IntegrationSettings) -> bool:
@@ -106,16 +129,21 @@ def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
         # is settled by the newer edit) before the push sends hubsync's side.
         contacts_mark_due()
         crm_counts = CrmCounts()
+        progress = RunProgress(run)
         pull_counts = SalesforcePull(
             client=client,
             integration_settings=integration_settings,
             mappings=mappings,
             crm_counts=crm_counts,
+            on_progress=lambda counts: progress.report("pull", counts.read, None),
         ).run()
         run.counts = pull_counts.as_dict()
         include_retries = meter.limit is None or meter.used() <= RETRY_BUDGET_SHARE * meter.limit
+        total = contacts_due_count(integration_settings=integration_settings)
+        progress.report("push", 0, total, force=True)
         counts = contacts_push(
             client=client,
+            on_progress=lambda c: progress.report("push", c.created + c.updated + c.failed, total),
             integration_settings=integration_settings,
             mappings=mappings,
             should_continue=lambda: sync_enabled_now(integration_settings),
