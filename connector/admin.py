@@ -1,9 +1,17 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from marketing.admin import ContactAdmin
+from marketing.models import Contact
 
 from .models import (
     ApiCallBucket,
+    ContactSyncEvent,
     ContactSyncState,
     EmailCollision,
     FieldMapping,
@@ -15,7 +23,7 @@ from .services import SETTINGS_FIELDS
 
 
 @admin.register(IntegrationSettings)
-class IntegrationSettingsAdmin(admin.ModelAdmin):
+class IntegrationSettingsAdmin(SimpleHistoryAdmin):
     """Staff edit the installation flags here; secrets are never shown (only whether one is set)."""
 
     list_display = (
@@ -155,7 +163,63 @@ class ContactSyncStateAdmin(admin.ModelAdmin):
     raw_id_fields = ("contact",)
 
 
+@admin.register(ContactSyncEvent)
+class ContactSyncEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "contact", "direction", "object_type", "outcome", "detail")
+    list_filter = ("direction", "outcome", "object_type")
+    search_fields = ("contact__email", "salesforce_id")
+    list_select_related = ("contact",)
+    raw_id_fields = ("contact",)
+
+
 @admin.register(EmailCollision)
 class EmailCollisionAdmin(admin.ModelAdmin):
     list_display = ("detected_at", "email", "chosen_id", "other_ids")
     search_fields = ("email", "chosen_id")
+
+
+# The contact's admin page shows its sync history. Registered from here (not from
+# marketing/admin.py) so that the marketing app never depends on the connector.
+admin.site.unregister(Contact)
+
+
+@admin.register(Contact)
+class ContactWithSyncHistoryAdmin(ContactAdmin):
+    HISTORY_LENGTH = 25
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "sync_history")
+
+    def get_fieldsets(self, request, obj=None):
+        return (
+            *super().get_fieldsets(request, obj),
+            ("Salesforce sync history", {"fields": ("sync_history",)}),
+        )
+
+    @admin.display(description="Sync history")
+    def sync_history(self, obj: Contact) -> str:
+        events = list(obj.sync_events.all()[: self.HISTORY_LENGTH]) if obj.pk else []
+        if not events:
+            return "No sync yet."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    date_format(timezone.localtime(e.at), "DATETIME_FORMAT"),
+                    e.get_direction_display(),
+                    e.object_type,
+                    e.salesforce_id,
+                    ", ".join(e.fields) or "—",
+                    e.get_outcome_display(),
+                    e.detail,
+                )
+                for e in events
+            ),
+        )
+        return format_html(
+            '<table id="sync-history"><thead><tr><th>When</th><th>Direction</th>'
+            "<th>Salesforce record</th><th>Fields</th><th>Outcome</th><th>Detail</th></tr>"
+            "</thead><tbody>{}</tbody></table>",
+            rows,
+        )

@@ -26,7 +26,13 @@ from .errors import (
     UnrecoverableError,
 )
 from .metering import ApiMeter
-from .models import CredentialsStatus, IntegrationSettings, SyncRun, SyncRunStatus
+from .models import (
+    CredentialsStatus,
+    IntegrationSettings,
+    OrgUsageSample,
+    SyncRun,
+    SyncRunStatus,
+)
 from .pull import SalesforcePull
 from .push import contacts_push
 from .queue import contacts_due_count, contacts_mark_due
@@ -90,13 +96,23 @@ def credentials_mark(
 
 
 def org_usage_store(integration_settings: IntegrationSettings, meter: ApiMeter) -> None:
+    """Keep the org's usage as Salesforce last reported it, and its hourly high for the chart."""
     if meter.org_usage is None:
         return
+    now = timezone.now()
     IntegrationSettings.objects.filter(pk=integration_settings.pk).update(
         org_api_used=meter.org_usage.used,
         org_api_max=meter.org_usage.max,
-        org_api_checked_at=timezone.now(),
+        org_api_checked_at=now,
     )
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    sample, created = OrgUsageSample.objects.get_or_create(
+        hour=hour, defaults={"used": meter.org_usage.used, "max": meter.org_usage.max}
+    )
+    if not created and meter.org_usage.used > sample.used:
+        OrgUsageSample.objects.filter(pk=sample.pk).update(
+            used=meter.org_usage.used, max=meter.org_usage.max
+        )
 
 
 def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:

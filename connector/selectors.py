@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings as django_settings
 from django.contrib.sites.models import Site
 from django.db.models import Sum
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from .mappers import MappingSpec
-from .models import ApiCallBucket, FieldMapping, IntegrationSettings, SyncRun
+from .models import (
+    ApiCallBucket,
+    CredentialsStatus,
+    FieldMapping,
+    IntegrationSettings,
+    OrgUsageSample,
+    SyncError,
+    SyncRun,
+    SyncRunStatus,
+)
 
 
 def integration_settings_get(*, site: Site | None = None) -> IntegrationSettings:
@@ -45,3 +57,198 @@ def field_mappings_get() -> list[MappingSpec]:
 
 def sync_run_latest() -> SyncRun | None:
     return SyncRun.objects.order_by("-started_at").first()
+
+
+# A running cycle that has not reported for this long was cut off (a killed worker).
+RUN_STALE_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status panel shows."""
+
+    state: str  # disabled | credentials_invalid | running | paused | idle
+    reason: str
+    current: SyncRun | None  # the running cycle
+    last: SyncRun | None  # the last finished cycle
+    next_due_at: datetime | None
+
+    @property
+    def last_summary(self) -> dict[str, int]:
+        counts = self.last.counts if self.last else {}
+        return {
+            "sent": counts.get("push_created", 0) + counts.get("push_updated", 0),
+            "read": counts.get("pull_read", 0),
+            "errors": self.last.errors if self.last else 0,
+            "calls": self.last.api_calls if self.last else 0,
+        }
+
+    @property
+    def percent(self) -> int | None:
+        progress = self.current.progress if self.current else {}
+        total = progress.get("total")
+        if not total:
+            return None
+        return min(100, round(100 * progress.get("done", 0) / total))
+
+
+def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
+    """The integration's state right now (two queries)."""
+    now = timezone.now()
+    runs = list(SyncRun.objects.order_by("-started_at")[:5])
+    current = next(
+        (
+            r
+            for r in runs
+            if r.status == SyncRunStatus.RUNNING
+            and (r.heartbeat_at or r.started_at) > now - RUN_STALE_AFTER
+        ),
+        None,
+    )
+    last = next((r for r in runs if r.status != SyncRunStatus.RUNNING), None)
+    interval = timedelta(minutes=django_settings.SALESFORCE_SYNC_INTERVAL_MINUTES)
+    next_due = (last.finished_at or last.started_at) + interval if last else None
+    if not integration_settings.sync_enabled:
+        return SyncStatus("disabled", "", current, last, None)
+    if integration_settings.credentials_status == CredentialsStatus.INVALID:
+        reason = (
+            f"{integration_settings.credentials_error_code}: "
+            f"{integration_settings.credentials_error_message}"
+        )
+        return SyncStatus("credentials_invalid", reason, current, last, None)
+    if current is not None:
+        return SyncStatus("running", "", current, last, None)
+    if last is not None and last.status == SyncRunStatus.PAUSED:
+        return SyncStatus("paused", last.reason, None, last, next_due)
+    return SyncStatus("idle", "", None, last, next_due)
+
+
+def api_usage_by_hour(*, now: datetime | None = None) -> list[dict]:
+    """The last 24 hours, hour by hour: hubsync's calls and the org's usage (two queries)."""
+    now = (now or timezone.now()).replace(minute=0, second=0, microsecond=0)
+    start = now - timedelta(hours=23)
+    calls: dict[datetime, int] = {}
+    for row in (
+        ApiCallBucket.objects.filter(minute__gte=start)
+        .annotate(hour=TruncHour("minute"))
+        .values("hour")
+        .annotate(total=Sum("calls"))
+    ):
+        calls[row["hour"]] = row["total"]
+    org = {s.hour: s for s in OrgUsageSample.objects.filter(hour__gte=start)}
+    hours = []
+    for offset in range(24):
+        hour = start + timedelta(hours=offset)
+        sample = org.get(hour)
+        hours.append(
+            {
+                "hour": hour,
+                "calls": calls.get(hour, 0),
+                "org_used": sample.used if sample else None,
+                "org_max": sample.max if sample else None,
+            }
+        )
+    return hours
+
+
+def sync_errors_open(*, object_type: str = "", code: str = ""):
+    """Failed records still failing, newest first, filterable by object and error code."""
+    errors = SyncError.objects.filter(resolved_at__isnull=True).select_related("contact")
+    if object_type:
+        errors = errors.filter(object_type=object_type)
+    if code:
+        errors = errors.filter(code=code)
+    return errors.order_by("-updated_at", "-id")
+
+
+def sync_error_facets() -> dict[str, list[str]]:
+    """The objects and codes open errors have, for the filter dropdowns."""
+    open_errors = SyncError.objects.filter(resolved_at__isnull=True)
+    return {
+        "object_types": sorted(set(open_errors.values_list("object_type", flat=True).distinct())),
+        "codes": sorted(set(open_errors.values_list("code", flat=True).distinct())),
+    }
+
+
+SECRET_FIELDS = {"password_encrypted": "password", "security_token_encrypted": "security token"}
+HISTORY_HIDDEN = {
+    "id",
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+    "history_user_id",
+    "updated_by",
+    "updated_by_id",
+    "site",
+}
+
+
+def _display(field, value) -> str:
+    """A stored value as the page shows it: choice labels, Yes/No, names of smart lists."""
+    from django.utils.translation import gettext
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.attname == "inclusion_list_id":
+        from marketing.models import SmartList
+
+        smart_list = SmartList.objects.filter(pk=value).only("name").first()
+        return smart_list.name if smart_list else str(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def settings_history(*, integration_settings: IntegrationSettings, limit: int = 10) -> list[dict]:
+    """The last changes: when, who, which values (secrets only as "changed"); one query."""
+    records = list(
+        integration_settings.history.select_related("history_user").order_by("-history_date")[
+            : limit + 1
+        ]
+    )
+    tracked = {f.attname for f in integration_settings.history.model._meta.concrete_fields}
+    fields = [
+        f
+        for f in IntegrationSettings._meta.concrete_fields
+        if f.attname in tracked and f.attname not in HISTORY_HIDDEN
+    ]
+    entries = []
+    for newer, older in zip(records, records[1:] + [None], strict=False):
+        if len(entries) == limit:
+            break
+        changes = []
+        for field in fields:
+            new = getattr(newer, field.attname)
+            old = getattr(older, field.attname) if older else None
+            if older is not None and new == old:
+                continue
+            if older is None and new in (None, "", False, [], 0):
+                continue
+            label = SECRET_FIELDS.get(field.attname) or field.verbose_name
+            if field.attname in SECRET_FIELDS:
+                changes.append({"field": str(label), "old": "", "new": "changed", "secret": True})
+            else:
+                changes.append(
+                    {
+                        "field": str(label),
+                        "old": None if older is None else _display(field, old),
+                        "new": _display(field, new),
+                        "secret": False,
+                    }
+                )
+        if changes:
+            entries.append(
+                {
+                    "at": newer.history_date,
+                    "user": newer.history_user,
+                    "type": newer.history_type,
+                    "changes": changes,
+                }
+            )
+    return entries

@@ -52,7 +52,7 @@ def integration_settings_update(
     for name, value in data.items():
         setattr(integration_settings, name, value)
     integration_settings.full_clean(exclude=["site"])
-    integration_settings.updated_by = acting_user if _is_user(acting_user) else None
+    _set_acting_user(integration_settings, acting_user)
     integration_settings.save()
     integration_settings.changed_fields = changed
     if "state_country_picklists" in changed or "new_record_type" in changed:
@@ -96,7 +96,7 @@ def integration_credentials_update(
         integration_settings.credentials_error_code = ""
         integration_settings.credentials_error_message = ""
         integration_settings.credentials_checked_at = None
-    integration_settings.updated_by = acting_user if _is_user(acting_user) else None
+    _set_acting_user(integration_settings, acting_user)
     integration_settings.save()
     return integration_settings
 
@@ -167,7 +167,7 @@ def integration_sync_set(
 ) -> IntegrationSettings:
     """Turn the sync on or off (the big button)."""
     integration_settings.sync_enabled = enabled
-    integration_settings.updated_by = acting_user if _is_user(acting_user) else None
+    _set_acting_user(integration_settings, acting_user)
     integration_settings.save(update_fields=["sync_enabled", "updated_by", "updated_at"])
     if enabled:
         sync_enqueue(trigger="sync_turned_on")
@@ -176,6 +176,15 @@ def integration_sync_set(
 
 def _is_user(user: AbstractBaseUser | None) -> bool:
     return user is not None and bool(getattr(user, "is_authenticated", False))
+
+
+def _set_acting_user(
+    integration_settings: IntegrationSettings, acting_user: AbstractBaseUser | None
+) -> None:
+    user = acting_user if _is_user(acting_user) else None
+    integration_settings.updated_by = user
+    # Who made the change, for the settings history (django-simple-history).
+    integration_settings._history_user = user
 
 
 MARKETING_ADMINS_GROUP = "Marketing admins"
@@ -224,3 +233,40 @@ def contact_edited_enqueue() -> None:
         salesforce_sync.apply_async(
             kwargs={"trigger": "contact_edited"}, countdown=EDIT_DEBOUNCE.total_seconds()
         )
+
+
+def sync_errors_retry(*, error_ids: list[int] | None = None) -> int:
+    """*Retry* / *Retry all*: failed records get a fresh start and a sync cycle is queued.
+
+    Returns how many errors were retried.
+    """
+    from .models import SyncError
+    from .queue import contact_states_unpark
+
+    errors = SyncError.objects.filter(resolved_at__isnull=True)
+    if error_ids is not None:
+        errors = errors.filter(pk__in=error_ids)
+    contact_ids = list(errors.exclude(contact=None).values_list("contact_id", flat=True))
+    count = errors.update(parked=False, next_retry_at=timezone.now())
+    if contact_ids:
+        contact_states_unpark(contact_ids=contact_ids)
+    if count:
+        sync_enqueue(trigger="retry")
+    return count
+
+
+def integration_connection_test(
+    *, integration_settings: IntegrationSettings
+) -> tuple[bool, str, str]:
+    """*Test connection*: log in with the stored credentials; saves nothing.
+
+    Returns (ok, code, message) — Salesforce's code and message when it refuses.
+    """
+    from .client import SalesforceClient
+    from .errors import ConnectorError
+
+    try:
+        SalesforceClient.from_settings(integration_settings).login()
+    except ConnectorError as error:
+        return False, error.code, error.message
+    return True, "", ""

@@ -229,6 +229,7 @@ class IntegrationSettingsForm(forms.Form):
                 }
             )
         usage = HTML(
+            '{% include "settings_ui/_usage_chart.html" %}'
             f'<p id="api-usage" class="form-text">{usage_text} · '
             f'<a href="{API_USAGE_DOCS_URL}" target="_blank" rel="noopener">'
             f"{_('Salesforce API usage limits')}</a>"

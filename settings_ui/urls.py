@@ -27,4 +27,25 @@ urlpatterns = [
         views.InclusionListCreateView.as_view(),
         name="inclusion_list_create",
     ),
+    path(
+        "integrations/salesforce/status/",
+        views.SyncStatusView.as_view(),
+        name="salesforce_status",
+    ),
+    path(
+        "integrations/salesforce/test-connection/",
+        views.TestConnectionView.as_view(),
+        name="salesforce_test_connection",
+    ),
+    path("integrations/salesforce/errors/", views.SyncErrorsView.as_view(), name="sync_errors"),
+    path(
+        "integrations/salesforce/errors/retry/",
+        views.SyncErrorsRetryView.as_view(),
+        name="sync_errors_retry",
+    ),
+    path(
+        "integrations/salesforce/errors.csv",
+        views.SyncErrorsCsvView.as_view(),
+        name="sync_errors_csv",
+    ),
 ]

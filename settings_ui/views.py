@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView
+from django.utils.translation import ngettext
+from django.views.generic import FormView, ListView, TemplateView, View
 
 from connector.errors import RecoverableError
-from connector.selectors import api_calls_used_last_24h, integration_settings_get
+from connector.selectors import (
+    api_calls_used_last_24h,
+    api_usage_by_hour,
+    integration_settings_get,
+    settings_history,
+    sync_error_facets,
+    sync_errors_open,
+    sync_status_get,
+)
 from connector.services import (
+    integration_connection_test,
     integration_credentials_update,
     integration_credentials_verify,
     integration_settings_update,
     integration_sync_set,
+    sync_errors_retry,
 )
 from connector.version import LATEST_CONNECTOR_VERSION, UPGRADE_URL, connector_version_status
 from marketing.services import smart_list_create
 
+from .charts import usage_chart
 from .forms import CredentialsForm, InclusionListForm, IntegrationSettingsForm, SyncToggleForm
 
 MANAGE_PERMISSION = "connector.change_integrationsettings"
@@ -64,6 +77,9 @@ class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
         settings = self.integration_settings
         used = api_calls_used_last_24h()
         context = {
+            "status": sync_status_get(integration_settings=settings),
+            "usage_chart": usage_chart(api_usage_by_hour(), limit=settings.api_call_limit),
+            "history": settings_history(integration_settings=settings),
             "integration_settings": settings,
             "connector_version": {
                 "status": connector_version_status(settings.installed_connector_version),
@@ -242,3 +258,135 @@ class InclusionListCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormV
         )
         url = reverse("settings_ui:salesforce_settings")
         return HttpResponseRedirect(f"{url}?inclusion_list={smart_list.pk}#section-inclusion-list")
+
+
+class SyncStatusView(LoginRequiredMixin, TemplateView):
+    """The status panel alone: the page polls it while a cycle runs."""
+
+    template_name = "settings_ui/_status.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            status=sync_status_get(integration_settings=integration_settings_get()), **kwargs
+        )
+
+
+class TestConnectionView(SalesforcePageMixin, View):
+    """*Test connection*: logs in with the stored credentials, saves nothing."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        ok, code, message = integration_connection_test(
+            integration_settings=self.integration_settings
+        )
+        if ok:
+            messages.success(request, _("Connection test: Salesforce accepted the credentials."))
+        else:
+            messages.error(
+                request,
+                _("Connection test failed: %(code)s %(message)s")
+                % {"code": code, "message": message},
+            )
+        return self.success_redirect()
+
+
+class SyncErrorsView(LoginRequiredMixin, ListView):
+    """Records that failed to sync, with Salesforce's own code and message."""
+
+    template_name = "settings_ui/sync_errors.html"
+    paginate_by = 50
+    context_object_name = "errors"
+
+    def get_queryset(self):
+        return sync_errors_open(
+            object_type=self.request.GET.get("object", ""), code=self.request.GET.get("code", "")
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            facets=sync_error_facets(),
+            selected_object=self.request.GET.get("object", ""),
+            selected_code=self.request.GET.get("code", ""),
+            can_manage=self.request.user.has_perm(MANAGE_PERMISSION),
+            query=self.request.GET.urlencode(),
+            **kwargs,
+        )
+
+
+class SyncErrorsRetryView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """*Retry* (one error, ``error`` in the form) or *Retry all* (the filtered list)."""
+
+    permission_required = MANAGE_PERMISSION
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.POST.get("error", "").isdigit():
+            ids = [int(request.POST["error"])]
+        else:
+            errors = sync_errors_open(
+                object_type=request.POST.get("object", ""), code=request.POST.get("code", "")
+            )
+            ids = list(errors.values_list("pk", flat=True))
+        count = sync_errors_retry(error_ids=ids)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d record will be retried in the next sync.",
+                "%(count)d records will be retried in the next sync.",
+                count,
+            )
+            % {"count": count},
+        )
+        return HttpResponseRedirect(reverse("settings_ui:sync_errors"))
+
+
+class SyncErrorsCsvView(LoginRequiredMixin, View):
+    """The (filtered) error list as CSV, streamed."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        errors = sync_errors_open(
+            object_type=request.GET.get("object", ""), code=request.GET.get("code", "")
+        )
+        writer = csv.writer(_Echo())
+        header = [
+            "email",
+            "object",
+            "salesforce_id",
+            "direction",
+            "code",
+            "message",
+            "attempts",
+            "next_retry_at",
+            "parked",
+            "updated_at",
+        ]
+
+        def rows():
+            yield writer.writerow(header)
+            for error in errors.iterator(chunk_size=2_000):
+                yield writer.writerow(
+                    [
+                        error.contact.email if error.contact else "",
+                        error.object_type,
+                        error.salesforce_id,
+                        error.direction,
+                        error.code,
+                        error.message,
+                        error.attempts,
+                        error.next_retry_at.isoformat() if error.next_retry_at else "",
+                        error.parked,
+                        error.updated_at.isoformat(),
+                    ]
+                )
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="salesforce-sync-errors.csv"'
+        return response
+
+
+class _Echo:
+    """A file-like object whose write returns the line (for streaming csv.writer)."""
+
+    def write(self, value: str) -> str:
+        return value

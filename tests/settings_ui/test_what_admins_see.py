@@ -1,0 +1,252 @@
+"""Status panel, API usage chart, sync errors with retry and CSV, settings history,
+test connection, and the contact's sync history in the admin."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from connector.models import (
+    ApiCallBucket,
+    ContactSyncState,
+    CredentialsStatus,
+    OrgUsageSample,
+    SyncError,
+    SyncRun,
+)
+from connector.runner import sync_cycle_run
+from tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+SETTINGS_URL = reverse("settings_ui:salesforce_settings")
+STATUS_URL = reverse("settings_ui:salesforce_status")
+ERRORS_URL = reverse("settings_ui:sync_errors")
+
+
+class TestStatusPanel:
+    def state(self, client) -> str:
+        html = client.get(STATUS_URL).content.decode()
+        return html.split('data-state="')[1].split('"')[0]
+
+    def test_disabled(self, admin_browser, integration_settings):
+        assert self.state(admin_browser) == "disabled"
+
+    def test_idle_with_last_run_and_next_due(self, admin_browser, salesforce):
+        ContactFactory.create_batch(2)
+        run = sync_cycle_run(trigger="test")
+        html = admin_browser.get(STATUS_URL).content.decode()
+        assert 'data-state="idle"' in html
+        assert "2 sent, 0 read, 0 errors, 4 API calls" in html
+        assert 'id="status-next-run"' in html
+        assert run.finished_at is not None
+
+    def test_running_shows_progress(self, admin_browser, integration_settings):
+        integration_settings.sync_enabled = True
+        integration_settings.save()
+        SyncRun.objects.create(
+            trigger="test",
+            progress={"phase": "push", "done": 300, "total": 1200},
+            heartbeat_at=timezone.now(),
+        )
+        html = admin_browser.get(STATUS_URL).content.decode()
+        assert 'data-state="running"' in html
+        assert "Sending to Salesforce: 300 of 1200 contacts." in html
+        assert 'aria-valuenow="25"' in html
+
+    def test_a_run_that_stopped_reporting_is_not_shown_as_running(
+        self, admin_browser, integration_settings
+    ):
+        integration_settings.sync_enabled = True
+        integration_settings.save()
+        run = SyncRun.objects.create(trigger="test")
+        SyncRun.objects.filter(pk=run.pk).update(
+            started_at=timezone.now() - timedelta(hours=2),
+            heartbeat_at=timezone.now() - timedelta(hours=2),
+        )
+        assert self.state(admin_browser) == "idle"
+
+    def test_paused_because_of_the_api_limit(self, admin_browser, salesforce, integration_settings):
+        integration_settings.api_call_limit = 1
+        integration_settings.save()
+        ContactFactory.create_batch(2)
+        sync_cycle_run(trigger="test")
+        html = admin_browser.get(STATUS_URL).content.decode()
+        assert 'data-state="paused"' in html
+        assert "API call limit of 1 calls in 24 hours is used up" in html
+
+    def test_credentials_invalid(self, admin_browser, integration_settings):
+        integration_settings.sync_enabled = True
+        integration_settings.credentials_status = CredentialsStatus.INVALID
+        integration_settings.credentials_error_code = "INVALID_LOGIN"
+        integration_settings.save()
+        html = admin_browser.get(STATUS_URL).content.decode()
+        assert 'data-state="credentials_invalid"' in html
+        assert "INVALID_LOGIN" in html
+
+    def test_the_page_polls_the_panel(self, admin_browser):
+        html = admin_browser.get(SETTINGS_URL).content.decode()
+        assert f'data-url="{STATUS_URL}"' in html
+        assert "js/status.js" in html
+
+
+def test_usage_chart_hour_by_hour(admin_browser, integration_settings):
+    integration_settings.api_call_limit = 1_000
+    integration_settings.save()
+    now = timezone.now().replace(minute=5, second=0, microsecond=0)
+    ApiCallBucket.objects.create(minute=now - timedelta(hours=3), calls=40)
+    ApiCallBucket.objects.create(minute=now - timedelta(hours=3, minutes=-1), calls=2)
+    ApiCallBucket.objects.create(minute=now, calls=7)
+    OrgUsageSample.objects.create(
+        hour=now.replace(minute=0) - timedelta(hours=3), used=5_000, max=100_000
+    )
+    html = admin_browser.get(SETTINGS_URL).content.decode()
+    chart = html.split('id="api-usage-chart"')[1].split("</figure>")[0]
+    assert chart.count("<rect ") == 24
+    assert ": 42</title>" in chart and ": 7</title>" in chart
+    assert 'id="org-usage-line"' in chart and 'id="own-limit-line"' in chart
+    assert "<td>5000 / 100000</td>" in chart
+    assert "49 of 1,000 calls used in the last 24 hours" in html
+
+
+class TestSyncErrors:
+    @pytest.fixture
+    def failing(self, salesforce):
+        too_long = ContactFactory(email="long@x.example", job_title="T" * 200)
+        bad_country = ContactFactory(email="atlantis@x.example", country="Atlantis")
+        from connector.models import IntegrationSettings
+
+        IntegrationSettings.objects.update(state_country_picklists=True)
+        salesforce.control.configure_org(state_country_picklists=True)
+        ContactFactory.create_batch(2)
+        sync_cycle_run(trigger="test")
+        return too_long, bad_country
+
+    def test_lists_salesforces_code_and_message_and_filters(self, admin_browser, failing):
+        html = admin_browser.get(ERRORS_URL).content.decode()
+        assert "<code>STRING_TOO_LONG</code>" in html
+        assert "<code>INVALID_COUNTRY</code>" in html
+        assert "long@x.example" in html and "atlantis@x.example" in html
+        filtered = admin_browser.get(ERRORS_URL, {"code": "INVALID_COUNTRY"}).content.decode()
+        assert "atlantis@x.example" in filtered and "long@x.example" not in filtered
+        assert "Atlantis" in filtered  # the message
+        by_object = admin_browser.get(ERRORS_URL, {"object": "Task"}).content.decode()
+        assert 'id="no-errors"' in by_object
+
+    def test_retry_one_enqueues_a_job_and_clears_the_back_off(
+        self, admin_browser, failing, django_capture_on_commit_callbacks
+    ):
+        too_long, _ = failing
+        error = SyncError.objects.get(contact=too_long)
+        assert ContactSyncState.objects.get(contact=too_long).not_before > timezone.now()
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = admin_browser.post(
+                reverse("settings_ui:sync_errors_retry"), {"error": error.pk}
+            )
+        assert response.status_code == 302
+        assert len(callbacks) == 1  # a sync job
+        state = ContactSyncState.objects.get(contact=too_long)
+        assert state.not_before is None and state.attempts == 0
+        other = ContactSyncState.objects.get(contact=failing[1])
+        assert other.not_before is not None  # only the one asked for
+
+    def test_retry_all_and_the_fixed_record_goes_through(self, admin_browser, failing, salesforce):
+        too_long, bad_country = failing
+        too_long.refresh_from_db()
+        too_long.job_title = "CEO"
+        too_long.save()
+        admin_browser.post(reverse("settings_ui:sync_errors_retry"), {})
+        assert not ContactSyncState.objects.filter(not_before__isnull=False).exists()
+        sync_cycle_run(trigger="test")
+        assert SyncError.objects.get(contact=too_long).resolved_at is not None
+        html = admin_browser.get(ERRORS_URL).content.decode()
+        assert "long@x.example" not in html and "atlantis@x.example" in html
+
+    def test_csv_export(self, admin_browser, failing):
+        response = admin_browser.get(reverse("settings_ui:sync_errors_csv"))
+        assert response["Content-Type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert {r["code"] for r in rows} == {"STRING_TOO_LONG", "INVALID_COUNTRY"}
+        assert {r["email"] for r in rows} == {"long@x.example", "atlantis@x.example"}
+
+    def test_viewers_see_but_cannot_retry(self, client, viewer, failing):
+        client.force_login(viewer)
+        html = client.get(ERRORS_URL).content.decode()
+        assert "STRING_TOO_LONG" in html and 'id="retry-all"' not in html
+        assert client.post(reverse("settings_ui:sync_errors_retry"), {}).status_code == 403
+
+
+class TestSettingsHistory:
+    def test_who_when_and_which_values_secrets_only_as_changed(
+        self, admin_browser, integration_settings, marketing_admin
+    ):
+        from tests.settings_ui.test_salesforce_settings import form_data
+
+        admin_browser.post(SETTINGS_URL, form_data(integration_settings, api_call_limit="1234"))
+        admin_browser.post(
+            reverse("settings_ui:salesforce_credentials"),
+            {
+                "username": "ops@acme.example",
+                "password": "s3cret-pw-xyz",
+                "security_token": "tok-xyz",
+            },
+        )
+        html = admin_browser.get(SETTINGS_URL).content.decode()
+        history = html.split('id="section-history"')[1]
+        assert "marketer" in history
+        assert "1234" in history
+        assert "password: <em>changed</em>" in history
+        assert "security token: <em>changed</em>" in history
+        assert "s3cret-pw-xyz" not in html and "tok-xyz" not in html
+        latest = integration_settings.history.first()
+        assert latest.history_user == marketing_admin
+
+    def test_visible_in_the_admin(self, admin_client, integration_settings):
+        integration_settings.api_call_limit = 77
+        integration_settings.save()
+        url = reverse("admin:connector_integrationsettings_history", args=[integration_settings.pk])
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        assert "77" in response.content.decode()
+
+
+class TestConnection:
+    URL = reverse("settings_ui:salesforce_test_connection")
+
+    def test_reports_ok_and_saves_nothing(self, admin_browser, salesforce, integration_settings):
+        before = integration_settings.history.count()
+        page = admin_browser.post(self.URL, follow=True).content.decode()
+        assert "Connection test: Salesforce accepted the credentials." in page
+        integration_settings.refresh_from_db()
+        assert integration_settings.credentials_status == CredentialsStatus.UNKNOWN
+        assert integration_settings.history.count() == before
+
+    def test_reports_salesforces_refusal(self, admin_browser, salesforce, integration_settings):
+        integration_settings.set_password("wrong")
+        integration_settings.save()
+        page = admin_browser.post(self.URL, follow=True).content.decode()
+        assert "Connection test failed: INVALID_LOGIN" in page
+        integration_settings.refresh_from_db()
+        assert integration_settings.credentials_status == CredentialsStatus.UNKNOWN
+
+
+def test_the_contacts_admin_page_shows_its_sync_history(admin_client, salesforce):
+    contact = ContactFactory(email="hist@x.example", job_title="Engineer")
+    sync_cycle_run(trigger="test")
+    contact.refresh_from_db()
+    contact.job_title = "CTO"
+    contact.save()
+    sync_cycle_run(trigger="test")
+    html = admin_client.get(
+        reverse("admin:marketing_contact_change", args=[contact.pk])
+    ).content.decode()
+    table = html.split('id="sync-history"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 3  # header + created + updated
+    assert "hubsync → Salesforce" in table
+    assert "Created" in table and "Updated" in table
+    assert "Title" in table
