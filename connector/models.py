@@ -481,3 +481,28 @@ class ContactSyncEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.direction} {self.outcome}"
+
+
+class HeldDeletion(models.Model):
+    """A delete from Salesforce held back for an admin: the cycle would have deleted too many.
+
+    When one cycle would delete more than SALESFORCE_MASS_DELETE_SHARE of all hubsync
+    contacts, none of them is deleted: each gets a row here until an admin approves
+    (deleted) or discards (kept and unlinked) them on the settings page.
+    """
+
+    contact = models.OneToOneField(
+        "marketing.Contact", on_delete=models.CASCADE, related_name="held_deletion"
+    )
+    email = models.EmailField(blank=True)
+    object_type = models.CharField(max_length=16)
+    salesforce_id = models.CharField(max_length=18)
+    # The pull that held it: one cycle's deletes are approved or discarded together.
+    cycle = models.CharField(max_length=32)
+    held_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["held_at", "id"]
+
+    def __str__(self) -> str:
+        return f"held delete of {self.object_type} {self.salesforce_id}"

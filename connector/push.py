@@ -22,8 +22,9 @@ from django.db import transaction
 
 from marketing.models import Contact
 
+from .bulk_writes import SYNC_EVENT_FIELDS, rows_insert
 from .client import COLLECTION_SIZE, RecordResult, SalesforceClient
-from .errors import ApiLimitReached, RecoverableError
+from .errors import ApiLimitReached, ConnectorError, RecoverableError
 from .mappers import (
     EXTERNAL_ID_FIELD,
     MappingError,
@@ -51,10 +52,13 @@ logger = logging.getLogger(__name__)
 # Contacts claimed per batch: large enough that a backfill becomes one Bulk API job,
 # bounded so a batch stays a few megabytes in memory.
 CLAIM_BATCH = 10_000
-# Emails per SOQL IN list: 500 addresses keep each query far below Salesforce's
-# 100,000-character SOQL limit; a composite call carries five such queries (one
-# Lead and one Contact query per 500 contacts), so ~1,250 contacts per API call.
-LOOKUP_CHUNK = 500
+# Emails per SOQL IN list: at most 2,000 addresses and LOOKUP_MAX_CHARS characters, below
+# Salesforce's 100,000-character SOQL limit. The queries travel in a composite call's body,
+# so the 16,384-byte URI limit of a plain GET /query does not apply. A composite call
+# carries five queries (a Lead and a Contact query per chunk): ~5,000 contacts per call
+# with typical addresses (500 a chunk took 8 calls for a 10,000-contact batch, now 2).
+LOOKUP_CHUNK = 2_000
+LOOKUP_MAX_CHARS = 80_000
 # A Bulk API 2.0 job costs about 7 calls (create, upload, close, poll, job
 # info, successful and failed results) whatever its size, against one call
 # per 200 records with sObject Collections: from 2,000 records (10 calls) on,
@@ -125,7 +129,7 @@ def contacts_push(
         )
         if not ids:
             break
-        _push_batch(
+        settled = _push_batch(
             client=client,
             integration_settings=integration_settings,
             mappings=mappings,
@@ -133,6 +137,11 @@ def contacts_push(
             contact_ids=ids,
             counts=counts,
         )
+        if not settled:
+            # Every write of the batch was postponed (Salesforce down, timing out): its
+            # contacts are due again at once, so claiming on would resend them in a loop
+            # that only the API limit ends. The next cycle takes them.
+            break
     return counts
 
 
@@ -144,7 +153,8 @@ def _push_batch(
     token: str,
     contact_ids: list[int],
     counts: PushCounts,
-) -> None:
+) -> int:
+    """Push one claimed batch; returns how many of its contacts got an outcome."""
     properties = sorted({m.hubsync_property for m in mappings} | {"email"})
     contacts = list(
         Contact.objects.filter(pk__in=contact_ids).values(
@@ -197,13 +207,15 @@ def _push_batch(
         batch.unsettled = {pk for pk, _ in updates + creates}
         _write_updates(client, updates, batch, counts)
         _write_creates(client, new_type, creates, batch, counts)
-    except ApiLimitReached:
+    except ConnectorError:
+        # The limit, or a failed email lookup: keep what got through and release the
+        # rest at once (left claimed, it would wait out CLAIM_TTL).
         _settle(batch, counts)
         raise
-    _settle(batch, counts)
+    return _settle(batch, counts)
 
 
-def _settle(batch: _Batch, counts: PushCounts) -> None:
+def _settle(batch: _Batch, counts: PushCounts) -> int:
     """Store every outcome; contacts with no outcome yet are released, still due."""
     with transaction.atomic():
         contacts_link(batch.links)
@@ -215,39 +227,51 @@ def _settle(batch: _Batch, counts: PushCounts) -> None:
     pending = [pk for pk in batch.versions if pk not in settled]
     counts.retried_later += len([pk for pk in pending if pk in batch.unsettled])
     contact_states_release(token=batch.token, contact_ids=pending)
+    return len(settled)
 
 
 def _record_events(batch: _Batch) -> None:
     """Each contact's sync history: what went to Salesforce, or why it did not."""
-    events = [
-        ContactSyncEvent(
-            contact_id=pk,
-            direction=SyncDirection.OUTBOUND,
-            object_type=(batch.links.get(pk) or batch.targets.get(pk) or ("", ""))[0],
-            salesforce_id=(batch.links.get(pk) or batch.targets.get(pk) or ("", ""))[1],
-            fields=batch.sent_fields.get(pk, []),
-            outcome=SyncEventOutcome.CREATED if pk in batch.created else SyncEventOutcome.UPDATED,
-        )
-        for pk in batch.succeeded
-    ]
-    events += [
-        ContactSyncEvent(
-            contact_id=pk,
-            direction=SyncDirection.OUTBOUND,
-            object_type=object_type,
-            salesforce_id=sf_id,
-            fields=batch.sent_fields.get(pk, []),
-            outcome=SyncEventOutcome.FAILED,
-            detail=f"{code}: {message}",
+    rows = []
+    for pk in batch.succeeded:
+        sf_object, sf_id = batch.links.get(pk) or batch.targets.get(pk) or ("", "")
+        outcome = SyncEventOutcome.CREATED if pk in batch.created else SyncEventOutcome.UPDATED
+        fields = batch.sent_fields.get(pk, [])
+        rows.append((pk, SyncDirection.OUTBOUND, sf_object, sf_id, fields, outcome, ""))
+    rows += [
+        (
+            pk,
+            SyncDirection.OUTBOUND,
+            object_type,
+            sf_id,
+            batch.sent_fields.get(pk, []),
+            SyncEventOutcome.FAILED,
+            f"{code}: {message}",
         )
         for pk, (object_type, code, message, _fields, sf_id) in batch.failures.items()
     ]
-    ContactSyncEvent.objects.bulk_create(events, batch_size=2_000)
+    # One executemany: bulk_create took longer than Salesforce's side of a 10,000-contact batch.
+    rows_insert(ContactSyncEvent, SYNC_EVENT_FIELDS, rows)
 
 
 def _soql_in(values: Iterable[str]) -> str:
     escaped = (v.replace("\\", "\\\\").replace("'", "\\'") for v in values)
     return ", ".join(f"'{v}'" for v in escaped)
+
+
+def _soql_in_lists(values: list[str]) -> Iterable[str]:
+    """``values`` as SOQL IN lists of at most LOOKUP_CHUNK values and LOOKUP_MAX_CHARS."""
+    chunk: list[str] = []
+    size = 0
+    for value in values:
+        quoted = _soql_in([value])
+        if chunk and (len(chunk) >= LOOKUP_CHUNK or size + len(quoted) + 2 > LOOKUP_MAX_CHARS):
+            yield ", ".join(chunk)
+            chunk, size = [], 0
+        chunk.append(quoted)
+        size += len(quoted) + 2
+    if chunk:
+        yield ", ".join(chunk)
 
 
 def _lookup_by_email(
@@ -262,8 +286,7 @@ def _lookup_by_email(
     if not emails:
         return {}
     queries: list[str] = []
-    for start in range(0, len(emails), LOOKUP_CHUNK):
-        chunk = _soql_in(emails[start : start + LOOKUP_CHUNK])
+    for chunk in _soql_in_lists(emails):
         queries.append(
             "SELECT Id, Email, CreatedDate FROM Lead "
             f"WHERE IsConverted = false AND Email IN ({chunk}) ORDER BY CreatedDate, Id"

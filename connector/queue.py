@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -22,13 +23,14 @@ from django.utils import timezone
 from marketing.models import Contact, SmartList
 from marketing.selectors import smart_list_contacts
 
+from .bulk_writes import rows_insert, rows_insert_select, rows_update
 from .models import ContactSyncState, SyncCursor, SyncDirection, SyncError
 
 SCAN_CURSOR = "contacts_scanned"
 # Changes are found by updated_at > last scan; overlap the window so that a
 # transaction that committed late with an earlier stamp is still seen.
 SCAN_OVERLAP = timedelta(minutes=2)
-SCAN_CHUNK = 2_000
+# A claim older than this is a dead worker's (settings.SALESFORCE_CLAIM_TTL_SECONDS overrides).
 CLAIM_TTL = timedelta(minutes=30)
 MAX_ATTEMPTS = 10
 MAX_BACKOFF = timedelta(hours=6)
@@ -48,17 +50,17 @@ def contacts_mark_due(*, now: datetime | None = None) -> int:
     newest = changed.aggregate(newest=Max("updated_at"))["newest"]
     if newest is None:
         return 0
-    # New contacts: a due state row each (set-based, in bounded chunks).
-    missing = changed.filter(sync_state__isnull=True).values_list("pk", flat=True)
-    created = 0
-    chunk: list[ContactSyncState] = []
-    for pk in missing.iterator(chunk_size=SCAN_CHUNK):
-        chunk.append(ContactSyncState(contact_id=pk, due=True))
-        if len(chunk) >= SCAN_CHUNK:
-            created += len(ContactSyncState.objects.bulk_create(chunk, ignore_conflicts=True))
-            chunk = []
-    if chunk:
-        created += len(ContactSyncState.objects.bulk_create(chunk, ignore_conflicts=True))
+    # New contacts: a due state row each, in one INSERT ... SELECT (bulk_create of the
+    # rows read into Python took 10 s for 100,000 new contacts; this takes well under 1 s).
+    created = rows_insert_select(
+        ContactSyncState,
+        "contact",
+        # No ORDER BY (Contact's default is id): with it SQLite walks the whole table in id
+        # order instead of the updated_at index range (21 ms at 200,000 contacts, now <1 ms).
+        changed.filter(sync_state__isnull=True).order_by().values(state_contact=F("pk")),
+        values={"due": True},
+        ignore_conflicts=True,
+    )
     # Known contacts changed after their last sync.
     stale = ContactSyncState.objects.filter(contact__in=changed.values("pk")).filter(
         Q(synced_version__isnull=True) | Q(synced_version__lt=F("contact__updated_at"))
@@ -84,6 +86,12 @@ def contacts_due_count(*, integration_settings) -> int:
     return due.count()
 
 
+def claim_ttl() -> timedelta:
+    """How old a claim must be to be taken for a dead worker's and claimed again."""
+    seconds = getattr(settings, "SALESFORCE_CLAIM_TTL_SECONDS", None)
+    return timedelta(seconds=seconds) if seconds else CLAIM_TTL
+
+
 def contact_states_claim(
     *,
     limit: int,
@@ -103,7 +111,7 @@ def contact_states_claim(
             ContactSyncState.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(due=True, parked=False, excluded=False)
             .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TTL))
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_ttl()))
         )
         if not include_retries:
             due = due.filter(attempts=0)
@@ -111,7 +119,10 @@ def contact_states_claim(
             due = due.filter(
                 contact__in=smart_list_contacts(smart_list=inclusion_list).values("pk")
             )
-        ids = list(due.order_by("contact_id").values_list("contact_id", flat=True)[:limit])
+        # "due" first, as in the partial index syncstate_due (due, contact) WHERE due: then
+        # SQLite reads that index in order instead of scanning every state row by contact_id
+        # (12 ms at 200,000 contacts with nothing due). The order is the same: due is true.
+        ids = list(due.order_by("due", "contact_id").values_list("contact_id", flat=True)[:limit])
         if ids:
             ContactSyncState.objects.filter(contact_id__in=ids).update(
                 claimed_at=now, claim_token=token
@@ -192,51 +203,59 @@ def contact_states_failed(
 ) -> None:
     """Record failed pushes: ``{contact_id: (object_type, code, message, fields, sf_id)}``.
 
-    Each gets back-off; after MAX_ATTEMPTS it is parked for the nightly retry.
+    Each gets back-off; after MAX_ATTEMPTS it is parked for the nightly retry. Set-based
+    (a save and an update_or_create per contact took ~10 s for 10,000 rejected records).
     """
     now = timezone.now()
     with transaction.atomic():
-        states = {
-            state.contact_id: state
-            for state in ContactSyncState.objects.filter(
+        attempts = dict(
+            ContactSyncState.objects.filter(
                 contact_id__in=list(failures), claim_token=token
-            )
-        }
-        for contact_id, (object_type, code, message, fields, sf_id) in failures.items():
-            state = states.get(contact_id)
-            if state is None:
-                continue
-            state.attempts += 1
-            state.parked = state.attempts >= MAX_ATTEMPTS
-            state.not_before = None if state.parked else now + backoff(state.attempts)
-            state.claimed_at = None
-            state.claim_token = ""
-            state.failed_version = versions.get(contact_id)
-            state.save(
-                update_fields=[
-                    "attempts",
-                    "parked",
-                    "not_before",
-                    "claimed_at",
-                    "claim_token",
-                    "failed_version",
-                ]
-            )
-            SyncError.objects.update_or_create(
-                contact_id=contact_id,
+            ).values_list("contact_id", "attempts")
+        )
+        outcomes: dict[int, tuple[int, bool, datetime | None]] = {}
+        for contact_id, tries in attempts.items():
+            tries += 1
+            parked = tries >= MAX_ATTEMPTS
+            outcomes[contact_id] = (tries, parked, None if parked else now + backoff(tries))
+        rows_update(
+            ContactSyncState,
+            ["attempts", "parked", "not_before", "claimed_at", "claim_token", "failed_version"],
+            [
+                (tries, parked, not_before, None, "", versions.get(contact_id), contact_id)
+                for contact_id, (tries, parked, not_before) in outcomes.items()
+            ],
+        )
+        open_errors = {
+            (contact_id, object_type): pk
+            for pk, contact_id, object_type in SyncError.objects.filter(
+                contact_id__in=list(outcomes),
                 direction=SyncDirection.OUTBOUND,
-                object_type=object_type,
-                resolved_at=None,
-                defaults={
-                    "salesforce_id": sf_id,
-                    "code": code,
-                    "message": message,
-                    "fields": list(fields),
-                    "attempts": state.attempts,
-                    "next_retry_at": state.not_before,
-                    "parked": state.parked,
-                },
-            )
+                resolved_at__isnull=True,
+            ).values_list("pk", "contact_id", "object_type")
+        }
+        updates, inserts = [], []
+        for contact_id, (object_type, code, message, fields, sf_id) in failures.items():
+            if contact_id not in outcomes:
+                continue
+            tries, parked, not_before = outcomes[contact_id]
+            values = (sf_id, code, message, list(fields), tries, not_before, parked)
+            error_pk = open_errors.get((contact_id, object_type))
+            if error_pk is None:
+                inserts.append((contact_id, SyncDirection.OUTBOUND, object_type, *values))
+            else:
+                updates.append((*values, now, error_pk))
+        error_fields = [
+            "salesforce_id",
+            "code",
+            "message",
+            "fields",
+            "attempts",
+            "next_retry_at",
+            "parked",
+        ]
+        rows_update(SyncError, [*error_fields, "updated_at"], updates)
+        rows_insert(SyncError, ["contact", "direction", "object_type", *error_fields], inserts)
 
 
 def contact_states_unpark(*, contact_ids: Iterable[int] | None = None, failed: bool = False) -> int:

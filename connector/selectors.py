@@ -10,6 +10,7 @@ from django.contrib.sites.models import Site
 from django.db.models import Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from .mappers import MappingSpec
 from .models import (
@@ -170,7 +171,22 @@ def sync_error_facets() -> dict[str, list[str]]:
     }
 
 
-SECRET_FIELDS = {"password_encrypted": "password", "security_token_encrypted": "security token"}
+SECRET_FIELDS = {
+    "password_encrypted": gettext_lazy("password"),
+    "security_token_encrypted": gettext_lazy("security token"),
+}
+# Translatable names of the settings that have no verbose name of their own.
+HISTORY_LABELS = {
+    "credentials_status": gettext_lazy("credentials status"),
+    "credentials_error_code": gettext_lazy("credentials error code"),
+    "credentials_error_message": gettext_lazy("credentials error message"),
+    "create_contact_from_lead": gettext_lazy("create contact from lead"),
+    "create_contact_from_contact": gettext_lazy("create contact from contact"),
+    "lifecycle_transitions": gettext_lazy("lifecycle transitions"),
+    "state_country_picklists": gettext_lazy("state country picklists"),
+    "delete_when_lead_deleted": gettext_lazy("delete when lead deleted"),
+    "delete_when_contact_deleted": gettext_lazy("delete when contact deleted"),
+}
 HISTORY_HIDDEN = {
     "id",
     "history_id",
@@ -230,7 +246,11 @@ def settings_history(*, integration_settings: IntegrationSettings, limit: int = 
                 continue
             if older is None and new in (None, "", False, [], 0):
                 continue
-            label = SECRET_FIELDS.get(field.attname) or field.verbose_name
+            label = (
+                SECRET_FIELDS.get(field.attname)
+                or HISTORY_LABELS.get(field.attname)
+                or field.verbose_name
+            )
             if field.attname in SECRET_FIELDS:
                 changes.append({"field": str(label), "old": "", "new": "changed", "secret": True})
             else:
@@ -252,3 +272,22 @@ def settings_history(*, integration_settings: IntegrationSettings, limit: int = 
                 }
             )
     return entries
+
+
+def held_deletions_summary() -> dict[str, object]:
+    """Deletes held by the mass-delete guard: how many, per object type, since when."""
+    from django.db.models import Count, Min
+
+    from .models import HeldDeletion
+
+    rows = list(
+        HeldDeletion.objects.values("object_type").annotate(n=Count("id"), since=Min("held_at"))
+    )
+    by_type = {row["object_type"]: row["n"] for row in rows}
+    return {
+        "count": sum(by_type.values()),
+        "by_type": by_type,
+        "since": min((row["since"] for row in rows), default=None),
+        "share": django_settings.SALESFORCE_MASS_DELETE_SHARE,
+        "percent": round(django_settings.SALESFORCE_MASS_DELETE_SHARE * 100),
+    }

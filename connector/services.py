@@ -270,3 +270,69 @@ def integration_connection_test(
     except ConnectorError as error:
         return False, error.code, error.message
     return True, "", ""
+
+
+# -- mass-delete guard: deletes held back for an admin (connector.pull._mass_delete) -------
+
+
+@transaction.atomic
+def held_deletions_approve(*, acting_user: AbstractBaseUser | None) -> int:
+    """Carry out every held delete: the contacts go, each recorded as a SalesforceDeletion.
+
+    Returns how many contacts were deleted.
+    """
+    from marketing.models import Contact
+
+    from .models import DeletionAction, HeldDeletion, SalesforceDeletion
+
+    held = list(HeldDeletion.objects.select_for_update())
+    if not held:
+        return 0
+    SalesforceDeletion.objects.bulk_create(
+        [
+            SalesforceDeletion(
+                contact=None,
+                email=h.email,
+                object_type=h.object_type,
+                salesforce_id=h.salesforce_id,
+                action=DeletionAction.DELETED,
+            )
+            for h in held
+        ]
+    )
+    # Deleting the contacts deletes their HeldDeletion rows too (CASCADE).
+    deleted = Contact.objects.filter(pk__in=[h.contact_id for h in held]).delete()[1]
+    return deleted.get(Contact._meta.label, 0)
+
+
+@transaction.atomic
+def held_deletions_discard(*, acting_user: AbstractBaseUser | None) -> int:
+    """Keep every held contact, as when the delete checkbox is unticked: unlinked from the
+    deleted Salesforce record and never pushed again (so the delete is not undone).
+
+    Returns how many contacts were kept.
+    """
+    from marketing.models import Contact
+
+    from .models import ContactSyncState, DeletionAction, HeldDeletion, SalesforceDeletion
+
+    held = list(HeldDeletion.objects.select_for_update())
+    if not held:
+        return 0
+    pks = [h.contact_id for h in held]
+    SalesforceDeletion.objects.bulk_create(
+        [
+            SalesforceDeletion(
+                contact_id=h.contact_id,
+                email=h.email,
+                object_type=h.object_type,
+                salesforce_id=h.salesforce_id,
+                action=DeletionAction.KEPT,
+            )
+            for h in held
+        ]
+    )
+    Contact.objects.filter(pk__in=pks).update(salesforce_id="", salesforce_object="")
+    ContactSyncState.objects.filter(contact_id__in=pks).update(excluded=True, due=False)
+    HeldDeletion.objects.filter(pk__in=[h.pk for h in held]).delete()
+    return len(held)

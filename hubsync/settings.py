@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "marketing",
     "connector",
     "settings_ui",
+    "axes",  # login rate limiting (see AXES_* below)
 ]
 
 MIDDLEWARE = [
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     # Records who changed the integration settings (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # One hubsync installation = one Site; the integration settings hang off it.
@@ -159,13 +163,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(VAR_DIR / "broker" / "out"),
         "data_folder_out": str(VAR_DIR / "broker" / "out"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        # Remote control (e.g. purge) keeps its files here too, not in the working directory.
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": 3600}
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for folder in ("out", "processed"):
+    for folder in ("out", "processed", "control"):
         (VAR_DIR / "broker" / folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -174,6 +180,15 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Minutes between incremental sync cycles started by celery beat.
 SALESFORCE_SYNC_INTERVAL_MINUTES = env.int("SALESFORCE_SYNC_INTERVAL_MINUTES", default=5)
+# A worker's claim on due contacts older than this is taken to be a dead worker's and
+# claimed again (connector/queue.py); tests that kill workers make it short.
+SALESFORCE_CLAIM_TTL_SECONDS = env.int("SALESFORCE_CLAIM_TTL_SECONDS", default=30 * 60)
+# When one cycle would delete more than this share of all hubsync contacts (Salesforce
+# deletes, with "delete in hubsync" ticked), the deletes are held for an admin to approve;
+# fewer deletes than SALESFORCE_MASS_DELETE_MIN in a cycle are never a mass delete (a
+# small database would otherwise hold every single delete).
+SALESFORCE_MASS_DELETE_SHARE = env.float("SALESFORCE_MASS_DELETE_SHARE", default=0.10)
+SALESFORCE_MASS_DELETE_MIN = env.int("SALESFORCE_MASS_DELETE_MIN", default=10)
 CELERY_BEAT_SCHEDULE = {
     "salesforce-incremental-sync": {
         "task": "connector.tasks.salesforce_sync",
@@ -194,6 +209,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Password guessing: django-axes counts failed logins per username + IP address in the
+# database; the 6th attempt within the cool-off is refused (even with the right password)
+# and shows templates/axes/lockout.html. https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+# The client's address: REMOTE_ADDR, unless AXES_IPWARE_PROXY_COUNT trusted proxies put it
+# in X-Forwarded-For (trusting that header without a proxy would let a guesser pick any IP).
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 if not DEBUG:
     # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

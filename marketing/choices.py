@@ -6,7 +6,11 @@ can use them without importing models; ``marketing.models`` re-exports them.
 
 from __future__ import annotations
 
+import functools
+
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 
 class LifecycleStage(models.TextChoices):
@@ -17,14 +21,14 @@ class LifecycleStage(models.TextChoices):
     it has no rank and is neither before nor after any stage.
     """
 
-    SUBSCRIBER = "subscriber", "Subscriber"
-    LEAD = "lead", "Lead"
-    MARKETING_QUALIFIED_LEAD = "marketingqualifiedlead", "Marketing qualified lead"
-    SALES_QUALIFIED_LEAD = "salesqualifiedlead", "Sales qualified lead"
-    OPPORTUNITY = "opportunity", "Opportunity"
-    CUSTOMER = "customer", "Customer"
-    EVANGELIST = "evangelist", "Evangelist"
-    OTHER = "other", "Other"
+    SUBSCRIBER = "subscriber", _("Subscriber")
+    LEAD = "lead", _("Lead")
+    MARKETING_QUALIFIED_LEAD = "marketingqualifiedlead", _("Marketing qualified lead")
+    SALES_QUALIFIED_LEAD = "salesqualifiedlead", _("Sales qualified lead")
+    OPPORTUNITY = "opportunity", _("Opportunity")
+    CUSTOMER = "customer", _("Customer")
+    EVANGELIST = "evangelist", _("Evangelist")
+    OTHER = "other", _("Other")
 
     @classmethod
     def rank(cls, value: str) -> int | None:
@@ -55,7 +59,7 @@ class LifecycleStage(models.TextChoices):
         "marketing-qualified-lead" and "marketingqualifiedlead" all match.
         Returns ``None`` when nothing matches (including blank text).
         """
-        return _STAGES_BY_KEY.get(_stage_key(text))
+        return _stages_by_key().get(_stage_key(text))
 
 
 def _stage_key(text: str) -> str:
@@ -63,30 +67,39 @@ def _stage_key(text: str) -> str:
 
 
 _FUNNEL: tuple[LifecycleStage, ...] = tuple(s for s in LifecycleStage if s != LifecycleStage.OTHER)
-_STAGES_BY_KEY: dict[str, LifecycleStage] = {
-    _stage_key(text): stage for stage in LifecycleStage for text in (stage.value, stage.label)
-}
+
+
+@functools.cache
+def _stages_by_key() -> dict[str, LifecycleStage]:
+    # The English (source) labels, whatever the active language: what parses must not
+    # depend on who is logged in. Built on first use: labels are lazy translations.
+    with translation.override(None):
+        return {
+            _stage_key(text): stage
+            for stage in LifecycleStage
+            for text in (stage.value, str(stage.label))
+        }
 
 
 class SalesforceObject(models.TextChoices):
     """Which Salesforce object a hubsync contact is linked to."""
 
-    LEAD = "Lead", "Lead"
-    CONTACT = "Contact", "Contact"
+    LEAD = "Lead", _("Lead")
+    CONTACT = "Contact", _("Contact")
 
 
 class ActivityType(models.TextChoices):
-    FORM_SUBMISSION = "form_submission", "Form submission"
-    EMAIL_OPEN = "email_open", "Email open"
-    EMAIL_CLICK = "email_click", "Email click"
-    PAGE_VIEW = "page_view", "Page view"
+    FORM_SUBMISSION = "form_submission", _("Form submission")
+    EMAIL_OPEN = "email_open", _("Email open")
+    EMAIL_CLICK = "email_click", _("Email click")
+    PAGE_VIEW = "page_view", _("Page view")
 
 
 class CrmTaskKind(models.TextChoices):
-    TASK = "task", "Task"
-    CALL = "call", "Logged call"
+    TASK = "task", _("Task")
+    CALL = "call", _("Logged call")
 
 
 class CrmTaskStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    COMPLETED = "completed", "Completed"
+    OPEN = "open", _("Open")
+    COMPLETED = "completed", _("Completed")

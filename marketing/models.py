@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from marketing.choices import (
     ActivityType,
@@ -55,7 +56,7 @@ class Company(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
-        verbose_name_plural = "companies"
+        verbose_name_plural = _("companies")
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
@@ -105,7 +106,7 @@ class Contact(models.Model):
             models.UniqueConstraint(
                 Lower("email"),
                 name="marketing_contact_email_ci_unique",
-                violation_error_message="A contact with this email already exists.",
+                violation_error_message=_("A contact with this email already exists."),
             ),
         ]
         indexes = [models.Index(fields=["updated_at"], name="marketing_contact_updated_idx")]
@@ -128,7 +129,7 @@ class Contact(models.Model):
         super().clean()
         self.email = (self.email or "").strip()
         if not self.email:
-            raise ValidationError({"email": "Email is required."})
+            raise ValidationError({"email": _("Email is required.")})
         try:
             validate_email(self.email)
         except ValidationError as exc:
@@ -171,7 +172,7 @@ class Activity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "activities"
+        verbose_name_plural = _("activities")
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["contact", "occurred_at"], name="marketing_activity_contact_idx")
@@ -183,7 +184,7 @@ class Activity(models.Model):
     def clean(self) -> None:
         super().clean()
         if not isinstance(self.details, dict):
-            raise ValidationError({"details": "Details must be a JSON object."})
+            raise ValidationError({"details": _("Details must be a JSON object.")})
 
 
 class CrmTask(models.Model):
@@ -206,8 +207,8 @@ class CrmTask(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "CRM task"
-        verbose_name_plural = "CRM tasks and calls"
+        verbose_name = _("CRM task")
+        verbose_name_plural = _("CRM tasks and calls")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -219,9 +220,9 @@ class CrmTask(models.Model):
         errors: dict[str, Any] = {}
         if self.kind == CrmTaskKind.CALL:
             if self.occurred_at is None:
-                errors["occurred_at"] = "A logged call needs the time it took place."
+                errors["occurred_at"] = _("A logged call needs the time it took place.")
             if self.due_at is not None:
-                errors["due_at"] = "A logged call has no due date."
+                errors["due_at"] = _("A logged call has no due date.")
         if errors:
             raise ValidationError(errors)
 
@@ -245,7 +246,7 @@ class Opportunity(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "opportunities"
+        verbose_name_plural = _("opportunities")
         ordering = ["-close_date", "name"]
 
     def __str__(self) -> str:

@@ -40,7 +40,10 @@ from typing import Any, Literal, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import translation
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketing.choices import LifecycleStage
 
@@ -62,45 +65,51 @@ class SmartListProperty(NamedTuple):
 
 #: Every property a smart list can filter on, by the name used in criteria.
 SMART_LIST_PROPERTIES: dict[str, SmartListProperty] = {
-    "email": SmartListProperty("email", "text", "Email"),
-    "first_name": SmartListProperty("first_name", "text", "First name"),
-    "last_name": SmartListProperty("last_name", "text", "Last name"),
-    "company_name": SmartListProperty("company_name", "text", "Company name"),
-    "phone": SmartListProperty("phone", "text", "Phone number"),
-    "job_title": SmartListProperty("job_title", "text", "Job title"),
-    "state": SmartListProperty("state", "text", "State/Region"),
-    "country": SmartListProperty("country", "text", "Country/Region"),
+    "email": SmartListProperty("email", "text", gettext_lazy("Email")),
+    "first_name": SmartListProperty("first_name", "text", gettext_lazy("First name")),
+    "last_name": SmartListProperty("last_name", "text", gettext_lazy("Last name")),
+    "company_name": SmartListProperty("company_name", "text", gettext_lazy("Company name")),
+    "phone": SmartListProperty("phone", "text", gettext_lazy("Phone number")),
+    "job_title": SmartListProperty("job_title", "text", gettext_lazy("Job title")),
+    "state": SmartListProperty("state", "text", gettext_lazy("State/Region")),
+    "country": SmartListProperty("country", "text", gettext_lazy("Country/Region")),
     "lifecycle_stage": SmartListProperty(
-        "lifecycle_stage", "choice", "Lifecycle stage", tuple(LifecycleStage.choices)
+        "lifecycle_stage", "choice", gettext_lazy("Lifecycle stage"), tuple(LifecycleStage.choices)
     ),
-    "created_at": SmartListProperty("created_at", "date", "Create date"),
-    "updated_at": SmartListProperty("updated_at", "date", "Last modified date"),
-    "company__name": SmartListProperty("company__name", "text", "Associated company name"),
+    "created_at": SmartListProperty("created_at", "date", gettext_lazy("Create date")),
+    "updated_at": SmartListProperty("updated_at", "date", gettext_lazy("Last modified date")),
+    "company__name": SmartListProperty(
+        "company__name", "text", gettext_lazy("Associated company name")
+    ),
     # Filled by the opportunity sync: "has an opportunity in stage Closed Won", etc.
-    "opportunity_stage": SmartListProperty("opportunities__stage", "text", "Opportunity stage"),
+    "opportunity_stage": SmartListProperty(
+        "opportunities__stage", "text", gettext_lazy("Opportunity stage")
+    ),
     "opportunity_owner": SmartListProperty(
-        "opportunities__owner_name", "text", "Opportunity owner"
+        "opportunities__owner_name", "text", gettext_lazy("Opportunity owner")
     ),
     "opportunity_close_date": SmartListProperty(
-        "opportunities__close_date", "date", "Opportunity close date"
+        "opportunities__close_date", "date", gettext_lazy("Opportunity close date")
     ),
-    "opportunity_name": SmartListProperty("opportunities__name", "text", "Opportunity name"),
+    "opportunity_name": SmartListProperty(
+        "opportunities__name", "text", gettext_lazy("Opportunity name")
+    ),
 }
 
 
 class SmartListOperator(models.TextChoices):
-    EQUALS = "equals", "is equal to"
-    NOT_EQUALS = "not_equals", "is not equal to"
-    CONTAINS = "contains", "contains"
-    IS_KNOWN = "is_known", "is known"
-    IS_UNKNOWN = "is_unknown", "is unknown"
-    BEFORE = "before", "is before"
-    AFTER = "after", "is after"
+    EQUALS = "equals", gettext_lazy("is equal to")
+    NOT_EQUALS = "not_equals", gettext_lazy("is not equal to")
+    CONTAINS = "contains", gettext_lazy("contains")
+    IS_KNOWN = "is_known", gettext_lazy("is known")
+    IS_UNKNOWN = "is_unknown", gettext_lazy("is unknown")
+    BEFORE = "before", gettext_lazy("is before")
+    AFTER = "after", gettext_lazy("is after")
 
 
 class SmartListMatch(models.TextChoices):
-    ALL = "all", "All conditions (AND)"
-    ANY = "any", "Any condition (OR)"
+    ALL = "all", gettext_lazy("All conditions (AND)")
+    ANY = "any", gettext_lazy("Any condition (OR)")
 
 
 _Op = SmartListOperator
@@ -139,9 +148,12 @@ def choice_value(prop: SmartListProperty, value: str) -> str | None:
     Case-insensitive; ``None`` when nothing matches.
     """
     wanted = value.strip().casefold()
-    for stored, label in prop.choices:
-        if wanted in (stored.casefold(), str(label).casefold()):
-            return stored
+    # The English (source) labels whatever the active language: criteria are stored as
+    # typed and evaluated later, by a worker that may run in another language.
+    with translation.override(None):
+        for stored, label in prop.choices:
+            if wanted in (stored.casefold(), str(label).casefold()):
+                return stored
     return None
 
 
@@ -152,65 +164,87 @@ def validate_criteria(criteria: Any) -> None:
     model forms share it.
     """
     if not isinstance(criteria, dict):
-        raise ValidationError("Criteria must be an object with 'match' and 'conditions'.")
+        raise ValidationError(_("Criteria must be an object with 'match' and 'conditions'."))
     errors: list[str] = []
     unknown_keys = set(criteria) - {"match", "conditions"}
     if unknown_keys:
-        errors.append(f"Unknown criteria keys: {', '.join(sorted(map(str, unknown_keys)))}.")
+        errors.append(
+            _("Unknown criteria keys: %(keys)s.")
+            % {"keys": ", ".join(sorted(map(str, unknown_keys)))}
+        )
     if criteria.get("match") not in SmartListMatch.values:
-        errors.append(f"'match' must be 'all' or 'any', not {criteria.get('match')!r}.")
+        errors.append(
+            _("'match' must be 'all' or 'any', not %(match)s.")
+            % {"match": repr(criteria.get("match"))}
+        )
     conditions = criteria.get("conditions")
     if not isinstance(conditions, list) or not conditions:
-        errors.append("'conditions' must be a non-empty list.")
+        errors.append(_("'conditions' must be a non-empty list."))
     else:
         for number, condition in enumerate(conditions, start=1):
-            errors.extend(f"Condition {number}: {msg}" for msg in _condition_errors(condition))
+            errors.extend(
+                _("Condition %(number)s: %(message)s") % {"number": number, "message": msg}
+                for msg in _condition_errors(condition)
+            )
     if errors:
         raise ValidationError(errors)
 
 
 def _condition_errors(condition: Any) -> list[str]:
     if not isinstance(condition, dict):
-        return ["must be an object with 'property', 'operator' and 'value'."]
+        return [_("must be an object with 'property', 'operator' and 'value'.")]
     errors: list[str] = []
     unknown_keys = set(condition) - _CONDITION_KEYS
     if unknown_keys:
-        errors.append(f"unknown keys {', '.join(sorted(map(str, unknown_keys)))}.")
+        errors.append(
+            _("unknown keys %(keys)s.") % {"keys": ", ".join(sorted(map(str, unknown_keys)))}
+        )
     name = condition.get("property")
     operator = condition.get("operator")
     value = condition.get("value")
     prop = SMART_LIST_PROPERTIES.get(name) if isinstance(name, str) else None
     if prop is None:
         errors.append(
-            f"unknown property {name!r}; choose one of {', '.join(SMART_LIST_PROPERTIES)}."
+            _("unknown property %(property)s; choose one of %(allowed)s.")
+            % {"property": repr(name), "allowed": ", ".join(SMART_LIST_PROPERTIES)}
         )
     if operator not in SmartListOperator.values:
         errors.append(
-            f"unknown operator {operator!r}; choose one of {', '.join(SmartListOperator.values)}."
+            _("unknown operator %(operator)s; choose one of %(allowed)s.")
+            % {"operator": repr(operator), "allowed": ", ".join(SmartListOperator.values)}
         )
     if errors or prop is None:
         return errors
 
     if operator not in OPERATORS_BY_KIND[prop.kind]:
         allowed = ", ".join(sorted(OPERATORS_BY_KIND[prop.kind]))
-        return [f"operator {operator!r} does not apply to {name!r} (use one of {allowed})."]
+        return [
+            _("operator %(operator)s does not apply to %(property)s (use one of %(allowed)s).")
+            % {"operator": repr(operator), "property": repr(name), "allowed": allowed}
+        ]
     if operator in VALUELESS_OPERATORS:
         if value not in (None, ""):
-            errors.append(f"operator {operator!r} takes no value.")
+            errors.append(_("operator %(operator)s takes no value.") % {"operator": repr(operator)})
         return errors
     if value is None or (isinstance(value, str) and not value.strip()):
-        return [f"operator {operator!r} needs a value."]
+        return [_("operator %(operator)s needs a value.") % {"operator": repr(operator)}]
     if not isinstance(value, str):
-        return [f"the value must be a string, not {type(value).__name__}."]
+        return [_("the value must be a string, not %(type)s.") % {"type": type(value).__name__}]
     if prop.kind == "date":
         try:
             parse_date_value(value)
         except ValueError:
             errors.append(
-                f"{value!r} is not a date; use YYYY-MM-DD or an ISO 8601 date-time "
-                "such as 2024-05-01T09:30:00+02:00."
+                _(
+                    "%(value)s is not a date; use YYYY-MM-DD or an ISO 8601 date-time "
+                    "such as 2024-05-01T09:30:00+02:00."
+                )
+                % {"value": repr(value)}
             )
     elif prop.kind == "choice" and choice_value(prop, value) is None:
         allowed = ", ".join(stored for stored, _ in prop.choices)
-        errors.append(f"{value!r} is not a valid {prop.label.lower()}; choose one of {allowed}.")
+        errors.append(
+            _("%(value)s is not a valid %(property)s; choose one of %(allowed)s.")
+            % {"value": repr(value), "property": prop.label.lower(), "allowed": allowed}
+        )
     return errors

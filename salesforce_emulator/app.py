@@ -72,6 +72,8 @@ class Ctx:
     sf_host: str  # the Salesforce host the client meant (X-Salesforce-Host)
     user: dict[str, Any] | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    # A fault that fails some records of this collection write (Fault.record_error_code).
+    record_fault: Fault | None = None
     _json: Any = None
 
     def json(self) -> Any:
@@ -106,6 +108,33 @@ class Fault:
     count: int
     delay_s: float
     reset_connection: bool
+    # Fail only this share of the matching requests, spread evenly (1.0 = every one).
+    share: float = 1.0
+    # Per-record failure inside an sObject Collections write: the request succeeds,
+    # but ``record_count`` (or ``record_share``) of its records fail with this code.
+    record_error_code: str | None = None
+    record_count: int = 0
+    record_share: float = 0.0
+    fired: int = 0
+    _credit: float = 0.0
+
+    def admits(self) -> bool:
+        """Whether this matching request is one of the ``share`` that fail."""
+        if self.share >= 1:
+            return True
+        self._credit += self.share
+        if self._credit < 1:
+            return False
+        self._credit -= 1
+        return True
+
+    def records_to_fail(self, n: int) -> set[int]:
+        """Indices of the records of an n-record write that fail (spread evenly)."""
+        if self.record_count:
+            share = min(self.record_count, n) / n if n else 0
+        else:
+            share = self.record_share
+        return {i for i in range(n) if int((i + 1) * share) > int(i * share)}
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -118,6 +147,11 @@ class Fault:
             "count": self.count,
             "delay_s": self.delay_s,
             "reset_connection": self.reset_connection,
+            "share": self.share,
+            "record_error_code": self.record_error_code,
+            "record_count": self.record_count,
+            "record_share": self.record_share,
+            "fired": self.fired,
         }
 
 
@@ -184,6 +218,16 @@ NO_AUTH = {"soap_login", "oauth_token", "versions"}
 LOGIN_ENDPOINTS = {"soap_login", "oauth_token"}
 
 
+_ROLLED_BACK = (
+    "Record rolled back because not all records were valid and the request was using "
+    "AllOrNone header"
+)
+# Salesforce's own wording for record faults the emulator can inject.
+_RECORD_FAULT_MESSAGES = {
+    "UNABLE_TO_LOCK_ROW": "unable to obtain exclusive access to this record",
+}
+
+
 def sf_error(status: int, code: str, message: str, fields: list[str] | None = None) -> Out:
     return Out(status, [{"message": message, "errorCode": code, "fields": fields or []}])
 
@@ -215,6 +259,9 @@ class EmulatorApp:
             [r.empty() for r in RULES + CONTROL_RULES], strict_slashes=False, merge_slashes=False
         )
         self.stats: Counter[str] = Counter()
+        # What went wrong on purpose: injected faults by kind, and the emulator's own
+        # refusals (expired sessions, the org's request limit).
+        self.fault_stats: Counter[str] = Counter()
         self.faults: list[Fault] = []
         self.counter_lock = threading.Lock()
         self._fault_n = 0
@@ -275,10 +322,14 @@ class EmulatorApp:
         with self.counter_lock:
             self.stats[f"{request.method} {rule.rule}"] += 1
         fault = self._take_fault(ctx)
-        if fault is not None:
+        if fault is not None and fault.record_error_code:
+            ctx.record_fault = fault  # the write itself decides which records fail
+        elif fault is not None:
             if fault.delay_s:
                 time.sleep(fault.delay_s)
+                self._count_fault("delay")  # counted once over: a test can wait for it
             if fault.reset_connection:
+                self._count_fault("reset_connection")
                 _drop_connection()
                 return self._finish(
                     sf_error(503, "CONNECTION_RESET", "connection reset"), count=False
@@ -286,18 +337,21 @@ class EmulatorApp:
             if fault.status:
                 code = fault.error_code or "SERVER_UNAVAILABLE"
                 msg = fault.message or "Injected fault"
+                self._count_fault(f"status:{fault.status}:{code}")
                 return self._finish(sf_error(fault.status, code, msg), count=False)
         if endpoint not in NO_AUTH:
             auth = ctx.headers.get("Authorization", "")
             sid = auth.split(" ", 1)[1].strip() if " " in auth else ""
             ctx.user = self.store.session(sid) if sid else None
             if ctx.user is None:
+                self._count_fault("refused:INVALID_SESSION_ID")
                 return self._finish(
                     sf_error(401, "INVALID_SESSION_ID", "Session expired or invalid"), count=False
                 )
         if endpoint not in LOGIN_ENDPOINTS and endpoint != "versions":
             with self.counter_lock:
                 if self.store.org["api_used"] >= self.store.org["api_limit"]:
+                    self.fault_stats["refused:REQUEST_LIMIT_EXCEEDED"] += 1
                     refused = sf_error(
                         403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."
                     )
@@ -347,9 +401,50 @@ class EmulatorApp:
                     continue
                 if not fault.path.search(ctx.path):
                     continue
+                if not fault.admits():
+                    continue
                 fault.count -= 1
+                fault.fired += 1
                 return fault
         return None
+
+    def _count_fault(self, kind: str, n: int = 1) -> None:
+        with self.counter_lock:
+            self.fault_stats[kind] += n
+
+    def _write_records(
+        self,
+        ctx: Ctx,
+        records: list[dict[str, Any]],
+        all_or_none: bool,
+        write: Callable[[list[dict[str, Any]]], list[WriteResult]],
+    ) -> list[WriteResult]:
+        """``write(records)``, except the records a record-level fault picks, which fail."""
+        fault = ctx.record_fault
+        failing = fault.records_to_fail(len(records)) if fault is not None else set()
+        if fault is None or not failing:
+            return write(records)
+        assert fault.record_error_code is not None
+        self._count_fault(f"record:{fault.record_error_code}", len(failing))
+        message = fault.message or _RECORD_FAULT_MESSAGES.get(
+            fault.record_error_code, "Injected record fault"
+        )
+
+        def failed(code: str, text: str) -> WriteResult:
+            return WriteResult(errors=[{"statusCode": code, "message": text, "fields": []}])
+
+        if all_or_none:
+            return [
+                failed(fault.record_error_code, message)
+                if i in failing
+                else failed("ALL_OR_NONE_OPERATION_ROLLED_BACK", _ROLLED_BACK)
+                for i in range(len(records))
+            ]
+        written = iter(write([r for i, r in enumerate(records) if i not in failing]))
+        return [
+            failed(fault.record_error_code, message) if i in failing else next(written)
+            for i in range(len(records))
+        ]
 
     # ------------------------------------------------------------------ helpers
 
@@ -804,8 +899,7 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginRespon
                         r.errors = [
                             {
                                 "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-                                "message": "Record rolled back because not all records "
-                                "were valid and the request was using AllOrNone header",
+                                "message": _ROLLED_BACK,
                                 "fields": [],
                             }
                         ]
@@ -833,18 +927,28 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginRespon
         records = self._records(body)
         aon = self._all_or_none(ctx, body)
         if ctx.method == "POST":
-            res = self._grouped(
+            res = self._write_records(
                 ctx,
                 records,
                 aon,
-                lambda name, recs: self.store.insert(name, recs, user_id=ctx.user_id),
+                lambda kept: self._grouped(
+                    ctx,
+                    kept,
+                    aon,
+                    lambda name, recs: self.store.insert(name, recs, user_id=ctx.user_id),
+                ),
             )
         else:
-            res = self._grouped(
+            res = self._write_records(
                 ctx,
                 records,
                 aon,
-                lambda name, recs: self.store.update(name, recs, user_id=ctx.user_id),
+                lambda kept: self._grouped(
+                    ctx,
+                    kept,
+                    aon,
+                    lambda name, recs: self.store.update(name, recs, user_id=ctx.user_id),
+                ),
             )
         return Out(200, [_collection_json(r) for r in res])
 
@@ -873,8 +977,14 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginRespon
                     "Must send a concrete entity type "
                     f"({obj.name}) in attributes.type of every record.",
                 )
-        res = self.store.upsert(
-            obj.name, f.name, records, user_id=ctx.user_id, all_or_none=self._all_or_none(ctx, body)
+        aon = self._all_or_none(ctx, body)
+        res = self._write_records(
+            ctx,
+            records,
+            aon,
+            lambda kept: self.store.upsert(
+                obj.name, f.name, kept, user_id=ctx.user_id, all_or_none=aon
+            ),
         )
         return Out(200, [_collection_json(r, upsert=True) for r in res])
 
@@ -1083,6 +1193,7 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginRespon
         with self.counter_lock:
             self.faults.clear()
             self.stats.clear()
+            self.fault_stats.clear()
         seed = body.get("seed", self.seed)
         self.seed_info = seed_module.seed_demo(self.store) if seed == "demo" else None
         return Out(200, {"status": "reset", "seed": seed, "demo": self.seed_info})
@@ -1128,9 +1239,20 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginRespon
                     count=int(body.get("count", 1)),
                     delay_s=float(body.get("delay_s", 0) or 0),
                     reset_connection=bool(body.get("reset_connection", False)),
+                    share=float(body.get("share", 1.0) or 1.0),
+                    record_error_code=body.get("record_error_code") or None,
+                    record_count=int(body.get("record_count", 0) or 0),
+                    record_share=float(body.get("record_share", 0) or 0),
                 )
-                if fault.status is None and not fault.delay_s and not fault.reset_connection:
-                    raise ValueError("a fault needs status, delay_s or reset_connection")
+                if not 0 < fault.share <= 1 or not 0 <= fault.record_share <= 1:
+                    raise ValueError("share and record_share are between 0 and 1")
+                if fault.record_error_code:
+                    if not (fault.record_count or fault.record_share):
+                        raise ValueError("a record fault needs record_count or record_share")
+                elif fault.status is None and not fault.delay_s and not fault.reset_connection:
+                    raise ValueError(
+                        "a fault needs status, delay_s, reset_connection or record_error_code"
+                    )
                 self.faults.append(fault)
                 return Out(201, fault.as_json())
             return Out(200, {"faults": [f.as_json() for f in self.faults if f.count > 0]})
@@ -1147,12 +1269,14 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginRespon
                     "api_limit": self.store.org["api_limit"],
                     "requests": dict(self.stats),
                     "total_requests": sum(self.stats.values()),
+                    "faults": dict(self.fault_stats),
                 },
             )
 
     def c_stats_reset(self, ctx: Ctx) -> Out:
         with self.counter_lock:
             self.stats.clear()
+            self.fault_stats.clear()
         return Out(200, {"requests": {}})
 
     def c_records(self, ctx: Ctx) -> Out:

@@ -95,8 +95,18 @@ class EmulatorControl:
         count: int = 1,
         delay_s: float = 0.0,
         reset_connection: bool = False,
+        share: float = 1.0,
+        record_error_code: str | None = None,
+        record_count: int = 0,
+        record_share: float = 0.0,
     ) -> dict[str, Any]:
-        """Make the next ``count`` requests whose path matches the regex ``path`` fail."""
+        """Make the next ``count`` requests whose path matches the regex ``path`` fail.
+
+        ``share`` < 1 fails only that share of the matching requests, spread evenly.
+        ``record_error_code`` fails records, not the request: in each of the next
+        ``count`` sObject Collections writes that match, ``record_count`` records (or
+        ``record_share`` of them) fail with that code and the others are written.
+        """
         body = {
             "path": path,
             "method": method,
@@ -106,6 +116,10 @@ class EmulatorControl:
             "count": count,
             "delay_s": delay_s,
             "reset_connection": reset_connection,
+            "share": share,
+            "record_error_code": record_error_code,
+            "record_count": record_count,
+            "record_share": record_share,
         }
         return self._call("POST", "faults", json=body)
 
@@ -120,7 +134,10 @@ class EmulatorControl:
         return self._call("POST", "expire-sessions")["expired"]
 
     def stats(self) -> dict[str, Any]:
-        """``{api_used, api_limit, requests: {"GET /services/data/v<version>/query/": n}}``."""
+        """``{api_used, api_limit, requests: {"GET /services/data/v<version>/query/": n},
+        total_requests, faults: {"status:503:SERVER_UNAVAILABLE": n, "delay": n,
+        "reset_connection": n, "record:UNABLE_TO_LOCK_ROW": n, "refused:INVALID_SESSION_ID": n,
+        "refused:REQUEST_LIMIT_EXCEEDED": n}}``."""
         return self._call("GET", "stats")
 
     def reset_stats(self) -> None:

@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.validators import EmailValidator
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from connector.models import (
@@ -212,27 +213,28 @@ class IntegrationSettingsForm(forms.Form):
         limit = self.instance.api_call_limit
         if limit:
             usage_text = _("%(used)s of %(limit)s calls used in the last 24 hours") % {
-                "used": f"{api_calls_used:,}",
-                "limit": f"{limit:,}",
+                "used": number_format(api_calls_used, force_grouping=True),
+                "limit": number_format(limit, force_grouping=True),
             }
         else:
             usage_text = _(
                 "%(used)s calls used in the last 24 hours (no limit of hubsync's own)"
-            ) % {"used": f"{api_calls_used:,}"}
+            ) % {"used": number_format(api_calls_used, force_grouping=True)}
         org_text = ""
         if self.instance.org_api_max:
             org_text = str(
                 _("Salesforce reports %(used)s of %(max)s API requests used by the whole org.")
                 % {
-                    "used": f"{self.instance.org_api_used or 0:,}",
-                    "max": f"{self.instance.org_api_max:,}",
+                    "used": number_format(self.instance.org_api_used or 0, force_grouping=True),
+                    "max": number_format(self.instance.org_api_max, force_grouping=True),
                 }
             )
+        docs_label = _("Salesforce API usage limits")
         usage = HTML(
             '{% include "settings_ui/_usage_chart.html" %}'
             f'<p id="api-usage" class="form-text">{usage_text} · '
             f'<a href="{API_USAGE_DOCS_URL}" target="_blank" rel="noopener">'
-            f"{_('Salesforce API usage limits')}</a>"
+            f"{docs_label}</a>"
             f'<br><span id="org-api-usage">{org_text}</span></p>'
         )
 

@@ -98,3 +98,29 @@ def eager_celery():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = previous
+
+
+def broker_drain() -> list[str]:
+    """Take every job off the broker's default queue; returns their sync triggers.
+
+    Tests read what a page enqueued from the real broker (Redis in CI, kombu's
+    filesystem transport otherwise), never from a stand-in.
+    """
+    from hubsync.celery import app
+
+    triggers = []
+    with app.connection_for_read() as connection:
+        queue = connection.SimpleQueue(app.conf.task_default_queue)
+        try:
+            while True:
+                try:
+                    message = queue.get(block=False)
+                except queue.Empty:
+                    break
+                args, kwargs, _embed = message.payload
+                if message.headers.get("task") == "connector.tasks.salesforce_sync":
+                    triggers.append(kwargs.get("trigger", "schedule"))
+                message.ack()
+        finally:
+            queue.close()
+    return triggers

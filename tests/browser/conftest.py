@@ -161,20 +161,32 @@ def page(
 
 
 @pytest.fixture(autouse=True)
-def enqueued_syncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Triggers of the sync jobs the pages enqueued, recorded instead of sent to the broker.
+def enqueued_syncs() -> Iterator[list[str]]:
+    """Triggers of the sync jobs the pages enqueued, read from the real broker.
 
-    The live server commits for real, so ``on_commit`` callbacks run; sending would leave
-    jobs on the developer's (or CI's) broker for a test database that is about to go.
-    tests/connector/test_worker.py covers a real worker picking a page save up.
+    The queue is emptied before the test, and what the test left is read (and so
+    removed) at the end of it: nothing stays on the developer's or CI's broker.
+    The list fills when the test asks for it (``enqueued_syncs`` is read lazily).
     """
-    from connector.tasks import salesforce_sync
+    from tests.conftest import broker_drain
 
-    triggers: list[str] = []
+    broker_drain()
+    triggers = _LazyTriggers()
+    yield triggers
+    broker_drain()
 
-    def apply_async(args=None, kwargs=None, **options) -> None:
-        triggers.append((kwargs or {}).get("trigger", "schedule"))
 
-    # ``delay`` goes through ``apply_async`` too.
-    monkeypatch.setattr(salesforce_sync, "apply_async", apply_async)
-    return triggers
+class _LazyTriggers(list):
+    """A list that reads the broker's queue each time it is compared or shown."""
+
+    def _refresh(self) -> None:
+        from tests.conftest import broker_drain
+
+        self.extend(broker_drain())
+
+    def __eq__(self, other: object) -> bool:
+        self._refresh()
+        return list(self) == other
+
+    def __repr__(self) -> str:
+        return repr(list(self))

@@ -112,3 +112,74 @@ def test_login_page_logs_in_and_goes_to_integrations(client, marketing_admin):
     assert response["Location"] == reverse("settings_ui:integrations")
     html = client.get(reverse("settings_ui:integrations")).content.decode()
     assert reverse("settings_ui:salesforce_settings") in html
+
+
+# -- the matrix over every URL of settings_ui, including any added later -----------------
+
+
+def _settings_ui_patterns() -> list[tuple[str, object]]:
+    """``(reversed url, view class)`` for every pattern in the settings_ui namespace."""
+    from django.urls import URLResolver, get_resolver
+
+    found = []
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace == "settings_ui":
+            for pattern in entry.url_patterns:
+                # Path parameters get a plausible value: 1 for ints, "x" for the rest.
+                kwargs = {
+                    name: 1 if type(conv).__name__ == "IntConverter" else "x"
+                    for name, conv in pattern.pattern.converters.items()
+                }
+                url = reverse(f"settings_ui:{pattern.name}", kwargs=kwargs or None)
+                found.append((url, pattern.callback.view_class))
+    assert found, "no settings_ui URLs found"
+    return found
+
+
+def _accepts(view_class, method: str) -> bool:
+    return method in view_class.http_method_names and hasattr(view_class, method)
+
+
+def settings_ui_urls(*, get_only: bool = False, post_only: bool = False) -> list[str]:
+    """Every settings_ui URL; ``get_only``: those answering GET, ``post_only``: POST."""
+    return [
+        url
+        for url, view_class in _settings_ui_patterns()
+        if (not get_only or _accepts(view_class, "get"))
+        and (not post_only or _accepts(view_class, "post"))
+    ]
+
+
+MATRIX = _settings_ui_patterns()
+
+
+@pytest.mark.parametrize(("url", "view_class"), MATRIX, ids=[url for url, _ in MATRIX])
+@pytest.mark.parametrize("who", [None, "viewer", "marketing_admin", "staff"])
+def test_permission_matrix_for_every_url(
+    client, request, integration_settings, who, url, view_class
+):
+    """GET and POST on every URL, for each kind of user: never a 500, never a leak."""
+    if who:
+        client.force_login(request.getfixturevalue(who))
+    user = request.getfixturevalue(who) if who else None
+    may_manage = bool(user and user.has_perm("connector.change_integrationsettings"))
+    get = client.get(url)
+    post = client.post(url, {})
+    if who is None:
+        for response in (get, post):
+            assert response.status_code == 302
+            assert response["Location"].startswith(f"{LOGIN}?next=")
+        return
+    refused = (405,) if may_manage else (403, 405)
+    if _accepts(view_class, "get"):
+        assert get.status_code in ((200,) if may_manage else (200, 403)), get.status_code
+    else:  # POST-only: a GET is refused
+        assert get.status_code in refused, get.status_code
+    if not _accepts(view_class, "post"):
+        assert post.status_code in refused, post.status_code
+    elif not may_manage:
+        assert post.status_code == 403  # a viewer may look, never change
+        integration_settings.refresh_from_db()
+        assert integration_settings.sync_enabled is False
+    else:
+        assert post.status_code in (200, 302)  # the form with its errors, or done

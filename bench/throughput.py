@@ -1,0 +1,128 @@
+"""Throughput and memory of an initial sync through a real Celery worker.
+
+    .venv/bin/python bench/throughput.py [--contacts 100000] [--database-url URL]
+
+Outbound: N contacts in a fresh hubsync database, an empty org. Inbound: N Leads in the
+org (loaded without API usage), an empty hubsync database. For each, a fresh
+``celery -A hubsync worker --pool=solo`` subprocess (so the process that runs the task is
+the one measured) gets ``connector.tasks.salesforce_sync`` and the benchmark waits for the
+SyncRun to finish. Prints records/s end to end (enqueue → run finished), the worker's and
+the emulator's CPU time against that wall time (from /proc/<pid>/stat), and the worker's
+peak resident memory (VmHWM from /proc/<pid>/status).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import (  # noqa: E402
+    USER,
+    Figure,
+    configure,
+    contacts_make,
+    cpu_seconds,
+    django_setup,
+    emulator_running,
+    fresh_database,
+    header,
+    leads_load,
+    report,
+    run_seconds,
+    worker_running,
+)
+
+RATE_TARGET = 2_000  # records/s
+MEMORY_TARGET_MB = 300
+
+
+def org_count(emulator, sobject: str) -> int:
+    sf = emulator.salesforce(*USER)
+    return sf.query(f"SELECT COUNT() FROM {sobject}")["totalSize"]
+
+
+def one_direction(direction: str, n: int) -> list[Figure]:
+    from marketing.models import Contact
+
+    fresh_database()
+    with emulator_running() as emulator:
+        configure(emulator)
+        started = time.perf_counter()
+        if direction == "outbound":
+            contacts_make(n)
+        else:
+            leads_load(emulator.control, n)
+        setup_s = time.perf_counter() - started
+        with worker_running(emulator.url) as worker:
+            idle_rss = worker.peak_rss_mb()
+            emulator_cpu = cpu_seconds(emulator.process.pid)
+            worker_cpu = worker.cpu_seconds()
+            run, wall = worker.sync(trigger=f"bench-{direction}")
+            emulator_cpu = cpu_seconds(emulator.process.pid) - emulator_cpu
+            worker_cpu = worker.cpu_seconds() - worker_cpu
+            peak_rss = worker.peak_rss_mb()
+        assert run.status == "succeeded", (run.status, run.reason)
+        if direction == "outbound":
+            moved = run.counts["push_created"]
+            in_org = org_count(emulator, "Lead") + org_count(emulator, "Contact")
+            assert moved == n == in_org, (run.counts, in_org)
+        else:
+            moved = run.counts["pull_created"]
+            assert moved == n == Contact.objects.count(), run.counts
+    rate = n / wall
+    print(
+        f"  {direction}: {n:,} records (setup {setup_s:.1f} s, not timed); "
+        f"run {run_seconds(run):.1f} s inside the worker, {run.api_calls} API calls"
+    )
+    return [
+        report(
+            Figure(
+                f"throughput {direction}, {n:,} contacts, initial sync through the worker",
+                f"{rate:,.0f} records/s ({wall:.1f} s from enqueue to finish)",
+                f">= {RATE_TARGET:,} records/s",
+                rate >= RATE_TARGET,
+            )
+        ),
+        report(
+            Figure(
+                f"time shares {direction}",
+                f"emulator CPU {emulator_cpu:.1f} s = {emulator_cpu / wall:.0%} of wall time; "
+                f"worker CPU {worker_cpu:.1f} s = {worker_cpu / wall:.0%}",
+            )
+        ),
+        report(
+            Figure(
+                f"worker peak RSS {direction} (--pool=solo, VmHWM of the worker process)",
+                f"{peak_rss:.0f} MB (idle after start: {idle_rss:.0f} MB)",
+                f"< {MEMORY_TARGET_MB} MB",
+                peak_rss < MEMORY_TARGET_MB,
+            )
+        ),
+    ]
+
+
+def main(argv: list[str] | None = None) -> list[Figure]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument(
+        "--direction", choices=["outbound", "inbound", "both"], default="both", help="default both"
+    )
+    from bench.harness import add_database_argument
+
+    add_database_argument(parser)
+    args = parser.parse_args(argv)
+    description = django_setup("throughput", args.database_url)
+    header(f"{description}; emulator and worker in subprocesses")
+    figures: list[Figure] = []
+    for direction in ("outbound", "inbound"):
+        if args.direction in (direction, "both"):
+            figures += one_direction(direction, args.contacts)
+    return figures
+
+
+if __name__ == "__main__":
+    main()
