@@ -53,5 +53,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Re-extract and compile the German catalogue after changing user-facing text
+# (needs GNU gettext; the compiled .mo is committed, so running hubsync does not).
+messages: install
+	$(BIN)/python manage.py makemessages -l de --ignore=.venv --ignore=var --ignore=staticfiles \
+		--ignore=tests --ignore=bench --ignore=salesforce_emulator
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
 clean:
 	rm -rf var/broker var/*.sqlite3* .pytest_cache

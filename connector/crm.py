@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from marketing.models import Activity, ActivityType, Contact, CrmTask, CrmTaskKind, CrmTaskStatus
 
@@ -26,6 +28,7 @@ from .models import (
     SyncDirection,
     SyncError,
 )
+from .queue import MAX_ATTEMPTS, backoff
 
 EXTERNAL_ID = "HubSync_Id__c"
 # Bounded work per cycle; the rest goes in the next one.
@@ -86,13 +89,49 @@ def _upsert(client: SalesforceClient, sobject: str, records: list[dict]) -> list
 
 
 def _record_failure(contact_id: int, object_type: str, result: RecordResult) -> None:
+    """A rejected task or activity: back-off per contact and object, parked after 10 tries."""
+    error = SyncError.objects.filter(
+        contact_id=contact_id,
+        direction=SyncDirection.OUTBOUND,
+        object_type=object_type,
+        resolved_at=None,
+    ).first()
+    attempts = (error.attempts + 1) if error else 1
+    parked = attempts >= MAX_ATTEMPTS
     SyncError.objects.update_or_create(
         contact_id=contact_id,
         direction=SyncDirection.OUTBOUND,
         object_type=object_type,
         resolved_at=None,
-        defaults={"code": result.code, "message": result.message, "fields": list(result.fields)},
+        defaults={
+            "code": result.code,
+            "message": result.message,
+            "fields": list(result.fields),
+            "attempts": attempts,
+            "parked": parked,
+            "next_retry_at": None if parked else timezone.now() + backoff(attempts),
+        },
     )
+
+
+def _resolve(items: list, results: list[RecordResult], object_type: str) -> None:
+    """Contacts whose writes of this object all went through have no open error for it."""
+    failed = {item.contact_id for item, r in zip(items, results, strict=True) if not r.success}
+    fine = {item.contact_id for item in items} - failed
+    SyncError.objects.filter(
+        contact_id__in=fine,
+        direction=SyncDirection.OUTBOUND,
+        object_type=object_type,
+        resolved_at__isnull=True,
+    ).update(resolved_at=timezone.now())
+
+
+def _waiting(object_type: str) -> Q:
+    """Contacts whose last write of this object failed and wait for their retry."""
+    waiting = SyncError.objects.filter(
+        direction=SyncDirection.OUTBOUND, object_type=object_type, resolved_at__isnull=True
+    ).filter(Q(parked=True) | Q(next_retry_at__gt=timezone.now()))
+    return Q(contact__in=waiting.values("contact_id"))
 
 
 def crm_tasks_push(*, client: SalesforceClient, counts: CrmCounts) -> None:
@@ -100,6 +139,7 @@ def crm_tasks_push(*, client: SalesforceClient, counts: CrmCounts) -> None:
     tasks = list(
         CrmTask.objects.filter(salesforce_link__isnull=True)
         .exclude(contact__salesforce_id="")
+        .exclude(_waiting("Task"))
         .select_related("contact")
         .order_by("pk")[:PER_CYCLE]
     )
@@ -137,6 +177,7 @@ def crm_tasks_push(*, client: SalesforceClient, counts: CrmCounts) -> None:
                 counts.errors += 1
                 _record_failure(task.contact_id, "Task", result)
         CrmTaskLink.objects.bulk_create(links, ignore_conflicts=True)
+        _resolve(chunk, results, "Task")
         counts.tasks_out += len(links)
 
 
@@ -193,15 +234,16 @@ def activities_push(
     storage = integration_settings.activity_storage
     if storage == ActivityStorage.NONE or not integration_settings.activity_types:
         return
+    sobject = "Task" if storage == ActivityStorage.TASKS else "HubSpot_Intelligence__c"
     activities = list(
         Activity.objects.filter(
             salesforce_link__isnull=True, type__in=integration_settings.activity_types
         )
         .exclude(contact__salesforce_id="")
+        .exclude(_waiting(sobject))
         .select_related("contact")
         .order_by("pk")[:PER_CYCLE]
     )
-    sobject = "Task" if storage == ActivityStorage.TASKS else "HubSpot_Intelligence__c"
     for chunk in _chunks(activities, COLLECTION_SIZE):
         records = [_activity_record(activity, sobject) for activity in chunk]
         try:
@@ -222,6 +264,7 @@ def activities_push(
                 counts.errors += 1
                 _record_failure(activity.contact_id, sobject, result)
         ActivityLink.objects.bulk_create(links, ignore_conflicts=True)
+        _resolve(chunk, results, sobject)
         counts.activities_out += len(links)
 
 

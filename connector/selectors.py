@@ -217,7 +217,10 @@ def _display(field, value) -> str:
         smart_list = SmartList.objects.filter(pk=value).only("name").first()
         return smart_list.name if smart_list else str(value)
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        from marketing.models import ActivityType
+
+        labels = dict(ActivityType.choices) if field.attname == "activity_types" else {}
+        return ", ".join(str(labels.get(v, v)) for v in value)
     return str(value)
 
 

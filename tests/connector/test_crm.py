@@ -162,3 +162,35 @@ class TestIntegrationVersion:
     def test_not_connected_yet(self, admin_browser):
         html = admin_browser.get(self.URL).content.decode()
         assert "Not connected yet" in html
+
+
+def test_a_rejected_activity_backs_off_instead_of_costing_a_call_every_cycle(
+    salesforce, integration_settings
+):
+    integration_settings.activity_storage = "custom_object"
+    integration_settings.activity_types = ["page_view"]
+    integration_settings.save()
+    contact = linked_contact()
+    ActivityFactory(contact=contact, type="page_view")
+    salesforce.control.add_fault(
+        r"HubSpot_Intelligence__c",
+        record_error_code="FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        record_count=1,
+    )
+    cycle()
+    from connector.models import SyncError
+
+    error = SyncError.objects.get(contact=contact, object_type="HubSpot_Intelligence__c")
+    assert error.code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+    assert error.attempts == 1 and error.next_retry_at is not None
+    salesforce.control.reset_stats()
+    cycle()  # waiting for its retry: not sent again
+    assert not any("sobjects" in e for e in salesforce.control.stats()["requests"])
+    # Retried (e.g. from the errors page): it goes through and the error is resolved.
+    from connector.services import sync_errors_retry
+
+    sync_errors_retry(error_ids=[error.pk])
+    cycle()
+    error.refresh_from_db()
+    assert error.resolved_at is not None
+    assert len(salesforce.control.records("HubSpot_Intelligence__c")) == 1
