@@ -5,9 +5,10 @@ from django.db.models.signals import post_migrate, post_save
 
 
 def _ensure_groups(sender, **kwargs) -> None:
-    from .services import marketing_admins_group_ensure
+    from .services import field_mappings_ensure_defaults, marketing_admins_group_ensure
 
     marketing_admins_group_ensure()
+    field_mappings_ensure_defaults()
 
 
 def _contact_saved(sender, **kwargs) -> None:

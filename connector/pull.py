@@ -193,6 +193,21 @@ class _Cursor:
         if stamp.replace(microsecond=0) == self.newest.replace(microsecond=0):
             self.newest_ids.add(record["Id"])
 
+    def caught_up(self, queried_at: datetime) -> None:
+        """The query started at ``queried_at`` has been read to its end: nothing stamped
+        before ``queried_at - CLOSED_AFTER`` can still come, so the watermark may move there.
+
+        Without this a query that finds nothing (no Lead deleted for weeks, no Contacts)
+        keeps an old watermark, or none, and the org searches ever more rows each cycle:
+        at 200,000 Leads, the deleted-Leads query took most of an incremental cycle.
+        (Like CLOSED_AFTER itself, this takes the two clocks to agree within a minute.)
+        """
+        floor = queried_at - CLOSED_AFTER
+        if self.newest is None or self.newest < floor:
+            self.newest = floor
+            self.newest_ids = set()
+        self.save()
+
     def save(self) -> None:
         ids = sorted(self.newest_ids)[:MAX_BOUNDARY_IDS]
         if self.newest != self.row.value or ids != self.row.boundary_ids:
@@ -290,6 +305,7 @@ class SalesforcePull:
                 f"{self.task_cursor.where('HubSync_Id__c = null AND WhoId != null')}{order}"
             )
             plan.append(("tasks", self.task_cursor, soql, False))
+        queried_at = timezone.now()
         pages = self.client.query_many([(soql, deleted) for _, _, soql, deleted in plan])
         results = dict(zip([name for name, *_ in plan], pages, strict=True))
         cursors = {name: cursor for name, cursor, *_ in plan}
@@ -302,6 +318,7 @@ class SalesforcePull:
                 self._advance(cursors[name], page)
                 if self.on_progress is not None:
                     self.on_progress(self.counts)
+            cursors[name].caught_up(queried_at)
         deletes: dict[str, list[tuple[list[dict], list[dict]]]] = {}
         for object_type in ("Lead", "Contact"):
             name = f"deleted:{object_type}"
@@ -312,6 +329,7 @@ class SalesforcePull:
             for page, fresh in pages:
                 self._apply_deletes(object_type, fresh)
                 self._advance(cursors[f"deleted:{object_type}"], page)
+            cursors[f"deleted:{object_type}"].caught_up(queried_at)
         if accounts:
             self._pull_accounts(results.get("accounts"))
         if opportunities:
@@ -322,6 +340,7 @@ class SalesforcePull:
                     records=cursors["tasks"].fresh(page), counts=self.crm_counts
                 )
                 self._advance(cursors["tasks"], page)
+            cursors["tasks"].caught_up(queried_at)
         return self.counts
 
     @staticmethod

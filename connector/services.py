@@ -336,3 +336,36 @@ def held_deletions_discard(*, acting_user: AbstractBaseUser | None) -> int:
     ContactSyncState.objects.filter(contact_id__in=pks).update(excluded=True, due=False)
     HeldDeletion.objects.filter(pk__in=[h.pk for h in held]).delete()
     return len(held)
+
+
+# hubsync property, Lead field, Contact field, sync rule (PRODUCT.md: email prefers Salesforce).
+DEFAULT_FIELD_MAPPINGS: tuple[tuple[str, str, str, str], ...] = (
+    ("email", "Email", "Email", "prefer_salesforce"),
+    ("first_name", "FirstName", "FirstName", "two_way"),
+    ("last_name", "LastName", "LastName", "two_way"),
+    ("company_name", "Company", "", "two_way"),
+    ("phone", "Phone", "Phone", "two_way"),
+    ("job_title", "Title", "Title", "two_way"),
+    ("state", "State", "MailingState", "two_way"),
+    ("country", "Country", "MailingCountry", "two_way"),
+)
+
+
+def field_mappings_ensure_defaults() -> None:
+    """With no field mappings at all (a new or flushed database), create the defaults.
+
+    Runs after every migrate and flush; a table an admin edited or pruned is left alone.
+    """
+    from .models import FieldMapping
+
+    if FieldMapping.objects.exists():
+        return
+    FieldMapping.objects.bulk_create(
+        [
+            FieldMapping(
+                hubsync_property=prop, lead_field=lead, contact_field=contact, sync_rule=rule
+            )
+            for prop, lead, contact, rule in DEFAULT_FIELD_MAPPINGS
+        ],
+        ignore_conflicts=True,
+    )

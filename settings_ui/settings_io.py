@@ -138,6 +138,11 @@ def settings_import(
         ]
         if "sandbox" in credentials and not isinstance(credentials["sandbox"], bool):
             errors.append("credentials.sandbox: must be true or false.")
+        errors += [
+            f"credentials.{key}: must be a string or null."
+            for key in ("username", "password", "security_token")
+            if credentials.get(key) is not None and not isinstance(credentials[key], str)
+        ]
         creds = {**current["credentials"], **credentials}
         credentials_form = CredentialsForm(
             {

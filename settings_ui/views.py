@@ -18,6 +18,7 @@ from connector.errors import RecoverableError
 from connector.selectors import (
     api_calls_used_last_24h,
     api_usage_by_hour,
+    held_deletions_summary,
     integration_settings_get,
     settings_history,
     sync_error_facets,
@@ -78,6 +79,7 @@ class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
         used = api_calls_used_last_24h()
         context = {
             "status": sync_status_get(integration_settings=settings),
+            "held_deletions": held_deletions_summary(),
             "usage_chart": usage_chart(api_usage_by_hour(), limit=settings.api_call_limit),
             "history": settings_history(integration_settings=settings),
             "integration_settings": settings,

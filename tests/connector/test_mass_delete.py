@@ -7,7 +7,7 @@ SalesforceDeletion) or discards them (kept and unlinked, as with the checkbox un
 from __future__ import annotations
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from connector.models import (
     ContactSyncState,
@@ -51,15 +51,6 @@ def delete_in_salesforce(emulator, contacts: list[Contact]) -> None:
     ids = ",".join(c.salesforce_id for c in contacts)
     results = sf.restful("composite/sobjects", method="DELETE", params={"ids": ids})
     assert all(r["success"] for r in results)
-
-
-@pytest.fixture
-def held_urls(settings):
-    """The approve/discard URLs: from settings_ui/urls.py once they are there."""
-    try:
-        reverse("settings_ui:held_deletions_approve")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.settings_ui.urls_held"
 
 
 def test_a_mass_delete_is_held_and_nothing_is_deleted(synced):
@@ -160,7 +151,6 @@ def test_unticked_deletes_are_never_held(synced, integration_settings):
     assert not HeldDeletion.objects.exists()
 
 
-@pytest.mark.usefixtures("held_urls")
 class TestThePage:
     def test_the_panel_shows_the_count_and_the_buttons(self, synced, marketing_admin, rf):
         from django.template.loader import render_to_string

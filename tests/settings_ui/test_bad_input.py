@@ -256,10 +256,6 @@ def test_any_file_to_the_import_command(configured, content):
     assert_valid_saved()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings_io stores a non-string password as its repr; should be an import error",
-)
 def test_a_secret_that_is_not_a_string_is_an_error(configured):
     before = snapshot()
     with pytest.raises(SettingsImportError):
