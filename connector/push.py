@@ -354,15 +354,7 @@ def _record_outcomes(
 def _write_updates(
     client: SalesforceClient, updates: list[tuple[int, dict]], batch: _Batch, counts: PushCounts
 ) -> None:
-    for chunk in _chunks(updates, COLLECTION_SIZE):
-        try:
-            results = client.collection("PATCH", [record for _, record in chunk])
-        except ApiLimitReached:
-            raise
-        except RecoverableError as error:
-            logger.warning("Update of %d records postponed: %s", len(chunk), error.code)
-            continue
-        _record_outcomes(chunk, results, batch, counts)
+    _write_collections(client, updates, batch, counts, what="Update")
 
 
 def _write_creates(
@@ -380,18 +372,40 @@ def _write_creates(
         except RecoverableError as error:
             logger.warning("Bulk upsert of %d records postponed: %s", len(creates), error.code)
         return
-    for chunk in _chunks(creates, COLLECTION_SIZE):
+    _write_collections(
+        client,
+        creates,
+        batch,
+        counts,
+        what="Upsert",
+        sobject=sobject,
+        external_id_field=EXTERNAL_ID_FIELD,
+    )
+
+
+def _write_collections(
+    client: SalesforceClient,
+    pairs: list[tuple[int, dict]],
+    batch: _Batch,
+    counts: PushCounts,
+    *,
+    what: str,
+    sobject: str | None = None,
+    external_id_field: str | None = None,
+) -> None:
+    """sObject Collections calls of 200; a call that fails recoverably leaves its records due."""
+    for chunk in _chunks(pairs, COLLECTION_SIZE):
         try:
             results = client.collection(
                 "PATCH",
                 [record for _, record in chunk],
                 sobject=sobject,
-                external_id_field=EXTERNAL_ID_FIELD,
+                external_id_field=external_id_field,
             )
         except ApiLimitReached:
             raise
         except RecoverableError as error:
-            logger.warning("Upsert of %d records postponed: %s", len(chunk), error.code)
+            logger.warning("%s of %d records postponed: %s", what, len(chunk), error.code)
             continue
         _record_outcomes(chunk, results, batch, counts)
 

@@ -1,21 +1,11 @@
 from django.db import migrations
 
-# hubsync property, Lead field, Contact field, sync rule (PRODUCT.md: email prefers Salesforce).
-DEFAULTS = [
-    ("email", "Email", "Email", "prefer_salesforce"),
-    ("first_name", "FirstName", "FirstName", "two_way"),
-    ("last_name", "LastName", "LastName", "two_way"),
-    ("company_name", "Company", "", "two_way"),
-    ("phone", "Phone", "Phone", "two_way"),
-    ("job_title", "Title", "Title", "two_way"),
-    ("state", "State", "MailingState", "two_way"),
-    ("country", "Country", "MailingCountry", "two_way"),
-]
-
 
 def seed(apps, schema_editor):
+    from connector.services import DEFAULT_FIELD_MAPPINGS
+
     FieldMapping = apps.get_model("connector", "FieldMapping")
-    for prop, lead_field, contact_field, rule in DEFAULTS:
+    for prop, lead_field, contact_field, rule in DEFAULT_FIELD_MAPPINGS:
         FieldMapping.objects.get_or_create(
             hubsync_property=prop,
             defaults={"lead_field": lead_field, "contact_field": contact_field, "sync_rule": rule},

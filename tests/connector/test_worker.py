@@ -30,12 +30,9 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{params['NAME']}"
 
 
-@pytest.fixture
-def celery_worker_process(salesforce, settings):
-    from hubsync.celery import app
-
-    app.control.purge()  # jobs other tests left on a shared broker are not ours
-    env = {
+def worker_env(salesforce, settings, **extra: str) -> dict[str, str]:
+    """The environment of a worker process: this test's database, emulator, keys and broker."""
+    return {
         **os.environ,
         "DATABASE_URL": database_url(),
         "SALESFORCE_EMULATOR_URL": salesforce.url,
@@ -43,7 +40,16 @@ def celery_worker_process(salesforce, settings):
         "SECRET_KEY": settings.SECRET_KEY,
         "HUBSYNC_ENCRYPTION_KEY": ",".join(settings.HUBSYNC_ENCRYPTION_KEYS),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **extra,
     }
+
+
+@pytest.fixture
+def celery_worker_process(salesforce, settings):
+    from hubsync.celery import app
+
+    app.control.purge()  # jobs other tests left on a shared broker are not ours
+    env = worker_env(salesforce, settings)
     process = subprocess.Popen(
         [
             sys.executable,

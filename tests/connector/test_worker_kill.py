@@ -23,7 +23,7 @@ import pytest
 
 from connector.models import ContactSyncState, SyncRun, SyncRunStatus
 from marketing.models import Contact
-from tests.connector.test_worker import ROOT, database_url
+from tests.connector.test_worker import ROOT, worker_env
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -35,16 +35,7 @@ QUEUE = f"test-worker-kill-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def _env(salesforce, settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "SALESFORCE_EMULATOR_URL": salesforce.url,
-        "SALESFORCE_CLAIM_TTL_SECONDS": str(CLAIM_TTL_S),
-        "DEBUG": "true",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "HUBSYNC_ENCRYPTION_KEY": ",".join(settings.HUBSYNC_ENCRYPTION_KEYS),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-    }
+    return worker_env(salesforce, settings, SALESFORCE_CLAIM_TTL_SECONDS=str(CLAIM_TTL_S))
 
 
 @pytest.fixture
