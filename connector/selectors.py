@@ -198,6 +198,7 @@ HISTORY_HIDDEN = {
     "updated_by",
     "updated_by_id",
     "site",
+    "site_id",
 }
 
 

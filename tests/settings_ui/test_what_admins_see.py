@@ -250,3 +250,14 @@ def test_the_contacts_admin_page_shows_its_sync_history(admin_client, salesforce
     assert "hubsync → Salesforce" in table
     assert "Created" in table and "Updated" in table
     assert "Title" in table
+
+
+def test_history_speaks_the_pages_language(admin_browser, integration_settings):
+    from tests.settings_ui.test_salesforce_settings import form_data
+
+    admin_browser.post(
+        SETTINGS_URL, form_data(integration_settings, activity_types=["email_open", "page_view"])
+    )
+    history = admin_browser.get(SETTINGS_URL).content.decode().split('id="section-history"')[1]
+    assert "Email open, Page view" in history
+    assert "<li>site:" not in history and "<li>Site:" not in history
