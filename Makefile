@@ -45,6 +45,13 @@ run: demo
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Every benchmark under bench/ (emulator and Celery worker as subprocesses, SQLite under
+# var/bench/; Redis as the broker when it answers): prints each figure with its command
+# and writes bench/RESULTS.md. Not part of `make test`. About 5 minutes.
+# BENCH_ARGS="--database-url postgres://postgres@127.0.0.1:5432/hubsync_bench" for PostgreSQL.
+bench: install
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -1,12 +1,13 @@
 """Profile one sync cycle in-process with cProfile (a tool for finding hot spots, not a figure).
 
-    .venv/bin/python bench/profile_cycle.py outbound|inbound|incremental [--contacts 20000]
+    .venv/bin/python bench/profile_cycle.py SCENARIO [--contacts 20000] [--no-profile]
         [--sort tottime|cumulative] [--top 40] [--database-url URL]
 
-outbound: N new contacts, empty org; inbound: N Leads in the org, empty hubsync;
-incremental: N contacts in sync, then 10 edited on each side; rejected: N new contacts that
-Salesforce rejects (a last name longer than its 80 characters). The emulator runs in a
-subprocess; only the hubsync side is profiled. Writes var/bench/<scenario>.prof as well.
+Scenarios: outbound (N new contacts, an empty org); inbound (N Leads in the org, an empty
+hubsync); incremental (N contacts in sync, then 10 edited on each side); rejected (N new
+contacts that Salesforce rejects: a last name longer than its 80 characters); changed (N
+Leads pulled into hubsync, then all of them edited in Salesforce). The emulator runs in a
+subprocess; only the hubsync side is profiled; the profile goes to var/bench/SCENARIO.prof.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import (  # noqa: E402
     BENCH_DIR,
+    USER,
     add_database_argument,
     configure,
     contacts_make,
@@ -34,7 +36,10 @@ from bench.harness import (  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", choices=["outbound", "inbound", "incremental", "rejected"])
+    parser.add_argument(
+        "scenario", choices=["outbound", "inbound", "incremental", "rejected", "changed"]
+    )
+    parser.add_argument("--no-profile", action="store_true", help="only time the cycle")
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=40)
@@ -46,10 +51,16 @@ def main() -> None:
     fresh_database()
     with emulator_running() as emulator:
         configure(emulator)
-        if args.scenario == "inbound":
+        if args.scenario in ("inbound", "changed"):
             leads_load(emulator.control, args.contacts)
         else:
             contacts_make(args.contacts)
+        if args.scenario == "changed":
+            assert sync_cycle_run(trigger="setup").status == "succeeded"
+            sf = emulator.salesforce(*USER)
+            ids = [r["Id"] for r in emulator.control.records("Lead")]
+            sf.bulk2.Lead.update(records=[{"Id": i, "Title": "Changed"} for i in ids], wait=0.2)
+            time.sleep(1.1)
         if args.scenario == "rejected":
             from marketing.models import Contact
 
@@ -61,11 +72,14 @@ def main() -> None:
             edits_make(emulator, 10)
         profiler = cProfile.Profile()
         started = time.perf_counter()
-        profiler.enable()
+        if not args.no_profile:
+            profiler.enable()
         run = sync_cycle_run(trigger="profile")
         profiler.disable()
         print(f"{run.status} in {time.perf_counter() - started:.2f} s, {run.api_calls} calls")
         print(run.counts)
+    if args.no_profile:
+        return
     path = BENCH_DIR / f"{args.scenario}.prof"
     profiler.dump_stats(path)
     pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import (  # noqa: E402
     USER,
     Figure,
+    add_database_argument,
     configure,
     contacts_make,
     cpu_seconds,
@@ -111,8 +112,6 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     parser.add_argument(
         "--direction", choices=["outbound", "inbound", "both"], default="both", help="default both"
     )
-    from bench.harness import add_database_argument
-
     add_database_argument(parser)
     args = parser.parse_args(argv)
     description = django_setup("throughput", args.database_url)

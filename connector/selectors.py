@@ -202,7 +202,7 @@ HISTORY_HIDDEN = {
 }
 
 
-def _display(field, value) -> str:
+def _display(field, value, smart_lists: dict[int, str]) -> str:
     """A stored value as the page shows it: choice labels, Yes/No, names of smart lists."""
     from django.utils.translation import gettext
 
@@ -213,10 +213,7 @@ def _display(field, value) -> str:
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field.attname == "inclusion_list_id":
-        from marketing.models import SmartList
-
-        smart_list = SmartList.objects.filter(pk=value).only("name").first()
-        return smart_list.name if smart_list else str(value)
+        return smart_lists.get(value, str(value))
     if isinstance(value, list):
         from marketing.models import ActivityType
 
@@ -226,12 +223,16 @@ def _display(field, value) -> str:
 
 
 def settings_history(*, integration_settings: IntegrationSettings, limit: int = 10) -> list[dict]:
-    """The last changes: when, who, which values (secrets only as "changed"); one query."""
+    """The last changes: when, who, which values (secrets only as "changed"); two queries."""
+    from marketing.models import SmartList
+
     records = list(
         integration_settings.history.select_related("history_user").order_by("-history_date")[
             : limit + 1
         ]
     )
+    list_ids = {r.inclusion_list_id for r in records if r.inclusion_list_id}
+    smart_lists = dict(SmartList.objects.filter(pk__in=list_ids).values_list("pk", "name"))
     tracked = {f.attname for f in integration_settings.history.model._meta.concrete_fields}
     fields = [
         f
@@ -261,8 +262,8 @@ def settings_history(*, integration_settings: IntegrationSettings, limit: int = 
                 changes.append(
                     {
                         "field": str(label),
-                        "old": None if older is None else _display(field, old),
-                        "new": _display(field, new),
+                        "old": None if older is None else _display(field, old, smart_lists),
+                        "new": _display(field, new, smart_lists),
                         "secret": False,
                     }
                 )

@@ -1,0 +1,164 @@
+"""Run every benchmark and write the figures to bench/RESULTS.md (what ``make bench`` does).
+
+    .venv/bin/python bench/run_all.py [--database-url URL] [--only NAME ...]
+
+Each benchmark runs as its own process (each sets up Django on its own database), prints
+its command line and figures, and hands them back through a JSON file. RESULTS.md keeps
+one section per database vendor: a run on SQLite (the default) replaces the SQLite section
+and leaves a PostgreSQL section from an earlier ``--database-url postgres://…`` run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+# (name, script, arguments): incremental.py keeps its 200,000-contact database, which
+# settings_page.py then measures (it builds one of its own when run alone).
+BENCHMARKS = (
+    ("api_economy", "bench/api_economy.py", []),
+    ("throughput", "bench/throughput.py", []),
+    ("incremental", "bench/incremental.py", ["--keep"]),
+    ("settings_page", "bench/settings_page.py", []),
+)
+VENDORS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+TARGETS = """\
+1. API economy, outbound: 10,000 new contacts within 1.1 × the physical limit + 10 calls,
+   at least 50 × fewer calls than one simple-salesforce call per record.
+2. API economy, inbound: 10,000 changed Salesforce records within ceil(N/2,000) + 10 calls.
+3. Throughput of a 100,000-contact initial sync through a Celery worker: ≥ 2,000 records/s.
+4. Incremental cycle (10 changes) at 20,000 and 200,000 contacts: equal calls, time ratio ≤ 1.5.
+5. Peak RSS of the worker during the 100,000-contact sync < 300 MB.
+6. Settings page: SQL queries independent of the data (tests/settings_ui/test_query_counts.py),
+   server time at 200,000 contacts printed."""
+
+
+def run(name: str, script: str, args: list[str], database_url: str | None) -> dict:
+    command = [os.path.relpath(sys.executable, ROOT), script, *args]
+    if database_url:
+        command += ["--database-url", database_url]
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        figures_path = Path(handle.name)
+    env = {**os.environ, "DEBUG": "true", "BENCH_JSON": str(figures_path)}
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        print(line, end="", flush=True)
+        output.append(line)
+    process.wait()
+    figures = json.loads(figures_path.read_text()) if figures_path.stat().st_size else []
+    figures_path.unlink()
+    return {
+        "name": name,
+        "command": " ".join(command),
+        "returncode": process.returncode,
+        "seconds": time.monotonic() - started,
+        "output": "".join(output),
+        "figures": figures,
+    }
+
+
+def section(vendor: str, results: list[dict], total_s: float) -> str:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    lines = [
+        f"<!-- results:{vendor} -->",
+        f"## {VENDORS.get(vendor, vendor)}",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on commit {commit}"
+        f"{' (with uncommitted changes)' if dirty else ''}; {os.cpu_count()} cores "
+        f"({platform.machine()}), Python {platform.python_version()}; "
+        f"{total_s / 60:.1f} minutes in all. The machine is shared: ratios are from one run.",
+        "",
+        "| benchmark | figure | value | target | |",
+        "|---|---|---|---|---|",
+    ]
+    for result in results:
+        if result["returncode"] != 0:
+            lines.append(
+                f"| `{result['command']}` | **failed** (exit {result['returncode']}) | "
+                "see the output below | | ✗ |"
+            )
+        for figure in result["figures"]:
+            verdict = {True: "met", False: "**missed**", None: ""}[figure["met"]]
+            lines.append(
+                f"| `{result['command']}` | {figure['name']} | {figure['value']} | "
+                f"{figure['target']} | {verdict} |"
+            )
+    lines += ["", "Output:", ""]
+    for result in results:
+        lines += ["```", result["output"].rstrip(), "```", ""]
+    lines.append(f"<!-- end:{vendor} -->")
+    return "\n".join(lines)
+
+
+def write_results(vendor: str, text: str) -> None:
+    previous = RESULTS.read_text() if RESULTS.exists() else ""
+    sections = {
+        match.group(1): match.group(0)
+        for match in re.finditer(r"<!-- results:(\w+) -->.*?<!-- end:\1 -->", previous, re.S)
+    }
+    sections[vendor] = text
+    order = sorted(sections, key=lambda v: (v != "sqlite", v))
+    RESULTS.write_text(
+        "# Benchmark results\n\n"
+        "Written by `make bench` (`bench/run_all.py`); each figure comes with the command "
+        "that produced it. The emulator and the Celery worker run as subprocesses on the same "
+        "machine; the broker is Redis when it answers on 127.0.0.1:6379, else kombu's "
+        "filesystem broker.\n\n"
+        f"Targets (project issue 7):\n\n{TARGETS}\n\n"
+        + "\n\n".join(sections[v] for v in order)
+        + "\n"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--only", nargs="*", choices=[name for name, *_ in BENCHMARKS])
+    args = parser.parse_args()
+    vendor = "sqlite"
+    if args.database_url and args.database_url.startswith(("postgres", "pgsql")):
+        vendor = "postgresql"
+    started = time.monotonic()
+    results = [
+        run(name, script, extra, args.database_url)
+        for name, script, extra in BENCHMARKS
+        if not args.only or name in args.only
+    ]
+    total = time.monotonic() - started
+    write_results(vendor, section(vendor, results, total))
+    print(f"\nwrote {os.path.relpath(RESULTS, ROOT)} ({vendor}); {total / 60:.1f} minutes")
+    missed = [f for r in results for f in r["figures"] if f["met"] is False]
+    failed = [r["name"] for r in results if r["returncode"] != 0]
+    for figure in missed:
+        print(f"MISSED: {figure['name']}: {figure['value']} (target {figure['target']})")
+    for name in failed:
+        print(f"FAILED: {name}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

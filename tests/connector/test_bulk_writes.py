@@ -1,0 +1,100 @@
+"""connector.bulk_writes: many-row INSERT/UPDATE with executemany, defaults filled in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import F
+from django.utils import timezone
+
+from connector.bulk_writes import SYNC_EVENT_FIELDS, rows_insert, rows_insert_select, rows_update
+from connector.models import (
+    ContactSyncEvent,
+    ContactSyncState,
+    SyncDirection,
+    SyncError,
+    SyncEventOutcome,
+)
+from marketing.models import Contact
+from tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rows_insert_fills_defaults_and_auto_now_fields():
+    contacts = ContactFactory.create_batch(3)
+    before = timezone.now()
+    rows_insert(
+        ContactSyncEvent,
+        SYNC_EVENT_FIELDS,
+        [
+            (c.pk, SyncDirection.OUTBOUND, "Lead", "00Q000000000001AAA", ["Email"], "created", "")
+            for c in contacts
+        ],
+    )
+    events = list(ContactSyncEvent.objects.order_by("contact_id"))
+    assert [e.contact_id for e in events] == [c.pk for c in contacts]
+    assert events[0].fields == ["Email"]
+    assert events[0].outcome == SyncEventOutcome.CREATED
+    assert all(e.at >= before for e in events)
+
+
+def test_rows_insert_with_ignore_conflicts_keeps_existing_rows():
+    contact = ContactFactory()
+    ContactSyncState.objects.create(contact=contact, due=False)
+    synced = timezone.now()
+    rows_insert(
+        ContactSyncState,
+        ["contact", "due", "synced_version"],
+        [(contact.pk, True, synced), (ContactFactory().pk, False, synced)],
+        ignore_conflicts=True,
+    )
+    assert ContactSyncState.objects.get(contact=contact).due is False
+    new = ContactSyncState.objects.exclude(contact=contact).get()
+    assert (new.due, new.synced_version, new.attempts, new.claim_token) == (False, synced, 0, "")
+
+
+def test_rows_update_by_primary_key_and_dates():
+    contacts = ContactFactory.create_batch(2)
+    stamp = timezone.now() - timedelta(days=1)
+    rows_update(
+        Contact,
+        ["job_title", "updated_at"],
+        [(f"Title {c.pk}", stamp, c.pk) for c in contacts],
+    )
+    for contact in Contact.objects.all():
+        assert (contact.job_title, contact.updated_at) == (f"Title {contact.pk}", stamp)
+
+
+def test_rows_update_json_and_nullable_fields():
+    contact = ContactFactory()
+    error = SyncError.objects.create(
+        contact=contact, direction=SyncDirection.OUTBOUND, object_type="Lead", code="X"
+    )
+    rows_update(
+        SyncError, ["fields", "next_retry_at", "attempts"], [(["Email"], None, 3, error.pk)]
+    )
+    error.refresh_from_db()
+    assert (error.fields, error.next_retry_at, error.attempts) == (["Email"], None, 3)
+
+
+def test_rows_insert_select_one_row_per_source_row():
+    contacts = ContactFactory.create_batch(4)
+    ContactSyncState.objects.create(contact=contacts[0], due=False)
+    created = rows_insert_select(
+        ContactSyncState,
+        "contact",
+        Contact.objects.filter(sync_state__isnull=True).order_by().values(state_contact=F("pk")),
+        values={"due": True},
+        ignore_conflicts=True,
+    )
+    assert created == 3
+    assert ContactSyncState.objects.filter(due=True).count() == 3
+    state = ContactSyncState.objects.get(contact=contacts[1])
+    assert (state.attempts, state.parked, state.excluded, state.not_before) == (
+        0,
+        False,
+        False,
+        None,
+    )
