@@ -164,10 +164,11 @@ def sync_errors_open(*, object_type: str = "", code: str = ""):
 
 def sync_error_facets() -> dict[str, list[str]]:
     """The objects and codes open errors have, for the filter dropdowns."""
-    open_errors = SyncError.objects.filter(resolved_at__isnull=True)
+    # order_by(): the model's default ordering would make DISTINCT return a row per error.
+    open_errors = SyncError.objects.filter(resolved_at__isnull=True).order_by()
     return {
-        "object_types": sorted(set(open_errors.values_list("object_type", flat=True).distinct())),
-        "codes": sorted(set(open_errors.values_list("code", flat=True).distinct())),
+        "object_types": sorted(open_errors.values_list("object_type", flat=True).distinct()),
+        "codes": sorted(open_errors.values_list("code", flat=True).distinct()),
     }
 
 
