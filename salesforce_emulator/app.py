@@ -1121,8 +1121,9 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginRespon
         job = self.bulk.create_ingest(ctx.json(), ctx.user_id, ctx.version)
         return Out(200, job.info())
 
-    def h_ingest_job(self, ctx: Ctx) -> Out:
-        job = self.bulk.get(ctx.values["job_id"], "ingest")
+    def _job(self, ctx: Ctx, kind: str) -> Out:
+        """GET a Bulk 2.0 job, DELETE it, or PATCH its state (ingest and query alike)."""
+        job = self.bulk.get(ctx.values["job_id"], kind)
         if ctx.method == "GET":
             return Out(200, job.info())
         if ctx.method == "DELETE":
@@ -1130,6 +1131,9 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginRespon
             return Out(204)
         state = (ctx.json() or {}).get("state", "")
         return Out(200, self.bulk.set_state(job, state).info())
+
+    def h_ingest_job(self, ctx: Ctx) -> Out:
+        return self._job(ctx, "ingest")
 
     def h_ingest_upload(self, ctx: Ctx) -> Out:
         job = self.bulk.get(ctx.values["job_id"], "ingest")
@@ -1159,14 +1163,7 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginRespon
         return Out(200, job.info())
 
     def h_query_job(self, ctx: Ctx) -> Out:
-        job = self.bulk.get(ctx.values["job_id"], "query")
-        if ctx.method == "GET":
-            return Out(200, job.info())
-        if ctx.method == "DELETE":
-            self.bulk.jobs.pop(job.id, None)
-            return Out(204)
-        state = (ctx.json() or {}).get("state", "")
-        return Out(200, self.bulk.set_state(job, state).info())
+        return self._job(ctx, "query")
 
     def h_query_results(self, ctx: Ctx) -> Out:
         job = self.bulk.get(ctx.values["job_id"], "query")
