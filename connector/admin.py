@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -19,7 +21,14 @@ from .models import (
     SyncError,
     SyncRun,
 )
-from .services import SETTINGS_FIELDS
+from .selectors import integration_settings_get
+from .services.settings import (
+    SETTINGS_FIELDS,
+    integration_credentials_update,
+    integration_crm_set,
+    integration_settings_update,
+    integration_sync_set,
+)
 
 
 @admin.register(IntegrationSettings)
@@ -85,6 +94,50 @@ class IntegrationSettingsAdmin(SimpleHistoryAdmin):
             },
         ),
     )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: IntegrationSettings | None = None):
+        # A row belongs to its site for good: there is no service that moves it.
+        return (*self.readonly_fields, "site") if obj else self.readonly_fields
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: IntegrationSettings,
+        form: forms.ModelForm,
+        change: bool,
+    ) -> None:
+        """Write through the services, as the settings page does, so that a change made
+        here unparks, backfills and enqueues alike. Only what changed is written."""
+        # ``obj`` holds the posted values already; the services compare with the stored row
+        # (for a new site's row: its defaults).
+        stored = integration_settings_get(site=obj.site)
+        changed, values = set(form.changed_data), form.cleaned_data
+        user = request.user
+        if "crm_enabled" in changed:
+            integration_crm_set(
+                integration_settings=stored, enabled=values["crm_enabled"], acting_user=user
+            )
+        if {"username", "sandbox"} & changed:
+            integration_credentials_update(
+                integration_settings=stored,
+                username=values["username"],
+                password="",  # blank keeps the stored secrets
+                security_token="",
+                sandbox=values["sandbox"],
+                acting_user=user,
+            )
+        settings_changed = {name: values[name] for name in SETTINGS_FIELDS if name in changed}
+        if settings_changed:
+            integration_settings_update(
+                integration_settings=stored, data=settings_changed, acting_user=user
+            )
+        if "sync_enabled" in changed:
+            integration_sync_set(
+                integration_settings=stored, enabled=values["sync_enabled"], acting_user=user
+            )
+        # The admin goes on with ``obj`` (the log entry, the redirect): make it the saved row.
+        obj.pk, obj._state.adding = stored.pk, False
+        obj.refresh_from_db()
 
     @admin.display(boolean=True, description="Password stored")
     def has_password(self, obj: IntegrationSettings) -> bool:

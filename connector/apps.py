@@ -5,7 +5,7 @@ from django.db.models.signals import post_migrate, post_save
 
 
 def _ensure_groups(sender, **kwargs) -> None:
-    from .services import field_mappings_ensure_defaults, marketing_admins_group_ensure
+    from .services.bootstrap import field_mappings_ensure_defaults, marketing_admins_group_ensure
 
     marketing_admins_group_ensure()
     field_mappings_ensure_defaults()
@@ -15,7 +15,7 @@ def _contact_saved(sender, **kwargs) -> None:
     # Enqueueing is what signals are for (STYLE.md 3): the push itself reads the queue.
     from django.db import transaction
 
-    from .services import contact_edited_enqueue
+    from .services.jobs import contact_edited_enqueue
 
     transaction.on_commit(contact_edited_enqueue)
 

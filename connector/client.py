@@ -245,6 +245,10 @@ class SalesforceClient:
         except SalesforceAuthenticationFailed as exc:
             # Salesforce's own text is in auth_message (``message`` is the class's template).
             message = getattr(exc, "auth_message", None) or str(exc)
+            # simple-salesforce reports every failed login this way, an outage too (the code
+            # is then the HTTP status): that is no verdict on the credentials.
+            if (isinstance(exc.code, int) and exc.code >= 500) or exc.code in RECOVERABLE_CODES:
+                raise RecoverableError(message, code=str(exc.code)) from None
             raise AuthenticationFailed(message, code=str(exc.code)) from None
         except SalesforceError as exc:
             raise _translate(exc) from None

@@ -21,6 +21,9 @@ from .errors import ApiLimitReached
 from .models import ApiCallBucket
 
 WINDOW = timedelta(hours=24)
+# Automatic retries of failed records wait while more than this share of the limit is used,
+# so that new changes keep flowing when a batch of rejects would eat the rest of the day.
+RETRY_BUDGET_SHARE = 0.75
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
 
 
@@ -61,6 +64,10 @@ class ApiMeter:
         if oldest["m"] is None:
             return 0
         return max(60, int((oldest["m"] + WINDOW - now).total_seconds()) + 60)
+
+    def retries_allowed(self) -> bool:
+        """Whether automatic retries of failed records may spend calls now (RETRY_BUDGET_SHARE)."""
+        return self.limit is None or self.used() <= RETRY_BUDGET_SHARE * self.limit
 
     def check(self) -> None:
         """Raise :class:`ApiLimitReached` when one more call would exceed the limit."""

@@ -350,6 +350,9 @@ class SyncRun(models.Model):
     # Live progress while running: {"phase": ..., "done": n, "total": n}.
     progress = models.JSONField(default=dict, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Failed or skipped for a reason that passes by itself (Salesforce unreachable, another
+    # cycle running): the task tries again soon. Bad credentials or settings do not.
+    retry_soon = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-started_at"]
@@ -357,6 +360,17 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trigger} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CycleLock(models.Model):
+    """Held by the one running sync cycle (a lease: it expires if its worker dies)."""
+
+    name = models.CharField(max_length=32, unique=True)
+    run = models.ForeignKey(SyncRun, on_delete=models.SET_NULL, null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} held by run {self.run_id}" if self.run_id else self.name
 
 
 class SyncCursor(models.Model):

@@ -1,45 +1,82 @@
-"""Celery tasks: thin. They take plain values, call the runner, and own only the retry policy."""
+"""Celery tasks: thin. They take plain values, call the cycle, and own only the retry policy.
+
+- A cycle *paused* at the API limit comes back when the window frees up (at most every
+  RESUME_PAUSED_AFTER_MAX_S), for up to a day of pauses.
+- A cycle that *failed* for a reason that passes by itself (Salesforce unreachable,
+  timing out) comes back after RETRY_FAILED_AFTER_S, doubling with jitter, up to
+  MAX_FAILED_RETRIES times; one that failed on bad credentials or settings does not
+  (beat's next cycle, or the admin's fix, starts it again).
+- A cycle *skipped* because another one was running comes back shortly when it was
+  asked for by a person (a save, Retry, …), so what was saved is synced.
+
+Retries go through Celery's own ``self.retry``, so ``request.retries`` counts them.
+"""
 
 from __future__ import annotations
 
+import random
+
 from celery import shared_task
 
+from .metering import RETRY_BUDGET_SHARE, ApiMeter
 from .models import SyncRunStatus
+from .selectors import integration_settings_get
+from .sync.cycle import sync_cycle_run
+from .sync.failures import contact_failures_unpark
 
-# A paused or failed cycle comes back by itself; beat also starts one every few minutes.
-RETRY_FAILED_AFTER_S = 60
 RESUME_PAUSED_AFTER_MAX_S = 15 * 60
+MAX_PAUSED_RETRIES = 24 * 60 * 60 // RESUME_PAUSED_AFTER_MAX_S
+RETRY_FAILED_AFTER_S = 60
+MAX_FAILED_RETRIES = 5
+RETRY_SKIPPED_AFTER_S = 30
+MAX_SKIPPED_RETRIES = 20
+# Cycles beat starts on its own: a skipped one needs no retry, the next one is minutes away.
+SCHEDULED_TRIGGERS = {"schedule", "nightly_retry"}
+
+
+def retry_countdown(*, status: str, retry_soon: bool, trigger: str, retries: int) -> int | None:
+    """The retry policy: seconds until the cycle should run again, or None for no retry."""
+    if status == SyncRunStatus.PAUSED:
+        if retries >= MAX_PAUSED_RETRIES:
+            return None
+        meter = ApiMeter(limit=integration_settings_get().api_call_limit)
+        return min(meter.seconds_until_free() or 60, RESUME_PAUSED_AFTER_MAX_S)
+    if not retry_soon:
+        return None
+    if status == SyncRunStatus.FAILED and retries < MAX_FAILED_RETRIES:
+        return int(RETRY_FAILED_AFTER_S * 2**retries * random.uniform(0.8, 1.2))
+    if (
+        status == SyncRunStatus.SKIPPED
+        and trigger not in SCHEDULED_TRIGGERS
+        and retries < MAX_SKIPPED_RETRIES
+    ):
+        return RETRY_SKIPPED_AFTER_S
+    return None
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
 def salesforce_sync(self, trigger: str = "schedule") -> dict:
-    """Run one sync cycle; a paused (API limit) or failed one is scheduled again."""
-    from .metering import ApiMeter
-    from .runner import sync_cycle_run
-    from .selectors import integration_settings_get
-
+    """Run one sync cycle; come back by the retry policy when it paused, failed or was skipped."""
     run = sync_cycle_run(trigger=trigger)
-    if run.status == SyncRunStatus.PAUSED and self.request.retries < 100:
-        meter = ApiMeter(limit=integration_settings_get().api_call_limit)
-        countdown = min(meter.seconds_until_free() or 60, RESUME_PAUSED_AFTER_MAX_S)
-        salesforce_sync.apply_async(kwargs={"trigger": "resume"}, countdown=countdown)
+    countdown = retry_countdown(
+        status=run.status, retry_soon=run.retry_soon, trigger=trigger, retries=self.request.retries
+    )
+    # Eager (in-process) tasks retry synchronously in Celery, ignoring the countdown: a test
+    # that runs a paused cycle eagerly would loop; the policy itself is tested directly.
+    if countdown is not None and not self.request.is_eager:
+        again = "resume" if run.status == SyncRunStatus.PAUSED else trigger
+        raise self.retry(kwargs={"trigger": again}, countdown=countdown)
     return {"run": run.pk, "status": run.status}
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def salesforce_retry_parked() -> dict:
     """Nightly: give parked records another chance, when the API budget allows."""
-    from .metering import ApiMeter
-    from .queue import contact_states_unpark
-    from .runner import RETRY_BUDGET_SHARE
-    from .selectors import integration_settings_get
-    from .services import sync_enqueue
-
-    integration_settings = integration_settings_get()
-    meter = ApiMeter(limit=integration_settings.api_call_limit)
-    if meter.limit is not None and meter.used() > RETRY_BUDGET_SHARE * meter.limit:
-        return {"unparked": 0, "reason": "more than 75 % of the API limit is used"}
-    unparked = contact_states_unpark()
+    meter = ApiMeter(limit=integration_settings_get().api_call_limit)
+    if not meter.retries_allowed():
+        share = round(RETRY_BUDGET_SHARE * 100)
+        return {"unparked": 0, "reason": f"more than {share} % of the API limit is used"}
+    unparked = contact_failures_unpark()
     if unparked:
-        sync_enqueue(trigger="nightly_retry")
+        salesforce_sync.delay_on_commit(trigger="nightly_retry")
     return {"unparked": unparked}

@@ -181,7 +181,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Minutes between incremental sync cycles started by celery beat.
 SALESFORCE_SYNC_INTERVAL_MINUTES = env.int("SALESFORCE_SYNC_INTERVAL_MINUTES", default=5)
 # A worker's claim on due contacts older than this is taken to be a dead worker's and
-# claimed again (connector/queue.py); tests that kill workers make it short.
+# claimed again (connector/sync/queue.py); tests that kill workers make it short.
 SALESFORCE_CLAIM_TTL_SECONDS = env.int("SALESFORCE_CLAIM_TTL_SECONDS", default=30 * 60)
 # When one cycle would delete more than this share of all hubsync contacts (Salesforce
 # deletes, with "delete in hubsync" ticked), the deletes are held for an admin to approve;

@@ -8,7 +8,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from connector.selectors import integration_settings_get
-from connector.services import MARKETING_ADMINS_GROUP, marketing_admins_group_ensure
+from connector.services.bootstrap import MARKETING_ADMINS_GROUP, marketing_admins_group_ensure
+from tests.workers import celery_workers, worker_env
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -124,3 +125,13 @@ def broker_drain() -> list[str]:
         finally:
             queue.close()
     return triggers
+
+
+@pytest.fixture
+def celery_worker_process(salesforce, settings):
+    """One real worker on the default queue."""
+    from hubsync.celery import app
+
+    app.control.purge()  # jobs other tests left on a shared broker are not ours
+    with celery_workers(worker_env(salesforce, settings)) as start:
+        yield start()

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from connector.services import DEFAULT_FIELD_MAPPINGS
+    from connector.services.bootstrap import DEFAULT_FIELD_MAPPINGS
 
     FieldMapping = apps.get_model("connector", "FieldMapping")
     for prop, lead_field, contact_field, rule in DEFAULT_FIELD_MAPPINGS:

@@ -9,11 +9,10 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from connector.models import SyncError
-from connector.runner import sync_cycle_run
+from connector.sync.cycle import sync_cycle_run
 from marketing.models import Contact
 from tests.browser.helpers import open_settings, save_button
 from tests.conftest import broker_drain
-from tests.connector.test_worker import celery_worker_process  # noqa: F401  (a real worker)
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.browser
@@ -24,7 +23,7 @@ def test_watch_a_running_sync_progress_update(
     marketing_admin,
     salesforce,
     integration_settings,
-    celery_worker_process,  # noqa: F811
+    celery_worker_process,
 ):
     Contact.objects.bulk_create(
         [Contact(email=f"live{i}@x.example", last_name=f"L{i}") for i in range(1_500)]

@@ -6,7 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from connector.runner import sync_cycle_run
+from connector.sync.cycle import sync_cycle_run
 
 
 class Command(BaseCommand):

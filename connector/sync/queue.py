@@ -10,7 +10,6 @@ may be claimed again (the upsert on HubSync_Id__c keeps that idempotent).
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -23,8 +22,9 @@ from django.utils import timezone
 from marketing.models import Contact, SmartList
 from marketing.selectors import smart_list_contacts
 
-from .bulk_writes import rows_insert, rows_insert_select, rows_update
-from .models import ContactSyncState, SyncCursor, SyncDirection, SyncError
+from ..bulk_writes import rows_insert_select
+from ..models import ContactSyncState, IntegrationSettings, SyncCursor
+from .failures import PEOPLE, failures_resolve
 
 SCAN_CURSOR = "contacts_scanned"
 # Changes are found by updated_at > last scan; overlap the window so that a
@@ -32,8 +32,6 @@ SCAN_CURSOR = "contacts_scanned"
 SCAN_OVERLAP = timedelta(minutes=2)
 # A claim older than this is a dead worker's (settings.SALESFORCE_CLAIM_TTL_SECONDS overrides).
 CLAIM_TTL = timedelta(minutes=30)
-MAX_ATTEMPTS = 10
-MAX_BACKOFF = timedelta(hours=6)
 
 
 def contacts_mark_due(*, now: datetime | None = None) -> int:
@@ -75,7 +73,7 @@ def contacts_mark_due(*, now: datetime | None = None) -> int:
     return created + updated
 
 
-def contacts_due_count(*, integration_settings) -> int:
+def contacts_due_count(*, integration_settings: IntegrationSettings) -> int:
     """How many contacts the push has to send now (the progress bar's total)."""
     due = ContactSyncState.objects.filter(due=True, parked=False, excluded=False).filter(
         Q(not_before__isnull=True) | Q(not_before__lte=timezone.now())
@@ -164,12 +162,7 @@ def contact_states_succeeded(*, token: str, versions: dict[int, datetime]) -> No
         changed = [pk for pk, updated_at in current if updated_at != versions[pk]]
         if changed:
             ContactSyncState.objects.filter(contact_id__in=changed).update(due=True)
-        SyncError.objects.filter(
-            contact_id__in=ids,
-            direction=SyncDirection.OUTBOUND,
-            object_type__in=("Lead", "Contact"),
-            resolved_at__isnull=True,
-        ).update(resolved_at=now)
+        failures_resolve(contact_ids=ids, object_types=PEOPLE)
 
 
 def contacts_link(links: dict[int, tuple[str, str]]) -> None:
@@ -187,88 +180,3 @@ def contacts_link(links: dict[int, tuple[str, str]]) -> None:
             f"UPDATE {table} SET salesforce_object = %s, salesforce_id = %s WHERE id = %s",
             [(sf_object, sf_id, pk) for pk, (sf_object, sf_id) in links.items()],
         )
-
-
-def backoff(attempts: int) -> timedelta:
-    """1, 2, 4, … minutes, capped at MAX_BACKOFF, with ±20 % jitter."""
-    base = min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
-    return base * random.uniform(0.8, 1.2)
-
-
-def contact_states_failed(
-    *,
-    token: str,
-    failures: dict[int, tuple[str, str, str, tuple[str, ...], str]],
-    versions: dict[int, datetime],
-) -> None:
-    """Record failed pushes: ``{contact_id: (object_type, code, message, fields, sf_id)}``.
-
-    Each gets back-off; after MAX_ATTEMPTS it is parked for the nightly retry. Set-based
-    (a save and an update_or_create per contact took ~10 s for 10,000 rejected records).
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        attempts = dict(
-            ContactSyncState.objects.filter(
-                contact_id__in=list(failures), claim_token=token
-            ).values_list("contact_id", "attempts")
-        )
-        outcomes: dict[int, tuple[int, bool, datetime | None]] = {}
-        for contact_id, tries in attempts.items():
-            tries += 1
-            parked = tries >= MAX_ATTEMPTS
-            outcomes[contact_id] = (tries, parked, None if parked else now + backoff(tries))
-        rows_update(
-            ContactSyncState,
-            ["attempts", "parked", "not_before", "claimed_at", "claim_token", "failed_version"],
-            [
-                (tries, parked, not_before, None, "", versions.get(contact_id), contact_id)
-                for contact_id, (tries, parked, not_before) in outcomes.items()
-            ],
-        )
-        open_errors = {
-            (contact_id, object_type): pk
-            for pk, contact_id, object_type in SyncError.objects.filter(
-                contact_id__in=list(outcomes),
-                direction=SyncDirection.OUTBOUND,
-                resolved_at__isnull=True,
-            ).values_list("pk", "contact_id", "object_type")
-        }
-        updates, inserts = [], []
-        for contact_id, (object_type, code, message, fields, sf_id) in failures.items():
-            if contact_id not in outcomes:
-                continue
-            tries, parked, not_before = outcomes[contact_id]
-            values = (sf_id, code, message, list(fields), tries, not_before, parked)
-            error_pk = open_errors.get((contact_id, object_type))
-            if error_pk is None:
-                inserts.append((contact_id, SyncDirection.OUTBOUND, object_type, *values))
-            else:
-                updates.append((*values, now, error_pk))
-        error_fields = [
-            "salesforce_id",
-            "code",
-            "message",
-            "fields",
-            "attempts",
-            "next_retry_at",
-            "parked",
-        ]
-        rows_update(SyncError, [*error_fields, "updated_at"], updates)
-        rows_insert(SyncError, ["contact", "direction", "object_type", *error_fields], inserts)
-
-
-def contact_states_unpark(*, contact_ids: Iterable[int] | None = None, failed: bool = False) -> int:
-    """Give failed contacts a fresh start: parked ones (nightly), all failed ones, or some.
-
-    Used by the nightly retry, by *Retry* on the errors page, and when a setting
-    changes that may make failed records pass.
-    """
-    states = ContactSyncState.objects.filter(due=True)
-    if contact_ids is not None:
-        states = states.filter(contact_id__in=list(contact_ids))
-    elif failed:
-        states = states.filter(attempts__gt=0)
-    else:
-        states = states.filter(parked=True)
-    return states.update(parked=False, attempts=0, not_before=None)

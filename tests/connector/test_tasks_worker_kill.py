@@ -23,7 +23,7 @@ import pytest
 
 from connector.models import ContactSyncState, SyncRun, SyncRunStatus
 from marketing.models import Contact
-from tests.connector.test_worker import ROOT, worker_env
+from tests.workers import ROOT, celery_workers, worker_env
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -40,47 +40,11 @@ def _env(salesforce, settings) -> dict[str, str]:
 
 @pytest.fixture
 def start_worker(salesforce, settings) -> Iterator[Callable[[str], subprocess.Popen]]:
-    """Start real Celery worker processes (solo pool); all are stopped after the test."""
+    """Start real Celery worker processes on this test's own queue; all stop after the test."""
     from hubsync.celery import app
 
-    started: list[subprocess.Popen] = []
-
-    def start(name: str) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "hubsync",
-                "worker",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                f"--hostname={name}@%h",
-                f"--queues={QUEUE}",
-                "--loglevel=INFO",
-            ],
-            cwd=ROOT,
-            env=_env(salesforce, settings),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.terminate()
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output[-3000:])
+    with celery_workers(_env(salesforce, settings)) as start:
+        yield lambda name: start(name, queue=QUEUE)
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge(QUEUE)
 
@@ -99,8 +63,12 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> Non
         time.sleep(0.05)
 
 
-def finished_runs() -> list[SyncRun]:
-    return list(SyncRun.objects.exclude(status=SyncRunStatus.RUNNING).order_by("started_at"))
+def finished_runs(*, after: int) -> list[SyncRun]:
+    return list(
+        SyncRun.objects.filter(pk__gt=after)
+        .exclude(status=SyncRunStatus.RUNNING)
+        .order_by("started_at")
+    )
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(salesforce, start_worker):
@@ -128,6 +96,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(salesfor
     # The dead worker left its claims (and its run) behind; part of it reached Salesforce.
     assert ContactSyncState.objects.filter(claimed_at__isnull=False).count() == n
     assert [run.status for run in SyncRun.objects.all()] == [SyncRunStatus.RUNNING]
+    dead_run = SyncRun.objects.get()
     control.clear_faults()
     wait_for(
         lambda: control.stats()["faults"].get("delay", 0) >= 3,
@@ -148,11 +117,15 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(salesfor
         return (
             not ContactSyncState.objects.filter(due=True).exists()
             and not Contact.objects.filter(salesforce_id="").exists()
-            and SyncRun.objects.filter(status=SyncRunStatus.RUNNING).count() == 1  # the dead
+            and not SyncRun.objects.filter(status=SyncRunStatus.RUNNING).exists()
         )
 
     wait_for(settled, timeout=90, what="the new worker to finish the sync")
-    after = finished_runs()
+    # The dead worker's run is not left "running": the cycle that took its lock over ended it.
+    dead_run.refresh_from_db()
+    assert dead_run.status == SyncRunStatus.FAILED
+    assert "stopped without finishing" in dead_run.reason
+    after = finished_runs(after=dead_run.pk)
     assert after and all(run.status == SyncRunStatus.SUCCEEDED for run in after), [
         (run.status, run.reason) for run in after
     ]
@@ -183,7 +156,7 @@ PUSH_SCRIPT = """
 import json, django
 django.setup()
 from connector.client import SalesforceClient
-from connector.push import contacts_push
+from connector.sync.push import contacts_push
 from connector.selectors import field_mappings_get, integration_settings_get
 settings = integration_settings_get()
 counts = contacts_push(
@@ -221,7 +194,7 @@ def push_processes(env: dict[str, str], count: int) -> Iterator[list[subprocess.
 
 
 def test_two_worker_processes_never_push_a_record_twice(salesforce, settings):
-    from connector.queue import contacts_mark_due
+    from connector.sync.queue import contacts_mark_due
 
     n = 800
     Contact.objects.bulk_create(

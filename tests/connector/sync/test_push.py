@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connector.models import ContactSyncState, SyncError, SyncRunStatus
-from connector.runner import sync_cycle_run
+from connector.sync.cycle import sync_cycle_run
 from tests.factories import ContactFactory, SmartListFactory
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +221,7 @@ def test_a_record_salesforce_rejects_is_an_error_with_its_code_and_the_rest_goes
 def test_failed_records_back_off_then_park_then_retry_at_night(salesforce):
     from django.utils import timezone
 
-    from connector.queue import MAX_ATTEMPTS
+    from connector.sync.failures import MAX_ATTEMPTS
     from connector.tasks import salesforce_retry_parked
 
     bad = ContactFactory(job_title="T" * 200)

@@ -11,7 +11,7 @@ from connector.models import (
     SalesforceDeletion,
     SyncRunStatus,
 )
-from connector.runner import sync_cycle_run
+from connector.sync.cycle import sync_cycle_run
 from marketing.models import Company, Contact, LifecycleStage, Opportunity
 from tests.factories import ContactFactory, SmartListFactory
 

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from connector.models import ApiCallBucket, ContactSyncState, SyncRunStatus
-from connector.push import BULK_THRESHOLD
-from connector.runner import sync_cycle_run
+from connector.sync.cycle import sync_cycle_run
+from connector.sync.push_writes import BULK_THRESHOLD
 from marketing.models import Contact
 from tests.factories import ContactFactory
 
@@ -153,8 +153,8 @@ class TestSyncOnOff:
     def test_turned_off_mid_run_stops_at_the_next_batch_boundary(
         self, salesforce, integration_settings, monkeypatch
     ):
-        from connector import push
         from connector.models import IntegrationSettings
+        from connector.sync import push
 
         monkeypatch.setattr(push, "CLAIM_BATCH", 100)
         real_batch = push._push_batch

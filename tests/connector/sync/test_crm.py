@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from connector.models import SyncRunStatus
-from connector.runner import sync_cycle_run
+from connector.sync.cycle import sync_cycle_run
 from marketing.models import Activity, CrmTask
 from tests.factories import ActivityFactory, ContactFactory, CrmTaskFactory
 
@@ -187,7 +187,7 @@ def test_a_rejected_activity_backs_off_instead_of_costing_a_call_every_cycle(
     cycle()  # waiting for its retry: not sent again
     assert not any("sobjects" in e for e in salesforce.control.stats()["requests"])
     # Retried (e.g. from the errors page): it goes through and the error is resolved.
-    from connector.services import sync_errors_retry
+    from connector.services.sync_errors import sync_errors_retry
 
     sync_errors_retry(error_ids=[error.pk])
     cycle()

@@ -7,18 +7,18 @@ import time
 
 import pytest
 
-from connector.runner import sync_cycle_run
+from connector.sync.cycle import sync_cycle_run
 from marketing.models import Contact
 
 pytestmark = pytest.mark.django_db
 
 
 def test_ten_changes_in_an_org_of_20000_cost_a_handful_of_calls(salesforce, monkeypatch):
-    from connector import pull
+    from connector.sync.pull import watermark
 
     # Salesforce compares SystemModstamp to the second; a second is taken as closed
     # (no more writes can land in it) after CLOSED_AFTER. Shorten it for the test.
-    monkeypatch.setattr(pull, "CLOSED_AFTER", pull.timedelta(0))
+    monkeypatch.setattr(watermark, "CLOSED_AFTER", watermark.timedelta(0))
     for start in range(0, 20_000, 5_000):
         salesforce.control.load_records(
             "Lead",

@@ -16,9 +16,12 @@ from connector.models import (
     SalesforceDeletion,
     SyncRunStatus,
 )
-from connector.runner import sync_cycle_run
-from connector.selectors import held_deletions_summary
-from connector.services import held_deletions_approve, held_deletions_discard
+from connector.services.deletions import (
+    held_deletions_approve,
+    held_deletions_discard,
+    held_deletions_summary,
+)
+from connector.sync.cycle import sync_cycle_run
 from marketing.models import Contact
 from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
 

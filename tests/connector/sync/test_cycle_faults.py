@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from connector.models import ContactSyncState, SyncDirection, SyncError, SyncRun, SyncRunStatus
-from connector.runner import sync_cycle_run
+from connector.sync.cycle import sync_cycle_run
 from marketing.models import Contact
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ FIGURES: dict[str, dict[str, Any]] = {}  # per scenario, printed at the end (-s)
 @pytest.fixture
 def org(salesforce, integration_settings, monkeypatch):
     """2,000 records: 1,600 hubsync contacts and 400 Salesforce Leads, none synced yet."""
-    monkeypatch.setattr("connector.push.CLAIM_BATCH", CLAIM_BATCH)
+    monkeypatch.setattr("connector.sync.push.CLAIM_BATCH", CLAIM_BATCH)
     Contact.objects.bulk_create(
         [
             Contact(

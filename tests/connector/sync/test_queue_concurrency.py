@@ -9,9 +9,9 @@ from django.db import connections
 
 from connector.client import SalesforceClient
 from connector.models import ContactSyncState
-from connector.push import contacts_push
-from connector.queue import contacts_mark_due
 from connector.selectors import field_mappings_get, integration_settings_get
+from connector.sync.push import contacts_push
+from connector.sync.queue import contacts_mark_due
 from marketing.models import Contact
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from connector.models import ContactSyncState, FieldMapping, SyncDirection, SyncError, SyncRunStatus
-from connector.runner import sync_cycle_run
+from connector.sync.cycle import sync_cycle_run
 from marketing.models import Contact
 
 pytestmark = pytest.mark.django_db

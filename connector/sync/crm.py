@@ -8,29 +8,21 @@ link row records what went over, so each moves exactly once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 
 from marketing.models import Activity, ActivityType, Contact, CrmTask, CrmTaskKind, CrmTaskStatus
 
-from .client import COLLECTION_SIZE, RecordResult, SalesforceClient
-from .errors import ApiLimitReached, RecoverableError
-from .models import (
-    ActivityLink,
-    ActivityStorage,
-    CrmTaskLink,
-    IntegrationSettings,
-    SyncDirection,
-    SyncError,
-)
-from .queue import MAX_ATTEMPTS, backoff
+from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
+from ..errors import ApiLimitReached, RecoverableError
+from ..mappers import EXTERNAL_ID_FIELD
+from ..models import ActivityLink, ActivityStorage, CrmTaskLink, IntegrationSettings, SyncDirection
+from ..soql import chunks
+from .failures import Failure, failures_resolve, record_failures_record, waiting_for_retry
 
-EXTERNAL_ID = "HubSync_Id__c"
+EXTERNAL_ID = EXTERNAL_ID_FIELD
 # Bounded work per cycle; the rest goes in the next one.
 PER_CYCLE = 10_000
 ACTIVITY_LABELS = {
@@ -55,11 +47,6 @@ class CrmCounts:
 
 def _day(value: datetime | None) -> str | None:
     return value.date().isoformat() if value else None
-
-
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _upsert(client: SalesforceClient, sobject: str, records: list[dict]) -> list[RecordResult]:
@@ -88,50 +75,20 @@ def _upsert(client: SalesforceClient, sobject: str, records: list[dict]) -> list
     return results
 
 
-def _record_failure(contact_id: int, object_type: str, result: RecordResult) -> None:
-    """A rejected task or activity: back-off per contact and object, parked after 10 tries."""
-    error = SyncError.objects.filter(
-        contact_id=contact_id,
-        direction=SyncDirection.OUTBOUND,
-        object_type=object_type,
-        resolved_at=None,
-    ).first()
-    attempts = (error.attempts + 1) if error else 1
-    parked = attempts >= MAX_ATTEMPTS
-    SyncError.objects.update_or_create(
-        contact_id=contact_id,
-        direction=SyncDirection.OUTBOUND,
-        object_type=object_type,
-        resolved_at=None,
-        defaults={
-            "code": result.code,
-            "message": result.message,
-            "fields": list(result.fields),
-            "attempts": attempts,
-            "parked": parked,
-            "next_retry_at": None if parked else timezone.now() + backoff(attempts),
-        },
+def _settle(items: list, results: list[RecordResult], object_type: str, counts: CrmCounts) -> list:
+    """Record the failures (back-off per contact) and resolve the rest; returns what went
+    through, as (item, result) pairs."""
+    failures = {
+        item.contact_id: Failure(object_type, r.code, r.message, tuple(r.fields))
+        for item, r in zip(items, results, strict=True)
+        if not r.success
+    }
+    record_failures_record(failures=failures)
+    counts.errors += len([r for r in results if not r.success])
+    failures_resolve(
+        contact_ids={item.contact_id for item in items} - set(failures), object_types=[object_type]
     )
-
-
-def _resolve(items: list, results: list[RecordResult], object_type: str) -> None:
-    """Contacts whose writes of this object all went through have no open error for it."""
-    failed = {item.contact_id for item, r in zip(items, results, strict=True) if not r.success}
-    fine = {item.contact_id for item in items} - failed
-    SyncError.objects.filter(
-        contact_id__in=fine,
-        direction=SyncDirection.OUTBOUND,
-        object_type=object_type,
-        resolved_at__isnull=True,
-    ).update(resolved_at=timezone.now())
-
-
-def _waiting(object_type: str) -> Q:
-    """Contacts whose last write of this object failed and wait for their retry."""
-    waiting = SyncError.objects.filter(
-        direction=SyncDirection.OUTBOUND, object_type=object_type, resolved_at__isnull=True
-    ).filter(Q(parked=True) | Q(next_retry_at__gt=timezone.now()))
-    return Q(contact__in=waiting.values("contact_id"))
+    return [(item, r) for item, r in zip(items, results, strict=True) if r.success]
 
 
 def crm_tasks_push(*, client: SalesforceClient, counts: CrmCounts) -> None:
@@ -139,11 +96,11 @@ def crm_tasks_push(*, client: SalesforceClient, counts: CrmCounts) -> None:
     tasks = list(
         CrmTask.objects.filter(salesforce_link__isnull=True)
         .exclude(contact__salesforce_id="")
-        .exclude(_waiting("Task"))
+        .exclude(waiting_for_retry("Task"))
         .select_related("contact")
         .order_by("pk")[:PER_CYCLE]
     )
-    for chunk in _chunks(tasks, COLLECTION_SIZE):
+    for chunk in chunks(tasks, COLLECTION_SIZE):
         records = [
             {
                 "attributes": {"type": "Task"},
@@ -165,19 +122,11 @@ def crm_tasks_push(*, client: SalesforceClient, counts: CrmCounts) -> None:
             raise
         except RecoverableError:
             continue  # the next cycle tries again
-        links = []
-        for task, result in zip(chunk, results, strict=True):
-            if result.success:
-                links.append(
-                    CrmTaskLink(
-                        crm_task=task, salesforce_id=result.id, direction=SyncDirection.OUTBOUND
-                    )
-                )
-            else:
-                counts.errors += 1
-                _record_failure(task.contact_id, "Task", result)
+        links = [
+            CrmTaskLink(crm_task=task, salesforce_id=result.id, direction=SyncDirection.OUTBOUND)
+            for task, result in _settle(chunk, results, "Task", counts)
+        ]
         CrmTaskLink.objects.bulk_create(links, ignore_conflicts=True)
-        _resolve(chunk, results, "Task")
         counts.tasks_out += len(links)
 
 
@@ -240,11 +189,11 @@ def activities_push(
             salesforce_link__isnull=True, type__in=integration_settings.activity_types
         )
         .exclude(contact__salesforce_id="")
-        .exclude(_waiting(sobject))
+        .exclude(waiting_for_retry(sobject))
         .select_related("contact")
         .order_by("pk")[:PER_CYCLE]
     )
-    for chunk in _chunks(activities, COLLECTION_SIZE):
+    for chunk in chunks(activities, COLLECTION_SIZE):
         records = [_activity_record(activity, sobject) for activity in chunk]
         try:
             results = _upsert(client, sobject, records)
@@ -252,19 +201,11 @@ def activities_push(
             raise
         except RecoverableError:
             continue
-        links = []
-        for activity, result in zip(chunk, results, strict=True):
-            if result.success:
-                links.append(
-                    ActivityLink(
-                        activity=activity, salesforce_object=sobject, salesforce_id=result.id
-                    )
-                )
-            else:
-                counts.errors += 1
-                _record_failure(activity.contact_id, sobject, result)
+        links = [
+            ActivityLink(activity=activity, salesforce_object=sobject, salesforce_id=result.id)
+            for activity, result in _settle(chunk, results, sobject, counts)
+        ]
         ActivityLink.objects.bulk_create(links, ignore_conflicts=True)
-        _resolve(chunk, results, sobject)
         counts.activities_out += len(links)
 
 

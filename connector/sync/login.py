@@ -1,0 +1,40 @@
+"""Logging in for a cycle or a credentials check, and recording what Salesforce said."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from ..client import SalesforceClient
+from ..errors import AuthenticationFailed
+from ..models import CredentialsStatus, IntegrationSettings
+
+
+def credentials_mark(
+    integration_settings: IntegrationSettings, *, error: AuthenticationFailed | None
+) -> None:
+    """Record the outcome of a login: *Valid*, or Salesforce's code and message."""
+    integration_settings.credentials_status = (
+        CredentialsStatus.INVALID if error else CredentialsStatus.VALID
+    )
+    integration_settings.credentials_error_code = error.code if error else ""
+    integration_settings.credentials_error_message = error.message if error else ""
+    integration_settings.credentials_checked_at = timezone.now()
+    integration_settings.save(
+        update_fields=[
+            "credentials_status",
+            "credentials_error_code",
+            "credentials_error_message",
+            "credentials_checked_at",
+        ]
+    )
+
+
+def client_login(client: SalesforceClient, integration_settings: IntegrationSettings) -> None:
+    """Log in; a refusal is recorded on the settings (and raised), a success marks them valid."""
+    try:
+        client.login()
+    except AuthenticationFailed as error:
+        credentials_mark(integration_settings, error=error)
+        raise
+    if integration_settings.credentials_status != CredentialsStatus.VALID:
+        credentials_mark(integration_settings, error=None)

@@ -1,0 +1,186 @@
+"""hubsync → Salesforce: push due contacts in batches.
+
+Per batch of claimed contacts: one composite call looks up the unlinked ones
+by email (Lead and Contact queries with IN lists), then the writes go out as
+sObject Collections of 200 (update by Id for linked and matched records,
+upsert on HubSync_Id__c for new ones) or, for at least BULK_THRESHOLD new
+records, as one Bulk API 2.0 upsert job. Every record's outcome is recorded on
+its own: one rejected record never sinks the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from django.db import transaction
+
+from marketing.models import Contact
+
+from ..bulk_writes import SYNC_EVENT_FIELDS, rows_insert
+from ..client import SalesforceClient
+from ..errors import ConnectorError
+from ..mappers import (
+    EXTERNAL_ID_FIELD,
+    MappingError,
+    MappingSpec,
+    contact_to_salesforce,
+    hubsync_id,
+)
+from ..models import ContactSyncEvent, IntegrationSettings, SyncDirection, SyncEventOutcome
+from .failures import Failure, contact_failures_record
+from .push_writes import PushBatch, PushCounts, lookup_by_email, write_creates, write_updates
+from .queue import (
+    contact_states_claim,
+    contact_states_release,
+    contact_states_succeeded,
+    contacts_link,
+)
+
+# Contacts claimed per batch: large enough that a backfill becomes one Bulk API job,
+# bounded so a batch stays a few megabytes in memory.
+CLAIM_BATCH = 10_000
+
+
+def contacts_push(
+    *,
+    client: SalesforceClient,
+    integration_settings: IntegrationSettings,
+    mappings: Sequence[MappingSpec],
+    should_continue: Callable[[], bool],
+    include_retries: bool = True,
+    batch_size: int | None = None,
+    on_progress: Callable[[PushCounts], None] | None = None,
+) -> PushCounts:
+    """Push every due contact (inside the inclusion list) until none is left.
+
+    Checks ``should_continue`` at each batch boundary (the sync switched off).
+    Raises ApiLimitReached (claims released, nothing lost) when the budget ends.
+    """
+    counts = PushCounts(on_progress=on_progress)
+    while should_continue():
+        token, ids = contact_states_claim(
+            limit=batch_size or CLAIM_BATCH,
+            inclusion_list=integration_settings.inclusion_list,
+            include_retries=include_retries,
+        )
+        if not ids:
+            break
+        settled = _push_batch(
+            client=client,
+            integration_settings=integration_settings,
+            mappings=mappings,
+            token=token,
+            contact_ids=ids,
+            counts=counts,
+        )
+        if not settled:
+            # Every write of the batch was postponed (Salesforce down, timing out): its
+            # contacts are due again at once, so claiming on would resend them in a loop
+            # that only the API limit ends. The next cycle takes them.
+            break
+    return counts
+
+
+def _push_batch(
+    *,
+    client: SalesforceClient,
+    integration_settings: IntegrationSettings,
+    mappings: Sequence[MappingSpec],
+    token: str,
+    contact_ids: list[int],
+    counts: PushCounts,
+) -> int:
+    """Push one claimed batch; returns how many of its contacts got an outcome."""
+    properties = sorted({m.hubsync_property for m in mappings} | {"email"})
+    contacts = list(
+        Contact.objects.filter(pk__in=contact_ids).values(
+            "pk", "updated_at", "salesforce_id", "salesforce_object", *properties
+        )
+    )
+    batch = PushBatch(token=token, versions={c["pk"]: c["updated_at"] for c in contacts})
+    try:
+        unlinked = [c for c in contacts if not c["salesforce_id"]]
+        matches = lookup_by_email(client, [c["email"] for c in unlinked], counts)
+        updates: list[tuple[int, dict]] = []
+        creates: list[tuple[int, dict]] = []
+        new_type = integration_settings.new_record_type
+        for contact in contacts:
+            match = matches.get(contact["email"].lower()) if not contact["salesforce_id"] else None
+            if match:
+                counts.matched += 1
+                batch.links[contact["pk"]] = match
+            sf_object, sf_id = (
+                (contact["salesforce_object"], contact["salesforce_id"])
+                if contact["salesforce_id"]
+                else match or (new_type, "")
+            )
+            try:
+                record = contact_to_salesforce(
+                    contact,
+                    object_type=sf_object,
+                    mappings=mappings,
+                    picklists=integration_settings.state_country_picklists,
+                    creating=not sf_id,
+                )
+            except MappingError as error:
+                batch.failures[contact["pk"]] = Failure(
+                    sf_object, error.code, error.message, tuple(error.fields), sf_id
+                )
+                continue
+            batch.sent_fields[contact["pk"]] = sorted(record)
+            batch.targets[contact["pk"]] = (sf_object, sf_id)
+            record[EXTERNAL_ID_FIELD] = hubsync_id(contact["pk"])
+            record["attributes"] = {"type": sf_object}
+            if sf_id:
+                record["Id"] = sf_id
+                updates.append((contact["pk"], record))
+            else:
+                creates.append((contact["pk"], record))
+        batch.unsettled = {pk for pk, _ in updates + creates}
+        write_updates(client, updates, batch, counts)
+        write_creates(client, new_type, creates, batch, counts)
+    except ConnectorError:
+        # The limit, or a failed email lookup: keep what got through and release the
+        # rest at once (left claimed, it would wait out CLAIM_TTL).
+        _settle(batch, counts)
+        raise
+    return _settle(batch, counts)
+
+
+def _settle(batch: PushBatch, counts: PushCounts) -> int:
+    """Store every outcome; contacts with no outcome yet are released, still due."""
+    with transaction.atomic():
+        contacts_link(batch.links)
+        contact_states_succeeded(token=batch.token, versions=batch.succeeded)
+        contact_failures_record(token=batch.token, failures=batch.failures, versions=batch.versions)
+        _record_events(batch)
+    counts.failed += len(batch.failures)
+    settled = set(batch.succeeded) | set(batch.failures)
+    pending = [pk for pk in batch.versions if pk not in settled]
+    counts.retried_later += len([pk for pk in pending if pk in batch.unsettled])
+    contact_states_release(token=batch.token, contact_ids=pending)
+    return len(settled)
+
+
+def _record_events(batch: PushBatch) -> None:
+    """Each contact's sync history: what went to Salesforce, or why it did not."""
+    rows = []
+    for pk in batch.succeeded:
+        sf_object, sf_id = batch.links.get(pk) or batch.targets.get(pk) or ("", "")
+        outcome = SyncEventOutcome.CREATED if pk in batch.created else SyncEventOutcome.UPDATED
+        fields = batch.sent_fields.get(pk, [])
+        rows.append((pk, SyncDirection.OUTBOUND, sf_object, sf_id, fields, outcome, ""))
+    rows += [
+        (
+            pk,
+            SyncDirection.OUTBOUND,
+            f.object_type,
+            f.salesforce_id,
+            batch.sent_fields.get(pk, []),
+            SyncEventOutcome.FAILED,
+            f"{f.code}: {f.message}",
+        )
+        for pk, f in batch.failures.items()
+    ]
+    # One executemany: bulk_create took longer than Salesforce's side of a 10,000-contact batch.
+    rows_insert(ContactSyncEvent, SYNC_EVENT_FIELDS, rows)

@@ -1,0 +1,248 @@
+"""The writes of a push batch: email lookups, sObject Collections and Bulk API 2.0 upserts.
+
+Each function fills a :class:`PushBatch` with every record's outcome as calls return;
+a call that fails recoverably leaves its records without an outcome (due again).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
+from ..errors import ApiLimitReached, RecoverableError
+from ..mappers import EXTERNAL_ID_FIELD
+from ..models import EmailCollision
+from ..soql import chunks, in_lists
+from .failures import Failure
+
+logger = logging.getLogger(__name__)
+
+# Emails per SOQL IN list: at most 2,000 addresses and LOOKUP_MAX_CHARS characters, below
+# Salesforce's 100,000-character SOQL limit. The queries travel in a composite call's body,
+# so the 16,384-byte URI limit of a plain GET /query does not apply. A composite call
+# carries five queries (a Lead and a Contact query per chunk): ~5,000 contacts per call
+# with typical addresses (500 a chunk took 8 calls for a 10,000-contact batch, now 2).
+LOOKUP_CHUNK = 2_000
+LOOKUP_MAX_CHARS = 80_000
+# A Bulk API 2.0 job costs about 7 calls (create, upload, close, poll, job
+# info, successful and failed results) whatever its size, against one call
+# per 200 records with sObject Collections: from 2,000 records (10 calls) on,
+# Bulk is cheaper, and its asynchronous processing is worth the wait.
+BULK_THRESHOLD = 2_000
+BULK_POLL_WAIT_S = 1
+
+
+@dataclass
+class PushCounts:
+    created: int = 0
+    updated: int = 0
+    matched: int = 0
+    failed: int = 0
+    collisions: int = 0
+    retried_later: int = 0
+    # Called after every chunk of writes, for the live progress bar.
+    on_progress: Callable[[PushCounts], None] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            f"push_{name}": value for name, value in self.__dict__.items() if isinstance(value, int)
+        }
+
+    def progressed(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self)
+
+
+@dataclass
+class PushBatch:
+    """The outcome of one claimed batch, filled in as calls return."""
+
+    token: str
+    versions: dict[int, datetime]
+    succeeded: dict[int, datetime] = field(default_factory=dict)
+    failures: dict[int, Failure] = field(default_factory=dict)
+    links: dict[int, tuple[str, str]] = field(default_factory=dict)
+    unsettled: set[int] = field(default_factory=set)
+    sent_fields: dict[int, list[str]] = field(default_factory=dict)
+    targets: dict[int, tuple[str, str]] = field(default_factory=dict)
+    created: set[int] = field(default_factory=set)
+
+
+def lookup_by_email(
+    client: SalesforceClient, emails: list[str], counts: PushCounts
+) -> dict[str, tuple[str, str]]:
+    """Existing Leads (not converted) and Contacts by email: ``{email: (object, id)}``.
+
+    Several records with one email: the oldest (CreatedDate, then Id) wins and
+    the collision is recorded.
+    """
+    emails = sorted({e.lower() for e in emails if e})
+    if not emails:
+        return {}
+    queries: list[str] = []
+    for chunk in in_lists(emails, max_values=LOOKUP_CHUNK, max_chars=LOOKUP_MAX_CHARS):
+        queries.append(
+            "SELECT Id, Email, CreatedDate FROM Lead "
+            f"WHERE IsConverted = false AND Email IN ({chunk}) ORDER BY CreatedDate, Id"
+        )
+        queries.append(
+            f"SELECT Id, Email, CreatedDate FROM Contact WHERE Email IN ({chunk}) "
+            "ORDER BY CreatedDate, Id"
+        )
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for pages in client.query_many([(soql, False) for soql in queries]):
+        for page in pages:
+            for record in page:
+                if record.get("Email"):
+                    found.setdefault(record["Email"].lower(), []).append(
+                        (record["CreatedDate"], record["attributes"]["type"], record["Id"])
+                    )
+    matches: dict[str, tuple[str, str]] = {}
+    collisions = []
+    for email, candidates in found.items():
+        candidates.sort()
+        _, sf_object, sf_id = candidates[0]
+        matches[email] = (sf_object, sf_id)
+        if len(candidates) > 1:
+            collisions.append(
+                EmailCollision(
+                    email=email, chosen_id=sf_id, other_ids=[c[2] for c in candidates[1:]]
+                )
+            )
+    if collisions:
+        EmailCollision.objects.bulk_create(collisions)
+        counts.collisions += len(collisions)
+    return matches
+
+
+def _record_outcomes(
+    pairs: list[tuple[int, dict]], results: list[RecordResult], batch: PushBatch, counts: PushCounts
+) -> None:
+    for (pk, record), result in zip(pairs, results, strict=True):
+        sf_object = record["attributes"]["type"]
+        if result.success:
+            batch.succeeded[pk] = batch.versions[pk]
+            if result.id and (result.created or "Id" not in record):
+                batch.links[pk] = (sf_object, result.id)
+            if result.created:
+                counts.created += 1
+                batch.created.add(pk)
+            else:
+                counts.updated += 1
+        else:
+            batch.failures[pk] = Failure(
+                sf_object, result.code, result.message, tuple(result.fields), record.get("Id", "")
+            )
+    counts.progressed()
+
+
+def write_updates(
+    client: SalesforceClient, updates: list[tuple[int, dict]], batch: PushBatch, counts: PushCounts
+) -> None:
+    _write_collections(client, updates, batch, counts, what="Update")
+
+
+def write_creates(
+    client: SalesforceClient,
+    sobject: str,
+    creates: list[tuple[int, dict]],
+    batch: PushBatch,
+    counts: PushCounts,
+) -> None:
+    if len(creates) >= BULK_THRESHOLD:
+        try:
+            _bulk_upsert(client, sobject, creates, batch, counts)
+        except ApiLimitReached:
+            raise
+        except RecoverableError as error:
+            logger.warning("Bulk upsert of %d records postponed: %s", len(creates), error.code)
+        return
+    _write_collections(
+        client,
+        creates,
+        batch,
+        counts,
+        what="Upsert",
+        sobject=sobject,
+        external_id_field=EXTERNAL_ID_FIELD,
+    )
+
+
+def _write_collections(
+    client: SalesforceClient,
+    pairs: list[tuple[int, dict]],
+    batch: PushBatch,
+    counts: PushCounts,
+    *,
+    what: str,
+    sobject: str | None = None,
+    external_id_field: str | None = None,
+) -> None:
+    """sObject Collections calls of 200; a call that fails recoverably leaves its records due."""
+    for chunk in chunks(pairs, COLLECTION_SIZE):
+        try:
+            results = client.collection(
+                "PATCH",
+                [record for _, record in chunk],
+                sobject=sobject,
+                external_id_field=external_id_field,
+            )
+        except ApiLimitReached:
+            raise
+        except RecoverableError as error:
+            logger.warning("%s of %d records postponed: %s", what, len(chunk), error.code)
+            continue
+        _record_outcomes(chunk, results, batch, counts)
+
+
+def _bulk_upsert(
+    client: SalesforceClient,
+    sobject: str,
+    creates: list[tuple[int, dict]],
+    batch: PushBatch,
+    counts: PushCounts,
+) -> None:
+    """One Bulk API 2.0 upsert job on HubSync_Id__c; results are read back per external id."""
+    columns = sorted({key for _, record in creates for key in record if key != "attributes"})
+    rows = [{column: record.get(column) or "" for column in columns} for _, record in creates]
+    by_external_id = {record[EXTERNAL_ID_FIELD]: (pk, record) for pk, record in creates}
+
+    # sf.bulk2 keeps the session id it was built with: take a fresh handler in every call,
+    # so that the client's re-login after an expired session reaches Bulk too.
+    def bulk(sf):  # type: ignore[no-untyped-def]
+        return getattr(sf.bulk2, sobject)
+
+    jobs = client.call(
+        lambda sf: bulk(sf).upsert(
+            records=rows, external_id_field=EXTERNAL_ID_FIELD, wait=BULK_POLL_WAIT_S
+        )
+    )
+    for job in jobs:
+        job_id = job["job_id"]
+        successful = client.call(lambda sf, j=job_id: bulk(sf).get_successful_records(j))
+        for row in _csv_rows(successful):
+            pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
+            created = row.get("sf__Created", "").lower() == "true"
+            _record_outcomes(
+                [(pk, {"attributes": {"type": sobject}})],
+                [RecordResult(success=True, id=row["sf__Id"], created=created)],
+                batch,
+                counts,
+            )
+        failed = client.call(lambda sf, j=job_id: bulk(sf).get_failed_records(j))
+        for row in _csv_rows(failed):
+            pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
+            code, _, message = row.get("sf__Error", "").partition(":")
+            batch.failures[pk] = Failure(sobject, code.strip(), message.strip())
+
+
+def _csv_rows(text: str) -> list[dict[str, Any]]:
+    return list(csv.DictReader(io.StringIO(text))) if text and text.strip() else []
