@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db import transaction
 from django.db.models.signals import post_migrate, post_save
+
+# The services below import models: they are imported inside the handlers, which run once
+# the app registry is ready (an app module's top level runs before it is).
 
 
 def _ensure_groups(sender, **kwargs) -> None:
@@ -13,8 +17,6 @@ def _ensure_groups(sender, **kwargs) -> None:
 
 def _contact_saved(sender, **kwargs) -> None:
     # Enqueueing is what signals are for (STYLE.md 3): the push itself reads the queue.
-    from django.db import transaction
-
     from .services.jobs import contact_edited_enqueue
 
     transaction.on_commit(contact_edited_enqueue)

@@ -22,7 +22,8 @@ def change_url(integration_settings: IntegrationSettings) -> str:
 
 def admin_form_data(admin_client, integration_settings, **changes: Any) -> dict[str, Any]:
     """What the admin's change form posts for the stored settings, ``changes`` applied
-    (checked boxes as "on", unchecked ones absent, JSON fields as JSON text)."""
+    (checked boxes as "on", unchecked ones absent, JSON fields as JSON text, and the hidden
+    initial values the admin renders)."""
     form = admin_client.get(change_url(integration_settings)).context["adminform"].form
     data: dict[str, Any] = {}
     for name, field in form.fields.items():
@@ -32,6 +33,8 @@ def admin_form_data(admin_client, integration_settings, **changes: Any) -> dict[
                 data[name] = "on"
         elif value is not None:
             data[name] = field.prepare_value(value)
+        if field.show_hidden_initial:  # fields with a callable default (activity_types)
+            data[form.add_initial_prefix(name)] = field.prepare_value(form.initial.get(name))
     return data
 
 

@@ -1,0 +1,66 @@
+"""The connector's models, by concern (Django finds them through these imports).
+
+- ``settings``: the integration's settings row and the field mappings
+- ``sync_state``: the push queue, failures, runs, the cycle lock, watermarks, API usage
+- ``records``: collisions, deletes (and held ones), task/activity links, sync history
+"""
+
+from .records import (
+    ActivityLink,
+    ContactSyncEvent,
+    CrmTaskLink,
+    DeletionAction,
+    EmailCollision,
+    HeldDeletion,
+    SalesforceDeletion,
+    SyncEventOutcome,
+)
+from .settings import (
+    AccountSync,
+    ActivityStorage,
+    CredentialsStatus,
+    FieldMapping,
+    IntegrationSettings,
+    NewRecordType,
+    SyncRule,
+    default_activity_types,
+)
+from .sync_state import (
+    ApiCallBucket,
+    ContactSyncState,
+    CycleLock,
+    OrgUsageSample,
+    SyncCursor,
+    SyncDirection,
+    SyncError,
+    SyncRun,
+    SyncRunStatus,
+)
+
+__all__ = [
+    "AccountSync",
+    "ActivityLink",
+    "ActivityStorage",
+    "ApiCallBucket",
+    "ContactSyncEvent",
+    "ContactSyncState",
+    "CredentialsStatus",
+    "CrmTaskLink",
+    "CycleLock",
+    "DeletionAction",
+    "EmailCollision",
+    "FieldMapping",
+    "HeldDeletion",
+    "IntegrationSettings",
+    "NewRecordType",
+    "OrgUsageSample",
+    "SalesforceDeletion",
+    "SyncCursor",
+    "SyncDirection",
+    "SyncError",
+    "SyncEventOutcome",
+    "SyncRule",
+    "SyncRun",
+    "SyncRunStatus",
+    "default_activity_types",
+]

@@ -1,0 +1,224 @@
+"""The integration's settings row (one per Site) and the field mappings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.sites.models import Site
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from marketing.models import ActivityType, Contact
+
+from ..crypto import decrypt_secret, encrypt_secret
+
+
+class AccountSync(models.TextChoices):
+    SYNC = "sync", _("Sync Accounts")
+    DO_NOT_SYNC = "do_not_sync", _("Do Not Sync")
+
+
+class ActivityStorage(models.TextChoices):
+    TASKS = "tasks", _("Salesforce Tasks")
+    CUSTOM_OBJECT = "custom_object", _("Custom object (HubSpot_Intelligence__c)")
+    NONE = "none", _("Do not store activity data")
+
+
+def default_activity_types() -> list[str]:
+    return list(ActivityType.values)
+
+
+class NewRecordType(models.TextChoices):
+    LEAD = "Lead", _("Lead")
+    CONTACT = "Contact", _("Contact")
+
+
+class CredentialsStatus(models.TextChoices):
+    UNKNOWN = "unknown", _("Not checked yet")
+    VALID = "valid", _("Valid")
+    INVALID = "invalid", _("Invalid")
+
+
+class IntegrationSettings(models.Model):
+    """Every control of the Salesforce settings page, one row per installation (Site).
+
+    Password and security token are stored encrypted (connector.crypto) and are
+    only ever read through :meth:`get_password` / :meth:`get_security_token`.
+    """
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="integration_settings")
+
+    # 1. Sync on/off
+    sync_enabled = models.BooleanField(_("sync enabled"), default=False)
+    # Installation feature flag: decides whether the Task sync section is shown.
+    crm_enabled = models.BooleanField(
+        _("CRM enabled"),
+        default=False,
+        help_text=_("Whether this installation uses hubsync's CRM (shows the Task sync section)."),
+    )
+
+    # 2. Integration version (read from the org by the connector)
+    installed_connector_version = models.CharField(max_length=32, blank=True)
+    connector_version_checked_at = models.DateTimeField(null=True, blank=True)
+
+    # 3. Credentials
+    username = models.CharField(_("username"), max_length=255, blank=True)
+    password_encrypted = models.TextField(blank=True, editable=False)
+    security_token_encrypted = models.TextField(blank=True, editable=False)
+    sandbox = models.BooleanField(_("sandbox"), default=False)
+    credentials_status = models.CharField(
+        max_length=16, choices=CredentialsStatus.choices, default=CredentialsStatus.UNKNOWN
+    )
+    credentials_error_code = models.CharField(max_length=64, blank=True)
+    credentials_error_message = models.TextField(blank=True)
+    credentials_checked_at = models.DateTimeField(null=True, blank=True)
+
+    # 4. API call limit (blank = no limit of our own)
+    api_call_limit = models.PositiveIntegerField(_("API call limit"), null=True, blank=True)
+
+    # The org's own daily usage, as Salesforce last reported it (Sforce-Limit-Info).
+    org_api_used = models.PositiveIntegerField(null=True, blank=True)
+    org_api_max = models.PositiveIntegerField(null=True, blank=True)
+    org_api_checked_at = models.DateTimeField(null=True, blank=True)
+
+    # 5.–7. Object sync
+    account_sync = models.CharField(
+        _("account sync"), max_length=16, choices=AccountSync.choices, default=AccountSync.SYNC
+    )
+    opportunity_sync = models.BooleanField(_("opportunity sync"), default=True)
+    task_sync = models.BooleanField(_("task sync"), default=False)
+
+    # 8. Inclusion list. PROTECT: deleting the list must not silently widen the
+    # sync to every contact.
+    inclusion_list = models.ForeignKey(
+        "marketing.SmartList",
+        verbose_name=_("inclusion list"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    # 9. Activity data in Salesforce
+    activity_storage = models.CharField(
+        _("activity storage"),
+        max_length=16,
+        choices=ActivityStorage.choices,
+        default=ActivityStorage.TASKS,
+    )
+    activity_types = models.JSONField(
+        _("activity types"), default=default_activity_types, blank=True
+    )
+
+    # 10. Records created in Salesforce
+    create_contact_from_lead = models.BooleanField(default=True)
+    create_contact_from_contact = models.BooleanField(default=True)
+
+    # 11. New record type
+    new_record_type = models.CharField(
+        _("new record type"),
+        max_length=8,
+        choices=NewRecordType.choices,
+        default=NewRecordType.LEAD,
+    )
+
+    # 12. Automatic lifecycle stage transitions
+    lifecycle_transitions = models.BooleanField(default=True)
+
+    # 13. State and country picklists
+    state_country_picklists = models.BooleanField(default=False)
+
+    # 14. Deletes
+    delete_when_lead_deleted = models.BooleanField(default=False)
+    delete_when_contact_deleted = models.BooleanField(default=False)
+
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    # Every change, with who and when (django-simple-history). The sync's own
+    # bookkeeping (org usage, version checks) is left out: it is not a setting.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "org_api_used",
+            "org_api_max",
+            "org_api_checked_at",
+            "installed_connector_version",
+            "connector_version_checked_at",
+            "credentials_checked_at",
+            "updated_at",
+        ]
+    )
+
+    class Meta:
+        verbose_name = _("Salesforce integration settings")
+        verbose_name_plural = _("Salesforce integration settings")
+
+    def __str__(self) -> str:
+        return f"Salesforce integration settings ({self.site.domain})"
+
+    def clean(self) -> None:
+        unknown = set(self.activity_types or []) - set(ActivityType.values)
+        if not isinstance(self.activity_types, list) or unknown:
+            raise ValidationError({"activity_types": _("Unknown activity type.")})
+
+    # Secrets: stored encrypted, readable only through these accessors.
+    def set_password(self, raw: str) -> None:
+        self.password_encrypted = encrypt_secret(raw)
+
+    def get_password(self) -> str:
+        return decrypt_secret(self.password_encrypted)
+
+    def set_security_token(self, raw: str) -> None:
+        self.security_token_encrypted = encrypt_secret(raw)
+
+    def get_security_token(self) -> str:
+        return decrypt_secret(self.security_token_encrypted)
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_encrypted)
+
+    @property
+    def has_security_token(self) -> bool:
+        return bool(self.security_token_encrypted)
+
+    @property
+    def task_sync_active(self) -> bool:
+        """Task sync only exists with the CRM feature."""
+        return self.crm_enabled and self.task_sync
+
+
+class SyncRule(models.TextChoices):
+    PREFER_SALESFORCE = "prefer_salesforce", _("Prefer Salesforce unless blank")
+    ALWAYS_SALESFORCE = "always_salesforce", _("Always use Salesforce")
+    TWO_WAY = "two_way", _("Two-way (most recent value wins)")
+    DONT_SYNC = "dont_sync", _("Don't sync")
+
+
+class FieldMapping(models.Model):
+    """A hubsync contact property ↔ a Salesforce Lead field and Contact field, with a rule.
+
+    Data, not code: seeded with defaults by a migration, editable in the admin.
+    A blank Lead or Contact field means the property does not exist there.
+    """
+
+    hubsync_property = models.CharField(max_length=64, unique=True)
+    lead_field = models.CharField(max_length=80, blank=True)
+    contact_field = models.CharField(max_length=80, blank=True)
+    sync_rule = models.CharField(max_length=20, choices=SyncRule.choices, default=SyncRule.TWO_WAY)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.hubsync_property} ↔ {self.lead_field or '-'}/{self.contact_field or '-'}"
+
+    def clean(self) -> None:
+        names = {field.name for field in Contact._meta.get_fields()}
+        if self.hubsync_property not in names:
+            raise ValidationError({"hubsync_property": _("Not a contact property.")})
+        if not self.lead_field and not self.contact_field:
+            raise ValidationError(_("Map the property to a Lead field, a Contact field or both."))
