@@ -64,12 +64,12 @@ def push_via_worker(n: int) -> tuple[int, dict, float]:
 
 def push_collections_in_process(n: int) -> tuple[int, float]:
     """sObject Collections only (Bulk threshold out of reach), in this process."""
-    from connector import push
-    from connector.runner import sync_cycle_run
+    from connector.sync import push_writes
+    from connector.sync.cycle import sync_cycle_run
 
     fresh_database()
-    threshold = push.BULK_THRESHOLD
-    push.BULK_THRESHOLD = 10**9
+    threshold = push_writes.BULK_THRESHOLD
+    push_writes.BULK_THRESHOLD = 10**9
     try:
         with emulator_running() as emulator:
             configure(emulator)
@@ -82,7 +82,7 @@ def push_collections_in_process(n: int) -> tuple[int, float]:
             assert run.counts["push_created"] == n, run.counts
             assert emulator.control.stats()["total_requests"] == run.api_calls
     finally:
-        push.BULK_THRESHOLD = threshold
+        push_writes.BULK_THRESHOLD = threshold
     return run.api_calls, seconds
 
 

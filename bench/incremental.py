@@ -80,7 +80,7 @@ def edits_make(emulator, n: int = EDITS) -> None:
 def in_sync(sync, label: str) -> None:
     """Push every due contact, then read the pushed records back once (they come back as
     Salesforce changes with no new values): the steady state of a synced installation."""
-    from connector.pull import CLOSED_AFTER
+    from connector.sync.pull.watermark import CLOSED_AFTER
 
     started = time.perf_counter()
     pushed = 0.0
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     description = django_setup("incremental", args.database_url)
     header(f"{description}; emulator and worker in subprocesses")
     from connector.models import SyncCursor
-    from connector.queue import SCAN_CURSOR
+    from connector.sync.queue import SCAN_CURSOR
     from marketing.models import Contact
 
     fresh_database()

@@ -46,7 +46,7 @@ def main() -> None:
     add_database_argument(parser)
     args = parser.parse_args()
     print(django_setup("profile", args.database_url))
-    from connector.runner import sync_cycle_run
+    from connector.sync.cycle import sync_cycle_run
 
     fresh_database()
     with emulator_running() as emulator:

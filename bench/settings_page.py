@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     from django.test import Client
     from django.urls import NoReverseMatch, reverse
 
-    from connector.services import MARKETING_ADMINS_GROUP, marketing_admins_group_ensure
+    from connector.services.bootstrap import MARKETING_ADMINS_GROUP, marketing_admins_group_ensure
     from marketing.models import Contact
 
     try:

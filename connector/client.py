@@ -142,13 +142,9 @@ class SalesforceClient:
     # -- reads --------------------------------------------------------------
     def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[dict]]:
         """Yield the records of ``soql`` page by page (up to 2,000 a page, one call each)."""
-        page = self._call(lambda: self.sf.query(soql, include_deleted=include_deleted))
-        while True:
-            yield page["records"]
-            if page.get("done", True) or not page.get("nextRecordsUrl"):
-                return
-            next_url = page["nextRecordsUrl"]
-            page = self._call(lambda url=next_url: self.sf.query_more(url, identifier_is_url=True))
+        yield from self._pages(
+            self._call(lambda: self.sf.query(soql, include_deleted=include_deleted))
+        )
 
     def query_all(self, soql: str, *, include_deleted: bool = False) -> list[dict]:
         return [r for page in self.query_pages(soql, include_deleted=include_deleted) for r in page]

@@ -17,7 +17,7 @@ from connector.models import (
     IntegrationSettings,
     NewRecordType,
 )
-from connector.services import SETTINGS_FIELDS
+from connector.services.settings import SETTINGS_FIELDS
 from marketing.models import ActivityType, SmartList
 from marketing.smart_list_criteria import (
     SMART_LIST_PROPERTIES,
@@ -86,13 +86,22 @@ class CredentialsForm(forms.Form):
         help_text=_("Sandboxes log in at test.salesforce.com, production orgs at login."),
     )
 
-    def __init__(self, *args: Any, integration_settings: IntegrationSettings, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        integration_settings: IntegrationSettings,
+        read_only: bool = False,
+        **kwargs: Any,
+    ):
         kwargs.setdefault(
             "initial",
             {"username": integration_settings.username, "sandbox": integration_settings.sandbox},
         )
         super().__init__(*args, **kwargs)
         self.integration_settings = integration_settings
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
         keep = _("Stored. Leave blank to keep it.")
         if integration_settings.has_password:
             self.fields["password"].help_text = keep

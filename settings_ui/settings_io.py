@@ -9,18 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.datastructures import MultiValueDict
 
 from connector.models import IntegrationSettings
-from connector.services import (
+from connector.services.settings import (
     SETTINGS_FIELDS,
     integration_credentials_update,
+    integration_crm_set,
     integration_settings_update,
     integration_sync_set,
 )
 from marketing.models import SmartList
 
 from .forms import CredentialsForm, IntegrationSettingsForm
+from .presenters import settings_form_data
 
 BOOLEAN_KEYS = (
     "sync_enabled",
@@ -38,12 +39,6 @@ BOOLEAN_KEYS = (
 FORM_KEYS = SETTINGS_FIELDS
 TOP_KEYS = ("sync_enabled", "crm_enabled", "credentials", *FORM_KEYS)
 CREDENTIAL_KEYS = ("username", "password", "security_token", "sandbox")
-CHECKBOXES = {
-    "create_contact_from_lead",
-    "create_contact_from_contact",
-    "delete_when_lead_deleted",
-    "delete_when_contact_deleted",
-}
 
 
 class SettingsImportError(ValueError):
@@ -106,21 +101,13 @@ def settings_import(
             inclusion_list_id = smart_list.pk
 
     # The page's own form, fed as a browser would post it.
-    form_data: dict[str, Any] = {}
-    for key in FORM_KEYS:
-        value = merged[key]
-        if key == "inclusion_list":
-            value = inclusion_list_id
-        if key in CHECKBOXES:
-            if value:
-                form_data[key] = "on"
-        elif key == "activity_types":
-            form_data[key] = value if isinstance(value, list) else [value]
-        elif value is not None:
-            form_data[key] = str(value) if not isinstance(value, str) else value
+    form_data = settings_form_data(
+        integration_settings,
+        **{**{key: merged[key] for key in FORM_KEYS}, "inclusion_list": inclusion_list_id},
+    )
     crm_enabled = merged["crm_enabled"] if isinstance(merged["crm_enabled"], bool) else False
     settings_form = IntegrationSettingsForm(
-        MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in form_data.items()}),
+        form_data,
         integration_settings=integration_settings,
         crm_enabled=crm_enabled,
     )
@@ -160,8 +147,12 @@ def settings_import(
         raise SettingsImportError(errors)
 
     with transaction.atomic():
-        integration_settings.crm_enabled = crm_enabled
-        integration_settings.save(update_fields=["crm_enabled"])
+        if crm_enabled != integration_settings.crm_enabled:
+            integration_crm_set(
+                integration_settings=integration_settings,
+                enabled=crm_enabled,
+                acting_user=acting_user,
+            )
         if credentials_form.has_changed() or any(
             credentials_form.cleaned_data[k] for k in ("password", "security_token")
         ):

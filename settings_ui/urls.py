@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_held
+from . import views
 
 app_name = "settings_ui"
 urlpatterns = [
@@ -40,12 +40,12 @@ urlpatterns = [
     path("integrations/salesforce/errors/", views.SyncErrorsView.as_view(), name="sync_errors"),
     path(
         "integrations/salesforce/held-deletions/approve/",
-        views_held.HeldDeletionsApproveView.as_view(),
+        views.HeldDeletionsApproveView.as_view(),
         name="held_deletions_approve",
     ),
     path(
         "integrations/salesforce/held-deletions/discard/",
-        views_held.HeldDeletionsDiscardView.as_view(),
+        views.HeldDeletionsDiscardView.as_view(),
         name="held_deletions_discard",
     ),
     path(

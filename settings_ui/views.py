@@ -3,41 +3,36 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse, reverse_lazy
-from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from connector.errors import RecoverableError
 from connector.selectors import (
     api_calls_used_last_24h,
-    api_usage_by_hour,
-    held_deletions_summary,
     integration_settings_get,
-    settings_history,
     sync_error_facets,
     sync_errors_open,
     sync_status_get,
 )
-from connector.services import (
+from connector.services.deletions import held_deletions_approve, held_deletions_discard
+from connector.services.settings import (
     integration_connection_test,
-    integration_credentials_update,
-    integration_credentials_verify,
+    integration_credentials_save,
     integration_settings_update,
     integration_sync_set,
-    sync_errors_retry,
 )
-from connector.version import LATEST_CONNECTOR_VERSION, UPGRADE_URL, connector_version_status
+from connector.services.sync_errors import sync_errors_retry
 from marketing.services import smart_list_create
 
-from .charts import usage_chart
 from .forms import CredentialsForm, InclusionListForm, IntegrationSettingsForm, SyncToggleForm
+from .presenters import settings_draft_initial, settings_page_context, sync_errors_csv_rows
 
 MANAGE_PERMISSION = "connector.change_integrationsettings"
 # Unsaved settings-form input, parked while the user creates an inclusion list.
@@ -75,56 +70,29 @@ class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
 
     def page_context(self, **forms: Any) -> dict[str, Any]:
         """Everything the settings page shows; any form passed in replaces its fresh copy."""
-        settings = self.integration_settings
-        used = api_calls_used_last_24h()
-        context = {
-            "status": sync_status_get(integration_settings=settings),
-            "held_deletions": held_deletions_summary(),
-            "usage_chart": usage_chart(api_usage_by_hour(), limit=settings.api_call_limit),
-            "history": settings_history(integration_settings=settings),
-            "integration_settings": settings,
-            "connector_version": {
-                "status": connector_version_status(settings.installed_connector_version),
-                "latest": LATEST_CONNECTOR_VERSION,
-            },
-            "upgrade_url": UPGRADE_URL,
-            "can_manage": self.can_manage,
-            "api_calls_used": used,
-            "toggle_form": SyncToggleForm(initial={"sync_enabled": not settings.sync_enabled}),
-            "credentials_form": CredentialsForm(integration_settings=settings),
-            "settings_form": IntegrationSettingsForm(
-                integration_settings=settings,
-                read_only=not self.can_manage,
-                api_calls_used=used,
-                initial=self._draft_initial(),
-            ),
-        }
-        if not self.can_manage:
-            for name in ("username", "password", "security_token", "sandbox"):
-                context["credentials_form"].fields[name].disabled = True
-        context.update(forms)
-        return context
+        return settings_page_context(
+            integration_settings=self.integration_settings,
+            can_manage=self.can_manage,
+            settings_initial=self._draft_initial(),
+            **forms,
+        )
 
     def _draft_initial(self) -> dict[str, Any]:
-        draft = (
-            self.request.session.pop(DRAFT_SESSION_KEY, None)
-            if self.request.method == "GET"
-            else None
-        )
+        """What was typed before *Create Inclusion List*, on the way back from it."""
+        if self.request.method != "GET":
+            return {}
+        draft = self.request.session.pop(DRAFT_SESSION_KEY, None)
+        query = self.request.GET
         # Only the way back from *Create Inclusion List* restores what was typed;
         # any other visit shows the saved settings.
-        if not ({"restore", "inclusion_list"} & set(self.request.GET)):
+        if not ({"restore", "inclusion_list"} & set(query)):
             draft = None
-        initial: dict[str, Any] = {}
-        if draft:
-            probe = IntegrationSettingsForm(integration_settings=self.integration_settings)
-            for name, field in probe.fields.items():
-                value = field.widget.value_from_datadict(MultiValueDict(draft), {}, name)
-                if value is not None:
-                    initial[name] = value
-        if self.request.GET.get("inclusion_list", "").isdigit():
-            initial["inclusion_list"] = int(self.request.GET["inclusion_list"])
-        return initial
+        inclusion_list = query.get("inclusion_list", "")
+        return settings_draft_initial(
+            integration_settings=self.integration_settings,
+            draft=draft,
+            inclusion_list=int(inclusion_list) if inclusion_list.isdigit() else None,
+        )
 
     def success_redirect(self) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("settings_ui:salesforce_settings"))
@@ -182,24 +150,17 @@ class CredentialsView(SalesforcePageMixin, FormView):
         return self.page_context(credentials_form=kwargs["form"])
 
     def form_valid(self, form: CredentialsForm) -> HttpResponse:
-        settings = integration_credentials_update(
-            integration_settings=self.integration_settings,
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password"],
-            security_token=form.cleaned_data["security_token"],
-            sandbox=form.cleaned_data["sandbox"],
-            acting_user=self.request.user,
+        settings = self.integration_settings
+        valid = integration_credentials_save(
+            integration_settings=settings, acting_user=self.request.user, **form.cleaned_data
         )
-        try:
-            valid = integration_credentials_verify(integration_settings=settings)
-        except RecoverableError as error:
+        if valid is None:
             messages.warning(
                 self.request,
                 _("Credentials saved, but Salesforce could not be reached to check them: %(e)s")
-                % {"e": error},
+                % {"e": settings.credentials_check_error},
             )
-            return self.success_redirect()
-        if valid:
+        elif valid:
             messages.success(
                 self.request, _("Your Salesforce credentials were saved and are valid.")
             )
@@ -351,38 +312,10 @@ class SyncErrorsCsvView(LoginRequiredMixin, View):
             object_type=request.GET.get("object", ""), code=request.GET.get("code", "")
         )
         writer = csv.writer(_Echo())
-        header = [
-            "email",
-            "object",
-            "salesforce_id",
-            "direction",
-            "code",
-            "message",
-            "attempts",
-            "next_retry_at",
-            "parked",
-            "updated_at",
-        ]
-
-        def rows():
-            yield writer.writerow(header)
-            for error in errors.iterator(chunk_size=2_000):
-                yield writer.writerow(
-                    [
-                        error.contact.email if error.contact else "",
-                        error.object_type,
-                        error.salesforce_id,
-                        error.direction,
-                        error.code,
-                        error.message,
-                        error.attempts,
-                        error.next_retry_at.isoformat() if error.next_retry_at else "",
-                        error.parked,
-                        error.updated_at.isoformat(),
-                    ]
-                )
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            (writer.writerow(row) for row in sync_errors_csv_rows(errors)),
+            content_type="text/csv; charset=utf-8",
+        )
         response["Content-Disposition"] = 'attachment; filename="salesforce-sync-errors.csv"'
         return response
 
@@ -392,3 +325,40 @@ class _Echo:
 
     def write(self, value: str) -> str:
         return value
+
+
+class _HeldDeletionsView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """Deletes held by the mass-delete guard (the panel ``_held_deletions.html``):
+    POST-only, runs ``service`` on them and says what happened."""
+
+    permission_required = MANAGE_PERMISSION
+    http_method_names = ["post"]
+    service: Callable[..., int]
+    message: Any  # ngettext_lazy(..., "count")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        count = type(self).service(acting_user=request.user)
+        messages.success(request, self.message % {"count": count})
+        return HttpResponseRedirect(reverse("settings_ui:salesforce_settings"))
+
+
+class HeldDeletionsApproveView(_HeldDeletionsView):
+    """*Delete them*: carry out the held deletes."""
+
+    service = held_deletions_approve
+    message = ngettext_lazy(
+        "%(count)s contact deleted in hubsync, as in Salesforce.",
+        "%(count)s contacts deleted in hubsync, as in Salesforce.",
+        "count",
+    )
+
+
+class HeldDeletionsDiscardView(_HeldDeletionsView):
+    """*Keep them*: the contacts stay in hubsync, unlinked from the deleted records."""
+
+    service = held_deletions_discard
+    message = ngettext_lazy(
+        "%(count)s contact kept in hubsync and unlinked from Salesforce.",
+        "%(count)s contacts kept in hubsync and unlinked from Salesforce.",
+        "count",
+    )

@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from connector.models import CredentialsStatus, IntegrationSettings, SyncError, SyncRun
-from connector.runner import sync_cycle_run
+from connector.sync.cycle import sync_cycle_run
 from settings_ui.settings_io import settings_export
 from tests.conftest import PASSWORD, SF_USERNAME
 from tests.factories import ContactFactory

@@ -117,9 +117,7 @@ def integration_sync_set(
     acting_user: AbstractBaseUser | None,
 ) -> IntegrationSettings:
     """Turn the sync on or off (the big button)."""
-    integration_settings.sync_enabled = enabled
-    _set_acting_user(integration_settings, acting_user)
-    integration_settings.save(update_fields=["sync_enabled", "updated_by", "updated_at"])
+    _flag_set(integration_settings, "sync_enabled", enabled, acting_user)
     if enabled:
         sync_enqueue(trigger="sync_turned_on")
     return integration_settings
@@ -133,9 +131,18 @@ def integration_crm_set(
     acting_user: AbstractBaseUser | None,
 ) -> IntegrationSettings:
     """The installation's *CRM enabled* flag (staff, in the admin): shows the Task sync section."""
-    integration_settings.crm_enabled = enabled
+    return _flag_set(integration_settings, "crm_enabled", enabled, acting_user)
+
+
+def _flag_set(
+    integration_settings: IntegrationSettings,
+    name: str,
+    enabled: bool,
+    acting_user: AbstractBaseUser | None,
+) -> IntegrationSettings:
+    setattr(integration_settings, name, enabled)
     _set_acting_user(integration_settings, acting_user)
-    integration_settings.save(update_fields=["crm_enabled", "updated_by", "updated_at"])
+    integration_settings.save(update_fields=[name, "updated_by", "updated_at"])
     return integration_settings
 
 

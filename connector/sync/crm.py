@@ -22,7 +22,6 @@ from ..models import ActivityLink, ActivityStorage, CrmTaskLink, IntegrationSett
 from ..soql import chunks
 from .failures import Failure, failures_resolve, record_failures_record, waiting_for_retry
 
-EXTERNAL_ID = EXTERNAL_ID_FIELD
 # Bounded work per cycle; the rest goes in the next one.
 PER_CYCLE = 10_000
 ACTIVITY_LABELS = {
@@ -55,7 +54,9 @@ def _upsert(client: SalesforceClient, sobject: str, records: list[dict]) -> list
     (TaskSubtype can be set on create only; after a crash between Salesforce's
     create and hubsync's link, the retry finds the Task and must leave it alone.)
     """
-    results = client.collection("PATCH", records, sobject=sobject, external_id_field=EXTERNAL_ID)
+    results = client.collection(
+        "PATCH", records, sobject=sobject, external_id_field=EXTERNAL_ID_FIELD
+    )
     again = [
         i
         for i, r in enumerate(results)
@@ -68,7 +69,7 @@ def _upsert(client: SalesforceClient, sobject: str, records: list[dict]) -> list
             "PATCH",
             [{k: v for k, v in records[i].items() if k != "TaskSubtype"} for i in again],
             sobject=sobject,
-            external_id_field=EXTERNAL_ID,
+            external_id_field=EXTERNAL_ID_FIELD,
         )
         for i, result in zip(again, retried, strict=True):
             results[i] = result
@@ -104,7 +105,7 @@ def crm_tasks_push(*, client: SalesforceClient, counts: CrmCounts) -> None:
         records = [
             {
                 "attributes": {"type": "Task"},
-                EXTERNAL_ID: f"task-{task.pk}",
+                EXTERNAL_ID_FIELD: f"task-{task.pk}",
                 "WhoId": task.contact.salesforce_id,
                 "Subject": task.subject[:255],
                 "Description": task.notes,
@@ -132,7 +133,7 @@ def crm_tasks_push(*, client: SalesforceClient, counts: CrmCounts) -> None:
 
 def crm_tasks_from_salesforce(*, records: list[dict], counts: CrmCounts) -> None:
     """Salesforce Tasks on linked Leads/Contacts (not written by hubsync) → CRM tasks/calls."""
-    records = [r for r in records if r.get("WhoId") and not r.get(EXTERNAL_ID)]
+    records = [r for r in records if r.get("WhoId") and not r.get(EXTERNAL_ID_FIELD)]
     if not records:
         return
     known = set(
@@ -216,7 +217,7 @@ def _activity_record(activity: Activity, sobject: str) -> dict:
     if sobject == "Task":
         return {
             "attributes": {"type": "Task"},
-            EXTERNAL_ID: f"activity-{activity.pk}",
+            EXTERNAL_ID_FIELD: f"activity-{activity.pk}",
             "WhoId": contact.salesforce_id,
             "Subject": f"{label} (hubsync)",
             "Description": details,
@@ -227,7 +228,7 @@ def _activity_record(activity: Activity, sobject: str) -> dict:
     link_field = "Lead__c" if contact.salesforce_object == "Lead" else "Contact__c"
     return {
         "attributes": {"type": sobject},
-        EXTERNAL_ID: f"activity-{activity.pk}",
+        EXTERNAL_ID_FIELD: f"activity-{activity.pk}",
         "Name": f"{label} {activity.occurred_at:%Y-%m-%d}"[:80],
         link_field: contact.salesforce_id,
         "Activity_Type__c": label,

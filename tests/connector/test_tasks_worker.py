@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from connector.models import SyncRun
+from settings_ui.presenters import settings_form_data
 from tests.factories import ContactFactory
 
 
@@ -16,13 +17,11 @@ from tests.factories import ContactFactory
 def test_a_page_save_is_run_by_a_real_worker(
     salesforce, celery_worker_process, client, marketing_admin, integration_settings
 ):
-    from tests.settings_ui.test_salesforce_settings import form_data
-
     ContactFactory.create_batch(5)
     client.force_login(marketing_admin)
     response = client.post(
         reverse("settings_ui:salesforce_settings"),
-        form_data(integration_settings, new_record_type="Contact"),
+        settings_form_data(integration_settings, new_record_type="Contact"),
     )
     assert response.status_code == 302
     deadline = time.monotonic() + 60

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connector.models import AccountSync, ActivityStorage, IntegrationSettings, NewRecordType
-from connector.services import SETTINGS_FIELDS
+from connector.services.settings import SETTINGS_FIELDS
 from marketing.models import ActivityType, SmartList
 from settings_ui.settings_io import SettingsImportError, settings_import
 from tests.factories import SmartListFactory

@@ -14,8 +14,9 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import translation
 
-from connector.models import CredentialsStatus, IntegrationSettings, SyncError
-from connector.services import SETTINGS_FIELDS
+from connector.models import CredentialsStatus, SyncError
+from settings_ui.presenters import settings_form_data
+from tests.settings_ui.posts import inclusion_list_post
 
 SETTINGS_URL = reverse("settings_ui:salesforce_settings")
 INTEGRATIONS_URL = reverse("settings_ui:integrations")
@@ -65,27 +66,6 @@ def switch_language(client, language: str, next_url: str = SETTINGS_URL):
     return response
 
 
-def form_data(settings: IntegrationSettings, **changes: Any) -> dict[str, Any]:
-    """What a browser posts for the current settings (unchecked checkboxes left out)."""
-    checkboxes = {
-        "create_contact_from_lead",
-        "create_contact_from_contact",
-        "delete_when_lead_deleted",
-        "delete_when_contact_deleted",
-    }
-    values = {name: getattr(settings, name) for name in SETTINGS_FIELDS}
-    values["inclusion_list"] = settings.inclusion_list_id
-    values.update(changes)
-    data: dict[str, Any] = {}
-    for name, value in values.items():
-        if name in checkboxes:
-            if value:
-                data[name] = "on"
-        else:
-            data[name] = "" if value is None else value
-    return data
-
-
 @pytest.fixture
 def german(admin_browser):
     """The marketing admin's client, switched to German with the language switch."""
@@ -126,7 +106,9 @@ class TestSettingsPageInGerman:
                 float(value)  # "51.9", not the German "51,9" that SVG rejects
 
     def test_a_form_error_in_german(self, german, integration_settings):
-        response = german.post(SETTINGS_URL, form_data(integration_settings, api_call_limit="abc"))
+        response = german.post(
+            SETTINGS_URL, settings_form_data(integration_settings, api_call_limit="abc")
+        )
 
         assert response.status_code == 200
         html = response.content.decode()
@@ -138,7 +120,7 @@ class TestSettingsPageInGerman:
     def test_our_own_validation_error_in_german(self, german, integration_settings):
         response = german.post(
             SETTINGS_URL,
-            form_data(integration_settings, activity_storage="tasks", activity_types=[]),
+            settings_form_data(integration_settings, activity_storage="tasks", activity_types=[]),
         )
 
         assert response.status_code == 200
@@ -149,7 +131,9 @@ class TestSettingsPageInGerman:
 
     def test_a_flash_message_in_german_after_a_valid_save(self, german, integration_settings):
         response = german.post(
-            SETTINGS_URL, form_data(integration_settings, api_call_limit="1234"), follow=True
+            SETTINGS_URL,
+            settings_form_data(integration_settings, api_call_limit="1234"),
+            follow=True,
         )
 
         html = response.content.decode()
@@ -164,15 +148,7 @@ class TestSettingsPageInGerman:
     def test_a_smart_list_criteria_error_in_german(self, german):
         response = german.post(
             reverse("settings_ui:inclusion_list_create"),
-            {
-                "name": "Kunden",
-                "match": "all",
-                "conditions-TOTAL_FORMS": "1",
-                "conditions-INITIAL_FORMS": "0",
-                "conditions-0-property": "created_at",
-                "conditions-0-operator": "before",
-                "conditions-0-value": "nächsten Dienstag",
-            },
+            inclusion_list_post("Kunden", ("created_at", "before", "nächsten Dienstag")),
         )
 
         html = response.content.decode()

@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 
 from connector.models import CredentialsStatus, SyncRun
+from connector.sync.cycle import sync_cycle_run
+from settings_ui.presenters import settings_form_data
 from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
 from tests.factories import ContactFactory
 
@@ -53,8 +55,6 @@ def test_a_sync_never_starts_with_credentials_known_to_be_invalid(
     save_credentials(admin_browser, password="wrong-password")
     ContactFactory.create_batch(2)
     salesforce.control.reset_stats()
-    from connector.runner import sync_cycle_run
-
     run = sync_cycle_run(trigger="test")
     assert run.status == "skipped"
     assert "INVALID_LOGIN" in run.reason
@@ -90,11 +90,11 @@ def test_saving_the_settings_starts_a_sync_that_reads_the_saved_values(
     eager_celery,
     django_capture_on_commit_callbacks,
 ):
-    from tests.settings_ui.test_salesforce_settings import form_data
-
     ContactFactory.create_batch(3)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        admin_browser.post(SETTINGS_URL, form_data(integration_settings, new_record_type="Contact"))
+        admin_browser.post(
+            SETTINGS_URL, settings_form_data(integration_settings, new_record_type="Contact")
+        )
     assert len(callbacks) == 1
     run = SyncRun.objects.get()
     assert run.trigger == "settings_saved"
@@ -107,8 +107,8 @@ def test_saving_the_settings_starts_a_sync_that_reads_the_saved_values(
 def test_an_invalid_save_starts_nothing(
     admin_browser, integration_settings, django_capture_on_commit_callbacks
 ):
-    from tests.settings_ui.test_salesforce_settings import form_data
-
     with django_capture_on_commit_callbacks() as callbacks:
-        admin_browser.post(SETTINGS_URL, form_data(integration_settings, api_call_limit="x"))
+        admin_browser.post(
+            SETTINGS_URL, settings_form_data(integration_settings, api_call_limit="x")
+        )
     assert callbacks == []

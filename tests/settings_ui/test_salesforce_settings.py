@@ -3,48 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from connector.models import IntegrationSettings
-from connector.services import SETTINGS_FIELDS
 from marketing.models import SmartList
+from settings_ui.presenters import settings_form_data
 from tests.factories import SmartListFactory
+from tests.settings_ui.posts import BLANK_ROW, inclusion_list_post
 
 SETTINGS_URL = reverse("settings_ui:salesforce_settings")
 CREDENTIALS_URL = reverse("settings_ui:salesforce_credentials")
 TOGGLE_URL = reverse("settings_ui:salesforce_sync_toggle")
 
 pytestmark = pytest.mark.django_db
-
-
-def form_data(settings: IntegrationSettings, **changes: Any) -> dict[str, Any]:
-    """What a browser posts for the current settings, with ``changes`` applied.
-
-    Unchecked checkboxes are absent from a real POST, so False booleans that are
-    checkboxes are left out.
-    """
-    checkboxes = {
-        "create_contact_from_lead",
-        "create_contact_from_contact",
-        "delete_when_lead_deleted",
-        "delete_when_contact_deleted",
-    }
-    values = {name: getattr(settings, name) for name in SETTINGS_FIELDS}
-    values["inclusion_list"] = settings.inclusion_list_id
-    values.update(changes)
-    data: dict[str, Any] = {}
-    for name, value in values.items():
-        if name in checkboxes:
-            if value:
-                data[name] = "on"
-        elif value is None:
-            data[name] = ""
-        else:
-            data[name] = value
-    return data
 
 
 def selected_option(html: str, name: str) -> str:
@@ -118,7 +91,9 @@ def test_task_sync_is_shown_only_with_the_crm_enabled(admin_browser, integration
 def test_each_section_saves_and_survives_a_reload(
     admin_browser, integration_settings, field, posted, stored
 ):
-    response = admin_browser.post(SETTINGS_URL, form_data(integration_settings, **{field: posted}))
+    response = admin_browser.post(
+        SETTINGS_URL, settings_form_data(integration_settings, **{field: posted})
+    )
     assert response.status_code == 302
     page = admin_browser.get(response["Location"]).content.decode()
     assert "Your Salesforce settings were saved." in page
@@ -129,7 +104,7 @@ def test_each_section_saves_and_survives_a_reload(
 def test_task_sync_round_trip_with_crm(admin_browser, integration_settings):
     integration_settings.crm_enabled = True
     integration_settings.save()
-    admin_browser.post(SETTINGS_URL, form_data(integration_settings, task_sync="True"))
+    admin_browser.post(SETTINGS_URL, settings_form_data(integration_settings, task_sync="True"))
     integration_settings.refresh_from_db()
     assert integration_settings.task_sync is True
     html = admin_browser.get(SETTINGS_URL).content.decode()
@@ -138,12 +113,14 @@ def test_task_sync_round_trip_with_crm(admin_browser, integration_settings):
 
 def test_inclusion_list_round_trip(admin_browser, integration_settings):
     smart_list = SmartListFactory(name="Qualified leads")
-    admin_browser.post(SETTINGS_URL, form_data(integration_settings, inclusion_list=smart_list.pk))
+    admin_browser.post(
+        SETTINGS_URL, settings_form_data(integration_settings, inclusion_list=smart_list.pk)
+    )
     integration_settings.refresh_from_db()
     assert integration_settings.inclusion_list == smart_list
     html = admin_browser.get(SETTINGS_URL).content.decode()
     assert f'<option value="{smart_list.pk}" selected>Qualified leads</option>' in html
-    admin_browser.post(SETTINGS_URL, form_data(integration_settings, inclusion_list=""))
+    admin_browser.post(SETTINGS_URL, settings_form_data(integration_settings, inclusion_list=""))
     integration_settings.refresh_from_db()
     assert integration_settings.inclusion_list is None
 
@@ -179,7 +156,7 @@ def test_invalid_input_shows_the_error_and_saves_nothing(
 ):
     before = IntegrationSettings.objects.values().get(pk=integration_settings.pk)
     # Change a valid field too: an invalid form must not save it either.
-    data = form_data(integration_settings, **{"new_record_type": "Contact", **changes})
+    data = settings_form_data(integration_settings, **{"new_record_type": "Contact", **changes})
     response = admin_browser.post(SETTINGS_URL, data)
     assert response.status_code == 200
     form = response.context["settings_form"]
@@ -279,7 +256,9 @@ class TestCreateInclusionList:
         self, admin_browser, integration_settings
     ):
         # Typed but not saved yet: the draft must survive the detour.
-        data = form_data(integration_settings, new_record_type="Contact", api_call_limit="777")
+        data = settings_form_data(
+            integration_settings, new_record_type="Contact", api_call_limit="777"
+        )
         data["create_inclusion_list"] = "1"
         response = admin_browser.post(SETTINGS_URL, data)
         assert response.status_code == 302
@@ -288,21 +267,12 @@ class TestCreateInclusionList:
 
         response = admin_browser.post(
             self.CREATE_URL,
-            {
-                "name": "Germany MQLs",
-                "match": "all",
-                "conditions-TOTAL_FORMS": "3",
-                "conditions-INITIAL_FORMS": "0",
-                "conditions-0-property": "country",
-                "conditions-0-operator": "equals",
-                "conditions-0-value": "Germany",
-                "conditions-1-property": "lifecycle_stage",
-                "conditions-1-operator": "equals",
-                "conditions-1-value": "marketingqualifiedlead",
-                "conditions-2-property": "",
-                "conditions-2-operator": "equals",
-                "conditions-2-value": "",
-            },
+            inclusion_list_post(
+                "Germany MQLs",
+                ("country", "equals", "Germany"),
+                ("lifecycle_stage", "equals", "marketingqualifiedlead"),
+                BLANK_ROW,
+            ),
         )
         assert response.status_code == 302
         page = admin_browser.get(response["Location"])
@@ -318,7 +288,7 @@ class TestCreateInclusionList:
         assert integration_settings.inclusion_list is None
         admin_browser.post(
             SETTINGS_URL,
-            form_data(
+            settings_form_data(
                 integration_settings,
                 inclusion_list=smart_list.pk,
                 new_record_type="Contact",
@@ -331,16 +301,7 @@ class TestCreateInclusionList:
 
     def test_invalid_smart_list_shows_errors_and_creates_nothing(self, admin_browser):
         response = admin_browser.post(
-            self.CREATE_URL,
-            {
-                "name": "",
-                "match": "all",
-                "conditions-TOTAL_FORMS": "1",
-                "conditions-INITIAL_FORMS": "0",
-                "conditions-0-property": "created_at",
-                "conditions-0-operator": "before",
-                "conditions-0-value": "next tuesday",
-            },
+            self.CREATE_URL, inclusion_list_post("", ("created_at", "before", "next tuesday"))
         )
         assert response.status_code == 200
         html = response.content.decode()
@@ -350,17 +311,6 @@ class TestCreateInclusionList:
         assert not SmartList.objects.exists()
 
     def test_no_conditions_is_an_error(self, admin_browser):
-        response = admin_browser.post(
-            self.CREATE_URL,
-            {
-                "name": "Empty",
-                "match": "all",
-                "conditions-TOTAL_FORMS": "1",
-                "conditions-INITIAL_FORMS": "0",
-                "conditions-0-property": "",
-                "conditions-0-operator": "equals",
-                "conditions-0-value": "",
-            },
-        )
+        response = admin_browser.post(self.CREATE_URL, inclusion_list_post("Empty", BLANK_ROW))
         assert response.status_code == 200
         assert "Add at least one condition." in response.content.decode()

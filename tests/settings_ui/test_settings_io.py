@@ -163,7 +163,7 @@ def test_salesforce_sync_prints_one_json_object(salesforce):
 
 
 def test_contacts_export_fills_the_salesforce_link(salesforce):
-    from connector.runner import sync_cycle_run
+    from connector.sync.cycle import sync_cycle_run
 
     contact = ContactFactory(email="linked@example.com")
     sync_cycle_run(trigger="test")

@@ -1,5 +1,5 @@
-"""Status panel, API usage chart, sync errors with retry and CSV, settings history,
-test connection, and the contact's sync history in the admin."""
+"""Status panel, API usage chart, sync errors with retry and CSV, test connection, and the
+contact's sync history in the admin."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from connector.models import (
     SyncError,
     SyncRun,
 )
-from connector.runner import sync_cycle_run
+from connector.sync.cycle import sync_cycle_run
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -181,40 +181,6 @@ class TestSyncErrors:
         assert client.post(reverse("settings_ui:sync_errors_retry"), {}).status_code == 403
 
 
-class TestSettingsHistory:
-    def test_who_when_and_which_values_secrets_only_as_changed(
-        self, admin_browser, integration_settings, marketing_admin
-    ):
-        from tests.settings_ui.test_salesforce_settings import form_data
-
-        admin_browser.post(SETTINGS_URL, form_data(integration_settings, api_call_limit="1234"))
-        admin_browser.post(
-            reverse("settings_ui:salesforce_credentials"),
-            {
-                "username": "ops@acme.example",
-                "password": "s3cret-pw-xyz",
-                "security_token": "tok-xyz",
-            },
-        )
-        html = admin_browser.get(SETTINGS_URL).content.decode()
-        history = html.split('id="section-history"')[1]
-        assert "marketer" in history
-        assert "1234" in history
-        assert "password: <em>changed</em>" in history
-        assert "security token: <em>changed</em>" in history
-        assert "s3cret-pw-xyz" not in html and "tok-xyz" not in html
-        latest = integration_settings.history.first()
-        assert latest.history_user == marketing_admin
-
-    def test_visible_in_the_admin(self, admin_client, integration_settings):
-        integration_settings.api_call_limit = 77
-        integration_settings.save()
-        url = reverse("admin:connector_integrationsettings_history", args=[integration_settings.pk])
-        response = admin_client.get(url)
-        assert response.status_code == 200
-        assert "77" in response.content.decode()
-
-
 class TestConnection:
     URL = reverse("settings_ui:salesforce_test_connection")
 
@@ -250,14 +216,3 @@ def test_the_contacts_admin_page_shows_its_sync_history(admin_client, salesforce
     assert "hubsync → Salesforce" in table
     assert "Created" in table and "Updated" in table
     assert "Title" in table
-
-
-def test_history_speaks_the_pages_language(admin_browser, integration_settings):
-    from tests.settings_ui.test_salesforce_settings import form_data
-
-    admin_browser.post(
-        SETTINGS_URL, form_data(integration_settings, activity_types=["email_open", "page_view"])
-    )
-    history = admin_browser.get(SETTINGS_URL).content.decode().split('id="section-history"')[1]
-    assert "Email open, Page view" in history
-    assert "<li>site:" not in history and "<li>Site:" not in history

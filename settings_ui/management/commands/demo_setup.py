@@ -8,11 +8,11 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from connector.selectors import integration_settings_get
-from connector.services import (
-    MARKETING_ADMINS_GROUP,
+from connector.services.bootstrap import MARKETING_ADMINS_GROUP, marketing_admins_group_ensure
+from connector.services.settings import (
     integration_credentials_update,
-    marketing_admins_group_ensure,
-    sync_enqueue,
+    integration_crm_set,
+    integration_sync_set,
 )
 from marketing.demo import demo_seed
 
@@ -38,6 +38,7 @@ class Command(BaseCommand):
         integration_settings = integration_settings_get()
         if settings.SALESFORCE_EMULATOR_URL and not integration_settings.username:
             # The emulator's demo org: a working integration without a Salesforce account.
+            # Imported only here: the app never depends on the emulator, the demo does.
             from salesforce_emulator.seed import DEMO_USER
 
             integration_credentials_update(
@@ -48,10 +49,12 @@ class Command(BaseCommand):
                 sandbox=False,
                 acting_user=user,
             )
-            integration_settings.crm_enabled = True
-            integration_settings.sync_enabled = True
-            integration_settings.save(update_fields=["crm_enabled", "sync_enabled"])
-            # The first cycle runs as soon as the worker starts.
-            sync_enqueue(trigger="demo_setup")
+            integration_crm_set(
+                integration_settings=integration_settings, enabled=True, acting_user=user
+            )
+            # Turning the sync on queues the first cycle: it runs as soon as the worker starts.
+            integration_sync_set(
+                integration_settings=integration_settings, enabled=True, acting_user=user
+            )
             self.stdout.write("Salesforce credentials of the emulator's demo org stored.")
         self.stdout.write(self.style.SUCCESS(f"demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}"))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 
 import pytest
 import requests
 from simple_salesforce.exceptions import SalesforceGeneralError, SalesforceRefusedRequest
 
+from salesforce_emulator.seed import DEMO_USER
 from salesforce_emulator.testing import running_emulator
 
 
@@ -144,8 +146,6 @@ def test_missing_authorization_is_401(emulator):
 
 def test_subprocess_server_with_demo_seed():
     with running_emulator(in_process=False, seed="demo", api_limit=1234) as emu:
-        from salesforce_emulator.seed import DEMO_USER
-
         sf = emu.salesforce(
             DEMO_USER["username"], DEMO_USER["password"], DEMO_USER["security_token"]
         )
@@ -184,8 +184,6 @@ def test_file_database_survives_restart(tmp_path):
 
 
 def test_concurrent_writes_are_consistent(sf, emulator_control):
-    import concurrent.futures
-
     def batch(n):
         records = [
             {

@@ -3,6 +3,7 @@ describe, limits, updated/deleted."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,8 +35,6 @@ def test_create_read_update_delete(sf, emulator_control):
     assert lead["Status"] == "Open - Not Contacted"
     assert lead["IsConverted"] is False and lead["IsDeleted"] is False
     assert lead["OwnerId"].startswith("005")
-    import re
-
     assert re.match(DATETIME_RE, lead["CreatedDate"])
     assert sf.Lead.update(lead_id, {"Title": "Countess"}) == 204
     updated = sf.Lead.get(lead_id)

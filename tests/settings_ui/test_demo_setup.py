@@ -1,0 +1,30 @@
+"""`manage.py demo_setup` with the emulator: the demo org, set up through the services."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from salesforce_emulator.seed import DEMO_USER
+from settings_ui.management.commands import demo_setup
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_org_is_configured_like_a_save_on_the_page(
+    settings, integration_settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    # The marketing data has tests of its own (tests/marketing/test_demo.py).
+    monkeypatch.setattr(demo_setup, "demo_seed", lambda: {})
+    settings.SALESFORCE_EMULATOR_URL = "http://127.0.0.1:9"  # stored only, never called here
+    with django_capture_on_commit_callbacks() as callbacks:
+        call_command("demo_setup", stdout=io.StringIO())
+    integration_settings.refresh_from_db()
+    assert integration_settings.username == DEMO_USER["username"]
+    assert integration_settings.get_password() == DEMO_USER["password"]
+    assert integration_settings.crm_enabled is True
+    assert integration_settings.sync_enabled is True
+    assert integration_settings.history.first().history_user.username == demo_setup.DEMO_USERNAME
+    assert len(callbacks) == 1  # one first cycle, queued by turning the sync on

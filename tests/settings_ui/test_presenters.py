@@ -1,0 +1,101 @@
+"""What the settings page shows: the settings history, and the settings as the form posts them."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from connector.services.settings import SETTINGS_FIELDS, integration_settings_update
+from settings_ui.forms import IntegrationSettingsForm
+from settings_ui.presenters import settings_form_data, settings_history
+from tests.factories import SmartListFactory
+
+pytestmark = pytest.mark.django_db
+
+SETTINGS_URL = reverse("settings_ui:salesforce_settings")
+
+
+def page_history(client) -> str:
+    return client.get(SETTINGS_URL).content.decode().split('id="section-history"')[1]
+
+
+class TestSettingsHistory:
+    def test_who_when_and_which_values_secrets_only_as_changed(
+        self, admin_browser, integration_settings, marketing_admin
+    ):
+        admin_browser.post(
+            SETTINGS_URL, settings_form_data(integration_settings, api_call_limit="1234")
+        )
+        admin_browser.post(
+            reverse("settings_ui:salesforce_credentials"),
+            {
+                "username": "ops@acme.example",
+                "password": "s3cret-pw-xyz",
+                "security_token": "tok-xyz",
+            },
+        )
+        html = admin_browser.get(SETTINGS_URL).content.decode()
+        history = html.split('id="section-history"')[1]
+        assert "marketer" in history
+        assert "1234" in history
+        assert "password: <em>changed</em>" in history
+        assert "security token: <em>changed</em>" in history
+        assert "s3cret-pw-xyz" not in html and "tok-xyz" not in html
+        latest = integration_settings.history.first()
+        assert latest.history_user == marketing_admin
+
+    def test_speaks_the_pages_language(self, admin_browser, integration_settings):
+        admin_browser.post(
+            SETTINGS_URL,
+            settings_form_data(integration_settings, activity_types=["email_open", "page_view"]),
+        )
+        history = page_history(admin_browser)
+        assert "Email open, Page view" in history
+        assert "<li>site:" not in history and "<li>Site:" not in history
+
+    def test_old_and_new_values_with_smart_list_names(self, integration_settings, marketing_admin):
+        smart_list = SmartListFactory(name="Sales ready")
+        integration_settings_update(
+            integration_settings=integration_settings,
+            data={"inclusion_list": smart_list, "opportunity_sync": False},
+            acting_user=marketing_admin,
+        )
+        latest, *_ = settings_history(integration_settings=integration_settings)
+        assert latest["user"] == marketing_admin
+        changes = {change["field"]: change for change in latest["changes"]}
+        assert changes["inclusion list"]["old"] == "—"
+        assert changes["inclusion list"]["new"] == "Sales ready"
+        assert (changes["opportunity sync"]["old"], changes["opportunity sync"]["new"]) == (
+            "Yes",
+            "No",
+        )
+
+
+class TestSettingsFormData:
+    def test_the_stored_settings_post_back_unchanged(self, integration_settings):
+        integration_settings.crm_enabled = True
+        integration_settings.inclusion_list = SmartListFactory()
+        integration_settings.delete_when_lead_deleted = True
+        integration_settings.save()
+        data = settings_form_data(integration_settings)
+        assert data["delete_when_lead_deleted"] == "on"
+        assert "delete_when_contact_deleted" not in data  # unchecked boxes are not posted
+        form = IntegrationSettingsForm(data, integration_settings=integration_settings)
+        assert form.is_valid(), form.errors
+        assert not form.has_changed()
+        assert form.settings_data() == {
+            name: getattr(integration_settings, name) for name in SETTINGS_FIELDS
+        }
+
+    def test_overrides_post_as_a_browser_would(self, integration_settings):
+        data = settings_form_data(
+            integration_settings,
+            api_call_limit=None,
+            opportunity_sync=False,
+            activity_types=["page_view"],
+            create_contact_from_lead=False,
+        )
+        assert data["api_call_limit"] == ""
+        assert data["opportunity_sync"] == "False"
+        assert data["activity_types"] == ["page_view"]
+        assert "create_contact_from_lead" not in data
