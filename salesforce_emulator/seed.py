@@ -101,6 +101,15 @@ PLACES = [
 ]
 
 
+def seed_on_start(store: Store, seed: str) -> dict[str, Any] | None:
+    """The org a server starts with: ``demo`` seeds it (once: a file database keeps the demo
+    org across restarts), ``empty`` leaves it as it is. Returns the demo credentials."""
+    if seed != "demo":
+        return None
+    existing = store.user_by_username(DEMO_USER["username"])
+    return dict(DEMO_USER, user_id=existing["user_id"]) if existing else seed_demo(store)
+
+
 def seed_demo(store: Store, seed: int = 42) -> dict[str, Any]:
     """Create the demo user and org data; returns the demo credentials."""
     rng = random.Random(seed)

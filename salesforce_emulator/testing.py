@@ -169,6 +169,8 @@ class RunningEmulator:
 
     def session(self) -> requests.Session:
         """A ``requests`` session routed to this emulator (connector.transport)."""
+        # Imported here: the emulator itself must not depend on hubsync's connector package
+        # (it only serves HTTP); only this client-side helper uses it.
         from connector.transport import emulator_session
 
         return emulator_session(self.url)
@@ -183,6 +185,8 @@ class RunningEmulator:
         **kwargs: Any,
     ) -> Any:
         """A logged-in ``simple_salesforce.Salesforce`` talking to this emulator."""
+        # Imported here: simple-salesforce is a client library, needed only by callers that
+        # want a logged-in client, not by the emulator or its control API.
         from simple_salesforce import Salesforce
 
         return Salesforce(

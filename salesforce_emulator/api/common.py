@@ -1,0 +1,113 @@
+"""What every API family shares: the request context, the handler's answer, Salesforce's
+error body ``[{"message", "errorCode", "fields"}]`` and small request helpers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from ..schema import SObject, get_object
+from ..store import WriteResult
+from ..store.faults import Fault
+
+API_VERSION = "59.0"
+HOST_HEADER = "X-Salesforce-Host"
+#: Records per sObject Collections call.
+MAX_COLLECTION = 200
+
+
+class ApiError(Exception):
+    """An error answered as ``[{"message", "errorCode", "fields"}]`` with ``status``."""
+
+    def __init__(
+        self, status: int, code: str, message: str, fields: list[str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or []
+
+
+class AllOrNoneAbort(Exception):
+    """Internal: roll back the transaction of an all-or-none request."""
+
+
+@dataclass
+class Ctx:
+    """One API request, from HTTP or from a composite subrequest."""
+
+    method: str
+    path: str
+    args: MultiDict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    host: str  # the emulator's own host:port (the instance)
+    sf_host: str  # the Salesforce host the client meant (X-Salesforce-Host)
+    user: dict[str, Any] | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    # A fault that fails some records of this collection write (Fault.record_error_code).
+    record_fault: Fault | None = None
+    _json: Any = None
+
+    def json(self) -> Any:
+        if self._json is None:
+            if not self.body:
+                return {}
+            try:
+                self._json = json.loads(self.body)
+            except ValueError as exc:
+                raise ApiError(400, "JSON_PARSER_ERROR", f"Unexpected character: {exc}") from exc
+        return self._json
+
+    def json_object(self) -> dict[str, Any]:
+        """The body, which must be a JSON object (a single record)."""
+        data = self.json()
+        if not isinstance(data, dict):
+            raise ApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+        return data
+
+    @property
+    def version(self) -> str:
+        return str(self.values.get("version", API_VERSION))
+
+    @property
+    def user_id(self) -> str:
+        return self.user["user_id"] if self.user else ""
+
+    def sobject(self) -> SObject:
+        """The data object named in the URL (``<obj>``), or 404."""
+        obj = get_object(self.values["obj"])
+        if obj is None:
+            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        return obj
+
+
+@dataclass
+class Out:
+    """A handler's answer."""
+
+    status: int
+    body: Any = None  # JSON-able, or str/bytes with content_type
+    content_type: str = "application/json;charset=UTF-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+#: An endpoint handler.
+Handler = Callable[[Ctx], Out]
+
+
+def sf_error(status: int, code: str, message: str, fields: list[str] | None = None) -> Out:
+    return Out(status, [{"message": message, "errorCode": code, "fields": fields or []}])
+
+
+def errors_body(res: WriteResult) -> list[dict[str, Any]]:
+    """A failed single-record write as Salesforce's error list."""
+    return [
+        {"message": e["message"], "errorCode": e["statusCode"], "fields": e["fields"]}
+        for e in res.errors
+    ]

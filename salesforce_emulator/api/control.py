@@ -1,0 +1,95 @@
+"""The control API ``/__emulator/`` used by tests, benchmarks and the demo: reset, users,
+connected apps, org settings, faults, sessions, stats, direct record access. Its requests
+use no API calls and are never faulted; bad input is a 400 ``{"error": ...}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..bulk import BulkManager
+from ..schema import OBJECTS, get_object
+from ..seed import seed_demo, seed_on_start
+from ..store import Store
+from ..store.faults import FaultBook
+from ..store.metering import Meter
+from .common import Ctx, Out
+
+
+class ControlApi:
+    """``/__emulator/*``; ``seed`` is what ``reset`` re-applies unless the body names one."""
+
+    def __init__(
+        self, store: Store, bulk: BulkManager, faults: FaultBook, meter: Meter, *, seed: str
+    ) -> None:
+        self.store = store
+        self.bulk = bulk
+        self.fault_book = faults
+        self.meter = meter
+        self.seed = seed
+        self.seed_info: dict[str, Any] | None = seed_on_start(store, seed)
+
+    def health(self, ctx: Ctx) -> Out:
+        return Out(200, {"status": "ok"})
+
+    def reset(self, ctx: Ctx) -> Out:
+        body = ctx.json() or {}
+        self.store.reset()
+        self.bulk.reset()
+        self.fault_book.clear()
+        self.meter.reset()
+        seed = body.get("seed", self.seed)
+        self.seed_info = seed_demo(self.store) if seed == "demo" else None
+        return Out(200, {"status": "reset", "seed": seed, "demo": self.seed_info})
+
+    def users(self, ctx: Ctx) -> Out:
+        body = ctx.json()
+        user = self.store.create_user(
+            username=body["username"],
+            password=body["password"],
+            security_token=body.get("security_token", ""),
+            sandbox=bool(body.get("sandbox", False)),
+            first_name=body.get("first_name", "Emulated"),
+            last_name=body.get("last_name"),
+            email=body.get("email"),
+        )
+        return Out(201, user)
+
+    def apps(self, ctx: Ctx) -> Out:
+        body = ctx.json()
+        self.store.add_app(body["consumer_key"], body["consumer_secret"], body.get("username"))
+        return Out(201, {"consumer_key": body["consumer_key"]})
+
+    def org(self, ctx: Ctx) -> Out:
+        if ctx.method == "GET":
+            return Out(200, dict(self.store.org))
+        return Out(200, self.store.configure(**ctx.json()))
+
+    def faults(self, ctx: Ctx) -> Out:
+        if ctx.method == "DELETE":
+            self.fault_book.clear()
+            return Out(200, {"faults": []})
+        if ctx.method == "POST":
+            return Out(201, self.fault_book.add(ctx.json()).as_json())
+        return Out(200, {"faults": self.fault_book.pending()})
+
+    def expire_sessions(self, ctx: Ctx) -> Out:
+        return Out(200, {"expired": self.store.expire_sessions()})
+
+    def stats(self, ctx: Ctx) -> Out:
+        return Out(200, self.meter.stats())
+
+    def stats_reset(self, ctx: Ctx) -> Out:
+        self.meter.reset()
+        return Out(200, {"requests": {}})
+
+    def records(self, ctx: Ctx) -> Out:
+        obj = OBJECTS.get(ctx.values["obj"]) or get_object(ctx.values["obj"])
+        if obj is None:
+            raise ValueError(f"unknown object {ctx.values['obj']}")
+        if ctx.method == "GET":
+            include = ctx.args.get("include_deleted", "true").lower() != "false"
+            return Out(200, {"records": self.store.all_rows(obj.name, include_deleted=include)})
+        body = ctx.json()
+        user_id = body.get("owner_id") or self.store.any_user_id()
+        results = self.store.insert(obj.name, body["records"], user_id=user_id)
+        return Out(200, {"results": [r.as_json() for r in results]})

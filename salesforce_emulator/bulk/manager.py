@@ -1,0 +1,94 @@
+"""The jobs of the org: ids, lookups, uploads, state transitions, background threads."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ..store import Store
+from ..values import format_dt, make_id, now_utc
+from .ingest import new_ingest_job, results_csv, run_ingest
+from .jobs import BulkError, Job
+from .query import new_query_job, query_page, run_query
+
+
+class BulkManager:
+    """Holds the jobs of the org and runs them in background threads."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.jobs: dict[str, Job] = {}
+        self.lock = threading.Lock()
+        self._n = 0
+
+    def reset(self) -> None:
+        with self.lock:
+            self.jobs.clear()
+
+    def _new_id(self) -> str:
+        with self.lock:
+            self._n += 1
+            return make_id("750", self._n)
+
+    def get(self, job_id: str, kind: str) -> Job:
+        job = self.jobs.get(job_id)
+        if job is None or job.kind != kind:
+            raise BulkError(404, "NOT_FOUND", "The requested resource does not exist")
+        return job
+
+    def delete(self, job: Job) -> None:
+        self.jobs.pop(job.id, None)
+
+    def list_jobs(self, kind: str) -> list[dict[str, Any]]:
+        return [j.info() for j in self.jobs.values() if j.kind == kind]
+
+    def _start(self, target: Any, job: Job) -> None:
+        threading.Thread(target=target, args=(self.store, job), daemon=True).start()
+
+    # -------------------------------------------------------------- ingest
+
+    def create_ingest(self, body: dict[str, Any], user_id: str, api_version: str) -> Job:
+        job = new_ingest_job(body, self._new_id, user_id, api_version)
+        self.jobs[job.id] = job
+        return job
+
+    def upload(self, job: Job, data: bytes) -> None:
+        if job.state != "Open":
+            raise BulkError(
+                409, "INVALIDJOBSTATE", f"Job {job.id} is not in state Open: {job.state}"
+            )
+        if len(data) > 150 * 1024 * 1024:
+            raise BulkError(400, "INVALIDBATCH", "InvalidBatch : upload exceeds 150 MB")
+        job.data.append(data)
+
+    def set_state(self, job: Job, state: str) -> Job:
+        if state == "Aborted":
+            if job.state in ("JobComplete", "Failed"):
+                raise BulkError(409, "INVALIDJOBSTATE", f"Job is already {job.state}")
+            job.state = "Aborted"
+        elif state == "UploadComplete" and job.kind == "ingest":
+            if job.state != "Open":
+                raise BulkError(409, "INVALIDJOBSTATE", f"Job is not Open: {job.state}")
+            job.state = "UploadComplete"
+            self._start(run_ingest, job)
+        else:
+            raise BulkError(400, "INVALIDJOBSTATE", f"Invalid state transition to {state}")
+        job.modstamp = format_dt(now_utc())
+        return job
+
+    def results_csv(self, job: Job, kind: str) -> str:
+        return results_csv(job, kind)
+
+    # -------------------------------------------------------------- query
+
+    def create_query(self, body: dict[str, Any], user_id: str, api_version: str) -> Job:
+        job = new_query_job(self.store, body, self._new_id, user_id, api_version)
+        self.jobs[job.id] = job
+        self._start(run_query, job)
+        return job
+
+    def query_page(
+        self, job: Job, locator: str | None, max_records: int | None
+    ) -> tuple[str, int, str]:
+        """One CSV page: (csv text, number of records, next locator or "null")."""
+        return query_page(self.store, job, locator, max_records)

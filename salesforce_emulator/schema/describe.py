@@ -1,0 +1,112 @@
+"""``describe`` responses: DescribeFieldResult, DescribeSObjectResult and describeGlobal entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..geo import all_state_codes, countries
+from .fields import ID_TYPES, Field, SObject
+from .objects import CASCADES, visible_fields
+
+
+def describe_field(f: Field, picklist_values: list[str] | None = None) -> dict[str, Any]:
+    """A DescribeFieldResult-shaped dict."""
+    values = picklist_values if picklist_values is not None else list(f.picklist)
+    return {
+        "name": f.name,
+        "label": f.label or f.name,
+        "type": f.type,
+        "soapType": f.soap_type,
+        "length": f.length if f.is_text or f.type in ID_TYPES else 0,
+        "byteLength": f.length * 3 if f.is_text or f.type in ID_TYPES else 0,
+        "precision": f.precision,
+        "scale": f.scale,
+        "digits": f.precision if f.type == "int" else 0,
+        "nillable": f.nillable,
+        "createable": f.createable,
+        "updateable": f.updateable,
+        "defaultedOnCreate": f.default is not None or not f.createable,
+        "defaultValue": f.default if isinstance(f.default, (str, bool)) else None,
+        "externalId": f.external_id,
+        "unique": f.unique,
+        "idLookup": f.type == "id" or f.external_id or f.name == "Username",
+        "custom": f.custom,
+        "calculated": False,
+        "filterable": f.type != "textarea" or f.length <= 255,
+        "sortable": f.type != "textarea" or f.length <= 255,
+        "groupable": f.type not in ("textarea", "double", "currency", "percent", "datetime"),
+        "caseSensitive": False,
+        "referenceTo": list(f.reference_to),
+        "relationshipName": f.relationship_name,
+        "polymorphicForeignKey": len(f.reference_to) > 1,
+        "restrictedPicklist": f.restricted,
+        "picklistValues": [
+            {
+                "active": True,
+                "defaultValue": v == f.default,
+                "label": v,
+                "validFor": None,
+                "value": v,
+            }
+            for v in values
+        ],
+        "dependentPicklist": f.name.endswith("StateCode") and f.needs_picklists,
+        "controllerName": (
+            f.name.replace("StateCode", "CountryCode")
+            if f.name.endswith("StateCode") and f.needs_picklists
+            else None
+        ),
+    }
+
+
+def describe_sobject(obj: SObject, api_version: str, picklists_on: bool) -> dict[str, Any]:
+    """``sobjects/X/describe/``: the global entry plus fields and child relationships."""
+    fields = []
+    for f in visible_fields(obj, picklists_on):
+        values = None
+        if f.name.endswith("CountryCode") and f.needs_picklists:
+            values = list(countries())
+        elif f.name.endswith("StateCode") and f.needs_picklists:
+            values = all_state_codes()
+        fields.append(describe_field(f, values))
+    return {
+        **describe_global_entry(obj, api_version),
+        "fields": fields,
+        "childRelationships": [
+            {
+                "childSObject": child,
+                "field": fk,
+                "relationshipName": None,
+                "cascadeDelete": True,
+            }
+            for child, fk in CASCADES.get(obj.name, [])
+        ],
+        "recordTypeInfos": [],
+    }
+
+
+def describe_global_entry(obj: SObject, api_version: str) -> dict[str, Any]:
+    """One object of ``sobjects/`` (also ``objectDescribe`` of ``sobjects/X/``)."""
+    base = f"/services/data/v{api_version}/sobjects/{obj.name}"
+    return {
+        "name": obj.name,
+        "label": obj.label,
+        "labelPlural": obj.label_plural,
+        "keyPrefix": obj.key_prefix,
+        "custom": obj.custom,
+        "createable": True,
+        "updateable": True,
+        "deletable": True,
+        "queryable": True,
+        "retrieveable": True,
+        "searchable": True,
+        "replicateable": True,
+        "undeletable": True,
+        "triggerable": True,
+        "layoutable": True,
+        "urls": {
+            "sobject": base,
+            "describe": f"{base}/describe",
+            "rowTemplate": f"{base}/{{ID}}",
+        },
+    }

@@ -1,0 +1,42 @@
+"""SQLite storage of the emulated org, one module per concern.
+
+:class:`Store` is the one object the HTTP side, Bulk API 2.0 jobs and the demo seed use; it
+is assembled from layers that each add one concern on top of the database:
+
+* :mod:`.base`: connection, lock, table layout, transactions, row lookups;
+* :mod:`.org`: org settings and the tooling rows of the installed package;
+* :mod:`.identity`: users, credentials, connected apps, sessions;
+* :mod:`.validation` and :mod:`.addresses`: value validation of writes;
+* :mod:`.integrity`: references and unique fields of a write batch;
+* :mod:`.writes`, :mod:`.upsert`, :mod:`.recycle_bin`: inserts/updates, upserts, deletes;
+* :mod:`.reads`: reads by id / external id / replication window;
+* :mod:`.query`: SOQL execution, cursors, record shaping;
+* :mod:`.results`: write results and errors (``{"statusCode", "message", "fields"}``).
+
+The API meter and the fault injector (:mod:`.metering`, :mod:`.faults`) keep the state of
+the HTTP side; the application owns them next to the store.
+"""
+
+from __future__ import annotations
+
+from .identity import Identity
+from .query import Queries
+from .reads import RecordReads
+from .recycle_bin import RecycleBin
+from .results import RecordNotFound, WriteResult, err
+from .upsert import Upserts
+
+
+class Store(Identity, Upserts, RecycleBin, RecordReads, Queries):
+    """All state of one emulated org."""
+
+    def reset(self) -> None:
+        """Forget everything: records, users, apps, sessions, cursors, org settings."""
+        with self.lock:
+            self.wipe()
+            self.sessions.clear()
+            self.cursors.clear()
+            self.reset_org()
+
+
+__all__ = ["RecordNotFound", "Store", "WriteResult", "err"]

@@ -1,0 +1,107 @@
+"""State and country picklists on writes: codes are restricted, text is mapped to codes,
+a state needs a country (only when the org has the picklists switched on)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..geo import countries, country_code_for, state_code_for, states
+from ..schema import SObject
+from .results import err
+
+#: Address field prefixes per object (``MailingCountry``, ``BillingStateCode``...).
+ADDRESS_PREFIXES = {"Lead": [""], "Contact": ["Mailing"], "Account": ["Billing"]}
+
+
+def address_errors(
+    obj: SObject, p: str, row: dict[str, Any], existing: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """State/country picklist rules: codes are restricted, text is mapped to codes."""
+    cf, sf, ccf, scf = f"{p}Country", f"{p}State", f"{p}CountryCode", f"{p}StateCode"
+    errors: list[dict[str, Any]] = []
+    country_label = obj.field(ccf).label  # type: ignore[union-attr]
+    state_label = obj.field(scf).label  # type: ignore[union-attr]
+    if ccf in row or cf in row:
+        code = row.get(ccf)
+        text = row.get(cf)
+        if ccf in row and code is not None:
+            code = code.upper()
+            if code not in countries():
+                return [
+                    err(
+                        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                        f"{country_label}: bad value for restricted picklist field: {row[ccf]}",
+                        [ccf],
+                    )
+                ]
+            if text is not None and country_code_for(text) != code:
+                return [
+                    err(
+                        "FIELD_INTEGRITY_EXCEPTION",
+                        f"There's a problem with this country, even though it may "
+                        f"appear correct. Please select a country/territory from the "
+                        f"list of valid countries.: {cf}",
+                        [cf],
+                    )
+                ]
+        elif text is not None:
+            code = country_code_for(text)
+            if code is None:
+                return [
+                    err(
+                        "FIELD_INTEGRITY_EXCEPTION",
+                        "There's a problem with this country, even though it may "
+                        "appear correct. Please select a country/territory from the "
+                        f"list of valid countries.: {cf}",
+                        [cf],
+                    )
+                ]
+        row[ccf] = code
+        row[cf] = countries()[code] if code else None
+    country = row.get(ccf, existing.get(ccf))
+    if scf in row or sf in row:
+        code = row.get(scf)
+        text = row.get(sf)
+        given = code if (scf in row and code is not None) else text
+        if given is not None:
+            if not country:
+                return [
+                    err(
+                        "FIELD_INTEGRITY_EXCEPTION",
+                        "A country/territory must be specified before specifying a "
+                        f"state value for field: {state_label}",
+                        [scf],
+                    )
+                ]
+            table = states(country)
+            if scf in row and code is not None:
+                if code.upper() not in table:
+                    return [
+                        err(
+                            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                            f"{state_label}: bad value for restricted picklist field: {code}",
+                            [scf],
+                        )
+                    ]
+                code = code.upper()
+                row[sf] = table[code]
+            elif table:
+                code = state_code_for(country, text)
+                if code is None:
+                    return [
+                        err(
+                            "FIELD_INTEGRITY_EXCEPTION",
+                            "There's a problem with this state, even though it may "
+                            "appear correct. Please select a state from the list of "
+                            f"valid states.: {sf}",
+                            [sf],
+                        )
+                    ]
+                row[sf] = table[code]
+            else:
+                code = None  # country without states: keep the text only
+            row[scf] = code
+        else:
+            row[scf] = None
+            row[sf] = None
+    return errors

@@ -1,0 +1,188 @@
+"""SOQL execution: first pages, ``nextRecordsUrl`` cursors, row snapshots for Bulk API 2.0
+query jobs, and the shaping of result rows into nested records."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from ..schema import OBJECTS_LOWER
+from ..soql import Compiled, SoqlError, compile_query
+from .org import OrgSettings
+from .results import to_json
+
+#: Open query cursors kept (the oldest is dropped first).
+CURSOR_LIMIT = 200
+
+
+@dataclass
+class Cursor:
+    compiled: Compiled
+    rowids: list[int]
+    batch: int
+    created: float
+
+
+class Queries(OrgSettings):
+    """``query`` / ``query_more`` and the helpers Bulk API 2.0 query jobs share."""
+
+    def __init__(self, path: str = ":memory:", *, api_limit: int = 100_000) -> None:
+        super().__init__(path, api_limit=api_limit)
+        self.cursors: OrderedDict[str, Cursor] = OrderedDict()
+
+    def compile(self, soql: str, *, include_deleted: bool, tooling: bool = False) -> Compiled:
+        """Compile against the data objects (or, with ``tooling``, the tooling objects)."""
+        objects = {k: v for k, v in OBJECTS_LOWER.items() if v.tooling == tooling}
+        return compile_query(
+            soql, objects, include_deleted=include_deleted, picklists_on=self.picklists_on
+        )
+
+    def query(
+        self,
+        soql: str,
+        *,
+        include_deleted: bool = False,
+        batch_size: int = 2000,
+        api_version: str = "59.0",
+        tooling: bool = False,
+    ) -> dict[str, Any]:
+        """Run SOQL; the first page, ``nextRecordsUrl`` when more pages exist."""
+        c = self.compile(soql, include_deleted=include_deleted, tooling=tooling)
+        limit = c.limit if c.limit is not None else -1
+        offset = c.offset or 0
+        with self.lock:
+            if c.count_only:
+                n = self.conn.execute(
+                    f"SELECT count(*) FROM (SELECT 1 {c.from_where_sql} LIMIT ? OFFSET ?)",
+                    [*c.params, limit, offset],
+                ).fetchone()[0]
+                return {"totalSize": n, "done": True, "records": []}
+            if c.aggregates:
+                row = self.conn.execute(
+                    f"SELECT {', '.join(a[1] for a in c.aggregates)} {c.from_where_sql}",
+                    c.params,
+                ).fetchone()
+                rec: dict[str, Any] = {"attributes": {"type": "AggregateResult"}}
+                for (label, _, f), v in zip(c.aggregates, row, strict=True):
+                    rec[label] = to_json(f, v) if f else v
+                return {"totalSize": 1, "done": True, "records": [rec]}
+            first_n = batch_size + 1 if limit < 0 else min(limit, batch_size + 1)
+            rows = self.conn.execute(
+                f"{c.select_sql} LIMIT ? OFFSET ?", [*c.params, first_n, offset]
+            ).fetchall()
+            if len(rows) <= batch_size:
+                return {
+                    "totalSize": len(rows),
+                    "done": True,
+                    "records": [self.shape(c, r, api_version) for r in rows],
+                }
+            rowids = [
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT t0.rowid {c.from_where_sql}{c.order_sql} LIMIT ? OFFSET ?",
+                    [*c.params, limit, offset],
+                )
+            ]
+            cursor_id = self._new_cursor(c, rowids, batch_size)
+            kind = "queryAll" if include_deleted else "query"
+            base = "tooling/" if tooling else ""
+            return {
+                "totalSize": len(rowids),
+                "done": False,
+                "nextRecordsUrl": f"/services/data/v{api_version}/{base}{kind}/"
+                f"{cursor_id}-{batch_size}",
+                "records": [self.shape(c, r, api_version) for r in rows[:batch_size]],
+            }
+
+    def _new_cursor(self, c: Compiled, rowids: list[int], batch: int) -> str:
+        cursor_id = "01g" + secrets.token_hex(6).upper()[:12] + "AAA"
+        self.cursors[cursor_id] = Cursor(c, rowids, batch, time.time())
+        while len(self.cursors) > CURSOR_LIMIT:
+            self.cursors.popitem(last=False)
+        return cursor_id
+
+    def query_more(
+        self, locator: str, *, api_version: str = "59.0", kind: str = "query"
+    ) -> dict[str, Any]:
+        cursor_id, _, pos_text = locator.rpartition("-")
+        cur = self.cursors.get(cursor_id)
+        if cur is None or not pos_text.isdigit():
+            raise SoqlError("INVALID_QUERY_LOCATOR", "invalid query locator")
+        pos = int(pos_text)
+        page_ids = cur.rowids[pos : pos + cur.batch]
+        rows = self.rows_by_rowid(cur.compiled, page_ids)
+        out: dict[str, Any] = {
+            "totalSize": len(cur.rowids),
+            "done": pos + cur.batch >= len(cur.rowids),
+            "records": [self.shape(cur.compiled, r, api_version) for r in rows],
+        }
+        if not out["done"]:
+            out["nextRecordsUrl"] = (
+                f"/services/data/v{api_version}/{kind}/{cursor_id}-{pos + cur.batch}"
+            )
+        return out
+
+    def rows_by_rowid(self, c: Compiled, rowids: list[int]) -> list[tuple[Any, ...]]:
+        if not rowids:
+            return []
+        with self.lock:
+            fetched = self.conn.execute(
+                f"SELECT {c.cols_sql} {c.from_sql} WHERE t0.rowid IN "
+                "(SELECT value FROM json_each(?))",
+                (json.dumps(rowids),),
+            ).fetchall()
+        by_id = {r[0]: r for r in fetched}
+        return [by_id[i] for i in rowids if i in by_id]
+
+    def query_rowids(self, c: Compiled) -> list[int]:
+        """All matching rowids in order (snapshot for Bulk API 2.0 query jobs)."""
+        limit = c.limit if c.limit is not None else -1
+        with self.lock:
+            return [
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT t0.rowid {c.from_where_sql}{c.order_sql} LIMIT ? OFFSET ?",
+                    [*c.params, limit, c.offset or 0],
+                )
+            ]
+
+    def shape(self, c: Compiled, row: tuple[Any, ...], api_version: str) -> dict[str, Any]:
+        """Turn a result row into a nested record (relationships as dicts or None)."""
+        obj = c.obj
+        rec: dict[str, Any] = {"attributes": {"type": obj.name}}
+        rid = row[1]
+        kind = "tooling/sobjects" if obj.tooling else "sobjects"
+        if rid:
+            rec["attributes"]["url"] = f"/services/data/v{api_version}/{kind}/{obj.name}/{rid}"
+        joins = {tuple(j.names): j for j in c.joins}
+        for col in c.columns:
+            target = rec
+            path: list[str] = []
+            alive = True
+            for rel in col.names[:-1]:
+                path.append(rel)
+                join = joins[tuple(path)]
+                parent_id = row[join.id_index]
+                if rel in target and target[rel] is None:
+                    alive = False
+                    break
+                if parent_id is None:
+                    target[rel] = None
+                    alive = False
+                    break
+                if rel not in target:
+                    target[rel] = {
+                        "attributes": {
+                            "type": join.obj.name,
+                            "url": f"/services/data/v{api_version}/{kind}/{join.obj.name}/"
+                            f"{parent_id}",
+                        }
+                    }
+                target = target[rel]
+            if alive:
+                target[col.names[-1]] = to_json(col.field, row[col.index])
+        return rec
