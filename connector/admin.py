@@ -22,13 +22,22 @@ from .models import (
     SyncRun,
 )
 from .selectors import integration_settings_get
+from .services.credentials import integration_credentials_update
 from .services.settings import (
     SETTINGS_FIELDS,
-    integration_credentials_update,
     integration_crm_set,
     integration_settings_update,
     integration_sync_set,
 )
+
+# Credentials staff may edit here (form field → connector.auth.Credentials field).
+CREDENTIAL_FIELDS = {
+    "auth_method": "method",
+    "username": "username",
+    "sandbox": "sandbox",
+    "my_domain": "my_domain",
+    "consumer_key": "consumer_key",
+}
 
 
 @admin.register(IntegrationSettings)
@@ -67,7 +76,10 @@ class IntegrationSettingsAdmin(SimpleHistoryAdmin):
             "Credentials",
             {
                 "fields": (
+                    "auth_method",
                     "username",
+                    "my_domain",
+                    "consumer_key",
                     "has_password",
                     "has_security_token",
                     "sandbox",
@@ -117,14 +129,12 @@ class IntegrationSettingsAdmin(SimpleHistoryAdmin):
             integration_crm_set(
                 integration_settings=stored, enabled=values["crm_enabled"], acting_user=user
             )
-        if {"username", "sandbox"} & changed:
+        credentials = {
+            CREDENTIAL_FIELDS[name]: values[name] for name in CREDENTIAL_FIELDS if name in changed
+        }
+        if credentials:  # the secrets are never in this form: the stored ones stay
             integration_credentials_update(
-                integration_settings=stored,
-                username=values["username"],
-                password="",  # blank keeps the stored secrets
-                security_token="",
-                sandbox=values["sandbox"],
-                acting_user=user,
+                integration_settings=stored, acting_user=user, **credentials
             )
         settings_changed = {name: values[name] for name in SETTINGS_FIELDS if name in changed}
         if settings_changed:

@@ -24,6 +24,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
+from .auth import API_VERSION, Credentials, credentials_from_settings, salesforce_login
 from .errors import (
     RECOVERABLE_CODES,
     ApiLimitReached,
@@ -38,23 +39,11 @@ from .transport import salesforce_session
 
 T = TypeVar("T")
 
-API_VERSION = "59.0"
 # Seconds to wait for Salesforce before a request counts as failed (recoverable).
 DEFAULT_TIMEOUT = (10, 60)
 COLLECTION_SIZE = 200  # sObject Collections take at most 200 records a call
 # Salesforce allows at most five query subrequests in one composite request.
 QUERIES_PER_COMPOSITE = 5
-
-
-@dataclass(frozen=True)
-class Credentials:
-    username: str
-    password: str
-    security_token: str
-    sandbox: bool
-
-    def __repr__(self) -> str:  # never print secrets
-        return f"Credentials(username={self.username!r}, sandbox={self.sandbox})"
 
 
 @dataclass
@@ -84,6 +73,20 @@ class _TimeoutSession(requests.Session):
         return super().request(method, url, **kwargs)
 
 
+def _transport(meter: ApiMeter, emulator_url: str | None, timeout: Any) -> requests.Session:
+    return meter_session(_TimeoutSession(salesforce_session(emulator_url), timeout), meter)
+
+
+def salesforce_transport(integration_settings: Any) -> requests.Session:
+    """The HTTP session the client uses (emulator adapter, meter, timeouts), for calls that
+    are not simple-salesforce's (OAuth: connector.oauth)."""
+    return _transport(
+        ApiMeter(limit=integration_settings.api_call_limit),
+        django_settings.SALESFORCE_EMULATOR_URL,
+        DEFAULT_TIMEOUT,
+    )
+
+
 class SalesforceClient:
     """Talks to one Salesforce org.
 
@@ -99,40 +102,30 @@ class SalesforceClient:
         emulator_url: str | None = None,
         timeout: Any = DEFAULT_TIMEOUT,
     ) -> None:
-        if not credentials.username or not credentials.password:
-            raise ConfigurationError("Salesforce credentials are not set.", code="NO_CREDENTIALS")
+        missing = credentials.missing()
+        if missing:
+            raise ConfigurationError(
+                f"Salesforce credentials are not set ({missing}).", code="NO_CREDENTIALS"
+            )
         self.credentials = credentials
         self.meter = meter
-        session = _TimeoutSession(salesforce_session(emulator_url), timeout)
-        self.session = meter_session(session, meter)
+        self.session = _transport(meter, emulator_url, timeout)
         self._sf: Salesforce | None = None
 
     @classmethod
-    def from_settings(cls, integration_settings: Any, **kwargs: Any) -> SalesforceClient:
-        """The client for the stored credentials and API call limit."""
-        credentials = Credentials(
-            username=integration_settings.username,
-            password=integration_settings.get_password(),
-            security_token=integration_settings.get_security_token(),
-            sandbox=integration_settings.sandbox,
-        )
+    def from_settings(
+        cls, integration_settings: Any, *, credentials: Credentials | None = None, **kwargs: Any
+    ) -> SalesforceClient:
+        """The client for the stored credentials (or ``credentials``) and API call limit."""
+        credentials = credentials or credentials_from_settings(integration_settings)
         kwargs.setdefault("emulator_url", django_settings.SALESFORCE_EMULATOR_URL)
         kwargs.setdefault("meter", ApiMeter(limit=integration_settings.api_call_limit))
         return cls(credentials, **kwargs)
 
     # -- auth ---------------------------------------------------------------
     def login(self) -> Salesforce:
-        """Log in (sandbox → ``test`` domain, else ``login``); raises AuthenticationFailed."""
-        self._sf = self._call(
-            lambda: Salesforce(
-                username=self.credentials.username,
-                password=self.credentials.password,
-                security_token=self.credentials.security_token,
-                domain="test" if self.credentials.sandbox else "login",
-                session=self.session,
-                version=API_VERSION,
-            )
-        )
+        """Log in by the credentials' method (connector.auth); raises AuthenticationFailed."""
+        self._sf = self._call(lambda: salesforce_login(self.credentials, self.session))
         return self._sf
 
     @property

@@ -19,12 +19,14 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .api.auth import AuthApi
+from .api.authorize import AuthorizeApi
 from .api.bulk import BulkApi
 from .api.collections import CollectionsApi
 from .api.common import HOST_HEADER, ApiError, Ctx, Handler, Out, sf_error
 from .api.composite import CompositeApi
 from .api.control import ControlApi
 from .api.faults import apply_fault
+from .api.oauth import OAuthApi
 from .api.query import QueryApi
 from .api.rest import RestApi
 from .api.tooling import ToolingApi
@@ -45,7 +47,10 @@ V = "/services/data/v<version>"
 RULES = [
     _rule("/services/Soap/u/<version>/", "auth.soap_login", ["POST"]),
     _rule("/services/Soap/u/<version>/<org>", "auth.soap_login", ["POST"]),
-    _rule("/services/oauth2/token", "auth.oauth_token", ["POST"]),
+    _rule("/services/oauth2/token", "oauth.token", ["POST"]),
+    _rule("/services/oauth2/revoke", "oauth.revoke", ["GET", "POST"]),
+    _rule("/services/oauth2/authorize", "authorize.authorize", ["GET", "POST"]),
+    _rule("/id/<org_id>/<user_id>", "oauth.identity", ["GET"]),
     _rule("/services/data/", "rest.versions", ["GET"]),
     _rule(f"{V}/", "rest.resources", ["GET"]),
     _rule(f"{V}/query/", "query.query", ["GET"]),
@@ -79,6 +84,7 @@ CONTROL_RULES = [
     _rule("/__emulator/reset", "control.reset", ["POST"]),
     _rule("/__emulator/users", "control.users", ["POST"]),
     _rule("/__emulator/connected-apps", "control.apps", ["POST"]),
+    _rule("/__emulator/users/<username>/field-security", "control.field_security", ["GET", "POST"]),
     _rule("/__emulator/org", "control.org", ["GET", "POST"]),
     _rule("/__emulator/faults", "control.faults", ["GET", "POST", "DELETE"]),
     _rule("/__emulator/expire-sessions", "control.expire_sessions", ["POST"]),
@@ -86,8 +92,17 @@ CONTROL_RULES = [
     _rule("/__emulator/stats/reset", "control.stats_reset", ["POST"]),
     _rule("/__emulator/records/<obj>", "control.records", ["GET", "POST"]),
 ]
-NO_AUTH = {"auth.soap_login", "auth.oauth_token", "rest.versions"}
-#: Logins (and the version list) count as API calls but are never refused for the limit.
+#: Endpoints without a session check (the identity URL checks its bearer token itself).
+NO_AUTH = {
+    "auth.soap_login",
+    "oauth.token",
+    "oauth.revoke",
+    "oauth.identity",
+    "authorize.authorize",
+    "rest.versions",
+}
+#: Logins, OAuth (and the version list) count as API calls but are never refused for the
+#: limit.
 NEVER_REFUSED = NO_AUTH
 
 
@@ -106,6 +121,8 @@ class EmulatorApp:
         self.control = ControlApi(store, self.bulk, self.faults, self.meter, seed=seed)
         families: dict[str, object] = {
             "auth": AuthApi(store),
+            "oauth": OAuthApi(store),
+            "authorize": AuthorizeApi(store),
             "rest": RestApi(store, self.bulk),
             "query": QueryApi(store),
             "tooling": ToolingApi(store),
@@ -142,6 +159,8 @@ class EmulatorApp:
             body=request.get_data(),
             host=request.host,
             sf_host=request.headers.get(HOST_HEADER, request.host),
+            via_adapter=HOST_HEADER in request.headers,
+            scheme=request.scheme,
         )
         try:
             rule, values = adapter.match(return_rule=True)
@@ -177,6 +196,7 @@ class EmulatorApp:
                 return self._finish(
                     sf_error(401, "INVALID_SESSION_ID", "Session expired or invalid")
                 )
+            ctx.view = self.store.view(ctx.user_id)
         if not self.meter.charge(refusable=endpoint not in NEVER_REFUSED):
             return self._finish(
                 sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")

@@ -20,11 +20,40 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from .server import create_app, make_server, stop_server
+
+
+def jwt_key_pair(common_name: str = "hubsync") -> tuple[str, str]:
+    """A new RSA private key and a self-signed certificate for it, both PEM: register the
+    certificate with ``add_connected_app(certificate=...)``, sign assertions with the key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 class EmulatorControl:
@@ -56,7 +85,8 @@ class EmulatorControl:
         sandbox: bool = False,
         **extra: Any,
     ) -> dict[str, Any]:
-        """Create a user that can log in (``sandbox`` users only on the ``test`` domain)."""
+        """Create a user that can log in (``sandbox`` users only on the ``test`` domain);
+        ``extra``: ``first_name``, ``last_name``, ``email``, ``active`` (default true)."""
         body = {
             "username": username,
             "password": password,
@@ -67,19 +97,40 @@ class EmulatorControl:
         return self._call("POST", "users", json=body)
 
     def add_connected_app(
-        self, consumer_key: str, consumer_secret: str, username: str | None = None
+        self,
+        consumer_key: str,
+        consumer_secret: str,
+        username: str | None = None,
+        *,
+        certificate: str | None = None,
+        callback_url: str | None = None,
     ) -> dict[str, Any]:
-        """Register an OAuth client; ``username`` is the client-credentials run-as user."""
+        """Register (or replace) an OAuth client. ``username`` is the client-credentials
+        run-as user; ``certificate`` (PEM X.509) verifies JWT bearer assertions;
+        ``callback_url`` is the web server flow's only accepted ``redirect_uri``."""
         body = {
             "consumer_key": consumer_key,
             "consumer_secret": consumer_secret,
             "username": username,
+            "certificate": certificate,
+            "callback_url": callback_url,
         }
         return self._call("POST", "connected-apps", json=body)
 
     def configure_org(self, **settings: Any) -> dict[str, Any]:
-        """``api_limit``, ``api_used``, ``state_country_picklists``, ``connector_version``."""
+        """Change org settings; returns them all. Keys: ``api_limit``, ``api_used``,
+        ``state_country_picklists``, ``connector_version``, ``org_name``,
+        ``soap_login_enabled``, ``username_password_flow_enabled``, ``my_domain``,
+        ``login_requires_my_domain``, ``hubsync_metadata_deployed`` (see the README)."""
         return self._call("POST", "org", json=settings)
+
+    def set_field_security(self, username: str, mapping: dict[str, str]) -> dict[str, str]:
+        """Merge ``{"Lead.Phone": "hidden" | "read" | "edit"}`` into the user's field-level
+        security; returns the user's restrictions (``edit`` ones are not listed)."""
+        return self._call("POST", f"users/{username}/field-security", json=mapping)["fields"]
+
+    def field_security(self, username: str) -> dict[str, str]:
+        return self._call("GET", f"users/{username}/field-security")["fields"]
 
     def org(self) -> dict[str, Any]:
         return self._call("GET", "org")

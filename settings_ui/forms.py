@@ -7,7 +7,6 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
-from django.core.validators import EmailValidator
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -54,69 +53,6 @@ class SyncToggleForm(forms.Form):
         coerce=lambda value: value == "True",
         widget=forms.HiddenInput,
     )
-
-
-class CredentialsForm(forms.Form):
-    """Salesforce credentials. Password and token are never rendered back; blank keeps them."""
-
-    username = forms.CharField(
-        label=_("Username"),
-        max_length=255,
-        validators=[
-            EmailValidator(message=_("A Salesforce username looks like an email address."))
-        ],
-    )
-    password = forms.CharField(
-        label=_("Password"),
-        required=False,
-        max_length=255,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-    )
-    security_token = forms.CharField(
-        label=_("Security token"),
-        required=False,
-        max_length=255,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-    )
-    sandbox = forms.BooleanField(
-        label=_("This is a Salesforce sandbox"),
-        required=False,
-        help_text=_("Sandboxes log in at test.salesforce.com, production orgs at login."),
-    )
-
-    def __init__(
-        self,
-        *args: Any,
-        integration_settings: IntegrationSettings,
-        read_only: bool = False,
-        **kwargs: Any,
-    ):
-        kwargs.setdefault(
-            "initial",
-            {"username": integration_settings.username, "sandbox": integration_settings.sandbox},
-        )
-        super().__init__(*args, **kwargs)
-        self.integration_settings = integration_settings
-        if read_only:
-            for field in self.fields.values():
-                field.disabled = True
-        keep = _("Stored. Leave blank to keep it.")
-        if integration_settings.has_password:
-            self.fields["password"].help_text = keep
-        if integration_settings.has_security_token:
-            self.fields["security_token"].help_text = keep
-        self.helper = FormHelper()
-        self.helper.form_id = "credentials-form"
-        self.helper.form_tag = False
-        self.helper.layout = Layout("username", "password", "security_token", "sandbox")
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not password and not self.integration_settings.has_password:
-            raise forms.ValidationError(_("Enter the Salesforce password."))
-        return password
 
 
 class IntegrationSettingsForm(forms.Form):

@@ -16,6 +16,7 @@ from django.forms import CheckboxInput, MultipleChoiceField
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext, gettext_lazy
 
+from connector.auth import SOAP_LOGIN_RETIREMENT
 from connector.models import IntegrationSettings, SyncError
 from connector.selectors import api_calls_used_last_24h, api_usage_by_hour, sync_status_get
 from connector.services.deletions import held_deletions_summary
@@ -24,7 +25,8 @@ from connector.version import LATEST_CONNECTOR_VERSION, UPGRADE_URL, connector_v
 from marketing.models import ActivityType, SmartList
 
 from .charts import usage_chart
-from .forms import CredentialsForm, IntegrationSettingsForm, SyncToggleForm
+from .forms import IntegrationSettingsForm, SyncToggleForm
+from .forms_credentials import CredentialsForm
 
 # -- The page ---------------------------------------------------------------------------
 
@@ -34,6 +36,7 @@ def settings_page_context(
     integration_settings: IntegrationSettings,
     can_manage: bool,
     settings_initial: dict[str, Any] | None = None,
+    callback_url: str = "",
     **forms: Any,
 ) -> dict[str, Any]:
     """Everything the settings page shows; a form passed in (bound, with its errors)
@@ -51,6 +54,9 @@ def settings_page_context(
         },
         "upgrade_url": UPGRADE_URL,
         "can_manage": can_manage,
+        "callback_url": callback_url,
+        "soap_login_retirement": SOAP_LOGIN_RETIREMENT,
+        "setup_check": integration_settings.setup_check,
         "api_calls_used": used,
         "toggle_form": SyncToggleForm(
             initial={"sync_enabled": not integration_settings.sync_enabled}
@@ -58,7 +64,9 @@ def settings_page_context(
     }
     if "credentials_form" not in forms:
         context["credentials_form"] = CredentialsForm(
-            integration_settings=integration_settings, read_only=not can_manage
+            integration_settings=integration_settings,
+            read_only=not can_manage,
+            callback_url=callback_url,
         )
     if "settings_form" not in forms:
         context["settings_form"] = IntegrationSettingsForm(
@@ -120,10 +128,8 @@ def settings_form_data(
 
 # -- The settings history ---------------------------------------------------------------
 
-SECRET_FIELDS = {
-    "password_encrypted": gettext_lazy("password"),
-    "security_token_encrypted": gettext_lazy("security token"),
-}
+# Secrets never enter the history (connector.models.settings); the time one changed does.
+SECRET_FIELDS = {"secrets_changed_at": gettext_lazy("credentials secret")}
 # Translatable names of the settings that have no verbose name of their own.
 HISTORY_LABELS = {
     "credentials_status": gettext_lazy("credentials status"),

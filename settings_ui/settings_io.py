@@ -11,16 +11,17 @@ from typing import Any
 from django.db import transaction
 
 from connector.models import IntegrationSettings
+from connector.services.credentials import integration_credentials_update
 from connector.services.settings import (
     SETTINGS_FIELDS,
-    integration_credentials_update,
     integration_crm_set,
     integration_settings_update,
     integration_sync_set,
 )
 from marketing.models import SmartList
 
-from .forms import CredentialsForm, IntegrationSettingsForm
+from .forms import IntegrationSettingsForm
+from .forms_credentials import CredentialsForm
 from .presenters import settings_form_data
 
 BOOLEAN_KEYS = (
@@ -38,7 +39,10 @@ BOOLEAN_KEYS = (
 # The main form's fields, in the page's order.
 FORM_KEYS = SETTINGS_FIELDS
 TOP_KEYS = ("sync_enabled", "crm_enabled", "credentials", *FORM_KEYS)
-CREDENTIAL_KEYS = ("username", "password", "security_token", "sandbox")
+# Secrets are never exported (null); null on import keeps the stored value.
+CREDENTIAL_SECRETS = ("password", "security_token", "consumer_secret", "private_key")
+CREDENTIAL_STRINGS = ("username", "my_domain", "consumer_key", *CREDENTIAL_SECRETS)
+CREDENTIAL_KEYS = ("method", *CREDENTIAL_STRINGS, "sandbox")
 
 
 class SettingsImportError(ValueError):
@@ -55,10 +59,15 @@ def settings_export(integration_settings: IntegrationSettings) -> dict[str, Any]
         "sync_enabled": integration_settings.sync_enabled,
         "crm_enabled": integration_settings.crm_enabled,
         "credentials": {
+            "method": integration_settings.auth_method,
             "username": integration_settings.username,
             "password": None,
             "security_token": None,
             "sandbox": integration_settings.sandbox,
+            "my_domain": integration_settings.my_domain or None,
+            "consumer_key": integration_settings.consumer_key,
+            "consumer_secret": None,
+            "private_key": None,
         },
     }
     for key in FORM_KEYS:
@@ -127,15 +136,15 @@ def settings_import(
             errors.append("credentials.sandbox: must be true or false.")
         errors += [
             f"credentials.{key}: must be a string or null."
-            for key in ("username", "password", "security_token")
+            for key in (*CREDENTIAL_STRINGS, "method")
             if credentials.get(key) is not None and not isinstance(credentials[key], str)
         ]
-        creds = {**current["credentials"], **credentials}
+        # An export from before the login methods has none: it is the password method.
+        creds = {**current["credentials"], "method": "password", **credentials}
         credentials_form = CredentialsForm(
             {
-                "username": creds["username"] or "",
-                "password": creds["password"] or "",
-                "security_token": creds["security_token"] or "",
+                "method": creds["method"] or "password",
+                **{key: creds[key] or "" for key in CREDENTIAL_STRINGS},
                 **({"sandbox": "on"} if creds["sandbox"] is True else {}),
             },
             integration_settings=integration_settings,
@@ -154,12 +163,12 @@ def settings_import(
                 acting_user=acting_user,
             )
         if credentials_form.has_changed() or any(
-            credentials_form.cleaned_data[k] for k in ("password", "security_token")
+            credentials_form.cleaned_data[k] for k in CREDENTIAL_SECRETS
         ):
             integration_credentials_update(
                 integration_settings=integration_settings,
                 acting_user=acting_user,
-                **credentials_form.cleaned_data,
+                **credentials_form.credentials(),
             )
         integration_settings_update(
             integration_settings=integration_settings,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import views, views_credentials
 
 app_name = "settings_ui"
 urlpatterns = [
@@ -14,7 +14,7 @@ urlpatterns = [
     ),
     path(
         "integrations/salesforce/credentials/",
-        views.CredentialsView.as_view(),
+        views_credentials.CredentialsView.as_view(),
         name="salesforce_credentials",
     ),
     path(
@@ -34,8 +34,23 @@ urlpatterns = [
     ),
     path(
         "integrations/salesforce/test-connection/",
-        views.TestConnectionView.as_view(),
+        views_credentials.TestConnectionView.as_view(),
         name="salesforce_test_connection",
+    ),
+    path(
+        "integrations/salesforce/oauth/callback/",
+        views_credentials.OAuthCallbackView.as_view(),
+        name="salesforce_oauth_callback",
+    ),
+    path(
+        "integrations/salesforce/oauth/disconnect/",
+        views_credentials.OAuthDisconnectView.as_view(),
+        name="salesforce_oauth_disconnect",
+    ),
+    path(
+        "integrations/salesforce/setup-check/",
+        views_credentials.SetupCheckView.as_view(),
+        name="salesforce_setup_check",
     ),
     path("integrations/salesforce/errors/", views.SyncErrorsView.as_view(), name="sync_errors"),
     path(

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -22,16 +23,11 @@ from connector.selectors import (
     sync_status_get,
 )
 from connector.services.deletions import held_deletions_approve, held_deletions_discard
-from connector.services.settings import (
-    integration_connection_test,
-    integration_credentials_save,
-    integration_settings_update,
-    integration_sync_set,
-)
+from connector.services.settings import integration_settings_update, integration_sync_set
 from connector.services.sync_errors import sync_errors_retry
 from marketing.services import smart_list_create
 
-from .forms import CredentialsForm, InclusionListForm, IntegrationSettingsForm, SyncToggleForm
+from .forms import InclusionListForm, IntegrationSettingsForm, SyncToggleForm
 from .presenters import settings_draft_initial, settings_page_context, sync_errors_csv_rows
 
 MANAGE_PERMISSION = "connector.change_integrationsettings"
@@ -74,6 +70,7 @@ class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
             integration_settings=self.integration_settings,
             can_manage=self.can_manage,
             settings_initial=self._draft_initial(),
+            callback_url=self.callback_url(),
             **forms,
         )
 
@@ -93,6 +90,10 @@ class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
             draft=draft,
             inclusion_list=int(inclusion_list) if inclusion_list.isdigit() else None,
         )
+
+    def callback_url(self) -> str:
+        """Where Salesforce sends the admin back after *Connect with Salesforce*."""
+        return self.request.build_absolute_uri(reverse("settings_ui:salesforce_oauth_callback"))
 
     def success_redirect(self) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("settings_ui:salesforce_settings"))
@@ -128,51 +129,17 @@ class SalesforceSettingsView(SalesforcePageMixin, FormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: IntegrationSettingsForm) -> HttpResponse:
-        integration_settings_update(
-            integration_settings=self.integration_settings,
-            data=form.settings_data(),
-            acting_user=self.request.user,
-        )
+        try:
+            integration_settings_update(
+                integration_settings=self.integration_settings,
+                data=form.settings_data(),
+                acting_user=self.request.user,
+            )
+        except ValidationError as error:  # what the org rules out (the setup check saw it)
+            form.add_error(None, error)  # a dict of field errors lands on those fields
+            self.integration_settings.refresh_from_db()
+            return self.form_invalid(form)
         messages.success(self.request, _("Your Salesforce settings were saved."))
-        return self.success_redirect()
-
-
-class CredentialsView(SalesforcePageMixin, FormView):
-    """*Save credentials*: its own form on the page."""
-
-    form_class = CredentialsForm
-    http_method_names = ["post"]
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "integration_settings": self.integration_settings}
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return self.page_context(credentials_form=kwargs["form"])
-
-    def form_valid(self, form: CredentialsForm) -> HttpResponse:
-        settings = self.integration_settings
-        valid = integration_credentials_save(
-            integration_settings=settings, acting_user=self.request.user, **form.cleaned_data
-        )
-        if valid is None:
-            messages.warning(
-                self.request,
-                _("Credentials saved, but Salesforce could not be reached to check them: %(e)s")
-                % {"e": settings.credentials_check_error},
-            )
-        elif valid:
-            messages.success(
-                self.request, _("Your Salesforce credentials were saved and are valid.")
-            )
-        else:
-            messages.error(
-                self.request,
-                _("Credentials saved, but Salesforce refused them: %(code)s %(message)s")
-                % {
-                    "code": settings.credentials_error_code,
-                    "message": settings.credentials_error_message,
-                },
-            )
         return self.success_redirect()
 
 
@@ -232,26 +199,6 @@ class SyncStatusView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(
             status=sync_status_get(integration_settings=integration_settings_get()), **kwargs
         )
-
-
-class TestConnectionView(SalesforcePageMixin, View):
-    """*Test connection*: logs in with the stored credentials, saves nothing."""
-
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        ok, code, message = integration_connection_test(
-            integration_settings=self.integration_settings
-        )
-        if ok:
-            messages.success(request, _("Connection test: Salesforce accepted the credentials."))
-        else:
-            messages.error(
-                request,
-                _("Connection test failed: %(code)s %(message)s")
-                % {"code": code, "message": message},
-            )
-        return self.success_redirect()
 
 
 class SyncErrorsView(LoginRequiredMixin, ListView):

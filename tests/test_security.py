@@ -19,7 +19,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from connector.models import CredentialsStatus, IntegrationSettings, SyncError, SyncRun
+from connector.models import IntegrationSettings, SyncError, SyncRun
+from connector.services.credentials import integration_credentials_update
 from connector.sync.cycle import sync_cycle_run
 from settings_ui.settings_io import settings_export
 from tests.conftest import PASSWORD, SF_USERNAME
@@ -72,14 +73,17 @@ def test_secrets_never_appear_in_pages_exports_logs_or_errors(
     assert response.status_code == 200
     seen["the settings page after saving"] = response.content
     settings = IntegrationSettings.objects.get()
-    assert settings.credentials_status == CredentialsStatus.INVALID
-    assert settings.get_password() == SECRET_PASSWORD
+    assert settings.get_password() != SECRET_PASSWORD  # refused: the working one stays
     seen["the page's credentials form"] = admin_browser.get(
         reverse("settings_ui:salesforce_settings")
     ).content
-    # 2. A sync with the bad credentials (tried again, as after a change).
-    settings.credentials_status = CredentialsStatus.UNKNOWN
-    settings.save()
+    # 2. A sync with the bad credentials, stored unchecked (as an import or the admin does).
+    integration_credentials_update(
+        integration_settings=settings,
+        acting_user=None,
+        password=SECRET_PASSWORD,
+        security_token=SECRET_TOKEN,
+    )
     run = sync_cycle_run(trigger="test")
     assert run.status == "failed"
     seen["the run"] = json.dumps(list(SyncRun.objects.values()), default=str)

@@ -16,8 +16,10 @@ from .records import (
     SyncEventOutcome,
 )
 from .settings import (
+    SECRET_NAMES,
     AccountSync,
     ActivityStorage,
+    AuthMethod,
     CredentialsStatus,
     FieldMapping,
     IntegrationSettings,
@@ -38,7 +40,9 @@ from .sync_state import (
 )
 
 __all__ = [
+    "SECRET_NAMES",
     "AccountSync",
+    "AuthMethod",
     "ActivityLink",
     "ActivityStorage",
     "ApiCallBucket",

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -32,6 +33,19 @@ def default_activity_types() -> list[str]:
 class NewRecordType(models.TextChoices):
     LEAD = "Lead", _("Lead")
     CONTACT = "Contact", _("Contact")
+
+
+class AuthMethod(models.TextChoices):
+    """How hubsync logs in (SALESFORCE_API.md: SOAP login() is retired in Summer '27)."""
+
+    WEB_SERVER = "web_server", _("Connect with Salesforce (OAuth 2.0 web server flow)")
+    JWT = "jwt", _("JWT bearer (server to server)")
+    CLIENT_CREDENTIALS = "client_credentials", _("Client credentials")
+    PASSWORD = "password", _("Username, password and security token (legacy)")
+
+
+# The secrets of the credentials: stored encrypted, never rendered, never in history.
+SECRET_NAMES = ("password", "security_token", "consumer_secret", "private_key", "refresh_token")
 
 
 class CredentialsStatus(models.TextChoices):
@@ -63,10 +77,24 @@ class IntegrationSettings(models.Model):
     connector_version_checked_at = models.DateTimeField(null=True, blank=True)
 
     # 3. Credentials
+    auth_method = models.CharField(
+        _("login method"), max_length=20, choices=AuthMethod.choices, default=AuthMethod.PASSWORD
+    )
     username = models.CharField(_("username"), max_length=255, blank=True)
     password_encrypted = models.TextField(blank=True, editable=False)
     security_token_encrypted = models.TextField(blank=True, editable=False)
     sandbox = models.BooleanField(_("sandbox"), default=False)
+    # The org's My Domain host (acme.my.salesforce.com); blank: login or test.salesforce.com.
+    my_domain = models.CharField(_("My Domain"), max_length=255, blank=True)
+    consumer_key = models.CharField(_("consumer key"), max_length=255, blank=True)
+    consumer_secret_encrypted = models.TextField(blank=True, editable=False)
+    private_key_encrypted = models.TextField(blank=True, editable=False)
+    refresh_token_encrypted = models.TextField(blank=True, editable=False)
+    # Who "Connect with Salesforce" connected as (shown on the page).
+    connected_username = models.CharField(max_length=255, blank=True)
+    connected_org_name = models.CharField(max_length=255, blank=True)
+    # Any secret changed (history shows "changed" from this, never the secret itself).
+    secrets_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     credentials_status = models.CharField(
         max_length=16, choices=CredentialsStatus.choices, default=CredentialsStatus.UNKNOWN
     )
@@ -129,6 +157,11 @@ class IntegrationSettings(models.Model):
     # 13. State and country picklists
     state_country_picklists = models.BooleanField(default=False)
 
+    # What the last setup check found in the org (connector.services.setup_check).
+    org_state_country_picklists = models.BooleanField(null=True, blank=True)
+    setup_check = models.JSONField(default=dict, blank=True)
+    setup_checked_at = models.DateTimeField(null=True, blank=True)
+
     # 14. Deletes
     delete_when_lead_deleted = models.BooleanField(default=False)
     delete_when_contact_deleted = models.BooleanField(default=False)
@@ -148,7 +181,12 @@ class IntegrationSettings(models.Model):
             "installed_connector_version",
             "connector_version_checked_at",
             "credentials_checked_at",
+            "org_state_country_picklists",
+            "setup_check",
+            "setup_checked_at",
             "updated_at",
+            # Secrets never enter the history; secrets_changed_at records that one changed.
+            *(f"{name}_encrypted" for name in SECRET_NAMES),
         ]
     )
 
@@ -165,25 +203,51 @@ class IntegrationSettings(models.Model):
             raise ValidationError({"activity_types": _("Unknown activity type.")})
 
     # Secrets: stored encrypted, readable only through these accessors.
+    def set_secret(self, name: str, raw: str) -> None:
+        """Store a secret of SECRET_NAMES (blank clears it)."""
+        if name not in SECRET_NAMES:
+            raise ValueError(f"not a secret: {name}")
+        setattr(self, f"{name}_encrypted", encrypt_secret(raw) if raw else "")
+        self.secrets_changed_at = timezone.now()
+
+    def get_secret(self, name: str) -> str:
+        if name not in SECRET_NAMES:
+            raise ValueError(f"not a secret: {name}")
+        return decrypt_secret(getattr(self, f"{name}_encrypted"))
+
+    def has_secret(self, name: str) -> bool:
+        return bool(getattr(self, f"{name}_encrypted"))
+
     def set_password(self, raw: str) -> None:
-        self.password_encrypted = encrypt_secret(raw)
+        self.set_secret("password", raw)
 
     def get_password(self) -> str:
-        return decrypt_secret(self.password_encrypted)
+        return self.get_secret("password")
 
     def set_security_token(self, raw: str) -> None:
-        self.security_token_encrypted = encrypt_secret(raw)
+        self.set_secret("security_token", raw)
 
     def get_security_token(self) -> str:
-        return decrypt_secret(self.security_token_encrypted)
+        return self.get_secret("security_token")
 
     @property
     def has_password(self) -> bool:
-        return bool(self.password_encrypted)
+        return self.has_secret("password")
 
     @property
     def has_security_token(self) -> bool:
-        return bool(self.security_token_encrypted)
+        return self.has_secret("security_token")
+
+    @property
+    def has_refresh_token(self) -> bool:
+        return self.has_secret("refresh_token")
+
+    @property
+    def login_host(self) -> str:
+        """Where logins go: the My Domain, else test (sandbox) or login.salesforce.com."""
+        if self.my_domain:
+            return self.my_domain
+        return "test.salesforce.com" if self.sandbox else "login.salesforce.com"
 
     @property
     def task_sync_active(self) -> bool:

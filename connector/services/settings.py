@@ -10,15 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from ..client import SalesforceClient
-from ..errors import AuthenticationFailed, ConfigurationError, ConnectorError, RecoverableError
-from ..models import AccountSync, CredentialsStatus, IntegrationSettings
+from ..models import AccountSync, IntegrationSettings
 from ..sync.failures import contact_failures_unpark
-from ..sync.login import client_login, credentials_mark
 from ..sync.pull.watermark import inbound_cursors_reset
-from ..version import connector_version_refresh
 from .jobs import sync_enqueue
 
 # The fields of the main settings form (sections 4–14 of the page); credentials
@@ -60,10 +58,25 @@ def integration_settings_update(
     if unknown:
         raise ValueError(f"Not settings fields: {sorted(unknown)}")
     changed = [name for name, value in data.items() if getattr(integration_settings, name) != value]
+    if (
+        "state_country_picklists" in changed
+        and data["state_country_picklists"]
+        and integration_settings.org_state_country_picklists is False
+    ):
+        # The setup check saw an org without them: every record would fail every cycle.
+        raise ValidationError(
+            {
+                "state_country_picklists": _(
+                    "Your Salesforce org does not use state and country picklists (the setup "
+                    "check found no StateCode/CountryCode fields). Turn them on in Salesforce "
+                    "Setup first, or keep this at No."
+                )
+            }
+        )
     for name, value in data.items():
         setattr(integration_settings, name, value)
     integration_settings.full_clean(exclude=["site"])
-    _set_acting_user(integration_settings, acting_user)
+    set_acting_user(integration_settings, acting_user)
     integration_settings.save()
     integration_settings.changed_fields = changed
     if RETRY_ON_CHANGE & set(changed):
@@ -72,40 +85,6 @@ def integration_settings_update(
     if backfills:
         inbound_cursors_reset(*backfills)
     sync_enqueue(trigger="settings_saved")
-    return integration_settings
-
-
-@transaction.atomic
-def integration_credentials_update(
-    *,
-    integration_settings: IntegrationSettings,
-    username: str,
-    password: str,
-    security_token: str,
-    sandbox: bool,
-    acting_user: AbstractBaseUser | None,
-) -> IntegrationSettings:
-    """Store new credentials; a blank password or token keeps the stored one.
-
-    Any change resets the validation status: the credentials are unchecked
-    until a login with them succeeds.
-    """
-    changed = username != integration_settings.username or sandbox != integration_settings.sandbox
-    integration_settings.username = username
-    integration_settings.sandbox = sandbox
-    if password:
-        integration_settings.set_password(password)
-        changed = True
-    if security_token:
-        integration_settings.set_security_token(security_token)
-        changed = True
-    if changed:
-        integration_settings.credentials_status = CredentialsStatus.UNKNOWN
-        integration_settings.credentials_error_code = ""
-        integration_settings.credentials_error_message = ""
-        integration_settings.credentials_checked_at = None
-    _set_acting_user(integration_settings, acting_user)
-    integration_settings.save()
     return integration_settings
 
 
@@ -141,74 +120,9 @@ def _flag_set(
     acting_user: AbstractBaseUser | None,
 ) -> IntegrationSettings:
     setattr(integration_settings, name, enabled)
-    _set_acting_user(integration_settings, acting_user)
+    set_acting_user(integration_settings, acting_user)
     integration_settings.save(update_fields=[name, "updated_by", "updated_at"])
     return integration_settings
-
-
-def integration_credentials_save(
-    *,
-    integration_settings: IntegrationSettings,
-    username: str,
-    password: str,
-    security_token: str,
-    sandbox: bool,
-    acting_user: AbstractBaseUser | None,
-) -> bool | None:
-    """*Save credentials*: store them, then check them by logging in.
-
-    Returns True (valid), False (Salesforce refused them: its code and message are on
-    the settings) or None (saved, but Salesforce could not be reached; the reason is in
-    ``integration_settings.credentials_check_error``).
-    """
-    integration_credentials_update(
-        integration_settings=integration_settings,
-        username=username,
-        password=password,
-        security_token=security_token,
-        sandbox=sandbox,
-        acting_user=acting_user,
-    )
-    try:
-        return integration_credentials_verify(integration_settings=integration_settings)
-    except RecoverableError as error:
-        integration_settings.credentials_check_error = str(error)
-        return None
-
-
-def integration_credentials_verify(*, integration_settings: IntegrationSettings) -> bool:
-    """Log in with the stored credentials and record *Valid* or Salesforce's failure.
-
-    Returns whether they are valid. A network failure leaves the status as it was
-    (the credentials may be fine) and raises the RecoverableError.
-    """
-    client = SalesforceClient.from_settings(integration_settings)
-    try:
-        client_login(client, integration_settings)
-    except ConfigurationError as error:
-        credentials_mark(
-            integration_settings, error=AuthenticationFailed(error.message, code=error.code)
-        )
-        return False
-    except AuthenticationFailed:
-        return False
-    connector_version_refresh(client=client, integration_settings=integration_settings)
-    sync_enqueue(trigger="credentials_saved")
-    return True
-
-
-def integration_connection_test(
-    *, integration_settings: IntegrationSettings
-) -> tuple[bool, str, str]:
-    """*Test connection*: log in with the stored credentials; saves nothing.
-
-    Returns (ok, code, message) — Salesforce's code and message when it refuses.
-    """
-    try:
-        SalesforceClient.from_settings(integration_settings).login()
-    except ConnectorError as error:
-        return False, error.code, error.message
-    return True, "", ""
 
 
 def _backfills_for(integration_settings: IntegrationSettings, changed: list[str]) -> set[str]:
@@ -230,7 +144,7 @@ def _backfills_for(integration_settings: IntegrationSettings, changed: list[str]
     return objects
 
 
-def _set_acting_user(
+def set_acting_user(
     integration_settings: IntegrationSettings, acting_user: AbstractBaseUser | None
 ) -> None:
     user = acting_user if getattr(acting_user, "is_authenticated", False) else None

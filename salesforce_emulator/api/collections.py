@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..schema import get_object
 from ..store import RecordNotFound, Store, WriteResult, err
 from ..store.metering import Meter
 from ..store.results import roll_back
@@ -71,6 +70,7 @@ class CollectionsApi:
 
     def _grouped(
         self,
+        ctx: Ctx,
         records: list[dict[str, Any]],
         all_or_none: bool,
         write: Callable[[str, list[dict[str, Any]]], list[WriteResult]],
@@ -80,7 +80,7 @@ class CollectionsApi:
         groups: dict[str, list[int]] = {}
         for i, rec in enumerate(records):
             attrs = rec.get("attributes") or {}
-            obj = get_object(str(attrs.get("type", ""))) if isinstance(attrs, dict) else None
+            obj = ctx.schema.object(str(attrs.get("type", ""))) if isinstance(attrs, dict) else None
             if obj is None:
                 results[i] = WriteResult(
                     errors=[err("INVALID_TYPE", "Must send a concrete entity type.")]
@@ -117,7 +117,10 @@ class CollectionsApi:
             records,
             aon,
             lambda kept: self._grouped(
-                kept, aon, lambda name, recs: store_write(name, recs, user_id=ctx.user_id)
+                ctx,
+                kept,
+                aon,
+                lambda name, recs: store_write(name, recs, user_id=ctx.user_id, view=ctx.view),
             ),
         )
         return Out(200, [_collection_json(r) for r in res])
@@ -128,7 +131,7 @@ class CollectionsApi:
         ext = ctx.values["ext"]
         body = ctx.json()
         records = _records(body)
-        f = obj.external_key(ext)
+        f = ctx.schema.external_key(obj, ext)
         if f is None:
             raise ApiError(
                 400,
@@ -154,7 +157,7 @@ class CollectionsApi:
             records,
             aon,
             lambda kept: self.store.upsert(
-                obj.name, f.name, kept, user_id=ctx.user_id, all_or_none=aon
+                obj.name, f.name, kept, user_id=ctx.user_id, all_or_none=aon, view=ctx.view
             ),
         )
         return Out(200, [_collection_json(r, upsert=True) for r in res])
@@ -175,7 +178,9 @@ class CollectionsApi:
         out = []
         for rid in ids:
             try:
-                out.append(self.store.get(obj.name, rid, fields, api_version=ctx.version))
+                out.append(
+                    self.store.get(obj.name, rid, fields, api_version=ctx.version, view=ctx.view)
+                )
             except RecordNotFound:
                 out.append(None)
         return Out(200, out)

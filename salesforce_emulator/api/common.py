@@ -10,7 +10,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ..schema import SObject, get_object
+from ..schema import SchemaView, SObject, get_object
 from ..store import WriteResult
 from ..store.faults import Fault
 
@@ -48,7 +48,13 @@ class Ctx:
     body: bytes
     host: str  # the emulator's own host:port (the instance)
     sf_host: str  # the Salesforce host the client meant (X-Salesforce-Host)
+    #: The request came through the connector's adapter (it carried X-Salesforce-Host):
+    #: URLs handed back are ``https://``; a direct client gets its own scheme back.
+    via_adapter: bool = False
+    scheme: str = "http"
     user: dict[str, Any] | None = None
+    #: What the session's user sees of the schema (set once the session is checked).
+    view: SchemaView | None = None
     values: dict[str, Any] = field(default_factory=dict)
     # A fault that fails some records of this collection write (Fault.record_error_code).
     record_fault: Fault | None = None
@@ -79,9 +85,24 @@ class Ctx:
     def user_id(self) -> str:
         return self.user["user_id"] if self.user else ""
 
+    @property
+    def schema(self) -> SchemaView:
+        """The user's view of the schema (the plain org schema before authentication)."""
+        return self.view if self.view is not None else SchemaView()
+
+    @property
+    def base_url(self) -> str:
+        """The emulator's own address as the client can use it (the instance URL)."""
+        return f"{'https' if self.via_adapter else self.scheme}://{self.host}"
+
+    def url_for(self, host: str) -> str:
+        """``host`` (the one the client meant) as a URL the client can use."""
+        return f"{'https' if self.via_adapter else self.scheme}://{host}"
+
     def sobject(self) -> SObject:
-        """The data object named in the URL (``<obj>``), or 404."""
-        obj = get_object(self.values["obj"])
+        """The data object named in the URL (``<obj>``) that the user sees, or 404."""
+        name = self.values["obj"]
+        obj = self.view.object(name) if self.view is not None else get_object(name)
         if obj is None:
             raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
         return obj

@@ -18,7 +18,7 @@ from .common import AllOrNoneAbort, ApiError, Ctx, Out, sf_error
 MAX_COMPOSITE = 25
 #: The composite endpoint itself, and the API families a subrequest cannot use.
 COMPOSITE = "composite.execute"
-NOT_IN_COMPOSITE = ("control", "auth", "bulk")
+NOT_IN_COMPOSITE = ("control", "auth", "oauth", "authorize", "bulk")
 
 
 class Router(Protocol):
@@ -155,7 +155,10 @@ class CompositeApi:
             body=json.dumps(body).encode() if body is not None else b"",
             host=ctx.host,
             sf_host=ctx.sf_host,
+            via_adapter=ctx.via_adapter,
+            scheme=ctx.scheme,
             user=ctx.user,
+            view=ctx.view,
             values=values,
         )
         return self.router.dispatch(endpoint, sub_ctx)

@@ -1,5 +1,6 @@
 """The control API ``/__emulator/`` used by tests, benchmarks and the demo: reset, users,
-connected apps, org settings, faults, sessions, stats, direct record access. Its requests
+connected apps, org settings, field-level security, faults, sessions, stats, direct record
+access. Its requests
 use no API calls and are never faulted; bad input is a 400 ``{"error": ...}``."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from ..store import Store
 from ..store.faults import FaultBook
 from ..store.metering import Meter
 from .common import Ctx, Out
+from .jwt_bearer import load_certificate
 
 
 class ControlApi:
@@ -51,13 +53,41 @@ class ControlApi:
             first_name=body.get("first_name", "Emulated"),
             last_name=body.get("last_name"),
             email=body.get("email"),
+            active=bool(body.get("active", True)),
         )
         return Out(201, user)
 
     def apps(self, ctx: Ctx) -> Out:
         body = ctx.json()
-        self.store.add_app(body["consumer_key"], body["consumer_secret"], body.get("username"))
-        return Out(201, {"consumer_key": body["consumer_key"]})
+        certificate = body.get("certificate")
+        if certificate:
+            load_certificate(certificate)  # a 400 now rather than "invalid assertion" later
+        app = self.store.add_app(
+            body["consumer_key"],
+            body["consumer_secret"],
+            body.get("username"),
+            certificate=certificate or None,
+            callback_url=body.get("callback_url") or None,
+        )
+        return Out(
+            201,
+            {
+                "consumer_key": app.consumer_key,
+                "username": app.username,
+                "has_certificate": app.certificate is not None,
+                "callback_url": app.callback_url,
+            },
+        )
+
+    def field_security(self, ctx: Ctx) -> Out:
+        username = ctx.values["username"]
+        if ctx.method == "GET":
+            return Out(200, {"username": username, **self._fls(username)})
+        mapping = self.store.set_field_security(username, ctx.json())
+        return Out(200, {"username": username, "fields": mapping})
+
+    def _fls(self, username: str) -> dict[str, dict[str, str]]:
+        return {"fields": self.store.field_security_of(username)}
 
     def org(self, ctx: Ctx) -> Out:
         if ctx.method == "GET":

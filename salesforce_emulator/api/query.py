@@ -29,6 +29,7 @@ def run_query(store: Store, ctx: Ctx, *, include_deleted: bool, tooling: bool) -
         batch_size=batch_size(ctx),
         api_version=ctx.version,
         tooling=tooling,
+        view=ctx.view,
     )
 
 

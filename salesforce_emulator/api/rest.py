@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ..bulk import BulkManager
-from ..schema import DATA_OBJECTS, SObject, describe_global_entry, describe_sobject
+from ..schema import SObject, describe_global_entry, describe_sobject
 from ..store import Store
 from ..values import format_dt, now_utc, parse_dt
 from .common import API_VERSION, MAX_COLLECTION, ApiError, Ctx, Out, errors_body
@@ -74,12 +74,14 @@ class RestApi:
             {
                 "encoding": "UTF-8",
                 "maxBatchSize": MAX_COLLECTION,
-                "sobjects": [describe_global_entry(o, ctx.version) for o in DATA_OBJECTS],
+                "sobjects": [
+                    describe_global_entry(o, ctx.version) for o in ctx.schema.objects().values()
+                ],
             },
         )
 
     def describe(self, ctx: Ctx) -> Out:
-        return Out(200, describe_sobject(ctx.sobject(), ctx.version, self.store.picklists_on))
+        return Out(200, describe_sobject(ctx.sobject(), ctx.version, ctx.schema))
 
     def sobject(self, ctx: Ctx) -> Out:
         obj = ctx.sobject()
@@ -92,7 +94,7 @@ class RestApi:
                 },
             )
         data = ctx.json_object()
-        res = self.store.insert(obj.name, [data], user_id=ctx.user_id)[0]
+        res = self.store.insert(obj.name, [data], user_id=ctx.user_id, view=ctx.view)[0]
         if not res.success:
             return Out(400, errors_body(res))
         return Out(
@@ -111,7 +113,11 @@ class RestApi:
             return Out(
                 200,
                 self.store.get(
-                    obj.name, rid, fields.split(",") if fields else None, api_version=ctx.version
+                    obj.name,
+                    rid,
+                    fields.split(",") if fields else None,
+                    api_version=ctx.version,
+                    view=ctx.view,
                 ),
             )
         if ctx.method == "DELETE":
@@ -123,7 +129,7 @@ class RestApi:
         body = {k: v for k, v in data.items() if k.lower() != "id"}
         body["Id"] = rid
         self.store.get(obj.name, rid)  # 404 / ENTITY_IS_DELETED first
-        res = self.store.update(obj.name, [body], user_id=ctx.user_id)[0]
+        res = self.store.update(obj.name, [body], user_id=ctx.user_id, view=ctx.view)[0]
         if not res.success:
             return Out(400, errors_body(res))
         return Out(204)
@@ -131,7 +137,7 @@ class RestApi:
     def external(self, ctx: Ctx) -> Out:
         obj = ctx.sobject()
         ext, value = ctx.values["ext"], ctx.values["value"]
-        f = obj.field(ext)
+        f = ctx.schema.field(obj, ext)
         if f is None or not (f.external_id or f.name == "Id" or f.unique):
             raise ApiError(
                 404,
@@ -147,7 +153,9 @@ class RestApi:
             if ctx.method == "DELETE":
                 self.store.delete(ids, obj_name=obj.name, user_id=ctx.user_id)
                 return Out(204)
-            return Out(200, self.store.get(obj.name, ids[0], api_version=ctx.version))
+            return Out(
+                200, self.store.get(obj.name, ids[0], api_version=ctx.version, view=ctx.view)
+            )
         if len(ids) > 1:
             return self._multiple(ctx, obj, ids)
         data = ctx.json_object()
@@ -161,7 +169,7 @@ class RestApi:
             )
         body = {k: v for k, v in data.items() if k.lower() != f.name.lower()}
         body[f.name] = value
-        res = self.store.upsert(obj.name, f.name, [body], user_id=ctx.user_id)[0]
+        res = self.store.upsert(obj.name, f.name, [body], user_id=ctx.user_id, view=ctx.view)[0]
         if not res.success:
             if res.errors[0]["statusCode"] == "NOT_FOUND":
                 return Out(404, errors_body(res))

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..schema import OBJECTS, get_object
+from ..schema import OBJECTS, SchemaView
 from ..store import Store, WriteResult
 from ..values import format_dt, now_utc
 from .jobs import DELIMITERS, LINE_ENDINGS, BulkError, Job
@@ -22,11 +22,16 @@ CHUNK = 10_000
 
 
 def new_ingest_job(
-    body: dict[str, Any], new_id: Callable[[], str], user_id: str, api_version: str
+    body: dict[str, Any],
+    new_id: Callable[[], str],
+    user_id: str,
+    api_version: str,
+    view: SchemaView,
 ) -> Job:
-    """A validated, open ingest job (``new_id`` is called only for a valid one)."""
+    """A validated, open ingest job (``new_id`` is called only for a valid one); ``view``
+    is what the job's user sees."""
     obj_name = str(body.get("object") or "")
-    obj = get_object(obj_name)
+    obj = view.object(obj_name)
     op = body.get("operation")
     if op not in INGEST_OPERATIONS:
         raise BulkError(400, "INVALIDJOB", f"InvalidJob : Invalid operation: {op}")
@@ -38,7 +43,7 @@ def new_ingest_job(
         )
     ext = body.get("externalIdFieldName")
     if op == "upsert":
-        f = obj.external_key(str(ext or ""))
+        f = view.external_key(obj, str(ext or ""))
         if f is None:
             raise BulkError(
                 400,
@@ -107,15 +112,11 @@ def _ingest(store: Store, job: Job) -> None:
         job.error_message = "InvalidBatch : No data uploaded"
         return
     obj = OBJECTS[job.object]
+    # Fields the org does not have fail the job; fields the user's field-level security
+    # hides or makes read-only fail each row (INVALID_FIELD_FOR_INSERT_UPDATE).
+    view = store.view(job.user_id)
     for name in header:
-        if (
-            "." in name
-            or obj.field(name) is None
-            or (
-                obj.field(name).needs_picklists  # type: ignore[union-attr]
-                and not store.picklists_on
-            )
-        ):
+        if "." in name or view.exists(obj, name) is None:
             job.state = "Failed"
             job.error_message = f"InvalidBatch : Field name not found : {name}"
             return
@@ -134,7 +135,7 @@ def _ingest(store: Store, job: Job) -> None:
             return
         chunk = rows[start : start + CHUNK]
         records = [dict(zip(header, r, strict=False)) for r in chunk]
-        results = _write(store, job, records)
+        results = _write(store, job, records, view)
         for raw, res in zip(chunk, results, strict=True):
             if res.success:
                 job.success_rows.append([res.id or "", "true" if res.created else "false", *raw])
@@ -145,16 +146,17 @@ def _ingest(store: Store, job: Job) -> None:
     job.state = "JobComplete"
 
 
-def _write(store: Store, job: Job, records: list[dict[str, Any]]) -> list[WriteResult]:
+def _write(
+    store: Store, job: Job, records: list[dict[str, Any]], view: SchemaView
+) -> list[WriteResult]:
+    kw: dict[str, Any] = {"user_id": job.user_id, "csv_mode": True, "view": view}
     if job.operation == "insert":
-        return store.insert(job.object, records, user_id=job.user_id, csv_mode=True)
+        return store.insert(job.object, records, **kw)
     if job.operation == "update":
-        return store.update(job.object, records, user_id=job.user_id, csv_mode=True)
+        return store.update(job.object, records, **kw)
     if job.operation == "upsert":
         assert job.external_id
-        return store.upsert(
-            job.object, job.external_id, records, user_id=job.user_id, csv_mode=True
-        )
+        return store.upsert(job.object, job.external_id, records, **kw)
     ids = [next(iter(r.values()), "") for r in records]
     return store.delete(ids, obj_name=job.object, user_id=job.user_id)
 

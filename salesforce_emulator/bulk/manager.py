@@ -48,7 +48,7 @@ class BulkManager:
     # -------------------------------------------------------------- ingest
 
     def create_ingest(self, body: dict[str, Any], user_id: str, api_version: str) -> Job:
-        job = new_ingest_job(body, self._new_id, user_id, api_version)
+        job = new_ingest_job(body, self._new_id, user_id, api_version, self.store.view(user_id))
         self.jobs[job.id] = job
         return job
 

@@ -29,7 +29,7 @@ def new_query_job(
     if op not in ("query", "queryAll"):
         raise BulkError(400, "INVALIDJOB", f"InvalidJob : Invalid operation: {op}")
     soql = str(body.get("query") or "")
-    compiled = store.compile(soql, include_deleted=op == "queryAll")
+    compiled = store.compile(soql, include_deleted=op == "queryAll", view=store.view(user_id))
     if compiled.aggregates or compiled.count_only:
         raise BulkError(400, "API_ERROR", "Aggregate queries are not supported by Bulk API 2.0")
     delim = body.get("columnDelimiter") or "COMMA"

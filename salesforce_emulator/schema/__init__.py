@@ -2,7 +2,10 @@
 
 * :mod:`.fields`: the :class:`Field` / :class:`SObject` types and field builders;
 * :mod:`.picklists`: picklist values (stages, statuses, industries...);
+* :mod:`.metadata`: hubsync's setup package read from its DX source (``salesforce/``);
 * :mod:`.objects`: the objects themselves and lookups (``OBJECTS``, ``get_object``...);
+* :mod:`.view`: :class:`SchemaView`, what one caller sees of them (org settings, field-level
+  security);
 * :mod:`.describe`: the ``describe`` responses built from them.
 """
 
@@ -10,17 +13,18 @@ from __future__ import annotations
 
 from .describe import describe_field, describe_global_entry, describe_sobject
 from .fields import ID_TYPES, TEXT_TYPES, Field, SObject
+from .metadata import MetadataError, SetupPackage
 from .objects import (
     CASCADES,
     DATA_OBJECTS,
     NAME_BY_PREFIX,
     OBJECTS,
     OBJECTS_LOWER,
+    SETUP_PACKAGE,
     get_object,
     visible_fields,
 )
 from .picklists import (
-    HUBSPOT_ACTIVITY_TYPES,
     INDUSTRIES,
     LEAD_SOURCES,
     LEAD_STATUSES,
@@ -28,11 +32,12 @@ from .picklists import (
     STAGE_INFO,
     TASK_STATUSES,
 )
+from .view import FLS_LEVELS, SchemaView
 
 __all__ = [
     "CASCADES",
+    "FLS_LEVELS",
     "DATA_OBJECTS",
-    "HUBSPOT_ACTIVITY_TYPES",
     "ID_TYPES",
     "INDUSTRIES",
     "LEAD_SOURCES",
@@ -41,11 +46,15 @@ __all__ = [
     "OBJECTS",
     "OBJECTS_LOWER",
     "OPPORTUNITY_STAGES",
+    "SETUP_PACKAGE",
     "STAGE_INFO",
     "TASK_STATUSES",
     "TEXT_TYPES",
     "Field",
+    "MetadataError",
     "SObject",
+    "SchemaView",
+    "SetupPackage",
     "describe_field",
     "describe_global_entry",
     "describe_sobject",

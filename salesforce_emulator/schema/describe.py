@@ -6,11 +6,14 @@ from typing import Any
 
 from ..geo import all_state_codes, countries
 from .fields import ID_TYPES, Field, SObject
-from .objects import CASCADES, visible_fields
+from .objects import CASCADES
+from .view import SchemaView
 
 
-def describe_field(f: Field, picklist_values: list[str] | None = None) -> dict[str, Any]:
-    """A DescribeFieldResult-shaped dict."""
+def describe_field(
+    f: Field, picklist_values: list[str] | None = None, *, read_only: bool = False
+) -> dict[str, Any]:
+    """A DescribeFieldResult-shaped dict (``read_only``: the user's field-level security)."""
     values = picklist_values if picklist_values is not None else list(f.picklist)
     return {
         "name": f.name,
@@ -23,8 +26,8 @@ def describe_field(f: Field, picklist_values: list[str] | None = None) -> dict[s
         "scale": f.scale,
         "digits": f.precision if f.type == "int" else 0,
         "nillable": f.nillable,
-        "createable": f.createable,
-        "updateable": f.updateable,
+        "createable": f.createable and not read_only,
+        "updateable": f.updateable and not read_only,
         "defaultedOnCreate": f.default is not None or not f.createable,
         "defaultValue": f.default if isinstance(f.default, (str, bool)) else None,
         "externalId": f.external_id,
@@ -59,16 +62,17 @@ def describe_field(f: Field, picklist_values: list[str] | None = None) -> dict[s
     }
 
 
-def describe_sobject(obj: SObject, api_version: str, picklists_on: bool) -> dict[str, Any]:
-    """``sobjects/X/describe/``: the global entry plus fields and child relationships."""
+def describe_sobject(obj: SObject, api_version: str, view: SchemaView) -> dict[str, Any]:
+    """``sobjects/X/describe/``: the global entry plus the fields ``view`` shows and the
+    child relationships."""
     fields = []
-    for f in visible_fields(obj, picklists_on):
+    for f in view.fields(obj):
         values = None
         if f.name.endswith("CountryCode") and f.needs_picklists:
             values = list(countries())
         elif f.name.endswith("StateCode") and f.needs_picklists:
             values = all_state_codes()
-        fields.append(describe_field(f, values))
+        fields.append(describe_field(f, values, read_only=view.level(obj, f) == "read"))
     return {
         **describe_global_entry(obj, api_version),
         "fields": fields,
@@ -80,6 +84,7 @@ def describe_sobject(obj: SObject, api_version: str, picklists_on: bool) -> dict
                 "cascadeDelete": True,
             }
             for child, fk in CASCADES.get(obj.name, [])
+            if view.object(child) is not None
         ],
         "recordTypeInfos": [],
     }
@@ -94,14 +99,14 @@ def describe_global_entry(obj: SObject, api_version: str) -> dict[str, Any]:
         "labelPlural": obj.label_plural,
         "keyPrefix": obj.key_prefix,
         "custom": obj.custom,
-        "createable": True,
-        "updateable": True,
-        "deletable": True,
+        "createable": obj.createable,
+        "updateable": obj.updateable,
+        "deletable": obj.deletable,
         "queryable": True,
         "retrieveable": True,
         "searchable": True,
         "replicateable": True,
-        "undeletable": True,
+        "undeletable": obj.deletable,
         "triggerable": True,
         "layoutable": True,
         "urls": {

@@ -45,6 +45,8 @@ class Field:
     needs_picklists: bool = False
     #: Indexed column (filters/ordering on it must not scan the table).
     indexed: bool = False
+    #: Defined by hubsync's setup package (``salesforce/``): exists only once deployed.
+    package: bool = False
 
     @property
     def is_text(self) -> bool:
@@ -86,6 +88,11 @@ class SObject:
     fields: list[Field]
     custom: bool = False
     tooling: bool = False
+    #: Defined by hubsync's setup package (``salesforce/``): exists only once deployed.
+    package: bool = False
+    createable: bool = True
+    updateable: bool = True
+    deletable: bool = True
     by_lower: dict[str, Field] = field(default_factory=dict, repr=False)
     relationships: dict[str, Field] = field(default_factory=dict, repr=False)
 
@@ -139,12 +146,6 @@ def system_fields(with_owner: bool = True) -> list[Field]:
     if with_owner:
         fields.append(ref("OwnerId", ("User",), "Owner", "Owner ID", nillable=False, indexed=True))
     return fields
-
-
-def hubsync_id() -> Field:
-    return text(
-        "HubSync_Id__c", 80, "HubSync Id", external_id=True, unique=True, custom=True, indexed=True
-    )
 
 
 def address(prefix: str, label: str) -> list[Field]:

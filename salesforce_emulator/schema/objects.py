@@ -1,15 +1,16 @@
 """The objects of the emulated org, their fields, and lookups over them.
 
 The same metadata drives the SQLite table layout, write validation, SOQL name resolution and
-the ``describe`` responses, so the four can never disagree.
+the ``describe`` responses, so the four can never disagree. hubsync's own custom fields and
+objects come from its setup package (:mod:`.metadata`, the ``salesforce/`` DX source).
 """
 
 from __future__ import annotations
 
 from .fields import READ_ONLY as _RO
-from .fields import Field, SObject, address, hubsync_id, pick, ref, system_fields, text
+from .fields import Field, SObject, address, pick, ref, system_fields, text
+from .metadata import MetadataError, SetupPackage, load_setup_package
 from .picklists import (
-    HUBSPOT_ACTIVITY_TYPES,
     INDUSTRIES,
     LEAD_SOURCES,
     LEAD_STATUSES,
@@ -18,7 +19,19 @@ from .picklists import (
 )
 
 
-def _data_objects() -> list[SObject]:
+def _data_objects(package: SetupPackage) -> list[SObject]:
+    objects = _standard_objects(package)
+    names = {o.name for o in objects}
+    unknown = sorted(set(package.fields) - names)
+    if unknown:
+        raise MetadataError(
+            f"{package.directory}: custom fields on objects the emulator does not have: "
+            f"{', '.join(unknown)}"
+        )
+    return objects + list(package.objects)
+
+
+def _standard_objects(package: SetupPackage) -> list[SObject]:
     return [
         SObject(
             "User",
@@ -83,7 +96,7 @@ def _data_objects() -> list[SObject]:
                 ),
                 Field("DoNotCall", "boolean", "Do Not Call", nillable=False, default=False),
                 Field("Description", "textarea", "Contact Description", 32000),
-                hubsync_id(),
+                *package.fields_for("Contact"),
             ],
         ),
         SObject(
@@ -130,7 +143,7 @@ def _data_objects() -> list[SObject]:
                     "HasOptedOutOfEmail", "boolean", "Email Opt Out", nillable=False, default=False
                 ),
                 Field("Description", "textarea", "Description", 32000),
-                hubsync_id(),
+                *package.fields_for("Lead"),
             ],
         ),
         SObject(
@@ -234,26 +247,27 @@ def _data_objects() -> list[SObject]:
                 ),
                 Field("Description", "textarea", "Description", 32000),
                 Field("IsClosed", "boolean", "Closed", nillable=False, default=False, **_RO),
-                # Installed by the hubsync connector package: idempotent upserts of tasks.
-                hubsync_id(),
+                *package.fields_for("Task"),
             ],
         ),
         SObject(
-            "HubSpot_Intelligence__c",
-            "a0H",
-            "HubSpot Intelligence",
-            "HubSpot Intelligence",
+            "Organization",
+            "00D",
+            "Organization",
+            "Organizations",
             [
-                *system_fields(),
-                text("Name", 80, "HubSpot Intelligence Name"),
-                ref("Lead__c", ("Lead",), "Lead__r", "Lead", custom=True, indexed=True),
-                ref("Contact__c", ("Contact",), "Contact__r", "Contact", custom=True, indexed=True),
-                pick("Activity_Type__c", HUBSPOT_ACTIVITY_TYPES, "Activity Type", custom=True),
-                Field("Activity_Date__c", "datetime", "Activity Date", custom=True),
-                Field("Details__c", "textarea", "Details", 32768, custom=True),
-                hubsync_id(),
+                *system_fields(with_owner=False),
+                text("Name", 80, "Name", **_RO),
+                Field("IsSandbox", "boolean", "Is Sandbox", nillable=False, default=False, **_RO),
+                text("OrganizationType", 40, "Edition", **_RO),
+                text("InstanceName", 5, "Instance Name", **_RO),
+                text("NamespacePrefix", 15, "Namespace Prefix", **_RO),
+                text("LanguageLocaleKey", 40, "Locale", **_RO),
+                text("TimeZoneSidKey", 40, "Time Zone", **_RO),
             ],
-            custom=True,
+            createable=False,
+            updateable=False,
+            deletable=False,
         ),
     ]
 
@@ -307,10 +321,29 @@ def _tooling_objects() -> list[SObject]:
             ],
             tooling=True,
         ),
+        SObject(
+            "ExternalString",
+            "101",
+            "Custom Label",
+            "Custom Labels",
+            [
+                Field("Id", "id", "Id", 18, nillable=False, **_RO),
+                text("Name", 80, "Name", **_RO),
+                text("MasterLabel", 80, "Short Description", **_RO),
+                text("Value", 1000, "Value", **_RO),
+                text("Language", 10, "Language", **_RO),
+                text("Category", 255, "Categories", **_RO),
+                text("NamespacePrefix", 15, "Namespace Prefix", **_RO),
+                Field("IsProtected", "boolean", "Protected", **_RO),
+            ],
+            tooling=True,
+        ),
     ]
 
 
-OBJECTS: dict[str, SObject] = {o.name: o for o in _data_objects() + _tooling_objects()}
+#: hubsync's setup package (``salesforce/``), read once at import.
+SETUP_PACKAGE = load_setup_package()
+OBJECTS: dict[str, SObject] = {o.name: o for o in _data_objects(SETUP_PACKAGE) + _tooling_objects()}
 OBJECTS_LOWER: dict[str, SObject] = {k.lower(): v for k, v in OBJECTS.items()}
 #: Key prefix -> object, to route ids of any type (collections delete, references).
 NAME_BY_PREFIX: dict[str, str] = {o.key_prefix: o.name for o in OBJECTS.values()}
@@ -332,6 +365,11 @@ def get_object(name: str, *, tooling: bool = False) -> SObject | None:
     return obj
 
 
-def visible_fields(obj: SObject, picklists_on: bool) -> list[Field]:
-    """Fields that exist for the org (state/country code picklists are org-dependent)."""
-    return [f for f in obj.fields if picklists_on or not f.needs_picklists]
+def visible_fields(obj: SObject, picklists_on: bool, deployed: bool = True) -> list[Field]:
+    """Fields that exist for the org (state/country code picklists and the setup package's
+    fields are org-dependent)."""
+    return [
+        f
+        for f in obj.fields
+        if (picklists_on or not f.needs_picklists) and (deployed or not f.package)
+    ]

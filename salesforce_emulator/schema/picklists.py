@@ -48,12 +48,3 @@ INDUSTRIES = (
     "Other",
 )
 TASK_STATUSES = ("Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred")
-HUBSPOT_ACTIVITY_TYPES = (
-    "Page View",
-    "Form Submission",
-    "Email Open",
-    "Email Click",
-    "Meeting",
-    "Call",
-    "Note",
-)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..schema import Field, SObject
+from ..schema import Field, SchemaView, SObject
 from .ast import Aggregate, Path, Query, SelectField
 from .lexer import SoqlError
 from .parser import parse
@@ -69,12 +69,14 @@ class Compiler:
         include_deleted: bool,
         picklists_on: bool,
         soql: str = "",
+        view: SchemaView | None = None,
     ) -> None:
         self.q = query
         self.soql = soql
         self.objects = objects
         self.include_deleted = include_deleted
-        self.picklists_on = picklists_on
+        #: Which fields exist and are visible (org settings, field-level security).
+        self.view = view or SchemaView(picklists_on=picklists_on)
         self.params: list[Any] = []
         self.joins: dict[tuple[str, ...], Join] = {}
         obj = objects.get(query.object_name.lower())
@@ -93,10 +95,7 @@ class Compiler:
         return f"\n{self.soql}\n{' ' * pos}^\nERROR at Row:1:Column:{pos + 1}\n"
 
     def _field_of(self, obj: SObject, name: str) -> Field | None:
-        f = obj.field(name)
-        if f is None or (f.needs_picklists and not self.picklists_on):
-            return None
-        return f
+        return self.view.field(obj, name)
 
     def resolve(self, path: Path) -> tuple[str, Field, list[str], Join | None]:
         parts = list(path.parts)
@@ -113,7 +112,7 @@ class Compiler:
         join: Join | None = None
         for rel in parts[:-1]:
             ref = obj.relationships.get(rel.lower())
-            if ref is None or (ref.needs_picklists and not self.picklists_on):
+            if ref is None or self._field_of(obj, ref.name) is None:
                 raise SoqlError(
                     "INVALID_FIELD",
                     f"{self._caret(path.pos)}Didn't understand relationship '{rel}' in field "
@@ -250,12 +249,16 @@ def compile_query(
     *,
     include_deleted: bool = False,
     picklists_on: bool = False,
+    view: SchemaView | None = None,
 ) -> Compiled:
-    """Parse and compile ``soql`` against ``objects`` (lower-cased name -> SObject)."""
+    """Parse and compile ``soql`` against ``objects`` (lower-cased name -> SObject);
+    ``view`` (default: state/country picklists as ``picklists_on`` says) decides which
+    fields exist for the querying user."""
     return Compiler(
         parse(soql),
         objects,
         include_deleted=include_deleted,
         picklists_on=picklists_on,
         soql=soql,
+        view=view,
     ).compile()

@@ -6,6 +6,8 @@ is assembled from layers that each add one concern on top of the database:
 * :mod:`.base`: connection, lock, table layout, transactions, row lookups;
 * :mod:`.org`: org settings and the tooling rows of the installed package;
 * :mod:`.identity`: users, credentials, connected apps, sessions;
+* :mod:`.security`: per-user field-level security and the :class:`SchemaView` of a user;
+* :mod:`.oauth`: authorization codes and refresh tokens of the web server flow;
 * :mod:`.validation` and :mod:`.addresses`: value validation of writes;
 * :mod:`.integrity`: references and unique fields of a write batch;
 * :mod:`.writes`, :mod:`.upsert`, :mod:`.recycle_bin`: inserts/updates, upserts, deletes;
@@ -19,24 +21,29 @@ the HTTP side; the application owns them next to the store.
 
 from __future__ import annotations
 
-from .identity import Identity
+from .identity import ConnectedApp
+from .oauth import OAuthGrants
 from .query import Queries
 from .reads import RecordReads
 from .recycle_bin import RecycleBin
 from .results import RecordNotFound, WriteResult, err
+from .security import FieldSecurity
 from .upsert import Upserts
 
 
-class Store(Identity, Upserts, RecycleBin, RecordReads, Queries):
+class Store(OAuthGrants, FieldSecurity, Upserts, RecycleBin, RecordReads, Queries):
     """All state of one emulated org."""
 
     def reset(self) -> None:
-        """Forget everything: records, users, apps, sessions, cursors, org settings."""
+        """Forget everything: records, users, apps, sessions, grants, cursors, org settings,
+        field-level security."""
         with self.lock:
             self.wipe()
             self.sessions.clear()
             self.cursors.clear()
+            self.reset_grants()
+            self.reset_security()
             self.reset_org()
 
 
-__all__ = ["RecordNotFound", "Store", "WriteResult", "err"]
+__all__ = ["ConnectedApp", "RecordNotFound", "Store", "WriteResult", "err"]

@@ -53,8 +53,14 @@ class StoreBase:
         )
         c.execute(
             "CREATE TABLE IF NOT EXISTS _apps (consumer_key TEXT PRIMARY KEY, "
-            "consumer_secret TEXT, username TEXT)"
+            "consumer_secret TEXT, username TEXT, certificate TEXT, callback_url TEXT)"
         )
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS _refresh_tokens (token TEXT PRIMARY KEY, "
+            "consumer_key TEXT, user_id TEXT, scope TEXT, created REAL)"
+        )
+        # A database file from an older emulator: add what is new since.
+        self._add_missing_columns("_apps", {"certificate": "TEXT", "callback_url": "TEXT"})
         for obj in OBJECTS.values():
             cols = ", ".join(
                 f"{quote(f.name)} {f.sql_type}" + (" UNIQUE NOT NULL" if f.name == "Id" else "")
@@ -62,9 +68,13 @@ class StoreBase:
             )
             c.execute(f"CREATE TABLE IF NOT EXISTS {quote(obj.name)} ({cols})")
             table = obj.name
+            self._add_missing_columns(table, {f.name: f.sql_type for f in obj.fields})
             for f in obj.fields:
                 if f.name == "Id":
                     continue
+                if not f.unique:
+                    # The setup package may have made a unique field non-unique.
+                    c.execute(f'DROP INDEX IF EXISTS "ux_{table}_{f.name}"')
                 if f.unique and f.name != "Username":
                     c.execute(
                         f'CREATE UNIQUE INDEX IF NOT EXISTS "ux_{table}_{f.name}" ON '
@@ -79,6 +89,12 @@ class StoreBase:
                 c.execute(f"SELECT coalesce(max(rowid), 0) FROM {quote(table)}").fetchone()[0] + 1
             )
 
+    def _add_missing_columns(self, table: str, columns: dict[str, str]) -> None:
+        have = {r[1].lower() for r in self.conn.execute(f"PRAGMA table_info({quote(table)})")}
+        for name, sql_type in columns.items():
+            if name.lower() not in have:
+                self.conn.execute(f"ALTER TABLE {quote(table)} ADD COLUMN {quote(name)} {sql_type}")
+
     def wipe(self) -> None:
         """Delete every row: records, credentials, connected apps, saved org settings."""
         with self.lock:
@@ -87,6 +103,7 @@ class StoreBase:
                 self._next[obj.name] = 1
             self.conn.execute("DELETE FROM _credentials")
             self.conn.execute("DELETE FROM _apps")
+            self.conn.execute("DELETE FROM _refresh_tokens")
             self.conn.execute("DELETE FROM _meta")
 
     @contextmanager

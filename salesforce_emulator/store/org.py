@@ -1,5 +1,7 @@
-"""Org settings (API limit, state/country picklists, installed connector version), persisted
-in ``_meta``, and the tooling rows that mirror the installed package."""
+"""Org settings (API limit, state/country picklists, installed connector version, login
+policy, My Domain, whether the setup package is deployed), persisted in ``_meta``, and the
+rows that mirror them: the ``Organization`` record, the tooling rows of the installed package
+and the ``ExternalString`` of the deployed connector version label."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ import json
 import re
 from typing import Any
 
+from ..schema import SETUP_PACKAGE, SchemaView
 from ..soql import quote
-from ..values import make_id
+from ..values import format_dt, make_id, now_utc
 from .base import StoreBase
 
 DEFAULT_ORG: dict[str, Any] = {
@@ -18,8 +21,40 @@ DEFAULT_ORG: dict[str, Any] = {
     "connector_version": None,
     "org_id": "00DHs0000000001EAA",
     "org_name": "HubSync Emulated Org",
+    "soap_login_enabled": True,
+    "username_password_flow_enabled": True,
+    "my_domain": None,
+    "login_requires_my_domain": False,
+    "hubsync_metadata_deployed": True,
 }
+BOOLEAN_SETTINGS = (
+    "state_country_picklists",
+    "soap_login_enabled",
+    "username_password_flow_enabled",
+    "login_requires_my_domain",
+    "hubsync_metadata_deployed",
+)
 TOOLING_TABLES = ("InstalledSubscriberPackage", "SubscriberPackage", "SubscriberPackageVersion")
+#: The custom label hubsync reads its deployed version from (Tooling ``ExternalString``).
+VERSION_LABEL = "HubSync_Connector_Version"
+MY_DOMAIN_SUFFIX = ".my.salesforce.com"
+
+
+def check_setting(key: str, value: Any) -> Any:
+    """A valid value for org setting ``key`` (ValueError otherwise)."""
+    if key not in DEFAULT_ORG:
+        raise ValueError(f"unknown org setting {key!r}")
+    if key in BOOLEAN_SETTINGS and not isinstance(value, bool):
+        raise ValueError(f"org setting {key!r} must be true or false")
+    if key == "my_domain" and value is not None:
+        host = str(value).lower().removeprefix("https://").rstrip("/")
+        if not host.endswith(MY_DOMAIN_SUFFIX) or "/" in host:
+            raise ValueError(
+                "my_domain must be a My Domain host such as acme.my.salesforce.com or "
+                "acme--uat.sandbox.my.salesforce.com"
+            )
+        return host
+    return value
 
 
 class OrgSettings(StoreBase):
@@ -54,14 +89,13 @@ class OrgSettings(StoreBase):
 
     def configure(self, **settings: Any) -> dict[str, Any]:
         """Change org settings (see README: api_limit, api_used, state_country_picklists,
-        connector_version)."""
+        connector_version, org_name, soap_login_enabled, username_password_flow_enabled,
+        my_domain, login_requires_my_domain, hubsync_metadata_deployed)."""
         with self.lock:
-            for key, value in settings.items():
-                if key not in DEFAULT_ORG:
-                    raise ValueError(f"unknown org setting {key!r}")
-                self.org[key] = value
+            checked = {key: check_setting(key, value) for key, value in settings.items()}
+            self.org.update(checked)
             self._save_meta()
-            if "connector_version" in settings:
+            if set(checked) - {"api_used", "api_limit"}:
                 self._sync_tooling()
             return dict(self.org)
 
@@ -69,12 +103,31 @@ class OrgSettings(StoreBase):
     def picklists_on(self) -> bool:
         return bool(self.org.get("state_country_picklists"))
 
+    @property
+    def metadata_deployed(self) -> bool:
+        return bool(self.org.get("hubsync_metadata_deployed", True))
+
+    def org_view(self) -> SchemaView:
+        """The org's schema, without any user's field-level security."""
+        return SchemaView(picklists_on=self.picklists_on, deployed=self.metadata_deployed)
+
     def _sync_tooling(self) -> None:
-        """Mirror ``connector_version`` into the tooling objects (no row = not installed)."""
+        """Mirror the settings into rows: the ``Organization``, the installed package's
+        tooling objects (no row = not installed) and the version label's ``ExternalString``
+        (no row = the setup package is not deployed)."""
         c = self.conn
-        for name in TOOLING_TABLES:
+        for name in (*TOOLING_TABLES, "ExternalString", "Organization"):
             c.execute(f"DELETE FROM {quote(name)}")
+        self._sync_organization()
         version = self.org.get("connector_version")
+        label = version or SETUP_PACKAGE.labels.get(VERSION_LABEL)
+        if self.metadata_deployed and label:
+            c.execute(
+                'INSERT INTO "ExternalString" ("Id", "Name", "MasterLabel", "Value", '
+                '"Language", "Category", "NamespacePrefix", "IsProtected") '
+                "VALUES (?, ?, 'hubsync connector version', ?, 'en_US', 'hubsync', ?, 0)",
+                (make_id("101", 1), VERSION_LABEL, str(label), SETUP_PACKAGE.namespace),
+            )
         if not version:
             return
         parts = [int(p) for p in re.findall(r"\d+", str(version))] + [0, 0, 0, 0]
@@ -94,4 +147,25 @@ class OrgSettings(StoreBase):
             'INSERT INTO "InstalledSubscriberPackage" ("Id", "SubscriberPackageId", '
             '"SubscriberPackageVersionId") VALUES (?,?,?)',
             (make_id("0A3", 1), pkg_id, ver_id),
+        )
+
+    def _sync_organization(self) -> None:
+        """The one ``Organization`` record (Id = org id, Name = org name)."""
+        org = self.org
+        stamp = format_dt(now_utc())
+        self.conn.execute(
+            'INSERT INTO "Organization" ("Id", "IsDeleted", "CreatedDate", "CreatedById", '
+            '"LastModifiedDate", "LastModifiedById", "SystemModstamp", "Name", "IsSandbox", '
+            '"OrganizationType", "InstanceName", "LanguageLocaleKey", "TimeZoneSidKey") '
+            "VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, 'Enterprise Edition', 'EMU1', 'en_US', 'GMT')",
+            (
+                org["org_id"],
+                stamp,
+                make_id("005", 1),
+                stamp,
+                make_id("005", 1),
+                stamp,
+                org["org_name"],
+                int(".sandbox." in str(org.get("my_domain") or "")),
+            ),
         )

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from ..schema import OBJECTS_LOWER
+from ..schema import SchemaView
 from ..soql import Compiled, SoqlError, compile_query
 from .org import OrgSettings
 from .results import to_json
@@ -34,11 +34,20 @@ class Queries(OrgSettings):
         super().__init__(path, api_limit=api_limit)
         self.cursors: OrderedDict[str, Cursor] = OrderedDict()
 
-    def compile(self, soql: str, *, include_deleted: bool, tooling: bool = False) -> Compiled:
-        """Compile against the data objects (or, with ``tooling``, the tooling objects)."""
-        objects = {k: v for k, v in OBJECTS_LOWER.items() if v.tooling == tooling}
+    def compile(
+        self,
+        soql: str,
+        *,
+        include_deleted: bool,
+        tooling: bool = False,
+        view: SchemaView | None = None,
+    ) -> Compiled:
+        """Compile against the data objects (or, with ``tooling``, the tooling objects) as
+        ``view`` (the querying user; default: the org without field-level security) sees
+        them."""
+        view = view or self.org_view()
         return compile_query(
-            soql, objects, include_deleted=include_deleted, picklists_on=self.picklists_on
+            soql, view.objects(tooling=tooling), include_deleted=include_deleted, view=view
         )
 
     def query(
@@ -49,9 +58,10 @@ class Queries(OrgSettings):
         batch_size: int = 2000,
         api_version: str = "59.0",
         tooling: bool = False,
+        view: SchemaView | None = None,
     ) -> dict[str, Any]:
         """Run SOQL; the first page, ``nextRecordsUrl`` when more pages exist."""
-        c = self.compile(soql, include_deleted=include_deleted, tooling=tooling)
+        c = self.compile(soql, include_deleted=include_deleted, tooling=tooling, view=view)
         limit = c.limit if c.limit is not None else -1
         offset = c.offset or 0
         with self.lock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..schema import OBJECTS, SObject, visible_fields
+from ..schema import OBJECTS, SchemaView, SObject
 from ..soql import SoqlError, quote
 from ..values import normalize_id
 from .org import OrgSettings
@@ -22,8 +22,9 @@ class RecordReads(OrgSettings):
         fields: list[str] | None = None,
         *,
         api_version: str = "59.0",
+        view: SchemaView | None = None,
     ) -> dict[str, Any]:
-        """One record by id (raises :class:`RecordNotFound`)."""
+        """One record by id (raises :class:`RecordNotFound`), the fields ``view`` shows."""
         obj = OBJECTS[obj_name]
         rid = normalize_id(rid_raw)
         if rid is None or rid[:3] != obj.key_prefix:
@@ -37,7 +38,7 @@ class RecordReads(OrgSettings):
             raise RecordNotFound("NOT_FOUND", "The requested resource does not exist")
         if cur["IsDeleted"]:
             raise RecordNotFound("ENTITY_IS_DELETED", "entity is deleted")
-        return self.shape_full(obj, cur, fields, api_version=api_version)
+        return self.shape_full(obj, cur, fields, api_version=api_version, view=view)
 
     def shape_full(
         self,
@@ -46,6 +47,7 @@ class RecordReads(OrgSettings):
         fields: list[str] | None = None,
         *,
         api_version: str = "59.0",
+        view: SchemaView | None = None,
     ) -> dict[str, Any]:
         out: dict[str, Any] = {
             "attributes": {
@@ -53,10 +55,11 @@ class RecordReads(OrgSettings):
                 "url": f"/services/data/v{api_version}/sobjects/{obj.name}/{cur['Id']}",
             }
         }
-        wanted = visible_fields(obj, self.picklists_on)
+        view = view or self.org_view()
+        wanted = view.fields(obj)
         if fields:
             lower = {x.strip().lower() for x in fields}
-            bad = [x for x in fields if obj.field(x.strip()) is None]
+            bad = [x for x in fields if view.field(obj, x.strip()) is None]
             if bad:
                 raise SoqlError(
                     "INVALID_FIELD", f"No such column '{bad[0]}' on entity '{obj.name}'"

@@ -34,6 +34,13 @@ class RecycleBin(StoreBase):
                     results[i].errors = [
                         err("NOT_FOUND", "The requested resource does not exist", [])
                     ]
+                elif not OBJECTS[target].deletable:
+                    results[i].errors = [
+                        err(
+                            "INVALID_TYPE_FOR_OPERATION",
+                            f"entity type {target} does not support delete",
+                        )
+                    ]
                 else:
                     targets.setdefault(target, []).append((i, rid))
             todo: dict[str, list[str]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..schema import OBJECTS, SObject
+from ..schema import OBJECTS, SchemaView, SObject
 from ..values import normalize_id
 from .results import WriteResult, err, roll_back
 from .writes import RecordWrites
@@ -26,11 +26,13 @@ class Upserts(RecordWrites):
         user_id: str | None,
         all_or_none: bool = False,
         csv_mode: bool = False,
+        view: SchemaView | None = None,
     ) -> list[WriteResult]:
         """Insert or update by an external id field (or ``Id``); sets ``created``."""
         obj = OBJECTS[obj_name]
-        f = obj.external_key(ext_field)
         with self.lock:
+            view = view or self.org_view()
+            f = view.external_key(obj, ext_field)
             results = [WriteResult() for _ in records]
             if f is None:
                 for r in results:
@@ -101,7 +103,7 @@ class Upserts(RecordWrites):
             try:
                 with self.transaction():
                     self._upsert_apply(
-                        obj, updates, inserts, results, user_id, csv_mode, all_or_none
+                        obj, updates, inserts, results, user_id, csv_mode, all_or_none, view
                     )
             except _RollBack:
                 return roll_back(results)
@@ -116,17 +118,18 @@ class Upserts(RecordWrites):
         user_id: str | None,
         csv_mode: bool,
         all_or_none: bool,
+        view: SchemaView,
     ) -> None:
         """Apply an upsert's updates and inserts (results are filled in place)."""
         if updates:
             ures = self.update(
-                obj.name, [b for _, b in updates], user_id=user_id, csv_mode=csv_mode
+                obj.name, [b for _, b in updates], user_id=user_id, csv_mode=csv_mode, view=view
             )
             for (i, _), r in zip(updates, ures, strict=True):
                 results[i] = r
         if inserts:
             ires = self.insert(
-                obj.name, [b for _, b in inserts], user_id=user_id, csv_mode=csv_mode
+                obj.name, [b for _, b in inserts], user_id=user_id, csv_mode=csv_mode, view=view
             )
             for (i, _), r in zip(inserts, ires, strict=True):
                 results[i] = r

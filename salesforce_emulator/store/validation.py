@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..schema import OBJECTS, Field, SObject
+from ..schema import OBJECTS, Field, SchemaView, SObject
 from ..values import format_dt, normalize_id, parse_date, parse_dt
 from .addresses import ADDRESS_PREFIXES, address_errors
 from .results import err
@@ -127,18 +127,33 @@ def prepare_record(
     *,
     insert: bool,
     existing: dict[str, Any] | None,
-    picklists: bool,
+    picklists: bool = False,
     csv_mode: bool = False,
+    view: SchemaView | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Validate one record's data; return (column values to write, errors)."""
+    """Validate one record's data; return (column values to write, errors).
+
+    ``view`` is what the writing user sees (org settings, field-level security); without
+    one, the org's schema with state/country picklists as ``picklists`` says."""
+    if view is None:
+        view = SchemaView(picklists_on=picklists)
+    picklists = view.picklists_on
     row: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
     ro: list[str] = []
+    if not (obj.createable if insert else obj.updateable):
+        operation = "insert" if insert else "update"
+        return row, [
+            err(
+                "INVALID_TYPE_FOR_OPERATION",
+                f"entity type {obj.name} does not support {operation}",
+            )
+        ]
     for key, value in data.items():
         if key == "attributes":
             continue
-        f = obj.field(key)
-        if f is None or (f.needs_picklists and not picklists):
+        f = view.exists(obj, key)
+        if f is None:
             errors.append(field_error(obj, key))
             continue
         if f.name == "Id":
@@ -156,7 +171,7 @@ def prepare_record(
                 continue
             if value == "#N/A":
                 value = None
-        if (insert and not f.createable) or (not insert and not f.updateable):
+        if not view.writable(obj, f, insert=insert):
             ro.append(f.name)
             continue
         conv, e = convert_value(f, value, csv_mode)
@@ -188,7 +203,11 @@ def prepare_record(
             )
         )
     if insert:
-        missing = [f.name for f in obj.fields if f.required and row.get(f.name) is None]
+        missing = [
+            f.name
+            for f in obj.fields
+            if f.required and row.get(f.name) is None and view.exists(obj, f.name)
+        ]
         if missing:
             errors.append(
                 err(

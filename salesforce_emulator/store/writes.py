@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..schema import NAME_BY_PREFIX, OBJECTS, STAGE_INFO, SObject
+from ..schema import NAME_BY_PREFIX, OBJECTS, STAGE_INFO, SchemaView, SObject
 from ..soql import quote
 from ..values import format_dt, make_id, normalize_id, now_utc
 from .integrity import check_references, check_unique
@@ -25,16 +25,20 @@ class RecordWrites(OrgSettings):
         user_id: str | None,
         all_or_none: bool = False,
         csv_mode: bool = False,
+        view: SchemaView | None = None,
     ) -> list[WriteResult]:
-        """Create records; one :class:`WriteResult` per input record, in order."""
+        """Create records; one :class:`WriteResult` per input record, in order.
+
+        ``view``: what the writing user sees (default: the org's schema, no field-level
+        security)."""
         obj = OBJECTS[obj_name]
         with self.lock:
-            picklists = self.picklists_on
+            view = view or self.org_view()
             results = [WriteResult() for _ in records]
             rows: list[tuple[int, dict[str, Any]]] = []
             for i, data in enumerate(records):
                 row, errors = prepare_record(
-                    obj, data, insert=True, existing=None, picklists=picklists, csv_mode=csv_mode
+                    obj, data, insert=True, existing=None, csv_mode=csv_mode, view=view
                 )
                 if errors:
                     results[i].errors = errors
@@ -84,10 +88,11 @@ class RecordWrites(OrgSettings):
         user_id: str | None,
         all_or_none: bool = False,
         csv_mode: bool = False,
+        view: SchemaView | None = None,
     ) -> list[WriteResult]:
         """Update records (each carries ``Id``); ``obj_name`` None = by id prefix."""
         with self.lock:
-            picklists = self.picklists_on
+            view = view or self.org_view()
             results = [WriteResult() for _ in records]
             by_obj: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
             for i, data in enumerate(records):
@@ -105,6 +110,8 @@ class RecordWrites(OrgSettings):
                     ]
                     continue
                 target = NAME_BY_PREFIX.get(rid[:3])
+                if target is not None and not view.has_object(OBJECTS[target]):
+                    target = None
                 if target is None or (obj_name and target != obj_name):
                     results[i].errors = [
                         err(
@@ -146,8 +153,8 @@ class RecordWrites(OrgSettings):
                         data,
                         insert=False,
                         existing=cur,
-                        picklists=picklists,
                         csv_mode=csv_mode,
+                        view=view,
                     )
                     if errors:
                         results[i].errors = errors

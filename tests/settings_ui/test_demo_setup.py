@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from django.core.management import call_command
 
+from connector.models import AuthMethod
 from salesforce_emulator.seed import DEMO_USER
 from settings_ui.management.commands import demo_setup
 
@@ -14,16 +17,25 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_org_is_configured_like_a_save_on_the_page(
-    settings, integration_settings, monkeypatch, django_capture_on_commit_callbacks
+    settings, integration_settings, monkeypatch, django_capture_on_commit_callbacks, tmp_path
 ):
     # The marketing data has tests of its own (tests/marketing/test_demo.py).
     monkeypatch.setattr(demo_setup, "demo_seed", lambda: {})
+    monkeypatch.setattr(demo_setup, "DEMO_CERTIFICATE", tmp_path / "demo" / "cert.pem")
     settings.SALESFORCE_EMULATOR_URL = "http://127.0.0.1:9"  # stored only, never called here
     with django_capture_on_commit_callbacks() as callbacks:
         call_command("demo_setup", stdout=io.StringIO())
     integration_settings.refresh_from_db()
     assert integration_settings.username == DEMO_USER["username"]
-    assert integration_settings.get_password() == DEMO_USER["password"]
+    # Connected the way an org created today must: JWT bearer, no password anywhere.
+    assert integration_settings.auth_method == AuthMethod.JWT
+    assert integration_settings.get_password() == ""
+    assert integration_settings.consumer_key == demo_setup.DEMO_CONSUMER_KEY
+    key = serialization.load_pem_private_key(
+        integration_settings.get_secret("private_key").encode(), password=None
+    )
+    certificate = x509.load_pem_x509_certificate((tmp_path / "demo" / "cert.pem").read_bytes())
+    assert certificate.public_key().public_numbers() == key.public_key().public_numbers()
     assert integration_settings.crm_enabled is True
     assert integration_settings.sync_enabled is True
     assert integration_settings.history.first().history_user.username == demo_setup.DEMO_USERNAME

@@ -21,8 +21,9 @@ def page_history(client) -> str:
 
 class TestSettingsHistory:
     def test_who_when_and_which_values_secrets_only_as_changed(
-        self, admin_browser, integration_settings, marketing_admin
+        self, admin_browser, integration_settings, marketing_admin, salesforce
     ):
+        salesforce.control.create_user("ops@acme.example", "s3cret-pw-xyz", "tok-xyz")
         admin_browser.post(
             SETTINGS_URL, settings_form_data(integration_settings, api_call_limit="1234")
         )
@@ -38,11 +39,12 @@ class TestSettingsHistory:
         history = html.split('id="section-history"')[1]
         assert "marketer" in history
         assert "1234" in history
-        assert "password: <em>changed</em>" in history
-        assert "security token: <em>changed</em>" in history
+        assert "credentials secret: <em>changed</em>" in history
         assert "s3cret-pw-xyz" not in html and "tok-xyz" not in html
         latest = integration_settings.history.first()
         assert latest.history_user == marketing_admin
+        # The history keeps no secret at all, not even encrypted.
+        assert not [f for f in latest._meta.get_fields() if f.name.endswith("_encrypted")]
 
     def test_speaks_the_pages_language(self, admin_browser, integration_settings):
         admin_browser.post(

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from connector.models import CredentialsStatus, SyncRun
+from connector.services.credentials import integration_credentials_update
 from connector.sync.cycle import sync_cycle_run
 from settings_ui.presenters import settings_form_data
 from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
@@ -31,28 +32,34 @@ def test_valid_credentials_show_valid(admin_browser, salesforce, integration_set
     page = save_credentials(admin_browser).content.decode()
     integration_settings.refresh_from_db()
     assert integration_settings.credentials_status == CredentialsStatus.VALID
-    assert "saved and are valid" in page
+    assert "Your Salesforce credentials work and were saved." in page
     assert '<span class="badge text-bg-success">Valid</span>' in page
 
 
 def test_invalid_credentials_show_salesforces_code_and_message(
     admin_browser, salesforce, integration_settings
 ):
+    working = integration_settings.password_encrypted
     page = save_credentials(admin_browser, password="wrong-password").content.decode()
     integration_settings.refresh_from_db()
-    assert integration_settings.credentials_status == CredentialsStatus.INVALID
-    assert integration_settings.credentials_error_code == "INVALID_LOGIN"
-    assert "<code>INVALID_LOGIN</code>" in page
+    # Refused credentials replace nothing: the working ones stay, and so does the sync.
+    assert integration_settings.password_encrypted == working
+    assert integration_settings.credentials_status != CredentialsStatus.INVALID
+    assert "Salesforce refused these credentials: INVALID_LOGIN" in page
     # Salesforce's own message, not a template.
     assert "Invalid username, password, security token; or user locked out." in page
-    assert "{content}" not in integration_settings.credentials_error_message
+    assert "{content}" not in page
     assert "wrong-password" not in page
 
 
 def test_a_sync_never_starts_with_credentials_known_to_be_invalid(
     admin_browser, salesforce, integration_settings
 ):
-    save_credentials(admin_browser, password="wrong-password")
+    # Stored without a check (as the admin or an import does); the next cycle finds them bad.
+    integration_credentials_update(
+        integration_settings=integration_settings, acting_user=None, password="wrong-password"
+    )
+    assert sync_cycle_run(trigger="test").status == "failed"
     ContactFactory.create_batch(2)
     salesforce.control.reset_stats()
     run = sync_cycle_run(trigger="test")
@@ -79,8 +86,9 @@ def test_sandbox_logs_in_on_the_test_domain(
         data["sandbox"] = "on"
     admin_browser.post(CREDENTIALS_URL, data)
     integration_settings.refresh_from_db()
-    assert integration_settings.sandbox is sandbox_box
-    assert (integration_settings.credentials_status == CredentialsStatus.VALID) is valid
+    # Only credentials that log in are saved; refused ones leave the stored (production) ones.
+    assert integration_settings.sandbox is (sandbox_box if valid else False)
+    assert (integration_settings.username == "sbx@acme.example") is valid
 
 
 def test_saving_the_settings_starts_a_sync_that_reads_the_saved_values(

@@ -188,6 +188,17 @@ class TestCredentials:
     SECRET_PASSWORD = "Pa55-w0rd-that-must-never-show"
     SECRET_TOKEN = "T0KEN-that-must-never-show"
 
+    @pytest.fixture(autouse=True)
+    def sandbox_users(self, request):
+        """Credentials are saved only once they log in: the sandbox org knows these users."""
+        if "salesforce" not in request.fixturenames:
+            return
+        salesforce = request.getfixturevalue("salesforce")
+        for username in ("marketing@acme.example", "new@acme.example"):
+            salesforce.control.create_user(
+                username, self.SECRET_PASSWORD, self.SECRET_TOKEN, sandbox=True
+            )
+
     def post(self, client, **overrides):
         data = {
             "username": "marketing@acme.example",
@@ -198,7 +209,9 @@ class TestCredentials:
         data.update(overrides)
         return client.post(CREDENTIALS_URL, {k: v for k, v in data.items() if v is not None})
 
-    def test_saved_encrypted_and_never_rendered_back(self, admin_browser, integration_settings):
+    def test_saved_encrypted_and_never_rendered_back(
+        self, admin_browser, integration_settings, salesforce
+    ):
         response = self.post(admin_browser)
         assert response.status_code == 302
         integration_settings.refresh_from_db()
@@ -217,7 +230,7 @@ class TestCredentials:
         assert "Leave blank to keep it." in html
 
     def test_blank_password_and_token_keep_the_stored_ones(
-        self, admin_browser, integration_settings
+        self, admin_browser, integration_settings, salesforce
     ):
         self.post(admin_browser)
         self.post(admin_browser, username="new@acme.example", password="", security_token="")

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from connector.models import IntegrationSettings
+from settings_ui.settings_io import settings_import
 from tests.factories import ContactFactory, SmartListFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,12 +55,70 @@ def test_export_has_every_key_and_never_the_secrets(integration_settings):
     data = export()
     assert set(data) == KEYS
     assert data["credentials"] == {
+        "method": "password",
         "username": "ops@acme.example",
         "password": None,
         "security_token": None,
         "sandbox": False,
+        "my_domain": None,
+        "consumer_key": "",
+        "consumer_secret": None,
+        "private_key": None,
     }
     assert "very-secret" not in json.dumps(data)
+
+
+def test_an_export_from_before_the_login_methods_imports_unchanged(integration_settings):
+    old = export()
+    old["credentials"] = {
+        "username": "ops@acme.example",
+        "password": None,
+        "security_token": None,
+        "sandbox": True,
+    }
+    integration_settings.set_password("kept-pw")
+    integration_settings.save()
+    settings_import(integration_settings=integration_settings, data=old)
+    integration_settings.refresh_from_db()
+    assert integration_settings.auth_method == "password"
+    assert integration_settings.username == "ops@acme.example"
+    assert integration_settings.sandbox is True
+    assert integration_settings.get_password() == "kept-pw"
+
+
+def test_import_takes_jwt_credentials_and_null_keeps_the_key(integration_settings, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    data = export()
+    data["credentials"].update(
+        method="jwt",
+        username="int@acme.example",
+        consumer_key="3MVG9-key",
+        private_key=pem,
+        my_domain="acme.my.salesforce.com",
+    )
+    settings_import(integration_settings=integration_settings, data=data)
+    integration_settings.refresh_from_db()
+    assert integration_settings.auth_method == "jwt"
+    assert integration_settings.my_domain == "acme.my.salesforce.com"
+    assert integration_settings.get_secret("private_key") == pem.strip()
+    again = export()
+    assert again["credentials"]["private_key"] is None  # never exported
+    settings_import(integration_settings=integration_settings, data=again)
+    integration_settings.refresh_from_db()
+    assert integration_settings.get_secret("private_key") == pem.strip()  # null keeps it
+    history = list(integration_settings.history.values())
+    assert all("BEGIN PRIVATE KEY" not in str(row) for row in history)
 
 
 def test_round_trip_copies_a_sandbox_configuration(tmp_path, integration_settings):

@@ -2,22 +2,58 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
+from connector.models import AuthMethod
 from connector.selectors import integration_settings_get
 from connector.services.bootstrap import MARKETING_ADMINS_GROUP, marketing_admins_group_ensure
-from connector.services.settings import (
-    integration_credentials_update,
-    integration_crm_set,
-    integration_sync_set,
-)
+from connector.services.credentials import integration_credentials_update
+from connector.services.settings import integration_crm_set, integration_sync_set
 from marketing.demo import demo_seed
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password-2024"
+# The demo org's External Client App (salesforce_emulator.seed registers it with this
+# certificate): the demo connects by JWT bearer, as an org created today must.
+DEMO_CONSUMER_KEY = "hubsync-demo-app"
+DEMO_CERTIFICATE = Path(settings.BASE_DIR) / "var" / "demo" / "jwt-certificate.pem"
+
+
+def _certificate_for(private_key_pem: str) -> bytes:
+    """A self-signed certificate of the demo key (what an admin uploads to the app)."""
+    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hubsync demo")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def _new_private_key() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
 
 
 class Command(BaseCommand):
@@ -43,9 +79,10 @@ class Command(BaseCommand):
 
             integration_credentials_update(
                 integration_settings=integration_settings,
+                method=AuthMethod.JWT,
                 username=DEMO_USER["username"],
-                password=DEMO_USER["password"],
-                security_token=DEMO_USER["security_token"],
+                consumer_key=DEMO_CONSUMER_KEY,
+                private_key=_new_private_key(),
                 sandbox=False,
                 acting_user=user,
             )
@@ -56,5 +93,11 @@ class Command(BaseCommand):
             integration_sync_set(
                 integration_settings=integration_settings, enabled=True, acting_user=user
             )
-            self.stdout.write("Salesforce credentials of the emulator's demo org stored.")
+            self.stdout.write("JWT credentials for the emulator's demo org stored.")
+        if settings.SALESFORCE_EMULATOR_URL and integration_settings.has_secret("private_key"):
+            # The emulator reads it when it seeds its demo org (and after a clean of var/).
+            DEMO_CERTIFICATE.parent.mkdir(parents=True, exist_ok=True)
+            DEMO_CERTIFICATE.write_bytes(
+                _certificate_for(integration_settings.get_secret("private_key"))
+            )
         self.stdout.write(self.style.SUCCESS(f"demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}"))

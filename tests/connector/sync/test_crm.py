@@ -144,13 +144,17 @@ class TestIntegrationVersion:
         [
             ("1.4.0", "up_to_date", "It is up to date."),
             ("1.2.3", "outdated", "It is outdated: version 1.4.0 is available."),
-            (None, "not_installed", "is not installed"),
+            (None, "not_installed", "setup is not deployed"),
         ],
     )
     def test_grey_box(
         self, salesforce, integration_settings, admin_browser, installed, status, text
     ):
-        salesforce.control.configure_org(connector_version=installed)
+        # Deployed: the org's version label (a source deploy or a package alike); None: never
+        # deployed, so the org has no label at all.
+        salesforce.control.configure_org(
+            connector_version=installed, hubsync_metadata_deployed=installed is not None
+        )
         integration_settings.connector_version_checked_at = None
         integration_settings.save()
         cycle()

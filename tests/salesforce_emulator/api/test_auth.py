@@ -12,6 +12,7 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed, Salesfo
 
 from connector.transport import emulator_session
 from salesforce_emulator.pytest_plugin import PASSWORD, SECURITY_TOKEN, USERNAME
+from salesforce_emulator.testing import jwt_key_pair
 
 
 def test_soap_login_returns_instance_and_session(emulator):
@@ -143,7 +144,10 @@ def test_client_credentials_only_on_my_domain(emulator):
 
 
 def test_jwt_bearer_grant(emulator):
-    emulator.control.add_connected_app("KEY", "SECRET")
+    # The emulator verifies the RS256 signature against the app's certificate (more cases
+    # in test_oauth.py).
+    key_pem, cert_pem = jwt_key_pair()
+    emulator.control.add_connected_app("KEY", "SECRET", certificate=cert_pem)
     assertion = jwt.encode(
         {
             "iss": "KEY",
@@ -151,8 +155,8 @@ def test_jwt_bearer_grant(emulator):
             "aud": "https://login.salesforce.com",
             "exp": int(time.time()) + 60,
         },
-        "not-checked-by-the-emulator-32-bytes-long!",
-        algorithm="HS256",
+        key_pem,
+        algorithm="RS256",
     )
     resp = emulator.session().post(
         "https://login.salesforce.com/services/oauth2/token",

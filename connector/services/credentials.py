@@ -1,0 +1,282 @@
+"""Credentials: saved only once they work, *Connect with Salesforce*, Disconnect, Test connection.
+
+A new set of credentials (any method of connector.auth) is tried by logging in first;
+the working credentials are replaced only when the new ones work. Refused ones come
+back with Salesforce's own code and message, and nothing changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, fields
+from typing import Any
+
+import requests
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from ..auth import Credentials, credentials_from_settings
+from ..client import SalesforceClient, salesforce_transport
+from ..errors import AuthenticationFailed, ConfigurationError, ConnectorError, RecoverableError
+from ..models import SECRET_NAMES, AuthMethod, CredentialsStatus, IntegrationSettings
+from ..oauth import (
+    PendingAuthorization,
+    authorization_start,
+    code_exchange,
+    identity,
+    token_revoke,
+)
+from ..sync.login import credentials_mark
+from ..version import connector_version_refresh
+from .jobs import sync_enqueue
+from .settings import set_acting_user
+from .setup_check import setup_check_run
+
+logger = logging.getLogger(__name__)
+
+# The fields of Credentials that are stored as plain settings (secrets are encrypted).
+PLAIN_FIELDS = {
+    "username": "username",
+    "sandbox": "sandbox",
+    "my_domain": "my_domain",
+    "consumer_key": "consumer_key",
+    "method": "auth_method",
+}
+
+
+@dataclass(frozen=True)
+class CredentialsOutcome:
+    """What saving credentials came to: saved (they work), refused (Salesforce's code and
+    message), or not checked (Salesforce unreachable; nothing saved)."""
+
+    saved: bool
+    code: str = ""
+    message: str = ""
+    unreachable: bool = False
+
+
+def integration_credentials_save(
+    *,
+    integration_settings: IntegrationSettings,
+    acting_user: AbstractBaseUser | None,
+    **changes: Any,
+) -> CredentialsOutcome:
+    """*Save credentials*: log in with the new ones; store them only when that works.
+
+    ``changes`` are fields of connector.auth.Credentials (a blank secret keeps the stored one).
+    """
+    candidate = credentials_from_settings(integration_settings, **changes)
+    return _verify_and_store(integration_settings, candidate, acting_user=acting_user)
+
+
+@transaction.atomic
+def integration_credentials_update(
+    *,
+    integration_settings: IntegrationSettings,
+    acting_user: AbstractBaseUser | None,
+    **changes: Any,
+) -> IntegrationSettings:
+    """Store credentials without checking them (the admin, a settings import, demo setup):
+    they are *not checked yet* until a cycle logs in with them."""
+    candidate = credentials_from_settings(integration_settings, **changes)
+    if _store(integration_settings, candidate):
+        integration_settings.credentials_status = CredentialsStatus.UNKNOWN
+        integration_settings.credentials_error_code = ""
+        integration_settings.credentials_error_message = ""
+        integration_settings.credentials_checked_at = None
+    set_acting_user(integration_settings, acting_user)
+    integration_settings.save()
+    return integration_settings
+
+
+def integration_credentials_verify(*, integration_settings: IntegrationSettings) -> bool:
+    """Log in with the stored credentials and record *Valid* or Salesforce's refusal."""
+    outcome = _login(integration_settings, credentials_from_settings(integration_settings))
+    if isinstance(outcome, AuthenticationFailed):
+        credentials_mark(integration_settings, error=outcome)
+        return False
+    if isinstance(outcome, RecoverableError):
+        raise outcome
+    credentials_mark(integration_settings, error=None)
+    connector_version_refresh(client=outcome, integration_settings=integration_settings)
+    sync_enqueue(trigger="credentials_saved")
+    return True
+
+
+def integration_connection_test(
+    *, integration_settings: IntegrationSettings
+) -> tuple[bool, str, str]:
+    """*Test connection*: log in with the stored credentials; saves nothing.
+
+    Returns (ok, code, message) — Salesforce's code and message when it refuses.
+    """
+    outcome = _login(integration_settings, credentials_from_settings(integration_settings))
+    if isinstance(outcome, ConnectorError):
+        return False, outcome.code, outcome.message
+    return True, "", ""
+
+
+# -- Connect with Salesforce (OAuth 2.0 web server flow with PKCE) ----------------------------
+
+
+def oauth_connect_start(
+    *,
+    integration_settings: IntegrationSettings,
+    consumer_key: str,
+    sandbox: bool,
+    my_domain: str,
+    redirect_uri: str,
+) -> PendingAuthorization:
+    """Where to send the admin to log in and approve; the caller keeps state and verifier."""
+    draft = credentials_from_settings(
+        integration_settings,
+        method=AuthMethod.WEB_SERVER,
+        consumer_key=consumer_key,
+        sandbox=sandbox,
+        my_domain=my_domain,
+    )
+    return authorization_start(
+        transport=salesforce_transport(integration_settings),
+        login_host=draft.login_host,
+        consumer_key=consumer_key,
+        redirect_uri=redirect_uri,
+    )
+
+
+def oauth_connect_finish(
+    *,
+    integration_settings: IntegrationSettings,
+    consumer_key: str,
+    consumer_secret: str,
+    sandbox: bool,
+    my_domain: str,
+    redirect_uri: str,
+    code: str,
+    code_verifier: str,
+    acting_user: AbstractBaseUser | None,
+) -> CredentialsOutcome:
+    """Salesforce sent the admin back with a code: exchange it, then store the connection
+    (its refresh token, encrypted) if it works."""
+    draft = credentials_from_settings(
+        integration_settings,
+        method=AuthMethod.WEB_SERVER,
+        consumer_key=consumer_key,
+        consumer_secret=consumer_secret,
+        sandbox=sandbox,
+        my_domain=my_domain,
+    )
+    transport = salesforce_transport(integration_settings)
+    try:
+        token = code_exchange(
+            transport=transport,
+            login_host=draft.login_host,
+            consumer_key=consumer_key,
+            consumer_secret=draft.consumer_secret,
+            redirect_uri=redirect_uri,
+            code=code,
+            code_verifier=code_verifier,
+        )
+        who = identity(transport=transport, token=token)
+    except AuthenticationFailed as error:
+        return CredentialsOutcome(saved=False, code=error.code, message=error.message)
+    candidate = credentials_from_settings(
+        integration_settings,
+        **{f.name: getattr(draft, f.name) for f in fields(Credentials)},
+        refresh_token=token.get("refresh_token", ""),
+        username=who.get("username", ""),
+    )
+    return _verify_and_store(integration_settings, candidate, acting_user=acting_user)
+
+
+@transaction.atomic
+def oauth_disconnect(
+    *, integration_settings: IntegrationSettings, acting_user: AbstractBaseUser | None
+) -> IntegrationSettings:
+    """*Disconnect*: revoke the refresh token at Salesforce and forget it."""
+    credentials = credentials_from_settings(integration_settings)
+    if credentials.refresh_token:
+        try:
+            token_revoke(
+                transport=salesforce_transport(integration_settings),
+                login_host=credentials.login_host,
+                consumer_key=credentials.consumer_key,
+                token=credentials.refresh_token,
+            )
+        except (requests.RequestException, ConnectorError) as error:
+            # Forgetting the token here must still happen; Salesforce expires it unused.
+            logger.warning("Could not revoke the Salesforce refresh token: %s", error)
+    integration_settings.set_secret("refresh_token", "")
+    integration_settings.connected_username = ""
+    integration_settings.connected_org_name = ""
+    integration_settings.credentials_status = CredentialsStatus.UNKNOWN
+    set_acting_user(integration_settings, acting_user)
+    integration_settings.save()
+    return integration_settings
+
+
+# -- the one way credentials become the working ones -----------------------------------------
+
+
+def _login(
+    integration_settings: IntegrationSettings, credentials: Credentials
+) -> SalesforceClient | AuthenticationFailed | RecoverableError:
+    """Log in with ``credentials``: the logged-in client, or why not (a missing value or an
+    org's refusal as AuthenticationFailed with Salesforce's code; an outage as itself)."""
+    try:
+        client = SalesforceClient.from_settings(integration_settings, credentials=credentials)
+        client.login()
+    except ConfigurationError as error:
+        return AuthenticationFailed(error.message, code=error.code)
+    except AuthenticationFailed as error:
+        return error
+    except RecoverableError as error:
+        return error
+    return client
+
+
+def _verify_and_store(
+    integration_settings: IntegrationSettings,
+    candidate: Credentials,
+    *,
+    acting_user: AbstractBaseUser | None,
+) -> CredentialsOutcome:
+    outcome = _login(integration_settings, candidate)
+    if isinstance(outcome, RecoverableError):
+        return CredentialsOutcome(saved=False, message=str(outcome), unreachable=True)
+    if isinstance(outcome, AuthenticationFailed):
+        return CredentialsOutcome(saved=False, code=outcome.code, message=outcome.message)
+    with transaction.atomic():
+        _store(integration_settings, candidate)
+        integration_settings.connected_org_name = _org_name(outcome)
+        integration_settings.connected_username = candidate.username
+        set_acting_user(integration_settings, acting_user)
+        integration_settings.save()
+        credentials_mark(integration_settings, error=None)
+        sync_enqueue(trigger="credentials_saved")
+    # What the org has (and its version) shows at once; a Save it rules out is refused.
+    setup_check_run(integration_settings=integration_settings)
+    return CredentialsOutcome(saved=True)
+
+
+def _org_name(client: SalesforceClient) -> str:
+    try:
+        rows = client.query_all("SELECT Name FROM Organization")
+    except ConnectorError:
+        return ""
+    return rows[0].get("Name", "") if rows else ""
+
+
+def _store(integration_settings: IntegrationSettings, credentials: Credentials) -> bool:
+    """Put ``credentials`` on the settings (not saved); returns whether anything changed."""
+    changed = False
+    for name, attribute in PLAIN_FIELDS.items():
+        value = getattr(credentials, name)
+        if getattr(integration_settings, attribute) != value:
+            setattr(integration_settings, attribute, value)
+            changed = True
+    for name in SECRET_NAMES:
+        value = getattr(credentials, name)
+        if value != integration_settings.get_secret(name):
+            integration_settings.set_secret(name, value)
+            changed = True
+    return changed

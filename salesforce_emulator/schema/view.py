@@ -1,0 +1,82 @@
+"""What one caller sees of the org's schema: :class:`SchemaView`.
+
+Three things decide whether an object or field exists for a request, and whether it may be
+written: the org's state/country picklists setting, whether hubsync's setup package is
+deployed (``hubsync_metadata_deployed``), and the user's field-level security. Describe, SOQL
+name resolution, record reads and write validation all ask the same view, so they agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .fields import Field, SObject
+from .objects import OBJECTS_LOWER
+
+#: Field-level security: invisible, visible but not editable, editable (the default).
+FLS_LEVELS = ("hidden", "read", "edit")
+
+
+@dataclass
+class SchemaView:
+    """The schema as one user of one org sees it."""
+
+    picklists_on: bool = False
+    deployed: bool = True
+    #: (object name, field name) -> ``"hidden"`` or ``"read"``; absent = ``"edit"``.
+    security: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- objects
+
+    def has_object(self, obj: SObject) -> bool:
+        return self.deployed or not obj.package
+
+    def object(self, name: str, *, tooling: bool = False) -> SObject | None:
+        """Case-insensitive lookup of an object that exists in the org."""
+        obj = OBJECTS_LOWER.get(name.lower())
+        if obj is None or obj.tooling != tooling or not self.has_object(obj):
+            return None
+        return obj
+
+    def objects(self, *, tooling: bool = False) -> dict[str, SObject]:
+        """Lower-cased name -> object, the org's data (or tooling) objects."""
+        return {
+            k: o for k, o in OBJECTS_LOWER.items() if o.tooling == tooling and self.has_object(o)
+        }
+
+    # ---------------------------------------------------------------- fields
+
+    def exists(self, obj: SObject, name: str) -> Field | None:
+        """The field if it exists in the org (whatever the user's field-level security)."""
+        f = obj.field(name)
+        if f is None or (f.needs_picklists and not self.picklists_on):
+            return None
+        if f.package and not self.deployed:
+            return None
+        return f
+
+    def level(self, obj: SObject, f: Field) -> str:
+        """``hidden``, ``read`` or ``edit``: the user's field-level security on ``f``."""
+        return self.security.get((obj.name, f.name), "edit")
+
+    def field(self, obj: SObject, name: str) -> Field | None:
+        """The field if it exists and the user can see it."""
+        f = self.exists(obj, name)
+        if f is None or self.level(obj, f) == "hidden":
+            return None
+        return f
+
+    def fields(self, obj: SObject) -> list[Field]:
+        """The fields the user sees (describe, full record reads)."""
+        return [f for f in obj.fields if self.field(obj, f.name) is not None]
+
+    def writable(self, obj: SObject, f: Field, *, insert: bool) -> bool:
+        """Whether the user may set ``f`` on create (``insert``) or update."""
+        allowed = f.createable if insert else f.updateable
+        return allowed and self.level(obj, f) == "edit"
+
+    def external_key(self, obj: SObject, name: str) -> Field | None:
+        """``name`` if the user can upsert on it (a visible external id field, or Id)."""
+        f = self.field(obj, name)
+        return f if f is not None and (f.external_id or f.name == "Id") else None

@@ -1,0 +1,210 @@
+"""The *Salesforce Credentials* section: one form for the four login methods.
+
+Secrets (password, security token, consumer secret, private key) are never rendered
+back; blank keeps the stored one. Which fields a method needs is checked here; whether
+Salesforce accepts them is the service's job (it logs in before anything is saved).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
+from cryptography.hazmat.primitives import serialization
+from django import forms
+from django.core.validators import EmailValidator
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from connector.auth import SOAP_LOGIN_RETIREMENT
+from connector.models import AuthMethod, IntegrationSettings
+
+# acme.my.salesforce.com, acme--uat.sandbox.my.salesforce.com
+MY_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*(\.sandbox)?\.my\.salesforce\.com$")
+# What each method needs, besides the login host (form field → stored secret, if any).
+NEEDS: dict[str, tuple[tuple[str, str | None], ...]] = {
+    AuthMethod.PASSWORD: (("username", None), ("password", "password")),
+    AuthMethod.JWT: (("consumer_key", None), ("username", None), ("private_key", "private_key")),
+    AuthMethod.CLIENT_CREDENTIALS: (
+        ("consumer_key", None),
+        ("consumer_secret", "consumer_secret"),
+        ("my_domain", None),
+    ),
+    AuthMethod.WEB_SERVER: (("consumer_key", None),),
+}
+MISSING = {
+    "username": _("This field is required."),
+    "password": _("Enter the Salesforce password."),
+}
+SECRET_FIELDS = ("password", "security_token", "consumer_secret", "private_key")
+
+
+def _secret(label: str, **attrs: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=255,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off", **attrs}),
+    )
+
+
+class CredentialsForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("Login method"),
+        choices=AuthMethod.choices,
+        widget=forms.RadioSelect,
+        required=False,  # absent: the stored method (a post from before the methods)
+    )
+    sandbox = forms.BooleanField(
+        label=_("This is a Salesforce sandbox"),
+        required=False,
+        help_text=_("Sandboxes log in at test.salesforce.com, production orgs at login."),
+    )
+    my_domain = forms.CharField(
+        label=_("My Domain"),
+        required=False,
+        max_length=255,
+        help_text=_(
+            "The org's own login host, e.g. acme.my.salesforce.com or "
+            "acme--uat.sandbox.my.salesforce.com. Needed for client credentials, and for orgs "
+            "that allow logins only through their My Domain."
+        ),
+    )
+    consumer_key = forms.CharField(
+        label=_("Consumer key"),
+        required=False,
+        max_length=255,
+        help_text=_("From the org's External Client App (Setup → External Client App Manager)."),
+    )
+    consumer_secret = _secret(_("Consumer secret"))
+    username = forms.CharField(
+        label=_("Username"),
+        required=False,
+        max_length=255,
+        validators=[
+            EmailValidator(message=_("A Salesforce username looks like an email address."))
+        ],
+    )
+    password = _secret(_("Password"), autocomplete="new-password")
+    security_token = _secret(_("Security token"))
+    private_key = forms.CharField(
+        label=_("Private key (PEM)"),
+        required=False,
+        strip=True,
+        # Never rendered back: the widget is always empty.
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Paste the key whose certificate is uploaded to the External Client App."),
+    )
+    private_key_file = forms.FileField(label=_("…or upload the private key file"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        integration_settings: IntegrationSettings,
+        read_only: bool = False,
+        callback_url: str = "",
+        **kwargs: Any,
+    ):
+        kwargs.setdefault(
+            "initial",
+            {
+                "method": integration_settings.auth_method,
+                "username": integration_settings.username,
+                "sandbox": integration_settings.sandbox,
+                "my_domain": integration_settings.my_domain,
+                "consumer_key": integration_settings.consumer_key,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.integration_settings = integration_settings
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
+        keep = _("Stored. Leave blank to keep it.")
+        for name in SECRET_FIELDS:
+            if integration_settings.has_secret(name):
+                self.fields[name].help_text = keep
+        self.helper = FormHelper()
+        self.helper.form_id = "credentials-form"
+        self.helper.form_tag = False
+        self.helper.layout = self._layout(callback_url)
+
+    def _layout(self, callback_url: str) -> Layout:
+        def method(key: str, *fields: Any) -> Div:
+            return Div(*fields, css_class="credentials-method", data_method=key)
+
+        legacy = format_html(
+            '<div class="alert alert-warning py-2" role="note" id="legacy-warning">{}</div>',
+            _(
+                "Legacy: Salesforce turns SOAP login() off in orgs created since Winter '26 and "
+                "retires it for every API version in %(date)s. Use another method when you can."
+            )
+            % {"date": SOAP_LOGIN_RETIREMENT},
+        )
+        callback = format_html(
+            '<p class="small" id="callback-url">{} <code>{}</code></p>',
+            _("Callback URL to enter in the External Client App:"),
+            callback_url,
+        )
+        return Layout(
+            Field("method"),
+            Fieldset(_("Login host"), "sandbox", "my_domain"),
+            method(AuthMethod.WEB_SERVER, HTML(callback)),
+            Div(
+                "consumer_key",
+                css_class="credentials-method",
+                data_method="web_server jwt client_credentials",
+            ),
+            Div(
+                "consumer_secret",
+                css_class="credentials-method",
+                data_method="web_server client_credentials",
+            ),
+            Div("username", css_class="credentials-method", data_method="jwt password"),
+            method(AuthMethod.JWT, "private_key", "private_key_file"),
+            method(AuthMethod.PASSWORD, HTML(legacy), "password", "security_token"),
+        )
+
+    def clean_method(self) -> str:
+        return self.cleaned_data["method"] or self.integration_settings.auth_method
+
+    def clean_my_domain(self) -> str:
+        host = self.cleaned_data["my_domain"].strip().lower()
+        host = host.removeprefix("https://").removeprefix("http://").rstrip("/")
+        if host and not MY_DOMAIN.match(host):
+            raise forms.ValidationError(_("Enter a My Domain host such as acme.my.salesforce.com."))
+        return host
+
+    def clean_private_key(self) -> str:
+        upload = self.files.get(self.add_prefix("private_key_file")) if self.files else None
+        pem = self.cleaned_data["private_key"]
+        if upload is not None:
+            pem = upload.read().decode("utf-8", "replace").strip()
+        if pem:
+            try:
+                serialization.load_pem_private_key(pem.encode(), password=None)
+            except (ValueError, TypeError):
+                raise forms.ValidationError(
+                    _("This is not a PEM private key (without a passphrase).")
+                ) from None
+        return pem
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = data.get("method")
+        if not chosen:
+            return data
+        for name, secret in NEEDS[chosen]:
+            stored = secret is not None and self.integration_settings.has_secret(secret)
+            if not data.get(name) and not stored and name not in self.errors:
+                self.add_error(name, MISSING.get(name, _("This login method needs this.")))
+        return data
+
+    def credentials(self) -> dict[str, Any]:
+        """The values for connector.auth.Credentials (blank secrets keep the stored ones)."""
+        data = dict(self.cleaned_data)
+        data.pop("private_key_file", None)
+        return data
