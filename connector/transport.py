@@ -61,3 +61,15 @@ def salesforce_session(emulator_url: str | None) -> requests.Session:
     if emulator_url:
         return emulator_session(emulator_url)
     return requests.Session()
+
+
+def browser_url(url: str, emulator_url: str | None) -> str:
+    """A Salesforce URL a person's browser is sent to (the OAuth login page): with the
+    emulator, its own address, since a browser has no adapter (the emulator answers a
+    direct request as ``login.salesforce.com``)."""
+    if not emulator_url:
+        return url
+    original, emulator = urlsplit(url), urlsplit(emulator_url)
+    return urlunsplit(
+        (emulator.scheme, emulator.netloc, original.path, original.query, original.fragment)
+    )

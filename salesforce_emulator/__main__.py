@@ -1,12 +1,14 @@
 """``python -m salesforce_emulator --host 127.0.0.1 --port 8765 [--db PATH|:memory:]
-[--seed demo|empty] [--api-limit N]``."""
+[--seed demo|empty] [--demo-certificate PEM] [--api-limit N]``."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import signal
+from pathlib import Path
 
+from .seed import demo_connected_app
 from .server import create_app, make_server, stop_server
 
 
@@ -18,12 +20,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--db", default=":memory:", help="SQLite file, or :memory:")
     parser.add_argument("--seed", choices=["demo", "empty"], default="empty")
+    parser.add_argument(
+        "--demo-certificate",
+        type=Path,
+        help="with --seed demo: the certificate of the demo app's JWT key (if the file exists, "
+        "the demo org gets that External Client App and SOAP login is off)",
+    )
     parser.add_argument("--api-limit", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     app = create_app(args.db, seed=args.seed, api_limit=args.api_limit)
+    if args.seed == "demo" and args.demo_certificate and args.demo_certificate.is_file():
+        demo_connected_app(app.store, args.demo_certificate.read_text())
+        print("Demo org: JWT bearer app registered; SOAP login is off.", flush=True)
     server = make_server(app, args.host, args.port, args.threads)
     url = f"http://{args.host}:{server.effective_port}"
     if app.seed_info:

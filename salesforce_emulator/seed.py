@@ -101,6 +101,18 @@ PLACES = [
 ]
 
 
+# The demo org's External Client App: hubsync's demo connects with JWT bearer, as an org
+# created today must (its certificate comes from hubsync's demo setup, see __main__).
+DEMO_CONSUMER_KEY = "hubsync-demo-app"
+DEMO_CONSUMER_SECRET = "demo-app-secret"
+
+
+def demo_connected_app(store: Store, certificate: str) -> None:
+    """Register the demo app with ``certificate`` and turn SOAP login off, like a new org."""
+    store.add_app(DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET, None, certificate=certificate)
+    store.configure(soap_login_enabled=False)
+
+
 def seed_on_start(store: Store, seed: str) -> dict[str, Any] | None:
     """The org a server starts with: ``demo`` seeds it (once: a file database keeps the demo
     org across restarts), ``empty`` leaves it as it is. Returns the demo credentials."""

@@ -277,3 +277,43 @@ def test_failed_logins_are_recorded_in_the_database(client, marketing_admin):
     login(client, "marketer", "wrong password")
     attempt = AccessAttempt.objects.get()
     assert (attempt.username, attempt.failures_since_start) == ("marketer", 1)
+
+
+def test_the_new_secrets_never_appear_anywhere(salesforce, admin_browser, staff, caplog):
+    """Consumer secret, private key and refresh token: encrypted, never rendered, exported,
+    logged or kept in history."""
+    from salesforce_emulator.testing import jwt_key_pair
+
+    caplog.set_level(logging.DEBUG)
+    key, certificate = jwt_key_pair()
+    salesforce.control.add_connected_app("app-key", "CONSUMER-SECRET-xyz", certificate=certificate)
+    settings = IntegrationSettings.objects.get()
+    integration_credentials_update(
+        integration_settings=settings,
+        acting_user=None,
+        method="jwt",
+        consumer_key="app-key",
+        consumer_secret="CONSUMER-SECRET-xyz",
+        private_key=key,
+    )
+    settings.set_secret("refresh_token", "REFRESH-TOKEN-xyz")
+    settings.save()
+    assert sync_cycle_run(trigger="test").status == "succeeded"
+    secrets = ["CONSUMER-SECRET-xyz", "REFRESH-TOKEN-xyz", key.splitlines()[1]]
+    raw = json.dumps(list(IntegrationSettings.objects.values()), default=str)
+    admin = Client()
+    admin.force_login(staff)
+    seen = {
+        "the stored row": raw,
+        "the page": admin_browser.get(reverse("settings_ui:salesforce_settings")).content,
+        "the export": json.dumps(settings_export(settings)),
+        "the history": json.dumps(list(settings.history.values()), default=str),
+        "the admin": admin.get(
+            reverse("admin:connector_integrationsettings_change", args=[settings.pk])
+        ).content,
+        "the logs": caplog.text,
+    }
+    for where, text in seen.items():
+        text = text.decode() if isinstance(text, bytes) else text
+        for secret in secrets:
+            assert secret not in text, f"a secret in {where}"

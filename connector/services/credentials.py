@@ -8,10 +8,11 @@ back with Salesforce's own code and message, and nothing changes.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
+from django.conf import settings as django_settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
@@ -27,6 +28,7 @@ from ..oauth import (
     token_revoke,
 )
 from ..sync.login import credentials_mark
+from ..transport import browser_url
 from ..version import connector_version_refresh
 from .jobs import sync_enqueue
 from .settings import set_acting_user
@@ -135,12 +137,13 @@ def oauth_connect_start(
         sandbox=sandbox,
         my_domain=my_domain,
     )
-    return authorization_start(
+    pending = authorization_start(
         transport=salesforce_transport(integration_settings),
         login_host=draft.login_host,
         consumer_key=consumer_key,
         redirect_uri=redirect_uri,
     )
+    return replace(pending, url=browser_url(pending.url, django_settings.SALESFORCE_EMULATOR_URL))
 
 
 def oauth_connect_finish(
@@ -179,11 +182,8 @@ def oauth_connect_finish(
         who = identity(transport=transport, token=token)
     except AuthenticationFailed as error:
         return CredentialsOutcome(saved=False, code=error.code, message=error.message)
-    candidate = credentials_from_settings(
-        integration_settings,
-        **{f.name: getattr(draft, f.name) for f in fields(Credentials)},
-        refresh_token=token.get("refresh_token", ""),
-        username=who.get("username", ""),
+    candidate = replace(
+        draft, refresh_token=token.get("refresh_token", ""), username=who.get("username", "")
     )
     return _verify_and_store(integration_settings, candidate, acting_user=acting_user)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 import pytest
 from cryptography import x509
@@ -10,7 +12,12 @@ from cryptography.hazmat.primitives import serialization
 from django.core.management import call_command
 
 from connector.models import AuthMethod
-from salesforce_emulator.seed import DEMO_USER
+from connector.services.credentials import (
+    integration_connection_test,
+    integration_credentials_save,
+)
+from connector.sync.cycle import sync_cycle_run
+from salesforce_emulator.seed import DEMO_CONSUMER_KEY, DEMO_USER
 from settings_ui.management.commands import demo_setup
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +37,7 @@ def test_the_demo_org_is_configured_like_a_save_on_the_page(
     # Connected the way an org created today must: JWT bearer, no password anywhere.
     assert integration_settings.auth_method == AuthMethod.JWT
     assert integration_settings.get_password() == ""
-    assert integration_settings.consumer_key == demo_setup.DEMO_CONSUMER_KEY
+    assert integration_settings.consumer_key == DEMO_CONSUMER_KEY
     key = serialization.load_pem_private_key(
         integration_settings.get_secret("private_key").encode(), password=None
     )
@@ -40,3 +47,57 @@ def test_the_demo_org_is_configured_like_a_save_on_the_page(
     assert integration_settings.sync_enabled is True
     assert integration_settings.history.first().history_user.username == demo_setup.DEMO_USERNAME
     assert len(callbacks) == 1  # one first cycle, queued by turning the sync on
+
+
+def test_make_runs_demo_connects_by_jwt_to_an_org_without_soap_login(
+    settings, integration_settings, monkeypatch, tmp_path
+):
+    """demo_setup, then the Procfile's emulator command: the demo syncs with JWT bearer."""
+    monkeypatch.setattr(demo_setup, "demo_seed", lambda: {})
+    certificate = tmp_path / "demo" / "cert.pem"
+    monkeypatch.setattr(demo_setup, "DEMO_CERTIFICATE", certificate)
+    settings.SALESFORCE_EMULATOR_URL = "http://127.0.0.1:9"
+    call_command("demo_setup", stdout=io.StringIO())
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "salesforce_emulator",
+            "--port",
+            "0",
+            "--seed",
+            "demo",
+            "--demo-certificate",
+            str(certificate),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("SALESFORCE_EMULATOR_URL="):
+                break
+        assert "SOAP login is off" in "".join(lines)
+        settings.SALESFORCE_EMULATOR_URL = line.strip().split("=", 1)[1]
+        run = sync_cycle_run(trigger="test")
+        assert run.status == "succeeded", run.reason
+        assert run.counts["pull_created"] > 0  # the demo org's Leads came in
+        integration_settings.refresh_from_db()
+        tested = integration_connection_test(
+            integration_settings=integration_settings
+        )  # JWT works; the legacy method is refused by this org
+        assert tested[0] is True, tested
+        outcome = integration_credentials_save(
+            integration_settings=integration_settings,
+            acting_user=None,
+            method="password",
+            password=DEMO_USER["password"],
+            security_token=DEMO_USER["security_token"],
+        )
+        assert not outcome.saved and outcome.code == "INVALID_OPERATION"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -25,7 +25,6 @@ DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password-2024"
 # The demo org's External Client App (salesforce_emulator.seed registers it with this
 # certificate): the demo connects by JWT bearer, as an org created today must.
-DEMO_CONSUMER_KEY = "hubsync-demo-app"
 DEMO_CERTIFICATE = Path(settings.BASE_DIR) / "var" / "demo" / "jwt-certificate.pem"
 
 
@@ -75,7 +74,7 @@ class Command(BaseCommand):
         if settings.SALESFORCE_EMULATOR_URL and not integration_settings.username:
             # The emulator's demo org: a working integration without a Salesforce account.
             # Imported only here: the app never depends on the emulator, the demo does.
-            from salesforce_emulator.seed import DEMO_USER
+            from salesforce_emulator.seed import DEMO_CONSUMER_KEY, DEMO_USER
 
             integration_credentials_update(
                 integration_settings=integration_settings,
