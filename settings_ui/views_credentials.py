@@ -68,7 +68,8 @@ class CredentialsView(SalesforcePageMixin, FormView):
             **values,
         )
         if not outcome.saved:
-            form.add_error(None, _refused_text(outcome))
+            # Shown with the form as typed (secrets are never rendered back).
+            messages.error(self.request, _refused_text(outcome))
             self.integration_settings.refresh_from_db()
             return self.form_invalid(form)
         messages.success(self.request, _("Your Salesforce credentials work and were saved."))

@@ -34,6 +34,7 @@ def _page(title: str, body: str, status: int = 200) -> Out:
     html = f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>{escape(title)}</title></head>
 <body><main>
 {body}

@@ -24,9 +24,9 @@ INVALID_LOGIN_MESSAGE = "Invalid username, password, security token; or user loc
 
 def save_credentials(page: Page, *, password: str, token: str) -> None:
     section = page.locator("#section-credentials")
-    section.get_by_label("Username").fill(SF_USERNAME)
-    section.get_by_label("Password").fill(password)
-    section.get_by_label("Security token").fill(token)
+    section.get_by_role("textbox", name="Username").fill(SF_USERNAME)
+    section.get_by_label("Password", exact=True).fill(password)
+    section.get_by_label("Security token", exact=True).fill(token)
     section.get_by_role("button", name="Save credentials").click()
 
 
@@ -35,7 +35,7 @@ def assert_no_secret_in(page: Page) -> None:
     for secret in (SF_PASSWORD, WRONG_PASSWORD, SF_TOKEN):
         assert secret not in html
     for field in ("Password", "Security token"):
-        expect(page.get_by_label(field)).to_have_value("")
+        expect(page.get_by_label(field, exact=True)).to_have_value("")
 
 
 def test_credentials_are_checked_by_logging_in_and_never_shown(
@@ -47,34 +47,32 @@ def test_credentials_are_checked_by_logging_in_and_never_shown(
 
     save_credentials(page, password=SF_PASSWORD, token=SF_TOKEN)
     expect(page.get_by_role("status")).to_have_text(
-        "Your Salesforce credentials were saved and are valid."
+        "Your Salesforce credentials work and were saved."
     )
     expect(status.locator(".badge")).to_have_text("Valid")
-    expect(page.get_by_label("Username")).to_have_value(SF_USERNAME)
+    expect(page.get_by_role("textbox", name="Username")).to_have_value(SF_USERNAME)
     expect(page.get_by_text("Stored. Leave blank to keep it.")).to_have_count(2)
     assert_no_secret_in(page)
     assert enqueued_syncs == ["credentials_saved"]
 
     save_credentials(page, password=WRONG_PASSWORD, token=SF_TOKEN)
-    expect(status.locator(".badge")).to_have_text("Invalid")
-    expect(status.locator("code")).to_have_text("INVALID_LOGIN")
+    # Refused: the working credentials stay in place, and so does the sync.
     expect(page.get_by_role("alert")).to_contain_text(
-        "Credentials saved, but Salesforce refused them: INVALID_LOGIN"
+        "Salesforce refused these credentials: INVALID_LOGIN"
     )
+    expect(status.locator(".badge")).to_have_text("Valid")
     assert_no_secret_in(page)
     assert enqueued_syncs == ["credentials_saved"], "no sync starts with refused credentials"
 
     page.reload()
-    expect(status.locator("code")).to_have_text("INVALID_LOGIN")
+    expect(status.locator(".badge")).to_have_text("Valid")
     assert_no_secret_in(page)
 
 
 def test_a_refused_login_shows_salesforces_own_message(page: Page, marketing_admin, salesforce):
     open_settings(page, marketing_admin)
     save_credentials(page, password=WRONG_PASSWORD, token=SF_TOKEN)
-    status = page.locator("#credentials-status")
-    expect(status.locator("code")).to_have_text("INVALID_LOGIN")
-    assert INVALID_LOGIN_MESSAGE in status.inner_text()
+    expect(page.get_by_role("alert")).to_contain_text("INVALID_LOGIN")
     assert INVALID_LOGIN_MESSAGE in page.get_by_role("alert").inner_text()
 
 
@@ -209,3 +207,34 @@ def test_a_viewer_sees_the_page_read_only(page: Page, viewer, salesforce):
         )
     )
     assert enabled == []
+
+
+def test_connect_with_salesforce_through_the_login_page_and_back(
+    page: Page, marketing_admin, salesforce, live_server, integration_settings
+):
+    """The OAuth web server flow in the browser: hubsync → the org's login page → back."""
+    callback = live_server.url + "/integrations/salesforce/oauth/callback/"
+    salesforce.control.add_connected_app("3MVG9-browser", "s3cret", callback_url=callback)
+    salesforce.control.configure_org(soap_login_enabled=False)
+    open_settings(page, marketing_admin)
+    section = page.locator("#section-credentials")
+    section.get_by_role("radio", name="Connect with Salesforce").check()
+    # Only the chosen method's fields show.
+    expect(section.get_by_label("Security token", exact=True)).to_be_hidden()
+    expect(section.locator("#callback-url")).to_contain_text(callback)
+    section.get_by_label("Consumer key").fill("3MVG9-browser")
+    section.get_by_role("button", name="Connect with Salesforce").click()
+
+    # The emulator's login-and-approve page.
+    page.get_by_label("Username").fill(SF_USERNAME)
+    page.get_by_label("Password").fill(SF_PASSWORD)
+    page.get_by_role("button", name="Log In and Allow").click()
+
+    org = salesforce.control.org()["org_name"]
+    expect(page.get_by_role("status")).to_have_text(f"Connected as {SF_USERNAME} ({org}).")
+    expect(page.locator("#connected-as")).to_contain_text(SF_USERNAME)
+    integration_settings.refresh_from_db()
+    assert integration_settings.auth_method == "web_server"
+    assert integration_settings.get_secret("refresh_token") not in page.content()
+    page.get_by_role("button", name="Disconnect").click()
+    expect(page.get_by_role("status")).to_contain_text("Disconnected")
