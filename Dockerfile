@@ -1,5 +1,8 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# The sources in /app win over the installed copy: connector and the emulator read the
+# Salesforce setup source in /app/salesforce/ (next to the packages).
+ENV PYTHONPATH=/app
 WORKDIR /app
 COPY pyproject.toml ./
 COPY hubsync ./hubsync
