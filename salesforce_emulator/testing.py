@@ -32,10 +32,10 @@ from cryptography.x509.oid import NameOID
 from .server import create_app, make_server, stop_server
 
 
-def jwt_key_pair(common_name: str = "hubsync") -> tuple[str, str]:
-    """A new RSA private key and a self-signed certificate for it, both PEM: register the
-    certificate with ``add_connected_app(certificate=...)``, sign assertions with the key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+def certificate_for(private_key_pem: str, *, common_name: str = "hubsync") -> str:
+    """A self-signed certificate (PEM) for an RSA private key: what an admin uploads to an
+    External Client App for JWT bearer."""
+    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.now(UTC)
     cert = (
@@ -48,12 +48,22 @@ def jwt_key_pair(common_name: str = "hubsync") -> tuple[str, str]:
         .not_valid_after(now + timedelta(days=365))
         .sign(key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode()
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def jwt_key_pair(common_name: str = "hubsync") -> tuple[str, str]:
+    """A new RSA private key and a self-signed certificate for it, both PEM: register the
+    certificate with ``add_connected_app(certificate=...)``, sign assertions with the key."""
+    key_pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    return key_pem, certificate_for(key_pem, common_name=common_name)
 
 
 class EmulatorControl:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -26,33 +21,6 @@ DEMO_PASSWORD = "demo-password-2024"
 # The demo org's External Client App (salesforce_emulator.seed registers it with this
 # certificate): the demo connects by JWT bearer, as an org created today must.
 DEMO_CERTIFICATE = Path(settings.BASE_DIR) / "var" / "demo" / "jwt-certificate.pem"
-
-
-def _certificate_for(private_key_pem: str) -> bytes:
-    """A self-signed certificate of the demo key (what an admin uploads to the app)."""
-    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hubsync demo")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=3650))
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM)
-
-
-def _new_private_key() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
 
 
 class Command(BaseCommand):
@@ -75,13 +43,16 @@ class Command(BaseCommand):
             # The emulator's demo org: a working integration without a Salesforce account.
             # Imported only here: the app never depends on the emulator, the demo does.
             from salesforce_emulator.seed import DEMO_CONSUMER_KEY, DEMO_USER
+            from salesforce_emulator.testing import jwt_key_pair
+
+            private_key, _certificate = jwt_key_pair("hubsync demo")
 
             integration_credentials_update(
                 integration_settings=integration_settings,
                 method=AuthMethod.JWT,
                 username=DEMO_USER["username"],
                 consumer_key=DEMO_CONSUMER_KEY,
-                private_key=_new_private_key(),
+                private_key=private_key,
                 sandbox=False,
                 acting_user=user,
             )
@@ -96,7 +67,10 @@ class Command(BaseCommand):
         if settings.SALESFORCE_EMULATOR_URL and integration_settings.has_secret("private_key"):
             # The emulator reads it when it seeds its demo org (and after a clean of var/).
             DEMO_CERTIFICATE.parent.mkdir(parents=True, exist_ok=True)
-            DEMO_CERTIFICATE.write_bytes(
-                _certificate_for(integration_settings.get_secret("private_key"))
+            # Imported here, like the seed above: only the demo depends on the emulator.
+            from salesforce_emulator.testing import certificate_for
+
+            DEMO_CERTIFICATE.write_text(
+                certificate_for(integration_settings.get_secret("private_key"))
             )
         self.stdout.write(self.style.SUCCESS(f"demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}"))
