@@ -7,6 +7,8 @@ JWT bearer and client credentials are built into simple-salesforce (connector.cl
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +17,13 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from .errors import AuthenticationFailed
+from .errors import AuthenticationFailed, ConnectorError, RecoverableError
 
 # What hubsync asks for: the REST API, and a refresh token to keep working unattended.
 SCOPE = "api refresh_token"
+TIMEOUT = (10, 60)
+# OAuth error codes that say "try again later", not "these credentials are bad".
+RECOVERABLE_OAUTH_ERRORS = {"temporarily_unavailable", "server_error"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ def _session(
         code_challenge_method="S256",
         # An External Client App may not require the secret for the web server flow (PKCE).
         token_endpoint_auth_method="client_secret_post" if consumer_secret else "none",
+        default_timeout=TIMEOUT,
     )
     oauth.adapters = transport.adapters  # the emulator adapter (tests) and the meter
     return oauth
@@ -82,7 +88,7 @@ def code_exchange(
         consumer_secret=consumer_secret,
         redirect_uri=redirect_uri,
     )
-    try:
+    with _translated():
         return dict(
             oauth.fetch_token(
                 _token_url(login_host),
@@ -91,8 +97,6 @@ def code_exchange(
                 code_verifier=code_verifier,
             )
         )
-    except OAuthError as error:
-        raise _refused(error) from None
 
 
 def token_refresh(
@@ -105,10 +109,8 @@ def token_refresh(
 ) -> dict[str, Any]:
     """A new access token (``access_token``, ``instance_url``); raises AuthenticationFailed."""
     oauth = _session(transport, consumer_key=consumer_key, consumer_secret=consumer_secret)
-    try:
+    with _translated():
         return dict(oauth.refresh_token(_token_url(login_host), refresh_token=refresh_token))
-    except OAuthError as error:
-        raise _refused(error) from None
 
 
 def token_revoke(
@@ -116,16 +118,26 @@ def token_revoke(
 ) -> None:
     """Revoke a refresh token (and its access tokens); a token already gone is fine."""
     oauth = _session(transport, consumer_key=consumer_key, consumer_secret="")
-    oauth.revoke_token(
-        f"https://{login_host}/services/oauth2/revoke", token=token, token_type_hint="refresh_token"
-    )
+    with _translated():
+        oauth.revoke_token(
+            f"https://{login_host}/services/oauth2/revoke",
+            token=token,
+            token_type_hint="refresh_token",
+        )
 
 
 def identity(*, transport: requests.Session, token: dict[str, Any]) -> dict[str, Any]:
     """The identity behind a token (``username``, ``organization_id``…), from its ``id`` URL."""
-    response = transport.get(
-        token["id"], headers={"Authorization": f"Bearer {token['access_token']}"}
-    )
+    if "id" not in token or "access_token" not in token:
+        raise AuthenticationFailed("Salesforce's token answer has no identity.", code="NO_IDENTITY")
+    with _translated():
+        response = transport.get(
+            token["id"],
+            headers={"Authorization": f"Bearer {token['access_token']}"},
+            timeout=TIMEOUT,
+        )
+    if response.status_code >= 500:
+        raise RecoverableError(f"Salesforce answered {response.status_code}.", code="IDENTITY")
     if response.status_code != 200:
         raise AuthenticationFailed(
             "Salesforce did not say who this connection belongs to.", code="IDENTITY_FAILED"
@@ -133,5 +145,29 @@ def identity(*, transport: requests.Session, token: dict[str, Any]) -> dict[str,
     return response.json()
 
 
-def _refused(error: OAuthError) -> AuthenticationFailed:
-    return AuthenticationFailed(error.description or error.error, code=error.error or "OAUTH")
+@contextmanager
+def _translated() -> Iterator[None]:
+    """OAuth and HTTP failures as the connector's errors: an outage is recoverable (and says
+    nothing about the credentials), a refusal is AuthenticationFailed with Salesforce's code."""
+    try:
+        yield
+    except ConnectorError:
+        raise
+    except OAuthError as error:
+        code, message = error.error or "OAUTH", error.description or error.error or ""
+        if code in RECOVERABLE_OAUTH_ERRORS:
+            raise RecoverableError(message, code=code) from None
+        raise AuthenticationFailed(message, code=code) from None
+    except requests.HTTPError as error:
+        status = error.response.status_code if error.response is not None else 0
+        if status >= 500 or status == 0:
+            raise RecoverableError(f"Salesforce answered {status}.", code=str(status)) from None
+        raise AuthenticationFailed(f"Salesforce answered {status}.", code=str(status)) from None
+    except requests.Timeout:
+        raise RecoverableError("Salesforce did not answer in time.", code="TIMEOUT") from None
+    except requests.ConnectionError:
+        raise RecoverableError(
+            "The connection to Salesforce failed.", code="CONNECTION_ERROR"
+        ) from None
+    except ValueError:  # a body that is not the JSON OAuth promises (a proxy's error page)
+        raise RecoverableError("Salesforce's answer was not JSON.", code="BAD_RESPONSE") from None

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from connector.auth import SOAP_LOGIN_RETIREMENT
-from connector.models import AuthMethod, IntegrationSettings
+from connector.models import SECRET_NAMES, AuthMethod, IntegrationSettings
 
 # acme.my.salesforce.com, acme--uat.sandbox.my.salesforce.com
 MY_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*(\.sandbox)?\.my\.salesforce\.com$")
@@ -38,7 +38,15 @@ MISSING = {
     "username": _("This field is required."),
     "password": _("Enter the Salesforce password."),
 }
-SECRET_FIELDS = ("password", "security_token", "consumer_secret", "private_key")
+# The secrets this form takes (the refresh token comes from Connect with Salesforce).
+SECRET_FIELDS = tuple(name for name in SECRET_NAMES if name != "refresh_token")
+
+
+class SecretTextarea(forms.Textarea):
+    """A textarea that never renders a value: a bound form shown again stays empty."""
+
+    def format_value(self, value: Any) -> None:
+        return None
 
 
 def _secret(label: str, **attrs: str) -> forms.CharField:
@@ -94,8 +102,7 @@ class CredentialsForm(forms.Form):
         label=_("Private key (PEM)"),
         required=False,
         strip=True,
-        # Never rendered back: the widget is always empty.
-        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+        widget=SecretTextarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
         help_text=_("Paste the key whose certificate is uploaded to the External Client App."),
     )
     private_key_file = forms.FileField(label=_("…or upload the private key file"), required=False)

@@ -21,7 +21,7 @@ from connector.services.settings import (
 from marketing.models import SmartList
 
 from .forms import IntegrationSettingsForm
-from .forms_credentials import CredentialsForm
+from .forms_credentials import SECRET_FIELDS, CredentialsForm
 from .presenters import settings_form_data
 
 BOOLEAN_KEYS = (
@@ -40,7 +40,7 @@ BOOLEAN_KEYS = (
 FORM_KEYS = SETTINGS_FIELDS
 TOP_KEYS = ("sync_enabled", "crm_enabled", "credentials", *FORM_KEYS)
 # Secrets are never exported (null); null on import keeps the stored value.
-CREDENTIAL_SECRETS = ("password", "security_token", "consumer_secret", "private_key")
+CREDENTIAL_SECRETS = SECRET_FIELDS
 CREDENTIAL_STRINGS = ("username", "my_domain", "consumer_key", *CREDENTIAL_SECRETS)
 CREDENTIAL_KEYS = ("method", *CREDENTIAL_STRINGS, "sandbox")
 
@@ -139,8 +139,16 @@ def settings_import(
             for key in (*CREDENTIAL_STRINGS, "method")
             if credentials.get(key) is not None and not isinstance(credentials[key], str)
         ]
-        # An export from before the login methods has none: it is the password method.
-        creds = {**current["credentials"], "method": "password", **credentials}
+        # An export from before the login methods (username, password, token, sandbox, no
+        # method) is the password method; a partial object keeps the stored method.
+        before_methods = "method" not in credentials and {"username", "password"} <= set(
+            credentials
+        )
+        creds = {
+            **current["credentials"],
+            **({"method": "password"} if before_methods else {}),
+            **credentials,
+        }
         credentials_form = CredentialsForm(
             {
                 "method": creds["method"] or "password",

@@ -243,13 +243,6 @@ class IntegrationSettings(models.Model):
         return self.has_secret("refresh_token")
 
     @property
-    def login_host(self) -> str:
-        """Where logins go: the My Domain, else test (sandbox) or login.salesforce.com."""
-        if self.my_domain:
-            return self.my_domain
-        return "test.salesforce.com" if self.sandbox else "login.salesforce.com"
-
-    @property
     def task_sync_active(self) -> bool:
         """Task sync only exists with the CRM feature."""
         return self.crm_enabled and self.task_sync

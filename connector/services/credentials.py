@@ -29,13 +29,24 @@ from ..oauth import (
 )
 from ..sync.login import credentials_mark
 from ..transport import browser_url
-from ..version import connector_version_refresh
 from .jobs import sync_enqueue
 from .settings import set_acting_user
 from .setup_check import setup_check_run
 
 logger = logging.getLogger(__name__)
 
+# The columns a credentials change writes (saves name them: nothing else is overwritten).
+CREDENTIAL_COLUMNS = (
+    "auth_method",
+    "username",
+    "sandbox",
+    "my_domain",
+    "consumer_key",
+    *(f"{name}_encrypted" for name in SECRET_NAMES),
+    "secrets_changed_at",
+    "connected_username",
+    "connected_org_name",
+)
 # The fields of Credentials that are stored as plain settings (secrets are encrypted).
 PLAIN_FIELDS = {
     "username": "username",
@@ -87,22 +98,18 @@ def integration_credentials_update(
         integration_settings.credentials_error_message = ""
         integration_settings.credentials_checked_at = None
     set_acting_user(integration_settings, acting_user)
-    integration_settings.save()
+    integration_settings.save(
+        update_fields=[
+            *CREDENTIAL_COLUMNS,
+            "credentials_status",
+            "credentials_error_code",
+            "credentials_error_message",
+            "credentials_checked_at",
+            "updated_by",
+            "updated_at",
+        ]
+    )
     return integration_settings
-
-
-def integration_credentials_verify(*, integration_settings: IntegrationSettings) -> bool:
-    """Log in with the stored credentials and record *Valid* or Salesforce's refusal."""
-    outcome = _login(integration_settings, credentials_from_settings(integration_settings))
-    if isinstance(outcome, AuthenticationFailed):
-        credentials_mark(integration_settings, error=outcome)
-        return False
-    if isinstance(outcome, RecoverableError):
-        raise outcome
-    credentials_mark(integration_settings, error=None)
-    connector_version_refresh(client=outcome, integration_settings=integration_settings)
-    sync_enqueue(trigger="credentials_saved")
-    return True
 
 
 def integration_connection_test(
@@ -182,17 +189,19 @@ def oauth_connect_finish(
         who = identity(transport=transport, token=token)
     except AuthenticationFailed as error:
         return CredentialsOutcome(saved=False, code=error.code, message=error.message)
+    except RecoverableError as error:
+        return CredentialsOutcome(saved=False, message=str(error), unreachable=True)
     candidate = replace(
         draft, refresh_token=token.get("refresh_token", ""), username=who.get("username", "")
     )
     return _verify_and_store(integration_settings, candidate, acting_user=acting_user)
 
 
-@transaction.atomic
 def oauth_disconnect(
     *, integration_settings: IntegrationSettings, acting_user: AbstractBaseUser | None
 ) -> IntegrationSettings:
-    """*Disconnect*: revoke the refresh token at Salesforce and forget it."""
+    """*Disconnect*: revoke the refresh token at Salesforce and forget it; the sync stops
+    until the admin connects again (the status says so)."""
     credentials = credentials_from_settings(integration_settings)
     if credentials.refresh_token:
         try:
@@ -208,9 +217,14 @@ def oauth_disconnect(
     integration_settings.set_secret("refresh_token", "")
     integration_settings.connected_username = ""
     integration_settings.connected_org_name = ""
-    integration_settings.credentials_status = CredentialsStatus.UNKNOWN
     set_acting_user(integration_settings, acting_user)
-    integration_settings.save()
+    integration_settings.save(update_fields=[*CREDENTIAL_COLUMNS, "updated_by", "updated_at"])
+    credentials_mark(
+        integration_settings,
+        error=AuthenticationFailed(
+            "Disconnected from Salesforce: connect again to sync.", code="DISCONNECTED"
+        ),
+    )
     return integration_settings
 
 
@@ -250,7 +264,8 @@ def _verify_and_store(
         integration_settings.connected_org_name = _org_name(outcome)
         integration_settings.connected_username = candidate.username
         set_acting_user(integration_settings, acting_user)
-        integration_settings.save()
+        # Only the credentials: a cycle or another tab may have written the rest meanwhile.
+        integration_settings.save(update_fields=[*CREDENTIAL_COLUMNS, "updated_by", "updated_at"])
         credentials_mark(integration_settings, error=None)
         sync_enqueue(trigger="credentials_saved")
     # What the org has (and its version) shows at once; a Save it rules out is refused.

@@ -153,9 +153,15 @@ def _version_check_due(integration_settings: IntegrationSettings) -> bool:
 
 
 def _finish(run: SyncRun, status: str, reason: str, *, retry_soon: bool = False) -> SyncRun:
+    """Record the outcome, unless another cycle took the lock over and ended this run
+    (its lease ran out): that verdict stands."""
     run.status = status
     run.reason = reason
     run.retry_soon = retry_soon
     run.finished_at = timezone.now()
-    run.save()
+    fields = ["status", "reason", "retry_soon", "finished_at", "api_calls", "counts", "errors"]
+    if not SyncRun.objects.filter(pk=run.pk, status=SyncRunStatus.RUNNING).update(
+        **{name: getattr(run, name) for name in fields}
+    ):
+        run.refresh_from_db()
     return run

@@ -18,7 +18,6 @@ from marketing.models import Contact
 
 from ..bulk_writes import SYNC_EVENT_FIELDS, rows_insert
 from ..client import SalesforceClient
-from ..errors import ConnectorError
 from ..mappers import (
     EXTERNAL_ID_FIELD,
     MappingError,
@@ -139,7 +138,7 @@ def _push_batch(
         batch.unsettled = {pk for pk, _ in updates + creates}
         write_updates(client, updates, batch, counts)
         write_creates(client, new_type, creates, batch, counts)
-    except ConnectorError:
+    except Exception:  # noqa: BLE001 — whatever ends the batch, its outcomes are kept
         # The limit, or a failed email lookup: keep what got through and release the
         # rest at once (left claimed, it would wait out CLAIM_TTL).
         _settle(batch, counts)

@@ -79,10 +79,40 @@ def test_jwt_with_the_wrong_key_leaves_the_working_connection(
         admin_browser, method="jwt", consumer_key=KEY, username=SF_USERNAME, private_key=other_key
     ).content.decode()
     assert "Salesforce refused these credentials: invalid_grant invalid assertion" in page
+    assert "BEGIN" not in page  # the refused key is not shown again either
     integration_settings.refresh_from_db()
     assert integration_settings.auth_method == AuthMethod.PASSWORD  # still the working one
     assert not integration_settings.has_secret("private_key")
     syncs_both_ways(salesforce)
+
+
+def test_the_private_key_can_be_uploaded_as_a_file(new_org, admin_browser, integration_settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    key, certificate = jwt_key_pair()
+    new_org.control.add_connected_app(KEY, SECRET, certificate=certificate)
+    upload = SimpleUploadedFile("hubsync.key", key.encode(), content_type="application/x-pem-file")
+    page = admin_browser.post(
+        CREDENTIALS_URL,
+        {
+            "method": "jwt",
+            "my_domain": MY_DOMAIN,
+            "consumer_key": KEY,
+            "username": SF_USERNAME,
+            "private_key_file": upload,
+        },
+        follow=True,
+    ).content.decode()
+    assert "work and were saved" in page
+    integration_settings.refresh_from_db()
+    assert integration_settings.get_secret("private_key") == key.strip()
+
+
+def test_not_a_private_key_is_refused_at_the_field(salesforce, admin_browser):
+    page = post(
+        admin_browser, method="jwt", consumer_key=KEY, username=SF_USERNAME, private_key="hello"
+    ).content.decode()
+    assert "This is not a PEM private key" in page
 
 
 def test_client_credentials_on_my_domain(new_org, admin_browser, integration_settings):
@@ -156,10 +186,20 @@ def test_connect_with_salesforce(new_org, admin_browser, integration_settings):
     # Expired access tokens are refreshed by themselves.
     new_org.control.expire_sessions()
     assert sync_cycle_run(trigger="test").status == "succeeded"
+    # The token endpoint down: an outage to retry, no verdict on the connection.
+    new_org.control.add_fault(r"/services/oauth2/token", status=503, count=5)
+    new_org.control.expire_sessions()
+    run = sync_cycle_run(trigger="test")
+    assert (run.status, run.retry_soon) == ("failed", True), run.reason
+    integration_settings.refresh_from_db()
+    assert integration_settings.credentials_status == CredentialsStatus.VALID
+    new_org.control.clear_faults()
     # Disconnect revokes the refresh token at Salesforce.
     admin_browser.post(reverse("settings_ui:salesforce_oauth_disconnect"))
     integration_settings.refresh_from_db()
     assert not integration_settings.has_refresh_token
+    assert integration_settings.credentials_error_code == "DISCONNECTED"  # the page says so
+    assert sync_cycle_run(trigger="test").status == "skipped"
     token = requests.post(
         new_org.url + "/services/oauth2/token",
         data={"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": KEY},
