@@ -22,6 +22,7 @@ from django.urls import reverse
 from connector.models import IntegrationSettings, SyncError, SyncRun
 from connector.services.credentials import integration_credentials_update
 from connector.sync.cycle import sync_cycle_run
+from salesforce_emulator.testing import jwt_key_pair
 from settings_ui.settings_io import settings_export
 from tests.conftest import PASSWORD, SF_USERNAME
 from tests.factories import ContactFactory
@@ -282,8 +283,6 @@ def test_failed_logins_are_recorded_in_the_database(client, marketing_admin):
 def test_the_new_secrets_never_appear_anywhere(salesforce, admin_browser, staff, caplog):
     """Consumer secret, private key and refresh token: encrypted, never rendered, exported,
     logged or kept in history."""
-    from salesforce_emulator.testing import jwt_key_pair
-
     caplog.set_level(logging.DEBUG)
     key, certificate = jwt_key_pair()
     salesforce.control.add_connected_app("app-key", "CONSUMER-SECRET-xyz", certificate=certificate)

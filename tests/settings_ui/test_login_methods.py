@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from connector.models import AuthMethod, CredentialsStatus
@@ -87,8 +88,6 @@ def test_jwt_with_the_wrong_key_leaves_the_working_connection(
 
 
 def test_the_private_key_can_be_uploaded_as_a_file(new_org, admin_browser, integration_settings):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     key, certificate = jwt_key_pair()
     new_org.control.add_connected_app(KEY, SECRET, certificate=certificate)
     upload = SimpleUploadedFile("hubsync.key", key.encode(), content_type="application/x-pem-file")

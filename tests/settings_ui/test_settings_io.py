@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from connector.models import IntegrationSettings
+from salesforce_emulator.testing import jwt_key_pair
 from settings_ui.settings_io import settings_import
 from tests.factories import ContactFactory, SmartListFactory
 
@@ -87,18 +88,7 @@ def test_an_export_from_before_the_login_methods_imports_unchanged(integration_s
 
 
 def test_import_takes_jwt_credentials_and_null_keeps_the_key(integration_settings, tmp_path):
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    pem = (
-        rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        .decode()
-    )
+    pem, _certificate = jwt_key_pair()
     data = export()
     data["credentials"].update(
         method="jwt",
