@@ -159,11 +159,13 @@ class SalesforceClient:
         *,
         sobject: str | None = None,
         external_id_field: str | None = None,
+        assign: bool = False,
     ) -> list[RecordResult]:
         """sObject Collections create (POST), update (PATCH) or upsert (PATCH + external id).
 
         At most 200 records; ``allOrNone`` false, so one bad record never sinks
-        the others. Each record needs ``attributes: {type: ...}``.
+        the others. Each record needs ``attributes: {type: ...}``. ``assign`` lets the
+        org's Lead assignment rules run (REST runs them unless told not to).
         """
         if len(records) > COLLECTION_SIZE:
             raise ValueError("sObject Collections take at most 200 records a call")
@@ -171,7 +173,10 @@ class SalesforceClient:
         if external_id_field:
             path = f"{path}/{sobject}/{external_id_field}"
         body = {"allOrNone": False, "records": records}
-        raw = self._call(lambda: self.sf.restful(path, method=method, data=json.dumps(body)))
+        headers = {"Sforce-Auto-Assign": "TRUE" if assign else "FALSE"}
+        raw = self._call(
+            lambda: self.sf.restful(path, method=method, data=json.dumps(body), headers=headers)
+        )
         return [_record_result(item) for item in raw]
 
     def composite(self, subrequests: list[dict]) -> list[dict]:

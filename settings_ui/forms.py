@@ -108,6 +108,14 @@ class IntegrationSettingsForm(forms.Form):
             "need to change."
         ),
     )
+    lead_assignment_rules = forms.BooleanField(
+        label=_("Run Salesforce lead assignment rules for new Leads"),
+        required=False,
+        help_text=_(
+            "Off: new Leads keep the integration user as owner. Updates never run assignment "
+            "rules, so an owner your sales team set is never re-routed."
+        ),
+    )
     lifecycle_transitions = _bool_choice(_("Automatic lifecycle stage transitions"))
     state_country_picklists = _bool_choice(
         _("State and country picklists in Salesforce"),
@@ -215,7 +223,9 @@ class IntegrationSettingsForm(forms.Form):
                 "create_contact_from_lead",
                 "create_contact_from_contact",
             ),
-            section("new-record-type", _("New record type"), "new_record_type"),
+            section(
+                "new-record-type", _("New record type"), "new_record_type", "lead_assignment_rules"
+            ),
             section(
                 "lifecycle", _("Automatic lifecycle stage transitions"), "lifecycle_transitions"
             ),

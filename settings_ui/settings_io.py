@@ -31,6 +31,7 @@ BOOLEAN_KEYS = (
     "task_sync",
     "create_contact_from_lead",
     "create_contact_from_contact",
+    "lead_assignment_rules",
     "lifecycle_transitions",
     "state_country_picklists",
     "delete_when_lead_deleted",

@@ -151,6 +151,10 @@ class IntegrationSettings(models.Model):
         default=NewRecordType.LEAD,
     )
 
+    # Salesforce's lead assignment rules for the Leads hubsync creates (Sforce-Auto-Assign);
+    # updates never run them.
+    lead_assignment_rules = models.BooleanField(default=False)
+
     # 12. Automatic lifecycle stage transitions
     lifecycle_transitions = models.BooleanField(default=True)
 

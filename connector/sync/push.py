@@ -137,7 +137,14 @@ def _push_batch(
                 creates.append((contact["pk"], record))
         batch.unsettled = {pk for pk, _ in updates + creates}
         write_updates(client, updates, batch, counts)
-        write_creates(client, new_type, creates, batch, counts)
+        write_creates(
+            client,
+            new_type,
+            creates,
+            batch,
+            counts,
+            assign=integration_settings.lead_assignment_rules,
+        )
     except Exception:  # noqa: BLE001 — whatever ends the batch, its outcomes are kept
         # The limit, or a failed email lookup: keep what got through and release the
         # rest at once (left claimed, it would wait out CLAIM_TTL).

@@ -156,8 +156,13 @@ def write_creates(
     creates: list[tuple[int, dict]],
     batch: PushBatch,
     counts: PushCounts,
+    *,
+    assign: bool = False,
 ) -> None:
-    if len(creates) >= BULK_THRESHOLD:
+    """New records; ``assign``: new Leads go through the org's assignment rules. Bulk API
+    2.0 never runs them, so such a batch goes by Collections whatever its size."""
+    assign = assign and sobject == "Lead"
+    if len(creates) >= BULK_THRESHOLD and not assign:
         try:
             _bulk_upsert(client, sobject, creates, batch, counts)
         except ApiLimitReached:
@@ -173,6 +178,7 @@ def write_creates(
         what="Upsert",
         sobject=sobject,
         external_id_field=EXTERNAL_ID_FIELD,
+        assign=assign,
     )
 
 
@@ -185,8 +191,10 @@ def _write_collections(
     what: str,
     sobject: str | None = None,
     external_id_field: str | None = None,
+    assign: bool = False,
 ) -> None:
-    """sObject Collections calls of 200; a call that fails recoverably leaves its records due."""
+    """sObject Collections calls of 200; a call that fails recoverably leaves its records due.
+    Only ``assign`` lets Salesforce run assignment rules (never on updates)."""
     for chunk in chunks(pairs, COLLECTION_SIZE):
         try:
             results = client.collection(
@@ -194,6 +202,7 @@ def _write_collections(
                 [record for _, record in chunk],
                 sobject=sobject,
                 external_id_field=external_id_field,
+                assign=assign,
             )
         except ApiLimitReached:
             raise

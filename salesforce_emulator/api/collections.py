@@ -9,6 +9,7 @@ from typing import Any
 from ..store import RecordNotFound, Store, WriteResult, err
 from ..store.metering import Meter
 from ..store.results import roll_back
+from .assignment import assignment_rule_run
 from .common import MAX_COLLECTION, AllOrNoneAbort, ApiError, Ctx, Out
 
 Write = Callable[[list[dict[str, Any]]], list[WriteResult]]
@@ -120,10 +121,16 @@ class CollectionsApi:
                 ctx,
                 kept,
                 aon,
-                lambda name, recs: store_write(name, recs, user_id=ctx.user_id, view=ctx.view),
+                lambda name, recs: self._assigned(
+                    ctx, name, store_write(name, recs, user_id=ctx.user_id, view=ctx.view)
+                ),
             ),
         )
         return Out(200, [_collection_json(r) for r in res])
+
+    def _assigned(self, ctx: Ctx, name: str, results: list[WriteResult]) -> list[WriteResult]:
+        assignment_rule_run(ctx, self.store, name, results)
+        return results
 
     def upsert(self, ctx: Ctx) -> Out:
         """``PATCH composite/sobjects/X/ExtField``."""
@@ -156,8 +163,12 @@ class CollectionsApi:
             ctx,
             records,
             aon,
-            lambda kept: self.store.upsert(
-                obj.name, f.name, kept, user_id=ctx.user_id, all_or_none=aon, view=ctx.view
+            lambda kept: self._assigned(
+                ctx,
+                obj.name,
+                self.store.upsert(
+                    obj.name, f.name, kept, user_id=ctx.user_id, all_or_none=aon, view=ctx.view
+                ),
             ),
         )
         return Out(200, [_collection_json(r, upsert=True) for r in res])

@@ -9,6 +9,7 @@ from ..bulk import BulkManager
 from ..schema import SObject, describe_global_entry, describe_sobject
 from ..store import Store
 from ..values import format_dt, now_utc, parse_dt
+from .assignment import assignment_rule_run
 from .common import API_VERSION, MAX_COLLECTION, ApiError, Ctx, Out, errors_body
 
 
@@ -95,6 +96,7 @@ class RestApi:
             )
         data = ctx.json_object()
         res = self.store.insert(obj.name, [data], user_id=ctx.user_id, view=ctx.view)[0]
+        assignment_rule_run(ctx, self.store, obj.name, [res])
         if not res.success:
             return Out(400, errors_body(res))
         return Out(
@@ -130,6 +132,7 @@ class RestApi:
         body["Id"] = rid
         self.store.get(obj.name, rid)  # 404 / ENTITY_IS_DELETED first
         res = self.store.update(obj.name, [body], user_id=ctx.user_id, view=ctx.view)[0]
+        assignment_rule_run(ctx, self.store, obj.name, [res])
         if not res.success:
             return Out(400, errors_body(res))
         return Out(204)
@@ -170,6 +173,7 @@ class RestApi:
         body = {k: v for k, v in data.items() if k.lower() != f.name.lower()}
         body[f.name] = value
         res = self.store.upsert(obj.name, f.name, [body], user_id=ctx.user_id, view=ctx.view)[0]
+        assignment_rule_run(ctx, self.store, obj.name, [res])
         if not res.success:
             if res.errors[0]["statusCode"] == "NOT_FOUND":
                 return Out(404, errors_body(res))

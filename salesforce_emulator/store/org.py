@@ -26,6 +26,8 @@ DEFAULT_ORG: dict[str, Any] = {
     "my_domain": None,
     "login_requires_my_domain": False,
     "hubsync_metadata_deployed": True,
+    # The active Lead assignment rule: every Lead it sees goes to this user (a username).
+    "lead_assignment_rule_owner": None,
 }
 BOOLEAN_SETTINGS = (
     "state_country_picklists",
@@ -46,6 +48,8 @@ def check_setting(key: str, value: Any) -> Any:
         raise ValueError(f"unknown org setting {key!r}")
     if key in BOOLEAN_SETTINGS and not isinstance(value, bool):
         raise ValueError(f"org setting {key!r} must be true or false")
+    if key == "lead_assignment_rule_owner" and value is not None and not isinstance(value, str):
+        raise ValueError("lead_assignment_rule_owner must be a username or null")
     if key == "my_domain" and value is not None:
         host = str(value).lower().removeprefix("https://").rstrip("/")
         if not host.endswith(MY_DOMAIN_SUFFIX) or "/" in host:

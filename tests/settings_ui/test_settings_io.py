@@ -29,6 +29,7 @@ KEYS = {
     "create_contact_from_lead",
     "create_contact_from_contact",
     "new_record_type",
+    "lead_assignment_rules",
     "lifecycle_transitions",
     "state_country_picklists",
     "delete_when_lead_deleted",
