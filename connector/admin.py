@@ -22,7 +22,7 @@ from .models import (
     SyncRun,
 )
 from .selectors import integration_settings_get
-from .services.credentials import integration_credentials_update
+from .services.credentials import PLAIN_FIELDS, integration_credentials_update
 from .services.settings import (
     SETTINGS_FIELDS,
     integration_crm_set,
@@ -31,13 +31,7 @@ from .services.settings import (
 )
 
 # Credentials staff may edit here (form field → connector.auth.Credentials field).
-CREDENTIAL_FIELDS = {
-    "auth_method": "method",
-    "username": "username",
-    "sandbox": "sandbox",
-    "my_domain": "my_domain",
-    "consumer_key": "consumer_key",
-}
+CREDENTIAL_FIELDS = {column: name for name, column in PLAIN_FIELDS.items()}
 
 
 @admin.register(IntegrationSettings)

@@ -35,18 +35,6 @@ from .setup_check import setup_check_run
 
 logger = logging.getLogger(__name__)
 
-# The columns a credentials change writes (saves name them: nothing else is overwritten).
-CREDENTIAL_COLUMNS = (
-    "auth_method",
-    "username",
-    "sandbox",
-    "my_domain",
-    "consumer_key",
-    *(f"{name}_encrypted" for name in SECRET_NAMES),
-    "secrets_changed_at",
-    "connected_username",
-    "connected_org_name",
-)
 # The fields of Credentials that are stored as plain settings (secrets are encrypted).
 PLAIN_FIELDS = {
     "username": "username",
@@ -55,6 +43,14 @@ PLAIN_FIELDS = {
     "consumer_key": "consumer_key",
     "method": "auth_method",
 }
+# The columns a credentials change writes (saves name them: nothing else is overwritten).
+CREDENTIAL_COLUMNS = (
+    *PLAIN_FIELDS.values(),
+    *(f"{name}_encrypted" for name in SECRET_NAMES),
+    "secrets_changed_at",
+    "connected_username",
+    "connected_org_name",
+)
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rule(salesforce):
     """The org's active rule sends every Lead it sees to a queue user."""
-    salesforce.control.create_user("queue@acme.example", "pw-queue", "TOKQ")
+    queue = salesforce.control.create_user("queue@acme.example", "pw-queue", "TOKQ")
     salesforce.control.configure_org(lead_assignment_rule_owner="queue@acme.example")
-    return next(
-        u["Id"]
-        for u in salesforce.control.records("User")
-        if u.get("Username") == "queue@acme.example"
-    )
+    return queue["id"]
 
 
 def owners(salesforce) -> set[str]:

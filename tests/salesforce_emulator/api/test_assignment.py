@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 NO_ASSIGN = {"Sforce-Auto-Assign": "FALSE"}
 
 
@@ -20,7 +19,7 @@ def owners(emulator_control):
 def rule_owner(emulator_control):
     user = emulator_control.create_user("queue@acme.example", "pw-queue", "TOKQ")
     emulator_control.configure_org(lead_assignment_rule_owner="queue@acme.example")
-    return user["id"] if "id" in user else user["user_id"]
+    return user["id"]
 
 
 def test_without_a_rule_the_owner_is_the_writer(sf, emulator_control):
