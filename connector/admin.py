@@ -23,6 +23,7 @@ from .models import (
 )
 from .selectors import integration_settings_get
 from .services.credentials import PLAIN_FIELDS, integration_credentials_update
+from .services.mappings import field_mapping_save
 from .services.settings import (
     SETTINGS_FIELDS,
     integration_crm_set,
@@ -164,6 +165,9 @@ class FieldMappingAdmin(admin.ModelAdmin):
     list_editable = ("sync_rule",)
     list_filter = ("sync_rule",)
     search_fields = ("hubsync_property", "lead_field", "contact_field")
+
+    def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
+        field_mapping_save(mapping=obj, acting_user=request.user)
 
 
 @admin.register(SyncRun)

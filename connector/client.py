@@ -7,9 +7,12 @@ session that goes to the local emulator when SALESFORCE_EMULATOR_URL is set
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -29,6 +32,7 @@ from .errors import (
     RECOVERABLE_CODES,
     ApiLimitReached,
     AuthenticationFailed,
+    ConcurrentLimitReached,
     ConfigurationError,
     ConnectorError,
     InvalidData,
@@ -44,6 +48,9 @@ DEFAULT_TIMEOUT = (10, 60)
 COLLECTION_SIZE = 200  # sObject Collections take at most 200 records a call
 # Salesforce allows at most five query subrequests in one composite request.
 QUERIES_PER_COMPOSITE = 5
+# A Bulk 2.0 query's result page (one call each) and the wait before its job is polled.
+BULK_QUERY_PAGE = 50_000
+BULK_QUERY_WAIT_S = 1
 
 
 @dataclass
@@ -56,6 +63,45 @@ class RecordResult:
     code: str = ""
     message: str = ""
     fields: tuple[str, ...] = ()
+    # DUPLICATES_DETECTED: the records the org's duplicate rule matched, as (type, id).
+    duplicates: tuple[tuple[str, str], ...] = ()
+
+
+class QueryPages:
+    """One query's pages, read once: the first came with the call that ran the query (with
+    ``total_size``, the number of records it matched), later ones are fetched as it is read."""
+
+    def __init__(self, client: SalesforceClient, first: dict) -> None:
+        self.client = client
+        self.first = first
+        self.total_size = int(first.get("totalSize") or 0)
+
+    def __iter__(self) -> Iterator[list[dict]]:
+        return self.client._pages(self.first)
+
+
+class UnorderedPage(list):
+    """A page of a read that comes in no order (Bulk API 2.0 query): a watermark moves past
+    such pages only once the whole read is done."""
+
+    unordered = True
+
+
+def _csv_records(text: str, sobject: str) -> list[dict]:
+    """Bulk CSV rows as REST records: empty → None; true/false → booleans in the flags
+    (``IsConverted``, ``HasOptedOutOfEmail`` …), text elsewhere."""
+
+    def value(name: str, text: str) -> Any:
+        if not text:
+            return None
+        if name.startswith(("Is", "Has")) and text in ("true", "false"):
+            return text == "true"
+        return text
+
+    return [
+        {"attributes": {"type": sobject}, **{k: value(k, v) for k, v in row.items()}}
+        for row in csv.DictReader(io.StringIO(text))
+    ]
 
 
 class _TimeoutSession(requests.Session):
@@ -145,6 +191,11 @@ class SalesforceClient:
     def describe(self, sobject: str) -> dict:
         return self._call(lambda: getattr(self.sf, sobject).describe())
 
+    def deleted(self, sobject: str, *, start: datetime, end: datetime) -> dict:
+        """getDeleted: what was deleted between ``start`` and ``end``, and from when on the
+        org can still tell (``earliestDateAvailable``)."""
+        return self._call(lambda: getattr(self.sf, sobject).deleted(start, end))
+
     def limits(self) -> dict:
         return self._call(lambda: self.sf.limits())
 
@@ -185,7 +236,7 @@ class SalesforceClient:
         raw = self._call(lambda: self.sf.restful("composite", method="POST", data=json.dumps(body)))
         return raw["compositeResponse"]
 
-    def query_many(self, queries: Sequence[tuple[str, bool]]) -> list[Iterator[list[dict]]]:
+    def query_many(self, queries: Sequence[tuple[str, bool]]) -> list[QueryPages]:
         """Run several SOQL queries with one composite call per five of them.
 
         ``queries`` are ``(soql, include_deleted)``. Returns, per query, an iterator of
@@ -211,7 +262,21 @@ class SalesforceClient:
                     code, message = _first_error(response["body"])
                     raise _error_for(response["httpStatusCode"], code, message)
                 first_pages.append(response["body"])
-        return [self._pages(first) for first in first_pages]
+        return [QueryPages(self, first) for first in first_pages]
+
+    def bulk_query_pages(self, sobject: str, soql: str) -> Iterator[list[dict]]:
+        """A Bulk API 2.0 query job's results, a page (up to BULK_QUERY_PAGE records, one
+        call) at a time, as records shaped like REST's. The pages come in no order."""
+        job = self.call(
+            lambda sf: getattr(sf.bulk2, sobject).query(
+                soql, max_records=BULK_QUERY_PAGE, wait=BULK_QUERY_WAIT_S
+            )
+        )
+        while True:
+            text = self._call(lambda: next(job, None))
+            if text is None:
+                return
+            yield UnorderedPage(_csv_records(text, sobject))
 
     def _pages(self, page: dict) -> Iterator[list[dict]]:
         while True:
@@ -268,6 +333,8 @@ def _first_error(content: Any) -> tuple[str, str]:
 
 
 def _error_for(status: int, code: str, message: str) -> ConnectorError:
+    if code == "REQUEST_LIMIT_EXCEEDED" and "concurrent" in message.lower():
+        return ConcurrentLimitReached(message, code=code)
     if code == "REQUEST_LIMIT_EXCEEDED":
         return ApiLimitReached(message or "The org's API request limit is exceeded.", code=code)
     if status >= 500 or code in RECOVERABLE_CODES:
@@ -298,4 +365,19 @@ def _record_result(item: dict) -> RecordResult:
         code=errors[0].get("statusCode", ""),
         message=errors[0].get("message", ""),
         fields=tuple(errors[0].get("fields") or ()),
+        duplicates=_duplicate_matches(errors[0].get("duplicateResult")),
     )
+
+
+def _duplicate_matches(result: dict | None) -> tuple[tuple[str, str], ...]:
+    """The records a duplicate rule matched (``duplicateResult.matchResults[].matchRecords``)."""
+    matches: dict[str, str] = {}
+    for match_result in (result or {}).get("matchResults") or []:
+        for match in match_result.get("matchRecords") or []:
+            record = match.get("record") or {}
+            if record.get("Id"):
+                sf_type = (record.get("attributes") or {}).get("type") or match_result.get(
+                    "entityType", ""
+                )
+                matches[record["Id"]] = sf_type
+    return tuple((sf_type, sf_id) for sf_id, sf_type in matches.items())

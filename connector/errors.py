@@ -25,12 +25,25 @@ class RecoverableError(ConnectorError):
     """Try again later: timeouts, connection errors, 5xx, UNABLE_TO_LOCK_ROW."""
 
 
-class ApiLimitReached(RecoverableError):
+class LimitReached(RecoverableError):
+    """A limit ends the cycle at once (going on would only hit it again); the next try comes
+    by the limit's own clock."""
+
+
+class ApiLimitReached(LimitReached):
     """hubsync's own API call limit, or the org's daily limit, is used up."""
 
     def __init__(self, message: str, *, code: str = "API_LIMIT_REACHED", retry_after_s: int = 0):
         super().__init__(message, code=code)
         self.retry_after_s = retry_after_s
+
+
+class ConcurrentLimitReached(LimitReached):
+    """Too many long-running requests run in the org at once (Salesforce's ConcurrentRequests
+    limit, also REQUEST_LIMIT_EXCEEDED): seconds, not the 24-hour window, free it."""
+
+    def __init__(self, message: str, *, code: str = "REQUEST_LIMIT_EXCEEDED") -> None:
+        super().__init__(message, code=code)
 
 
 class UnrecoverableError(ConnectorError):

@@ -1,8 +1,12 @@
-"""Free-text state and country → ISO 3166 codes (Salesforce's state/country picklists).
+"""Free-text state and country → the codes of an org's state and country picklists.
 
-Built on pycountry's ISO 3166 data and its own translations, so "Deutschland",
-"Germany", "DE" and "DEU" all give ``DE``. A few everyday names that are not
-in ISO 3166 ("USA", "UK", "Bavaria") are listed here.
+Free text is first read as ISO 3166, on pycountry's data and its own translations, so
+"Deutschland", "Germany", "DE" and "DEU" all give ``DE`` (a few everyday names that are
+not in ISO 3166 — "USA", "UK", "Bavaria" — are listed here). :class:`Picklists` then
+holds that code against the org's own values (read from describe): the admins' labels
+are accepted as they are, a country the org lacks or hides is an error naming it, and
+states are sent only for countries the org has states for. ``ISO`` is the full ISO set,
+for an org whose values are not known yet.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import gettext
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 
 import pycountry
@@ -85,27 +91,63 @@ def _countries() -> dict[str, str]:
 @cache
 def _subdivisions(country_code: str) -> dict[str, str]:
     table: dict[str, str] = {}
+    translations = [
+        gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+        for lang in LANGUAGES
+    ]
     for subdivision in pycountry.subdivisions.get(country_code=country_code) or []:
         code = subdivision.code  # "US-CA"
-        for name in (code, code.split("-", 1)[1], subdivision.name):
+        names = {code, code.split("-", 1)[1], subdivision.name}
+        names.update(translation.gettext(subdivision.name) for translation in translations)
+        for name in names:
             table.setdefault(_key(name), code)
     table.update(SUBDIVISION_ALIASES.get(country_code, {}))
     return table
 
 
-def country_code(text: str) -> str:
-    """ISO 3166-1 alpha-2 code for a free-text country; raises NormalisationError."""
-    code = _countries().get(_key(text))
-    if not code:
-        raise NormalisationError(f"“{text}” is not a country Salesforce's picklist knows.")
-    return code
+@dataclass(frozen=True)
+class Picklists:
+    """An org's active countries (code → label) and states (country → code → label)."""
+
+    countries: Mapping[str, str]
+    states: Mapping[str, Mapping[str, str]]
+
+    def country_code(self, text: str) -> str:
+        """The org's CountryCode for a free-text country; raises NormalisationError."""
+        by_label = {_key(label): code for code, label in self.countries.items()}
+        code = by_label.get(_key(text)) or _countries().get(_key(text))
+        if not code:
+            raise NormalisationError(f"“{text}” is not a country Salesforce's picklist knows.")
+        if code not in self.countries:
+            raise NormalisationError(
+                f"“{text}” ({code}) is not a country in your Salesforce org's country picklist."
+            )
+        return code
+
+    def state_code(self, text: str, *, country: str) -> str | None:
+        """The org's StateCode within ``country``; None when the org has no states there."""
+        states = self.states.get(country) or {}
+        if not states:
+            return None
+        by_label = {_key(label): code for code, label in states.items()}
+        by_label.update({_key(code): code for code in states})
+        code = by_label.get(_key(text))
+        if code is None:
+            iso = _subdivisions(country).get(_key(text))
+            code = iso.split("-", 1)[1] if iso else None
+        if code is None or code not in states:
+            raise NormalisationError(
+                f"“{text}” is not a state of {country} in your Salesforce org's state picklist."
+            )
+        return code
 
 
-def state_code(text: str, *, country: str) -> str:
-    """Salesforce's StateCode (the part after the dash of ISO 3166-2) within ``country``."""
-    code = _subdivisions(country).get(_key(text))
-    if not code:
-        raise NormalisationError(
-            f"“{text}” is not a state of {country} Salesforce's picklist knows."
-        )
-    return code.split("-", 1)[1]
+@cache
+def iso_picklists() -> Picklists:
+    """Every ISO 3166 country and subdivision: for an org whose own values are unknown."""
+    countries = {c.alpha_2: c.name for c in pycountry.countries}
+    states: dict[str, dict[str, str]] = {}
+    for subdivision in pycountry.subdivisions:
+        country, code = subdivision.code.split("-", 1)
+        states.setdefault(country, {})[code] = subdivision.name
+    return Picklists(countries, states)

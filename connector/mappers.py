@@ -56,7 +56,7 @@ def contact_to_salesforce(
     *,
     object_type: str,
     mappings: Sequence[MappingSpec],
-    picklists: bool,
+    picklists: geo.Picklists | None,
     creating: bool,
 ) -> dict[str, Any]:
     """The Salesforce fields to write for one contact.
@@ -64,7 +64,8 @@ def contact_to_salesforce(
     ``creating`` sends every synced property; an update sends only *Two-way*
     properties, because *Prefer Salesforce unless blank* and *Always use
     Salesforce* mean Salesforce's value stands once the record exists.
-    Raises :class:`MappingError` for a state/country the picklists cannot take.
+    ``picklists``: the org's state and country picklists (None: the org has none, the
+    text fields are sent). Raises :class:`MappingError` for a state/country they lack.
     """
     allowed = RULES_SENT_ON_CREATE if creating else RULES_SENT_ON_UPDATE
     record: dict[str, Any] = {}
@@ -74,8 +75,8 @@ def contact_to_salesforce(
             continue
         value = values.get(mapping.hubsync_property)
         record[field] = value.strip() if isinstance(value, str) and value.strip() else None
-    if picklists:
-        _to_picklist_codes(record)
+    if picklists is not None:
+        _to_picklist_codes(record, picklists)
     for field in REQUIRED_FIELDS[object_type]:
         if field in record and not record[field] or creating and field not in record:
             record[field] = NOT_PROVIDED
@@ -84,7 +85,7 @@ def contact_to_salesforce(
     return record
 
 
-def _to_picklist_codes(record: dict[str, Any]) -> None:
+def _to_picklist_codes(record: dict[str, Any], picklists: geo.Picklists) -> None:
     for prefix in ("", "Mailing"):
         country_field, state_field = f"{prefix}Country", f"{prefix}State"
         if country_field not in record and state_field not in record:
@@ -94,7 +95,7 @@ def _to_picklist_codes(record: dict[str, Any]) -> None:
         country = None
         if country_text:
             try:
-                country = geo.country_code(country_text)
+                country = picklists.country_code(country_text)
             except geo.NormalisationError as exc:
                 raise MappingError("INVALID_COUNTRY", str(exc), [f"{country_field}Code"]) from None
         state = None
@@ -106,7 +107,7 @@ def _to_picklist_codes(record: dict[str, Any]) -> None:
                     [f"{state_field}Code"],
                 )
             try:
-                state = geo.state_code(state_text, country=country)
+                state = picklists.state_code(state_text, country=country)
             except geo.NormalisationError as exc:
                 raise MappingError("INVALID_STATE", str(exc), [f"{state_field}Code"]) from None
         record[f"{country_field}Code"] = country
@@ -121,16 +122,18 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _same_place(record: Mapping[str, Any], field: str, current: str) -> bool:
+def _same_place(
+    record: Mapping[str, Any], field: str, current: str, picklists: geo.Picklists
+) -> bool:
     """With picklists on, "Deutschland"/"Bayern" in hubsync equal DE/BY in Salesforce."""
     code = record.get(f"{field}Code")
     if not code or not current:
         return False
     try:
         if field.endswith("Country"):
-            return geo.country_code(current) == code
+            return picklists.country_code(current) == code
         country = record.get(f"{field[: -len('State')]}CountryCode")
-        return bool(country) and geo.state_code(current, country=country) == code
+        return bool(country) and picklists.state_code(current, country=country) == code
     except geo.NormalisationError:
         return False
 
@@ -142,7 +145,7 @@ def salesforce_to_contact(
     mappings: Sequence[MappingSpec],
     current: Mapping[str, Any] | None,
     salesforce_is_newer: bool,
-    picklists: bool,
+    picklists: geo.Picklists | None,
 ) -> dict[str, str]:
     """The contact property changes a Salesforce record calls for, by each mapping's rule.
 
@@ -164,7 +167,11 @@ def salesforce_to_contact(
         existing = _text(current.get(mapping.hubsync_property))
         if incoming in (existing, NOT_PROVIDED):
             continue
-        if picklists and field in PICKLIST_FIELDS and _same_place(record, field, existing):
+        if (
+            picklists is not None
+            and field in PICKLIST_FIELDS
+            and _same_place(record, field, existing, picklists)
+        ):
             continue
         if mapping.sync_rule == "prefer_salesforce" and _blank(incoming):
             continue
@@ -180,7 +187,7 @@ def salesforce_fields_for(
     """The fields to read from a Lead or Contact for the mappings (codes included)."""
     fields = {"Id", "Email", "CreatedDate", "LastModifiedDate", "SystemModstamp"}
     if object_type == "Lead":
-        fields.add("IsConverted")
+        fields.update({"IsConverted", "ConvertedContactId"})
     else:
         fields.add("AccountId")
     for mapping in mappings:

@@ -67,7 +67,7 @@ RUN_STALE_AFTER = timedelta(minutes=15)
 class SyncStatus:
     """What the status panel shows."""
 
-    state: str  # disabled | credentials_invalid | running | paused | idle
+    state: str  # disabled | credentials_invalid | running | paused | failed | idle
     reason: str
     current: SyncRun | None  # the running cycle
     last: SyncRun | None  # the last finished cycle
@@ -120,6 +120,8 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
         return SyncStatus("running", "", current, last, None)
     if last is not None and last.status == SyncRunStatus.PAUSED:
         return SyncStatus("paused", last.reason, None, last, next_due)
+    if last is not None and last.status == SyncRunStatus.FAILED:
+        return SyncStatus("failed", last.reason, None, last, next_due)
     return SyncStatus("idle", "", None, last, next_due)
 
 

@@ -189,6 +189,9 @@ SALESFORCE_CLAIM_TTL_SECONDS = env.int("SALESFORCE_CLAIM_TTL_SECONDS", default=3
 # small database would otherwise hold every single delete).
 SALESFORCE_MASS_DELETE_SHARE = env.float("SALESFORCE_MASS_DELETE_SHARE", default=0.10)
 SALESFORCE_MASS_DELETE_MIN = env.int("SALESFORCE_MASS_DELETE_MIN", default=10)
+# A first load reads objects with at least this many records with Bulk API 2.0 query
+# (connector/sync/pull/first_load.py).
+SALESFORCE_BULK_QUERY_MIN = env.int("SALESFORCE_BULK_QUERY_MIN", default=10_000)
 CELERY_BEAT_SCHEDULE = {
     "salesforce-incremental-sync": {
         "task": "connector.tasks.salesforce_sync",

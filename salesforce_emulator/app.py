@@ -33,6 +33,7 @@ from .api.tooling import ToolingApi
 from .bulk import BulkError, BulkManager
 from .soql import SoqlError
 from .store import RecordNotFound, Store
+from .store.concurrency import CONCURRENT_MESSAGE, InFlight
 from .store.faults import FaultBook
 from .store.metering import Meter
 
@@ -91,6 +92,17 @@ CONTROL_RULES = [
     _rule("/__emulator/stats", "control.stats", ["GET"]),
     _rule("/__emulator/stats/reset", "control.stats_reset", ["POST"]),
     _rule("/__emulator/records/<obj>", "control.records", ["GET", "POST"]),
+    _rule("/__emulator/leads/<lead_id>/convert", "control.convert_lead", ["POST"]),
+    _rule("/__emulator/merge", "control.merge", ["POST"]),
+    _rule("/__emulator/recycle-bin/purge", "control.purge_recycle_bin", ["POST"]),
+    _rule("/__emulator/record-types", "control.record_types", ["GET", "POST"]),
+    _rule("/__emulator/state-country", "control.state_country", ["GET", "PUT", "PATCH"]),
+    _rule("/__emulator/duplicate-rules", "control.duplicate_rules", ["GET", "POST", "DELETE"]),
+    _rule("/__emulator/duplicate-rules/<name>", "control.duplicate_rules", ["DELETE"]),
+    _rule("/__emulator/validation-rules", "control.validation_rules", ["GET", "POST", "DELETE"]),
+    _rule("/__emulator/validation-rules/<name>", "control.validation_rules", ["DELETE"]),
+    _rule("/__emulator/fields", "control.fields", ["GET", "POST"]),
+    _rule("/__emulator/fields/<obj>/<name>", "control.fields", ["DELETE"]),
 ]
 #: Endpoints without a session check (the identity URL checks its bearer token itself).
 NO_AUTH = {
@@ -115,6 +127,7 @@ class EmulatorApp:
         self.bulk = BulkManager(store)
         self.faults = FaultBook()
         self.meter = Meter(store)
+        self.in_flight = InFlight()
         self.url_map = Map(
             [r.empty() for r in RULES + CONTROL_RULES], strict_slashes=False, merge_slashes=False
         )
@@ -149,7 +162,8 @@ class EmulatorApp:
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
-        """Route, then: control API, or count, fault, authenticate, meter and dispatch."""
+        """Route, then: control API, or count, refuse over the concurrent long-running
+        request limit, fault, authenticate, meter and dispatch."""
         adapter = self.url_map.bind_to_environ(request.environ)
         ctx = Ctx(
             method=request.method,
@@ -184,6 +198,15 @@ class EmulatorApp:
                 out = Out(400, {"error": str(exc)})
             return self._finish(out)
         self.meter.count_request(f"{request.method} {rule.rule}")
+        if endpoint not in NEVER_REFUSED and self.in_flight.refuses(self.store.org):
+            # Refused at the door: no fault, no session check, no API call counted.
+            self.meter.count_fault("refused:ConcurrentRequests")
+            return self._finish(sf_error(403, "REQUEST_LIMIT_EXCEEDED", CONCURRENT_MESSAGE))
+        with self.in_flight.track():
+            return self._serve(endpoint, ctx)
+
+    def _serve(self, endpoint: str, ctx: Ctx) -> Response:
+        """An API request let in: fault, authenticate, meter and dispatch."""
         faulted = apply_fault(self.faults, self.meter, ctx)
         if faulted is not None:
             return self._finish(faulted)

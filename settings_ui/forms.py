@@ -16,6 +16,7 @@ from connector.models import (
     IntegrationSettings,
     NewRecordType,
 )
+from connector.org_schema import record_types
 from connector.services.settings import SETTINGS_FIELDS
 from marketing.models import ActivityType, SmartList
 from marketing.smart_list_criteria import (
@@ -116,6 +117,12 @@ class IntegrationSettingsForm(forms.Form):
             "rules, so an owner your sales team set is never re-routed."
         ),
     )
+    lead_record_type = forms.CharField(
+        label=_("Record type of new Leads"), required=False, widget=forms.Select
+    )
+    contact_record_type = forms.CharField(
+        label=_("Record type of new Contacts"), required=False, widget=forms.Select
+    )
     lifecycle_transitions = _bool_choice(_("Automatic lifecycle stage transitions"))
     state_country_picklists = _bool_choice(
         _("State and country picklists in Salesforce"),
@@ -154,6 +161,9 @@ class IntegrationSettingsForm(forms.Form):
         self.fields["inclusion_list"].queryset = smart_lists.order_by("name")
         if not (self.instance.crm_enabled if crm_enabled is None else crm_enabled):
             del self.fields["task_sync"]
+        self._known_record_types: dict[str, set[str]] = {}
+        for object_type in ("Lead", "Contact"):
+            self._record_type_choices(object_type)
         if read_only:
             for field in self.fields.values():
                 field.disabled = True
@@ -224,7 +234,12 @@ class IntegrationSettingsForm(forms.Form):
                 "create_contact_from_contact",
             ),
             section(
-                "new-record-type", _("New record type"), "new_record_type", "lead_assignment_rules"
+                "new-record-type",
+                _("New record type"),
+                "new_record_type",
+                "lead_assignment_rules",
+                "lead_record_type",
+                "contact_record_type",
             ),
             section(
                 "lifecycle", _("Automatic lifecycle stage transitions"), "lifecycle_transitions"
@@ -251,6 +266,44 @@ class IntegrationSettingsForm(forms.Form):
         return [
             value for value in ActivityType.values if value in self.cleaned_data["activity_types"]
         ]
+
+    def _record_type_choices(self, object_type: str) -> None:
+        """The org's record types (as the setup check last read them) for new records."""
+        name = f"{object_type.lower()}_record_type"
+        known = record_types(self.instance, object_type)
+        default = next((t["name"] for t in known if t["default"]), None)
+        label = (
+            _("The integration user's default (%(name)s)") % {"name": default}
+            if default
+            else _("The integration user's default")
+        )
+        choices = [("", label)] + [(t["developer_name"], t["name"]) for t in known]
+        current = getattr(self.instance, name)
+        if current and current not in {value for value, _ in choices}:
+            choices.append((current, current))
+        self.fields[name].widget.choices = choices
+        self.fields[name].help_text = (
+            None
+            if known
+            else _("The org's record types show here once the setup check has read them.")
+        )
+        self._known_record_types[name] = {t["developer_name"] for t in known}
+
+    def _clean_record_type(self, name: str) -> str:
+        value = (self.cleaned_data.get(name) or "").strip()
+        known = self._known_record_types.get(name)
+        if value and known and value not in known:
+            raise forms.ValidationError(
+                _("“%(value)s” is not an active record type of your org (%(known)s).")
+                % {"value": value, "known": ", ".join(sorted(known))}
+            )
+        return value
+
+    def clean_lead_record_type(self) -> str:
+        return self._clean_record_type("lead_record_type")
+
+    def clean_contact_record_type(self) -> str:
+        return self._clean_record_type("contact_record_type")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

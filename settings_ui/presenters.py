@@ -240,6 +240,7 @@ SYNC_ERRORS_CSV_HEADER = (
     "attempts",
     "next_retry_at",
     "parked",
+    "needs_fix",
     "updated_at",
 )
 
@@ -258,5 +259,6 @@ def sync_errors_csv_rows(errors: QuerySet[SyncError]) -> Iterator[list[Any]]:
             error.attempts,
             error.next_retry_at.isoformat() if error.next_retry_at else "",
             error.parked,
+            error.needs_fix,
             error.updated_at.isoformat(),
         ]

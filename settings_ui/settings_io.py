@@ -37,6 +37,7 @@ BOOLEAN_KEYS = (
     "delete_when_lead_deleted",
     "delete_when_contact_deleted",
 )
+RECORD_TYPE_KEYS = ("lead_record_type", "contact_record_type")
 # The main form's fields, in the page's order.
 FORM_KEYS = SETTINGS_FIELDS
 TOP_KEYS = ("sync_enabled", "crm_enabled", "credentials", *FORM_KEYS)
@@ -73,6 +74,8 @@ def settings_export(integration_settings: IntegrationSettings) -> dict[str, Any]
     }
     for key in FORM_KEYS:
         data[key] = getattr(integration_settings, key)
+    for key in RECORD_TYPE_KEYS:  # a developer name, or null for the user's default
+        data[key] = data[key] or None
     data["inclusion_list"] = (
         integration_settings.inclusion_list.name if integration_settings.inclusion_list else None
     )

@@ -3,8 +3,10 @@
 - ``settings``: the integration's settings row and the field mappings
 - ``sync_state``: the push queue, failures, runs, the cycle lock, watermarks, API usage
 - ``records``: collisions, deletes (and held ones), task/activity links, sync history
+- ``org_schema``: the org's own picklist values and record types (from describe)
 """
 
+from .org_schema import OrgSchema
 from .records import (
     ActivityLink,
     ContactSyncEvent,
@@ -40,6 +42,7 @@ from .sync_state import (
 )
 
 __all__ = [
+    "OrgSchema",
     "SECRET_NAMES",
     "AccountSync",
     "AuthMethod",

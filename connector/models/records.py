@@ -82,6 +82,9 @@ class SyncEventOutcome(models.TextChoices):
     LINKED = "linked", _("Linked")
     FAILED = "failed", _("Failed")
     DELETED = "deleted", _("Deleted in Salesforce")
+    CONVERTED = "converted", _("Lead converted")
+    MERGED = "merged", _("Merged in Salesforce")
+    UNLINKED = "unlinked", _("Unlinked")
 
 
 class ContactSyncEvent(models.Model):
@@ -95,7 +98,7 @@ class ContactSyncEvent(models.Model):
     object_type = models.CharField(max_length=40)
     salesforce_id = models.CharField(max_length=18, blank=True)
     fields = models.JSONField(default=list, blank=True)
-    outcome = models.CharField(max_length=8, choices=SyncEventOutcome.choices)
+    outcome = models.CharField(max_length=12, choices=SyncEventOutcome.choices)
     detail = models.TextField(blank=True)
 
     class Meta:

@@ -154,6 +154,11 @@ class IntegrationSettings(models.Model):
     # Salesforce's lead assignment rules for the Leads hubsync creates (Sforce-Auto-Assign);
     # updates never run them.
     lead_assignment_rules = models.BooleanField(default=False)
+    # The record type of the Leads / Contacts hubsync creates (a developer name, one of the
+    # org's: connector.org_schema); blank (null in settings JSON): the integration user's
+    # default record type.
+    lead_record_type = models.CharField(max_length=80, blank=True)
+    contact_record_type = models.CharField(max_length=80, blank=True)
 
     # 12. Automatic lifecycle stage transitions
     lifecycle_transitions = models.BooleanField(default=True)

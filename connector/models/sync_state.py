@@ -46,6 +46,9 @@ class ContactSyncState(models.Model):
     claim_token = models.CharField(max_length=32, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     parked = models.BooleanField(default=False)
+    # Parked because Salesforce refused the record as it is (a validation rule, a duplicate
+    # rule …): only a change brings it back, never the nightly retry.
+    needs_fix = models.BooleanField(default=False)
     synced_version = models.DateTimeField(null=True, blank=True)
     # Deleted in Salesforce and kept in hubsync (delete checkbox unticked): never
     # pushed again, so the sales team's delete is not undone by a re-create.
@@ -87,6 +90,7 @@ class SyncError(models.Model):
     attempts = models.PositiveSmallIntegerField(default=1)
     next_retry_at = models.DateTimeField(null=True, blank=True)
     parked = models.BooleanField(default=False)
+    needs_fix = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)

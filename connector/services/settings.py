@@ -33,13 +33,20 @@ SETTINGS_FIELDS: tuple[str, ...] = (
     "create_contact_from_contact",
     "new_record_type",
     "lead_assignment_rules",
+    "lead_record_type",
+    "contact_record_type",
     "lifecycle_transitions",
     "state_country_picklists",
     "delete_when_lead_deleted",
     "delete_when_contact_deleted",
 )
 # Settings under which records that failed may pass now: changing one retries them at once.
-RETRY_ON_CHANGE = {"state_country_picklists", "new_record_type"}
+RETRY_ON_CHANGE = {
+    "state_country_picklists",
+    "new_record_type",
+    "lead_record_type",
+    "contact_record_type",
+}
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from ..client import SalesforceClient
 from ..errors import ConnectorError
 from ..mappers import EXTERNAL_ID_FIELD, RULES_SENT_ON_CREATE
 from ..models import AccountSync, ActivityStorage, AuthMethod, IntegrationSettings
+from ..org_schema import org_schema_store
 from ..selectors import field_mappings_get
 from ..version import LATEST_CONNECTOR_VERSION, connector_version_refresh, connector_version_status
 
@@ -78,7 +79,12 @@ def setup_check_run(*, integration_settings: IntegrationSettings) -> list[Check]
             ),
         )
         return _store(integration_settings, checks, picklists=None)
-    described = {name: _describe(client, name) for name in _objects(integration_settings)}
+    describes = {name: _describe(client, name) for name in _objects(integration_settings)}
+    org_schema_store(integration_settings, describes)
+    described = {
+        name: {f["name"]: f for f in describe["fields"]} if describe is not None else None
+        for name, describe in describes.items()
+    }
     checks += _object_checks(integration_settings, described)
     lead = described.get("Lead") or {}
     picklists = "StateCode" in lead if lead else None
@@ -102,10 +108,10 @@ def _objects(integration_settings: IntegrationSettings) -> list[str]:
     return names
 
 
-def _describe(client: SalesforceClient, name: str) -> dict[str, dict[str, Any]] | None:
-    """The object's fields by name, as the integration user sees them; None when it has none."""
+def _describe(client: SalesforceClient, name: str) -> dict[str, Any] | None:
+    """The object's describe, as the integration user sees it; None when it has none."""
     try:
-        return {f["name"]: f for f in client.describe(name)["fields"]}
+        return client.describe(name)
     except ConnectorError:
         return None
 

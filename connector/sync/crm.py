@@ -16,7 +16,7 @@ from django.db import transaction
 from marketing.models import Activity, ActivityType, Contact, CrmTask, CrmTaskKind, CrmTaskStatus
 
 from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
-from ..errors import ApiLimitReached, RecoverableError
+from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD
 from ..models import ActivityLink, ActivityStorage, CrmTaskLink, IntegrationSettings, SyncDirection
 from ..soql import chunks
@@ -119,7 +119,7 @@ def crm_tasks_push(*, client: SalesforceClient, counts: CrmCounts) -> None:
         ]
         try:
             results = _upsert(client, "Task", records)
-        except ApiLimitReached:
+        except LimitReached:
             raise
         except RecoverableError:
             continue  # the next cycle tries again
@@ -198,7 +198,7 @@ def activities_push(
         records = [_activity_record(activity, sobject) for activity in chunk]
         try:
             results = _upsert(client, sobject, records)
-        except ApiLimitReached:
+        except LimitReached:
             raise
         except RecoverableError:
             continue

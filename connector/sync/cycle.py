@@ -19,9 +19,10 @@ from typing import Any
 from django.utils import timezone
 
 from ..client import SalesforceClient
-from ..errors import ApiLimitReached, ConnectorError, RecoverableError
+from ..errors import ApiLimitReached, ConcurrentLimitReached, ConnectorError, RecoverableError
 from ..metering import RETRY_BUDGET_SHARE, ApiMeter
 from ..models import CredentialsStatus, IntegrationSettings, SyncRun, SyncRunStatus
+from ..org_schema import org_schema_refresh_if_due
 from ..selectors import field_mappings_get, integration_settings_get
 from ..version import connector_version_refresh
 from .crm import CrmCounts, activities_push, crm_tasks_push
@@ -34,6 +35,11 @@ from .queue import contacts_due_count, contacts_mark_due
 
 logger = logging.getLogger(__name__)
 
+CONCURRENT_LIMIT_REASON = (
+    "Salesforce's concurrent request limit: too many long-running requests run in your org at "
+    "once (REQUEST_LIMIT_EXCEEDED, ConcurrentRequests). hubsync tries again in a minute; the "
+    "daily API limit is not reached."
+)
 # The installed connector package is read once a day (and when credentials are saved).
 VERSION_CHECK_EVERY = timedelta(hours=24)
 
@@ -63,6 +69,11 @@ def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
     retry_soon = False
     try:
         status, reason = _cycle(run, integration_settings, meter, client_kwargs)
+    except ConcurrentLimitReached as error:
+        # Not the daily limit: the org runs too many long requests at once. A short back-off
+        # (the task's retry of a failed run), no pause until the 24-hour window frees.
+        logger.warning("Salesforce's concurrent request limit: %s", error)
+        status, reason, retry_soon = SyncRunStatus.FAILED, CONCURRENT_LIMIT_REASON, True
     except ApiLimitReached as error:
         status, reason = SyncRunStatus.PAUSED, str(error)
     except RecoverableError as error:
@@ -94,6 +105,7 @@ def _cycle(
     client = SalesforceClient.from_settings(integration_settings, meter=meter, **client_kwargs)
     meter.check()  # paused runs cost nothing until the window frees up
     client_login(client, integration_settings)
+    org_schema_refresh_if_due(client, integration_settings)
     mappings = field_mappings_get()
     # hubsync's edits are marked due first, so that what the pull writes never hides
     # them; then Salesforce's changes come in (a two-way field edited on both sides

@@ -1,9 +1,14 @@
 """Sync failures: the one module that records, backs off, parks, resolves and retries them.
 
 A failure is a :class:`Failure` (Salesforce's own code and message, or hubsync's
-for a value it cannot store). Outbound failures back off — 1, 2, 4 … minutes, at
-most MAX_BACKOFF, with jitter — and after MAX_ATTEMPTS wait, *parked*, for the
-nightly retry or *Retry* on the errors page. A contact's push is backed off on its
+for a value it cannot store). Outbound failures that waiting can heal (a locked
+row, a 5xx, a timeout) back off — 1, 2, 4 … minutes, at most MAX_BACKOFF, with
+jitter — and after MAX_ATTEMPTS wait, *parked*, for the nightly retry or *Retry*
+on the errors page. Failures that waiting cannot heal (:data:`NEEDS_A_FIX`: a
+validation rule, a required field, a duplicate rule …) are never retried
+unchanged: they *need a fix* and wait until the contact changes, a setting or
+mapping changes, the org's schema changes, or a person clicks *Retry* — no API
+call is spent on them meanwhile. A contact's push is backed off on its
 ContactSyncState; a task or activity write on its open SyncError row. Inbound
 failures have no back-off: the record is read again when it changes.
 """
@@ -26,6 +31,35 @@ MAX_ATTEMPTS = 10
 MAX_BACKOFF = timedelta(hours=6)
 PEOPLE = ("Lead", "Contact")
 
+# Codes that mean "this record, as it is, can never be saved": Salesforce's (the admin's
+# validation rules, required and restricted fields, field-level security, duplicate rules,
+# values out of range) and hubsync's own (a country or state the org's picklist lacks).
+# Anything else — locks, 5xx, timeouts, limits, codes not listed — keeps the back-off.
+NEEDS_A_FIX = frozenset(
+    {
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "REQUIRED_FIELD_MISSING",
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+        "INVALID_EMAIL_ADDRESS",
+        "INVALID_FIELD_FOR_INSERT_UPDATE",
+        "INVALID_FIELD",
+        "DUPLICATES_DETECTED",
+        "DUPLICATE_VALUE",
+        "DUPLICATE_EXTERNAL_ID",
+        "STRING_TOO_LONG",
+        "FIELD_INTEGRITY_EXCEPTION",
+        "INVALID_CROSS_REFERENCE_KEY",
+        "INVALID_TYPE_ON_FIELD_IN_RECORD",
+        "NUMBER_OUTSIDE_VALID_RANGE",
+        "MALFORMED_ID",
+        "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY",
+        "INVALID_COUNTRY",
+        "INVALID_STATE",
+        "STATE_WITHOUT_COUNTRY",
+        "INVALID_RECORD_TYPE",
+    }
+)
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -37,14 +71,20 @@ class Failure:
     fields: tuple[str, ...] = ()
     salesforce_id: str = ""
 
+    @property
+    def needs_fix(self) -> bool:
+        return self.code in NEEDS_A_FIX
+
 
 @dataclass(frozen=True)
 class Retry:
-    """What happens after a failed attempt: the count, parked or not, and when to try again."""
+    """What happens after a failed attempt: the count, parked or not, and when to try again.
+    ``needs_fix``: parked until something changes, never by the clock."""
 
     attempts: int
     parked: bool
     not_before: datetime | None
+    needs_fix: bool = False
 
 
 def backoff(
@@ -55,9 +95,12 @@ def backoff(
     return base * jitter(0.8, 1.2)
 
 
-def retry_after(previous_attempts: int, *, now: datetime) -> Retry:
-    """The back-off policy: the next try after one more failure, or parked after MAX_ATTEMPTS."""
+def retry_after(previous_attempts: int, *, now: datetime, needs_fix: bool = False) -> Retry:
+    """The back-off policy: the next try after one more failure, or parked after MAX_ATTEMPTS;
+    a failure that waiting cannot heal is parked at once, needing a fix."""
     attempts = previous_attempts + 1
+    if needs_fix:
+        return Retry(attempts, True, None, needs_fix=True)
     if attempts >= MAX_ATTEMPTS:
         return Retry(attempts, True, None)
     return Retry(attempts, False, now + backoff(attempts))
@@ -80,12 +123,23 @@ def contact_failures_record(
                 contact_id__in=list(failures), claim_token=token
             ).values_list("contact_id", "attempts")
         )
-        retries = {pk: retry_after(tries, now=now) for pk, tries in attempts.items()}
+        retries = {
+            pk: retry_after(tries, now=now, needs_fix=failures[pk].needs_fix)
+            for pk, tries in attempts.items()
+        }
         rows_update(
             ContactSyncState,
-            ["attempts", "parked", "not_before", "claimed_at", "claim_token", "failed_version"],
             [
-                (r.attempts, r.parked, r.not_before, None, "", versions.get(pk), pk)
+                "attempts",
+                "parked",
+                "needs_fix",
+                "not_before",
+                "claimed_at",
+                "claim_token",
+                "failed_version",
+            ],
+            [
+                (r.attempts, r.parked, r.needs_fix, r.not_before, None, "", versions.get(pk), pk)
                 for pk, r in retries.items()
             ],
         )
@@ -106,7 +160,12 @@ def record_failures_record(*, failures: Mapping[int, Failure]) -> None:
         }
         _errors_write(
             {
-                pk: (f, retry_after(previous.get((pk, f.object_type), 0), now=now))
+                pk: (
+                    f,
+                    retry_after(
+                        previous.get((pk, f.object_type), 0), now=now, needs_fix=f.needs_fix
+                    ),
+                )
                 for pk, f in failures.items()
             },
             now=now,
@@ -121,7 +180,16 @@ def _open_outbound(contact_ids: Iterable[int]) -> QuerySet[SyncError]:
     )
 
 
-ERROR_FIELDS = ["salesforce_id", "code", "message", "fields", "attempts", "next_retry_at", "parked"]
+ERROR_FIELDS = [
+    "salesforce_id",
+    "code",
+    "message",
+    "fields",
+    "attempts",
+    "next_retry_at",
+    "parked",
+    "needs_fix",
+]
 
 
 def _errors_write(outcomes: Mapping[int, tuple[Failure, Retry]], *, now: datetime) -> None:
@@ -142,6 +210,7 @@ def _errors_write(outcomes: Mapping[int, tuple[Failure, Retry]], *, now: datetim
             retry.attempts,
             retry.not_before,
             retry.parked,
+            retry.needs_fix,
         )
         error_pk = open_errors.get((contact_id, failure.object_type))
         if error_pk is None:
@@ -189,12 +258,13 @@ def waiting_for_retry(object_type: str) -> Q:
 def contact_failures_unpark(
     *, contact_ids: Iterable[int] | None = None, failed: bool = False
 ) -> int:
-    """Give failed records a fresh start: parked ones (nightly), all failed ones, or some
-    contacts'. Returns how many contacts' pushes start again.
+    """Give failed records a fresh start: parked ones (nightly — not those that need a
+    fix: the clock heals nothing there), all failed ones, or some contacts'. Returns how
+    many contacts' pushes start again.
 
-    Used by the nightly retry, by *Retry* on the errors page, and when a setting
-    changes that may make failed records pass. Tasks and activities waiting on the
-    same contacts start again too.
+    Used by the nightly retry, by *Retry* on the errors page, and when a setting, a
+    mapping or the org's schema changes in a way that may make failed records pass.
+    Tasks and activities waiting on the same contacts start again too.
     """
     states = ContactSyncState.objects.filter(due=True)
     errors = SyncError.objects.filter(direction=SyncDirection.OUTBOUND, resolved_at__isnull=True)
@@ -205,17 +275,19 @@ def contact_failures_unpark(
     elif failed:
         states = states.filter(attempts__gt=0)
     else:
-        states = states.filter(parked=True)
-        errors = errors.filter(parked=True)
-    errors.exclude(object_type__in=PEOPLE).update(parked=False, next_retry_at=timezone.now())
-    return states.update(parked=False, attempts=0, not_before=None)
+        states = states.filter(parked=True, needs_fix=False)
+        errors = errors.filter(parked=True, needs_fix=False)
+    errors.exclude(object_type__in=PEOPLE).update(
+        parked=False, needs_fix=False, next_retry_at=timezone.now()
+    )
+    return states.update(parked=False, needs_fix=False, attempts=0, not_before=None)
 
 
 def sync_errors_unpark(*, errors: QuerySet[SyncError]) -> int:
     """*Retry*: these open errors (and their contacts' pushes) get a fresh start; returns how
     many errors."""
     contact_ids = list(errors.exclude(contact=None).values_list("contact_id", flat=True))
-    count = errors.update(parked=False, next_retry_at=timezone.now())
+    count = errors.update(parked=False, needs_fix=False, next_retry_at=timezone.now())
     if contact_ids:
         contact_failures_unpark(contact_ids=contact_ids)
     return count

@@ -26,6 +26,7 @@ from ..mappers import (
     hubsync_id,
 )
 from ..models import ContactSyncEvent, IntegrationSettings, SyncDirection, SyncEventOutcome
+from ..org_schema import org_picklists, record_type_id
 from .failures import Failure, contact_failures_record
 from .push_writes import PushBatch, PushCounts, lookup_by_email, write_creates, write_updates
 from .queue import (
@@ -34,6 +35,7 @@ from .queue import (
     contact_states_succeeded,
     contacts_link,
 )
+from .relink import Move, contacts_follow
 
 # Contacts claimed per batch: large enough that a backfill becomes one Bulk API job,
 # bounded so a batch stays a few megabytes in memory.
@@ -103,6 +105,8 @@ def _push_batch(
         updates: list[tuple[int, dict]] = []
         creates: list[tuple[int, dict]] = []
         new_type = integration_settings.new_record_type
+        picklists = org_picklists(integration_settings)
+        record_types = _record_type_ids(integration_settings)
         for contact in contacts:
             match = matches.get(contact["email"].lower()) if not contact["salesforce_id"] else None
             if match:
@@ -118,9 +122,11 @@ def _push_batch(
                     contact,
                     object_type=sf_object,
                     mappings=mappings,
-                    picklists=integration_settings.state_country_picklists,
+                    picklists=picklists,
                     creating=not sf_id,
                 )
+                if not sf_id:
+                    record.update(_record_type(record_types, sf_object))
             except MappingError as error:
                 batch.failures[contact["pk"]] = Failure(
                     sf_object, error.code, error.message, tuple(error.fields), sf_id
@@ -145,12 +151,80 @@ def _push_batch(
             counts,
             assign=integration_settings.lead_assignment_rules,
         )
+        _follow_converted(client, batch)
+        _link_duplicate_matches(batch)
     except Exception:  # noqa: BLE001 — whatever ends the batch, its outcomes are kept
         # The limit, or a failed email lookup: keep what got through and release the
         # rest at once (left claimed, it would wait out CLAIM_TTL).
         _settle(batch, counts)
         raise
     return _settle(batch, counts)
+
+
+def _record_type_ids(integration_settings: IntegrationSettings) -> dict[str, str | None]:
+    """``{object: RecordTypeId or None (the user's default) or "" (the chosen one is gone)}``."""
+    ids: dict[str, str | None] = {}
+    for object_type in ("Lead", "Contact"):
+        try:
+            ids[object_type] = record_type_id(integration_settings, object_type)
+        except LookupError:
+            ids[object_type] = ""
+    return ids
+
+
+def _record_type(ids: dict[str, str | None], object_type: str) -> dict[str, str]:
+    record_type = ids.get(object_type)
+    if record_type == "":
+        raise MappingError(
+            "INVALID_RECORD_TYPE",
+            f"The record type chosen for new {object_type}s is not an active record type of "
+            "your org any more: choose another under New record type.",
+            ["RecordTypeId"],
+        )
+    return {"RecordTypeId": record_type} if record_type else {}
+
+
+def _follow_converted(client: SalesforceClient, batch: PushBatch) -> None:
+    """Leads converted since they were linked (CANNOT_UPDATE_CONVERTED_LEAD): the contacts
+    follow their new Contacts and stay due, so this cycle's next batch writes there."""
+    if not batch.converted_leads:
+        return
+    ids = ", ".join(f"'{sf_id}'" for sf_id in sorted(set(batch.converted_leads.values())))
+    converted = {
+        r["Id"]: r["ConvertedContactId"]
+        for r in client.query_all(f"SELECT Id, ConvertedContactId FROM Lead WHERE Id IN ({ids})")
+        if r.get("ConvertedContactId")
+    }
+    moves = [
+        Move(pk, ("Lead", lead_id), ("Contact", converted[lead_id]))
+        for pk, lead_id in batch.converted_leads.items()
+        if lead_id in converted
+    ]
+    contacts_follow(moves, outcome=SyncEventOutcome.CONVERTED)
+
+
+def _link_duplicate_matches(batch: PushBatch) -> None:
+    """A new record the org's duplicate rule matched to one record: the contact is linked to
+    that record (and stays due, so the next batch updates it), unless another hubsync
+    contact already is — then it is a sync error naming the match."""
+    if not batch.duplicate_matches:
+        return
+    taken = dict(
+        Contact.objects.filter(
+            salesforce_id__in=[sf_id for _, sf_id in batch.duplicate_matches.values()]
+        ).values_list("salesforce_id", "email")
+    )
+    for pk, (sf_type, sf_id) in batch.duplicate_matches.items():
+        if sf_id in taken:
+            batch.failures[pk] = Failure(
+                sf_type,
+                "DUPLICATES_DETECTED",
+                f"Salesforce's duplicate rule matched {sf_type} {sf_id}, which is linked to "
+                f"the hubsync contact {taken[sf_id]}.",
+            )
+            continue
+        batch.links[pk] = (sf_type, sf_id)
+        batch.duplicate_linked.add(pk)
 
 
 def _settle(batch: PushBatch, counts: PushCounts) -> int:
@@ -165,7 +239,9 @@ def _settle(batch: PushBatch, counts: PushCounts) -> int:
     pending = [pk for pk in batch.versions if pk not in settled]
     counts.retried_later += len([pk for pk in pending if pk in batch.unsettled])
     contact_states_release(token=batch.token, contact_ids=pending)
-    return len(settled)
+    # Contacts that moved to another record (a conversion, a duplicate rule's match) are due
+    # again: progress, so the next batch writes them where they are now.
+    return len(settled) + len(batch.duplicate_linked) + len(batch.converted_leads)
 
 
 def _record_events(batch: PushBatch) -> None:
@@ -176,6 +252,17 @@ def _record_events(batch: PushBatch) -> None:
         outcome = SyncEventOutcome.CREATED if pk in batch.created else SyncEventOutcome.UPDATED
         fields = batch.sent_fields.get(pk, [])
         rows.append((pk, SyncDirection.OUTBOUND, sf_object, sf_id, fields, outcome, ""))
+    rows += [
+        (
+            pk,
+            SyncDirection.OUTBOUND,
+            *batch.links[pk],
+            [],
+            SyncEventOutcome.LINKED,
+            "Salesforce's duplicate rule matched this record: linked to it.",
+        )
+        for pk in batch.duplicate_linked
+    ]
     rows += [
         (
             pk,

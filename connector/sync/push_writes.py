@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
-from ..errors import ApiLimitReached, RecoverableError
+from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD
 from ..models import EmailCollision
 from ..soql import chunks, in_lists
@@ -74,6 +74,11 @@ class PushBatch:
     sent_fields: dict[int, list[str]] = field(default_factory=dict)
     targets: dict[int, tuple[str, str]] = field(default_factory=dict)
     created: set[int] = field(default_factory=set)
+    # A new record the org's duplicate rule matched to exactly one existing record.
+    duplicate_matches: dict[int, tuple[str, str]] = field(default_factory=dict)
+    duplicate_linked: set[int] = field(default_factory=set)
+    # Linked Leads Salesforce refused as converted: contact → Lead id.
+    converted_leads: dict[int, str] = field(default_factory=dict)
 
 
 def lookup_by_email(
@@ -137,11 +142,27 @@ def _record_outcomes(
                 batch.created.add(pk)
             else:
                 counts.updated += 1
+        elif result.code == "CANNOT_UPDATE_CONVERTED_LEAD" and record.get("Id"):
+            batch.converted_leads[pk] = record["Id"]
+        elif (
+            result.code == "DUPLICATES_DETECTED"
+            and "Id" not in record
+            and len(result.duplicates) == 1
+        ):
+            batch.duplicate_matches[pk] = result.duplicates[0]
         else:
             batch.failures[pk] = Failure(
-                sf_object, result.code, result.message, tuple(result.fields), record.get("Id", "")
+                sf_object, result.code, _message(result), tuple(result.fields), record.get("Id", "")
             )
     counts.progressed()
+
+
+def _message(result: RecordResult) -> str:
+    """Salesforce's message; for a duplicate rule, with the records it matched."""
+    if not result.duplicates:
+        return result.message
+    matches = ", ".join(f"{sf_type} {sf_id}" for sf_type, sf_id in result.duplicates)
+    return f"{result.message} Matching records: {matches}."
 
 
 def write_updates(
@@ -165,7 +186,7 @@ def write_creates(
     if len(creates) >= BULK_THRESHOLD and not assign:
         try:
             _bulk_upsert(client, sobject, creates, batch, counts)
-        except ApiLimitReached:
+        except LimitReached:
             raise
         except RecoverableError as error:
             logger.warning("Bulk upsert of %d records postponed: %s", len(creates), error.code)
@@ -204,7 +225,7 @@ def _write_collections(
                 external_id_field=external_id_field,
                 assign=assign,
             )
-        except ApiLimitReached:
+        except LimitReached:
             raise
         except RecoverableError as error:
             logger.warning("%s of %d records postponed: %s", what, len(chunk), error.code)

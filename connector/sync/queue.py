@@ -64,9 +64,10 @@ def contacts_mark_due(*, now: datetime | None = None) -> int:
         Q(synced_version__isnull=True) | Q(synced_version__lt=F("contact__updated_at"))
     )
     updated = stale.filter(due=False).update(due=True)
-    # An edit after the last failure gives a parked contact a fresh start.
+    # An edit after the last failure gives a parked contact a fresh start (one that needed
+    # a fix too: the edit may be the fix).
     stale.filter(parked=True, failed_version__lt=F("contact__updated_at")).update(
-        parked=False, attempts=0, not_before=None
+        parked=False, needs_fix=False, attempts=0, not_before=None
     )
     cursor.value = max(newest, cursor.value) if cursor.value else newest
     cursor.save(update_fields=["value", "updated_at"])

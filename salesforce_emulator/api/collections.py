@@ -11,6 +11,7 @@ from ..store.metering import Meter
 from ..store.results import roll_back
 from .assignment import assignment_rule_run
 from .common import MAX_COLLECTION, AllOrNoneAbort, ApiError, Ctx, Out
+from .duplicate_header import allow_save
 
 Write = Callable[[list[dict[str, Any]]], list[WriteResult]]
 
@@ -122,7 +123,15 @@ class CollectionsApi:
                 kept,
                 aon,
                 lambda name, recs: self._assigned(
-                    ctx, name, store_write(name, recs, user_id=ctx.user_id, view=ctx.view)
+                    ctx,
+                    name,
+                    store_write(
+                        name,
+                        recs,
+                        user_id=ctx.user_id,
+                        view=ctx.view,
+                        allow_save=allow_save(ctx),
+                    ),
                 ),
             ),
         )
@@ -167,7 +176,13 @@ class CollectionsApi:
                 ctx,
                 obj.name,
                 self.store.upsert(
-                    obj.name, f.name, kept, user_id=ctx.user_id, all_or_none=aon, view=ctx.view
+                    obj.name,
+                    f.name,
+                    kept,
+                    user_id=ctx.user_id,
+                    all_or_none=aon,
+                    view=ctx.view,
+                    allow_save=allow_save(ctx),
                 ),
             ),
         )

@@ -127,8 +127,14 @@ def sf_error(status: int, code: str, message: str, fields: list[str] | None = No
 
 
 def errors_body(res: WriteResult) -> list[dict[str, Any]]:
-    """A failed single-record write as Salesforce's error list."""
+    """A failed single-record write as Salesforce's error list (a duplicate rule's error
+    keeps its ``duplicateResult``)."""
     return [
-        {"message": e["message"], "errorCode": e["statusCode"], "fields": e["fields"]}
+        {
+            "message": e["message"],
+            "errorCode": e["statusCode"],
+            "fields": e["fields"],
+            **({"duplicateResult": e["duplicateResult"]} if "duplicateResult" in e else {}),
+        }
         for e in res.errors
     ]

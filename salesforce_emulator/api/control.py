@@ -1,7 +1,8 @@
 """The control API ``/__emulator/`` used by tests, benchmarks and the demo: reset, users,
 connected apps, org settings, field-level security, faults, sessions, stats, direct record
-access. Its requests
-use no API calls and are never faulted; bad input is a 400 ``{"error": ...}``."""
+access; lead conversion, merges and recycle-bin purges are in :mod:`.control_lifecycle`,
+duplicate and validation rules and custom fields in :mod:`.control_rules`.
+Its requests use no API calls and are never faulted; bad input is a 400 ``{"error": ...}``."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from ..store import Store
 from ..store.faults import FaultBook
 from ..store.metering import Meter
 from .common import Ctx, Out
+from .control_lifecycle import LifecycleControl
+from .control_rules import RulesControl
+from .control_setup import SetupControl
 from .jwt_bearer import load_certificate
 
 
-class ControlApi:
+class ControlApi(SetupControl, LifecycleControl, RulesControl):
     """``/__emulator/*``; ``seed`` is what ``reset`` re-applies unless the body names one."""
 
     def __init__(
@@ -121,5 +125,6 @@ class ControlApi:
             return Out(200, {"records": self.store.all_rows(obj.name, include_deleted=include)})
         body = ctx.json()
         user_id = body.get("owner_id") or self.store.any_user_id()
-        results = self.store.insert(obj.name, body["records"], user_id=user_id)
+        # An admin's data load: duplicate and validation rules do not run.
+        results = self.store.insert(obj.name, body["records"], user_id=user_id, run_rules=False)
         return Out(200, {"results": [r.as_json() for r in results]})

@@ -11,6 +11,7 @@ from ..store import Store
 from ..values import format_dt, now_utc, parse_dt
 from .assignment import assignment_rule_run
 from .common import API_VERSION, MAX_COLLECTION, ApiError, Ctx, Out, errors_body
+from .duplicate_header import allow_save
 
 
 class RestApi:
@@ -95,7 +96,9 @@ class RestApi:
                 },
             )
         data = ctx.json_object()
-        res = self.store.insert(obj.name, [data], user_id=ctx.user_id, view=ctx.view)[0]
+        res = self.store.insert(
+            obj.name, [data], user_id=ctx.user_id, view=ctx.view, allow_save=allow_save(ctx)
+        )[0]
         assignment_rule_run(ctx, self.store, obj.name, [res])
         if not res.success:
             return Out(400, errors_body(res))
@@ -131,7 +134,9 @@ class RestApi:
         body = {k: v for k, v in data.items() if k.lower() != "id"}
         body["Id"] = rid
         self.store.get(obj.name, rid)  # 404 / ENTITY_IS_DELETED first
-        res = self.store.update(obj.name, [body], user_id=ctx.user_id, view=ctx.view)[0]
+        res = self.store.update(
+            obj.name, [body], user_id=ctx.user_id, view=ctx.view, allow_save=allow_save(ctx)
+        )[0]
         assignment_rule_run(ctx, self.store, obj.name, [res])
         if not res.success:
             return Out(400, errors_body(res))
@@ -172,7 +177,14 @@ class RestApi:
             )
         body = {k: v for k, v in data.items() if k.lower() != f.name.lower()}
         body[f.name] = value
-        res = self.store.upsert(obj.name, f.name, [body], user_id=ctx.user_id, view=ctx.view)[0]
+        res = self.store.upsert(
+            obj.name,
+            f.name,
+            [body],
+            user_id=ctx.user_id,
+            view=ctx.view,
+            allow_save=allow_save(ctx),
+        )[0]
         assignment_rule_run(ctx, self.store, obj.name, [res])
         if not res.success:
             if res.errors[0]["statusCode"] == "NOT_FOUND":
@@ -214,6 +226,8 @@ class RestApi:
         obj = ctx.sobject()
         start, end, earliest = self._replication_window(ctx, 15)
         ids = self.store.changed_ids(obj.name, start, end, deleted=True)
+        # Deletes from before the bin's latest purge are gone: say so.
+        earliest = max(earliest, self.store.purged_until(obj.name) or earliest)
         return Out(
             200,
             {

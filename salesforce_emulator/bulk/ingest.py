@@ -149,7 +149,14 @@ def _ingest(store: Store, job: Job) -> None:
 def _write(
     store: Store, job: Job, records: list[dict[str, Any]], view: SchemaView
 ) -> list[WriteResult]:
-    kw: dict[str, Any] = {"user_id": job.user_id, "csv_mode": True, "view": view}
+    # Bulk API 2.0 has no duplicate rule header: alert rules never stop a row (block
+    # rules and validation rules do).
+    kw: dict[str, Any] = {
+        "user_id": job.user_id,
+        "csv_mode": True,
+        "view": view,
+        "allow_save": True,
+    }
     if job.operation == "insert":
         return store.insert(job.object, records, **kw)
     if job.operation == "update":
@@ -185,5 +192,6 @@ def _error_text(res: WriteResult) -> str:
     parts = []
     for e in res.errors:
         fields = ",".join(e.get("fields") or [])
-        parts.append(f"{e['statusCode']}:{e['message']}:{fields} --")
+        # Salesforce: "CODE:message:Field1,Field2 --", and "CODE:message:--" without fields.
+        parts.append(f"{e['statusCode']}:{e['message']}:{fields + ' ' if fields else ''}--")
     return " ".join(parts)

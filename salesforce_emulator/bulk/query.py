@@ -71,6 +71,11 @@ def run_query(store: Store, job: Job) -> None:
     job.modstamp = format_dt(now_utc())
 
 
+def csv_datetime(stored: str) -> str:
+    """Bulk API CSV writes datetimes as ``2024-01-31T10:00:00.000Z``, not REST's ``+0000``."""
+    return stored[:-5] + "Z" if stored.endswith("+0000") else stored
+
+
 def query_page(
     store: Store, job: Job, locator: str | None, max_records: int | None
 ) -> tuple[str, int, str]:
@@ -109,6 +114,8 @@ def query_page(
                 out.append("")
             elif col.field.type == "boolean":
                 out.append("true" if value else "false")
+            elif col.field.type == "datetime":
+                out.append(csv_datetime(value))
             else:
                 out.append(str(value))
         writer.writerow(out)

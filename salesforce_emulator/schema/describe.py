@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..geo import all_state_codes, countries
 from .fields import ID_TYPES, Field, SObject
 from .objects import CASCADES
+from .record_types import record_type_infos
 from .view import SchemaView
 
 
@@ -67,12 +67,16 @@ def describe_sobject(obj: SObject, api_version: str, view: SchemaView) -> dict[s
     child relationships."""
     fields = []
     for f in view.fields(obj):
-        values = None
-        if f.name.endswith("CountryCode") and f.needs_picklists:
-            values = list(countries())
-        elif f.name.endswith("StateCode") and f.needs_picklists:
-            values = all_state_codes()
-        fields.append(describe_field(f, values, read_only=view.level(obj, f) == "read"))
+        described = describe_field(f, read_only=view.level(obj, f) == "read")
+        if f.needs_picklists:  # the org's own countries and states (with validFor)
+            places = view.places
+            states = f.name.endswith("StateCode")
+            described["picklistValues"] = (
+                places.state_picklist if states else places.country_picklist
+            )
+        if f.needs_record_types:
+            described["defaultedOnCreate"] = True
+        fields.append(described)
     return {
         **describe_global_entry(obj, api_version),
         "fields": fields,
@@ -86,7 +90,7 @@ def describe_sobject(obj: SObject, api_version: str, view: SchemaView) -> dict[s
             for child, fk in CASCADES.get(obj.name, [])
             if view.object(child) is not None
         ],
-        "recordTypeInfos": [],
+        "recordTypeInfos": record_type_infos(obj, api_version, view.record_types.get(obj.name)),
     }
 
 

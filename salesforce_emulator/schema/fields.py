@@ -43,6 +43,8 @@ class Field:
     scale: int = 0
     #: Only present when the org has state and country picklists switched on.
     needs_picklists: bool = False
+    #: ``RecordTypeId``: only present once the org has record types for the object.
+    needs_record_types: bool = False
     #: Indexed column (filters/ordering on it must not scan the table).
     indexed: bool = False
     #: Defined by hubsync's setup package (``salesforce/``): exists only once deployed.

@@ -17,6 +17,7 @@ from .picklists import (
     OPPORTUNITY_STAGES,
     TASK_STATUSES,
 )
+from .record_types import RECORD_TYPE_SOBJECT, record_type_field
 
 
 def _data_objects(package: SetupPackage) -> list[SObject]:
@@ -28,7 +29,12 @@ def _data_objects(package: SetupPackage) -> list[SObject]:
             f"{package.directory}: custom fields on objects the emulator does not have: "
             f"{', '.join(unknown)}"
         )
-    return objects + list(package.objects)
+    return objects + [RECORD_TYPE_SOBJECT] + list(package.objects)
+
+
+def _master_record(obj_name: str) -> Field:
+    """``MasterRecordId``: set on the losers of a merge (read with queryAll), else null."""
+    return ref("MasterRecordId", (obj_name,), "MasterRecord", "Master Record ID", **_RO)
 
 
 def _standard_objects(package: SetupPackage) -> list[SObject]:
@@ -57,7 +63,9 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
             "Accounts",
             [
                 *system_fields(),
+                _master_record("Account"),
                 text("Name", 255, "Account Name", nillable=False, required=True),
+                record_type_field(),
                 pick(
                     "Type",
                     ("Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Other"),
@@ -80,6 +88,7 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
             "Contacts",
             [
                 *system_fields(),
+                _master_record("Contact"),
                 text("FirstName", 40, "First Name"),
                 text("LastName", 80, "Last Name", nillable=False, required=True),
                 text("Name", 121, "Full Name", **_RO),
@@ -90,6 +99,7 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
                 text("Department", 80, "Department"),
                 ref("AccountId", ("Account",), "Account", "Account ID", indexed=True),
                 pick("LeadSource", LEAD_SOURCES, "Lead Source"),
+                record_type_field(),
                 *address("Mailing", "Mailing"),
                 Field(
                     "HasOptedOutOfEmail", "boolean", "Email Opt Out", nillable=False, default=False
@@ -106,6 +116,7 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
             "Leads",
             [
                 *system_fields(),
+                _master_record("Lead"),
                 text("FirstName", 40, "First Name"),
                 text("LastName", 80, "Last Name", nillable=False, required=True),
                 text("Name", 121, "Full Name", **_RO),
@@ -125,6 +136,7 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
                 pick("LeadSource", LEAD_SOURCES, "Lead Source"),
                 pick("Industry", INDUSTRIES, "Industry"),
                 pick("Rating", ("Hot", "Warm", "Cold"), "Rating"),
+                record_type_field(),
                 Field("NumberOfEmployees", "int", "Employees", precision=8),
                 Field("AnnualRevenue", "currency", "Annual Revenue", precision=18),
                 *address("", ""),
@@ -139,6 +151,7 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
                 Field("ConvertedDate", "date", "Converted Date", **_RO),
                 ref("ConvertedContactId", ("Contact",), "ConvertedContact", **_RO),
                 ref("ConvertedAccountId", ("Account",), "ConvertedAccount", **_RO),
+                ref("ConvertedOpportunityId", ("Opportunity",), "ConvertedOpportunity", **_RO),
                 Field(
                     "HasOptedOutOfEmail", "boolean", "Email Opt Out", nillable=False, default=False
                 ),
@@ -171,6 +184,7 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
                 Field("IsWon", "boolean", "Won", nillable=False, default=False, **_RO),
                 ref("AccountId", ("Account",), "Account", "Account ID", indexed=True),
                 pick("Type", ("Existing Business", "New Business"), "Opportunity Type"),
+                record_type_field(),
                 pick("LeadSource", LEAD_SOURCES, "Lead Source"),
                 Field("Description", "textarea", "Description", 32000),
             ],

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from .fields import Field, SObject
 from .objects import OBJECTS_LOWER
+from .record_types import ObjectRecordTypes
+from .state_country import Places, default_places
 
 #: Field-level security: invisible, visible but not editable, editable (the default).
 FLS_LEVELS = ("hidden", "read", "edit")
@@ -26,33 +28,48 @@ class SchemaView:
     deployed: bool = True
     #: (object name, field name) -> ``"hidden"`` or ``"read"``; absent = ``"edit"``.
     security: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    #: Object name -> its record types (an object without an entry has no ``RecordTypeId``).
+    record_types: Mapping[str, ObjectRecordTypes] = field(default_factory=dict)
+    #: The org's state and country picklist values (``store/state_country.py``).
+    places: Places = field(default_factory=default_places)
+    #: Object name -> the org's version of an object whose fields an admin changed at run
+    #: time (custom fields of the control API, ``store/custom_fields.py``).
+    live: Mapping[str, SObject] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- objects
 
     def has_object(self, obj: SObject) -> bool:
         return self.deployed or not obj.package
 
+    def sobject(self, name: str) -> SObject:
+        """The org's version of object ``name`` (exact name; with its run-time fields)."""
+        return self.live.get(name) or OBJECTS_LOWER[name.lower()]
+
     def object(self, name: str, *, tooling: bool = False) -> SObject | None:
         """Case-insensitive lookup of an object that exists in the org."""
         obj = OBJECTS_LOWER.get(name.lower())
         if obj is None or obj.tooling != tooling or not self.has_object(obj):
             return None
-        return obj
+        return self.live.get(obj.name, obj)
 
     def objects(self, *, tooling: bool = False) -> dict[str, SObject]:
         """Lower-cased name -> object, the org's data (or tooling) objects."""
         return {
-            k: o for k, o in OBJECTS_LOWER.items() if o.tooling == tooling and self.has_object(o)
+            k: self.live.get(o.name, o)
+            for k, o in OBJECTS_LOWER.items()
+            if o.tooling == tooling and self.has_object(o)
         }
 
     # ---------------------------------------------------------------- fields
 
     def exists(self, obj: SObject, name: str) -> Field | None:
         """The field if it exists in the org (whatever the user's field-level security)."""
-        f = obj.field(name)
+        f = self.live.get(obj.name, obj).field(name)
         if f is None or (f.needs_picklists and not self.picklists_on):
             return None
         if f.package and not self.deployed:
+            return None
+        if f.needs_record_types and obj.name not in self.record_types:
             return None
         return f
 
@@ -69,7 +86,8 @@ class SchemaView:
 
     def fields(self, obj: SObject) -> list[Field]:
         """The fields the user sees (describe, full record reads)."""
-        return [f for f in obj.fields if self.field(obj, f.name) is not None]
+        fields = self.live.get(obj.name, obj).fields
+        return [f for f in fields if self.field(obj, f.name) is not None]
 
     def writable(self, obj: SObject, f: Field, *, insert: bool) -> bool:
         """Whether the user may set ``f`` on create (``insert``) or update."""

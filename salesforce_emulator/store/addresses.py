@@ -1,12 +1,13 @@
 """State and country picklists on writes: codes are restricted, text is mapped to codes,
-a state needs a country (only when the org has the picklists switched on)."""
+a state needs a country (only when the org has the picklists switched on). The values are
+the org's own (:class:`~..schema.state_country.Places`, default: the ISO 3166 set)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..geo import countries, country_code_for, state_code_for, states
 from ..schema import SObject
+from ..schema.state_country import Places, default_places
 from .results import err
 
 #: Address field prefixes per object (``MailingCountry``, ``BillingStateCode``...).
@@ -14,9 +15,15 @@ ADDRESS_PREFIXES = {"Lead": [""], "Contact": ["Mailing"], "Account": ["Billing"]
 
 
 def address_errors(
-    obj: SObject, p: str, row: dict[str, Any], existing: dict[str, Any]
+    obj: SObject,
+    p: str,
+    row: dict[str, Any],
+    existing: dict[str, Any],
+    places: Places | None = None,
 ) -> list[dict[str, Any]]:
-    """State/country picklist rules: codes are restricted, text is mapped to codes."""
+    """State/country picklist rules: codes are restricted to the org's active ``places``,
+    text is mapped to codes, and the text fields get the codes' labels."""
+    places = places or default_places()
     cf, sf, ccf, scf = f"{p}Country", f"{p}State", f"{p}CountryCode", f"{p}StateCode"
     errors: list[dict[str, Any]] = []
     country_label = obj.field(ccf).label  # type: ignore[union-attr]
@@ -26,7 +33,7 @@ def address_errors(
         text = row.get(cf)
         if ccf in row and code is not None:
             code = code.upper()
-            if code not in countries():
+            if places.country(code) is None:
                 return [
                     err(
                         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
@@ -34,7 +41,7 @@ def address_errors(
                         [ccf],
                     )
                 ]
-            if text is not None and country_code_for(text) != code:
+            if text is not None and places.country_code_for(text) != code:
                 return [
                     err(
                         "FIELD_INTEGRITY_EXCEPTION",
@@ -45,7 +52,7 @@ def address_errors(
                     )
                 ]
         elif text is not None:
-            code = country_code_for(text)
+            code = places.country_code_for(text)
             if code is None:
                 return [
                     err(
@@ -57,7 +64,7 @@ def address_errors(
                     )
                 ]
         row[ccf] = code
-        row[cf] = countries()[code] if code else None
+        row[cf] = places.label(code) if code else None
     country = row.get(ccf, existing.get(ccf))
     if scf in row or sf in row:
         code = row.get(scf)
@@ -73,7 +80,7 @@ def address_errors(
                         [scf],
                     )
                 ]
-            table = states(country)
+            table = places.states(country)
             if scf in row and code is not None:
                 if code.upper() not in table:
                     return [
@@ -86,7 +93,7 @@ def address_errors(
                 code = code.upper()
                 row[sf] = table[code]
             elif table:
-                code = state_code_for(country, text)
+                code = places.state_code_for(country, text)
                 if code is None:
                     return [
                         err(

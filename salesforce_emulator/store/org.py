@@ -28,6 +28,14 @@ DEFAULT_ORG: dict[str, Any] = {
     "hubsync_metadata_deployed": True,
     # The active Lead assignment rule: every Lead it sees goes to this user (a username).
     "lead_assignment_rule_owner": None,
+    # Rows the recycle bin holds (all objects) before the oldest are purged; None: no limit.
+    "recycle_bin_capacity": None,
+    # Long-running API requests allowed in flight at once (Salesforce: 25); None: off.
+    "concurrent_request_limit": None,
+    # How long (seconds) a request runs before it counts as long-running (Salesforce: 20).
+    "long_running_request_s": 20,
+    # REST queries on objects with more rows fail QUERY_TIMEOUT unless selective; None: off.
+    "query_timeout_rows": None,
 }
 BOOLEAN_SETTINGS = (
     "state_country_picklists",
@@ -40,6 +48,8 @@ TOOLING_TABLES = ("InstalledSubscriberPackage", "SubscriberPackage", "Subscriber
 #: The custom label hubsync reads its deployed version from (Tooling ``ExternalString``).
 VERSION_LABEL = "HubSync_Connector_Version"
 MY_DOMAIN_SUFFIX = ".my.salesforce.com"
+#: Settings that are a whole number >= 0, or null (off).
+OPTIONAL_COUNT_SETTINGS = ("recycle_bin_capacity", "concurrent_request_limit", "query_timeout_rows")
 
 
 def check_setting(key: str, value: Any) -> Any:
@@ -48,6 +58,12 @@ def check_setting(key: str, value: Any) -> Any:
         raise ValueError(f"unknown org setting {key!r}")
     if key in BOOLEAN_SETTINGS and not isinstance(value, bool):
         raise ValueError(f"org setting {key!r} must be true or false")
+    if key in OPTIONAL_COUNT_SETTINGS and not _count_or_none(value):
+        raise ValueError(f"org setting {key!r} must be a whole number >= 0 or null")
+    if key == "long_running_request_s" and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+    ):
+        raise ValueError("long_running_request_s must be a number of seconds >= 0")
     if key == "lead_assignment_rule_owner" and value is not None and not isinstance(value, str):
         raise ValueError("lead_assignment_rule_owner must be a username or null")
     if key == "my_domain" and value is not None:
@@ -59,6 +75,10 @@ def check_setting(key: str, value: Any) -> Any:
             )
         return host
     return value
+
+
+def _count_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
 
 
 class OrgSettings(StoreBase):
@@ -94,7 +114,8 @@ class OrgSettings(StoreBase):
     def configure(self, **settings: Any) -> dict[str, Any]:
         """Change org settings (see README: api_limit, api_used, state_country_picklists,
         connector_version, org_name, soap_login_enabled, username_password_flow_enabled,
-        my_domain, login_requires_my_domain, hubsync_metadata_deployed)."""
+        my_domain, login_requires_my_domain, hubsync_metadata_deployed, recycle_bin_capacity,
+        concurrent_request_limit, long_running_request_s, query_timeout_rows)."""
         with self.lock:
             checked = {key: check_setting(key, value) for key, value in settings.items()}
             self.org.update(checked)

@@ -14,6 +14,7 @@ from ..schema import SchemaView
 from ..soql import Compiled, SoqlError, compile_query
 from .org import OrgSettings
 from .results import to_json
+from .selectivity import refuse_unselective
 
 #: Open query cursors kept (the oldest is dropped first).
 CURSOR_LIMIT = 200
@@ -60,8 +61,11 @@ class Queries(OrgSettings):
         tooling: bool = False,
         view: SchemaView | None = None,
     ) -> dict[str, Any]:
-        """Run SOQL; the first page, ``nextRecordsUrl`` when more pages exist."""
+        """Run SOQL; the first page, ``nextRecordsUrl`` when more pages exist (REST only:
+        an unselective query on a large object fails ``QUERY_TIMEOUT``, see
+        :mod:`.selectivity`)."""
         c = self.compile(soql, include_deleted=include_deleted, tooling=tooling, view=view)
+        refuse_unselective(self, c, soql, include_deleted=include_deleted)
         limit = c.limit if c.limit is not None else -1
         offset = c.offset or 0
         with self.lock:

@@ -25,7 +25,7 @@ class RecordReads(OrgSettings):
         view: SchemaView | None = None,
     ) -> dict[str, Any]:
         """One record by id (raises :class:`RecordNotFound`), the fields ``view`` shows."""
-        obj = OBJECTS[obj_name]
+        obj = self.org_view().sobject(obj_name)  # with the org's run-time fields
         rid = normalize_id(rid_raw)
         if rid is None or rid[:3] != obj.key_prefix:
             raise RecordNotFound(
@@ -92,7 +92,7 @@ class RecordReads(OrgSettings):
 
     def all_rows(self, obj_name: str, *, include_deleted: bool = True) -> list[dict[str, Any]]:
         """Every row of an object as plain JSON values (control API, no API usage)."""
-        obj = OBJECTS[obj_name]
+        obj = self.org_view().sobject(obj_name)
         names = [f.name for f in obj.fields]
         where = "" if include_deleted else ' WHERE "IsDeleted" = 0'
         with self.lock:

@@ -1,17 +1,31 @@
 """Deletes: records go to the recycle bin (``IsDeleted`` = true, still readable by
-``queryAll`` and ``deleted/``), cascading to children as Salesforce does (see ``CASCADES``)."""
+``queryAll`` and ``deleted/``), cascading to children as Salesforce does (see ``CASCADES``).
+
+The bin is purged for good by the control API (``recycle-bin/purge``) or, as Salesforce does
+beyond the bin's capacity, oldest first when a delete overfills it (org setting
+``recycle_bin_capacity``). Purged rows are gone from ``queryAll``, and ``deleted/`` answers
+with ``earliestDateAvailable`` no earlier than the object's latest purge (kept in ``_meta``
+so it survives restarts and is forgotten by ``reset``): polling clients can tell that
+deletes before it are invisible to them."""
 
 from __future__ import annotations
 
-from ..schema import CASCADES, NAME_BY_PREFIX, OBJECTS
+import json
+from typing import Any
+
+from ..schema import CASCADES, DATA_OBJECTS, NAME_BY_PREFIX, OBJECTS
 from ..soql import quote
-from ..values import format_dt, normalize_id, now_utc
-from .base import CHUNK, StoreBase, chunks
+from ..values import canonical_dt, format_dt, normalize_id, now_utc
+from .base import CHUNK, chunks
+from .org import OrgSettings
 from .results import WriteResult, err, roll_back
 
+#: Objects whose deleted rows sit in the recycle bin.
+BIN_OBJECTS = tuple(o.name for o in DATA_OBJECTS if o.deletable)
 
-class RecycleBin(StoreBase):
-    """``delete``: soft deletes with cascades, all-or-none optional."""
+
+class RecycleBin(OrgSettings):
+    """``delete``: soft deletes with cascades, all-or-none optional; purging the bin."""
 
     def delete(
         self,
@@ -62,6 +76,7 @@ class RecycleBin(StoreBase):
             stamp = format_dt(now_utc())
             with self.transaction():
                 self._soft_delete(todo, stamp, user_id)
+                self.enforce_bin_capacity()
             return results
 
     def _soft_delete(self, todo: dict[str, list[str]], stamp: str, user_id: str | None) -> None:
@@ -87,3 +102,79 @@ class RecycleBin(StoreBase):
                     ]
                     if kids:
                         queue.append((child, kids))
+
+    def purge_recycle_bin(
+        self, obj_name: str | None = None, before: str | None = None
+    ) -> dict[str, Any]:
+        """Remove for good the rows of ``obj_name`` (None: every object) deleted at or
+        before ``before`` (ISO datetime, default now) → ``{"before", "purged": {obj: n}}``."""
+        cutoff = canonical_dt(before) if before else format_dt(now_utc())
+        if cutoff is None:
+            raise ValueError(f"before must be an ISO datetime, not {before!r}")
+        if obj_name is not None and obj_name not in BIN_OBJECTS:
+            raise ValueError(f"unknown object {obj_name!r}")
+        purged: dict[str, int] = {}
+        with self.lock, self.transaction():
+            for name in [obj_name] if obj_name else BIN_OBJECTS:
+                purged[name] = self.conn.execute(
+                    f'DELETE FROM {quote(name)} WHERE "IsDeleted" = 1 AND "SystemModstamp" <= ?',
+                    (cutoff,),
+                ).rowcount
+                self._note_purge(name, cutoff)
+        return {"before": cutoff, "purged": purged}
+
+    def enforce_bin_capacity(self) -> None:
+        """Purge the oldest deleted rows (all objects together) beyond the org's
+        ``recycle_bin_capacity``."""
+        capacity = self.org.get("recycle_bin_capacity")
+        if capacity is None:
+            return
+        with self.lock:
+            total = sum(
+                self.conn.execute(
+                    f'SELECT count(*) FROM {quote(n)} WHERE "IsDeleted" = 1'
+                ).fetchone()[0]
+                for n in BIN_OBJECTS
+            )
+            excess = total - capacity
+            if excess <= 0:
+                return
+            oldest: list[tuple[str, int, str]] = []
+            for name in BIN_OBJECTS:
+                oldest += [
+                    (stamp, rowid, name)
+                    for rowid, stamp in self.conn.execute(
+                        f'SELECT rowid, "SystemModstamp" FROM {quote(name)} WHERE "IsDeleted" = 1 '
+                        'ORDER BY "SystemModstamp", rowid LIMIT ?',
+                        (excess,),
+                    )
+                ]
+            by_obj: dict[str, list[int]] = {}
+            for stamp, rowid, name in sorted(oldest)[:excess]:
+                by_obj.setdefault(name, []).append(rowid)
+                self._note_purge(name, stamp)
+            for name, rowids in by_obj.items():
+                self.conn.execute(
+                    f"DELETE FROM {quote(name)} WHERE rowid IN (SELECT value FROM json_each(?))",
+                    (json.dumps(rowids),),
+                )
+
+    def purged_until(self, obj_name: str) -> str | None:
+        """The latest purge moment of ``obj_name``'s recycle bin (None: never purged)."""
+        return self._purges().get(obj_name)
+
+    def _purges(self) -> dict[str, str]:
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT value FROM _meta WHERE key = 'recycle_bin_purges'"
+            ).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def _note_purge(self, obj_name: str, stamp: str) -> None:
+        purges = self._purges()
+        if stamp > purges.get(obj_name, ""):
+            purges[obj_name] = stamp
+            self.conn.execute(
+                "INSERT OR REPLACE INTO _meta (key, value) VALUES ('recycle_bin_purges', ?)",
+                (json.dumps(purges),),
+            )

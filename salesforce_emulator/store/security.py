@@ -55,7 +55,8 @@ class FieldSecurity(Identity):
         user_id = self._user_id(username)
         if not isinstance(mapping, dict):
             raise ValueError('expected {"Object.Field": "hidden" | "read" | "edit", ...}')
-        parsed = {_field_key(key): _level(level) for key, level in mapping.items()}
+        org = self.org_view()
+        parsed = {_field_key(key, org): _level(level) for key, level in mapping.items()}
         with self.lock:
             levels = self.field_security.setdefault(user_id, {})
             for key, level in parsed.items():
@@ -77,14 +78,22 @@ class FieldSecurity(Identity):
             view.security = dict(self.field_security[user_id])
         return view
 
+    def drop_field_security(self, obj_name: str, field_name: str) -> None:
+        """Forget every user's level for a field that is gone (a deleted custom field)."""
+        with self.lock:
+            for levels in self.field_security.values():
+                levels.pop((obj_name, field_name), None)
+            self._save_security()
+
     def reset_security(self) -> None:
         self.field_security.clear()
 
 
-def _field_key(key: Any) -> tuple[str, str]:
+def _field_key(key: Any, org: SchemaView) -> tuple[str, str]:
     obj_name, _, field_name = str(key).partition(".")
     obj = get_object(OBJECT_ALIASES.get(obj_name.lower(), obj_name))
-    f = obj.field(field_name) if obj is not None else None
+    # The org's version of the object: custom fields added at run time count too.
+    f = org.sobject(obj.name).field(field_name) if obj is not None else None
     if obj is None or f is None:
         raise ValueError(f"unknown field {key!r} (expected Object.Field, e.g. Lead.Phone)")
     if f.name == "Id" or f.required:

@@ -27,8 +27,11 @@ class Upserts(RecordWrites):
         all_or_none: bool = False,
         csv_mode: bool = False,
         view: SchemaView | None = None,
+        allow_save: bool = False,
+        run_rules: bool = True,
     ) -> list[WriteResult]:
-        """Insert or update by an external id field (or ``Id``); sets ``created``."""
+        """Insert or update by an external id field (or ``Id``); sets ``created``
+        (``allow_save``, ``run_rules``: as for :meth:`insert`)."""
         obj = OBJECTS[obj_name]
         with self.lock:
             view = view or self.org_view()
@@ -102,8 +105,9 @@ class Upserts(RecordWrites):
                     inserts.append((i, body))
             try:
                 with self.transaction():
+                    rules = {"allow_save": allow_save, "run_rules": run_rules}
                     self._upsert_apply(
-                        obj, updates, inserts, results, user_id, csv_mode, all_or_none, view
+                        obj, updates, inserts, results, user_id, csv_mode, all_or_none, view, rules
                     )
             except _RollBack:
                 return roll_back(results)
@@ -119,17 +123,30 @@ class Upserts(RecordWrites):
         csv_mode: bool,
         all_or_none: bool,
         view: SchemaView,
+        rules: dict[str, bool] | None = None,
     ) -> None:
-        """Apply an upsert's updates and inserts (results are filled in place)."""
+        """Apply an upsert's updates and inserts (results are filled in place); ``rules``:
+        the ``allow_save`` / ``run_rules`` arguments of the writes."""
+        rules = rules or {}
         if updates:
             ures = self.update(
-                obj.name, [b for _, b in updates], user_id=user_id, csv_mode=csv_mode, view=view
+                obj.name,
+                [b for _, b in updates],
+                user_id=user_id,
+                csv_mode=csv_mode,
+                view=view,
+                **rules,
             )
             for (i, _), r in zip(updates, ures, strict=True):
                 results[i] = r
         if inserts:
             ires = self.insert(
-                obj.name, [b for _, b in inserts], user_id=user_id, csv_mode=csv_mode, view=view
+                obj.name,
+                [b for _, b in inserts],
+                user_id=user_id,
+                csv_mode=csv_mode,
+                view=view,
+                **rules,
             )
             for (i, _), r in zip(inserts, ires, strict=True):
                 results[i] = r

@@ -13,6 +13,7 @@ from typing import Any
 from ..schema import OBJECTS, Field, SchemaView, SObject
 from ..values import format_dt, normalize_id, parse_date, parse_dt
 from .addresses import ADDRESS_PREFIXES, address_errors
+from .record_types import record_type_errors
 from .results import err
 
 EMAIL_RE = re.compile(
@@ -221,5 +222,6 @@ def prepare_record(
                 row[f.name] = int(f.default) if isinstance(f.default, bool) else f.default
     if not errors and obj.name in ADDRESS_PREFIXES and picklists:
         for prefix in ADDRESS_PREFIXES[obj.name]:
-            errors.extend(address_errors(obj, prefix, row, existing or {}))
+            errors.extend(address_errors(obj, prefix, row, existing or {}, view.places))
+    errors = record_type_errors(obj, data, row, errors, view, insert=insert)
     return row, errors

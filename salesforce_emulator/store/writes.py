@@ -8,13 +8,14 @@ from typing import Any
 from ..schema import NAME_BY_PREFIX, OBJECTS, STAGE_INFO, SchemaView, SObject
 from ..soql import quote
 from ..values import format_dt, make_id, normalize_id, now_utc
+from .conversion import converted_lead_error
 from .integrity import check_references, check_unique
-from .org import OrgSettings
 from .results import WriteResult, err, roll_back
+from .rules import OrgRules
 from .validation import prepare_record
 
 
-class RecordWrites(OrgSettings):
+class RecordWrites(OrgRules):
     """``insert`` and ``update``; the building blocks of upserts and the HTTP writes."""
 
     def insert(
@@ -26,14 +27,17 @@ class RecordWrites(OrgSettings):
         all_or_none: bool = False,
         csv_mode: bool = False,
         view: SchemaView | None = None,
+        allow_save: bool = False,
+        run_rules: bool = True,
     ) -> list[WriteResult]:
         """Create records; one :class:`WriteResult` per input record, in order.
 
         ``view``: what the writing user sees (default: the org's schema, no field-level
-        security)."""
-        obj = OBJECTS[obj_name]
+        security). ``allow_save``: duplicate alert rules let the records through;
+        ``run_rules`` False skips validation and duplicate rules (control API loading)."""
         with self.lock:
             view = view or self.org_view()
+            obj = view.sobject(obj_name)
             results = [WriteResult() for _ in records]
             rows: list[tuple[int, dict[str, Any]]] = []
             for i, data in enumerate(records):
@@ -46,6 +50,8 @@ class RecordWrites(OrgSettings):
                     rows.append((i, row))
             check_references(self, obj, rows, results)
             check_unique(self, obj, rows, results)
+            if run_rules:
+                self.run_rules(obj, rows, results, {}, view=view, allow_save=allow_save)
             if all_or_none and any(not r.success for r in results):
                 return roll_back(results)
             good = [(i, r) for i, r in rows if results[i].success]
@@ -89,8 +95,11 @@ class RecordWrites(OrgSettings):
         all_or_none: bool = False,
         csv_mode: bool = False,
         view: SchemaView | None = None,
+        allow_save: bool = False,
+        run_rules: bool = True,
     ) -> list[WriteResult]:
-        """Update records (each carries ``Id``); ``obj_name`` None = by id prefix."""
+        """Update records (each carries ``Id``); ``obj_name`` None = by id prefix
+        (``allow_save``, ``run_rules``: as for :meth:`insert`)."""
         with self.lock:
             view = view or self.org_view()
             results = [WriteResult() for _ in records]
@@ -128,7 +137,7 @@ class RecordWrites(OrgSettings):
             seen: set[str] = set()
             pending: list[tuple[SObject, list[tuple[int, dict[str, Any]]]]] = []
             for name, items in by_obj.items():
-                obj = OBJECTS[name]
+                obj = view.sobject(name)
                 existing = self.rows_by_id(obj, [rid for _, rid, _ in items])
                 rows: list[tuple[int, dict[str, Any]]] = []
                 own: dict[int, str] = {}
@@ -141,6 +150,10 @@ class RecordWrites(OrgSettings):
                         continue
                     if cur["IsDeleted"]:
                         results[i].errors = [err("ENTITY_IS_DELETED", "entity is deleted", [])]
+                        continue
+                    if cur.get("IsConverted"):
+                        # A converted Lead is frozen for every API (see store/conversion.py).
+                        results[i].errors = [converted_lead_error()]
                         continue
                     if rid in seen:
                         results[i].errors = [
@@ -171,6 +184,8 @@ class RecordWrites(OrgSettings):
                     rows.append((i, row))
                 check_references(self, obj, rows, results)
                 check_unique(self, obj, rows, results, own)
+                if run_rules:
+                    self.run_rules(obj, rows, results, existing, view=view, allow_save=allow_save)
                 pending.append((obj, rows))
             if all_or_none and any(not r.success for r in results):
                 return roll_back(results)

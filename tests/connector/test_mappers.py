@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from connector.geo import iso_picklists
 from connector.mappers import (
     NOT_PROVIDED,
     MappingError,
@@ -37,7 +38,7 @@ CONTACT = {
 
 def test_create_sends_every_synced_property_and_fills_required_fields():
     record = contact_to_salesforce(
-        CONTACT, object_type="Lead", mappings=MAPPINGS, picklists=False, creating=True
+        CONTACT, object_type="Lead", mappings=MAPPINGS, picklists=None, creating=True
     )
     assert record == {
         "Email": "ada@example.com",
@@ -53,7 +54,7 @@ def test_update_sends_only_two_way_properties():
         {**CONTACT, "last_name": "Lovelace"},
         object_type="Contact",
         mappings=MAPPINGS,
-        picklists=False,
+        picklists=None,
         creating=False,
     )
     assert record == {
@@ -69,7 +70,7 @@ def test_picklists_write_codes_and_reject_unknown_places():
         {**CONTACT, "last_name": "L", "state": "Bayern", "country": "Deutschland"},
         object_type="Lead",
         mappings=MAPPINGS,
-        picklists=True,
+        picklists=iso_picklists(),
         creating=True,
     )
     assert record["CountryCode"] == "DE" and record["StateCode"] == "BY"
@@ -79,7 +80,7 @@ def test_picklists_write_codes_and_reject_unknown_places():
             {**CONTACT, "state": "Bayern"},
             object_type="Lead",
             mappings=MAPPINGS,
-            picklists=True,
+            picklists=iso_picklists(),
             creating=True,
         )
     assert error.value.code == "STATE_WITHOUT_COUNTRY"
@@ -94,7 +95,7 @@ def test_inbound_rules():
         mappings=MAPPINGS,
         current=CONTACT,
         salesforce_is_newer=False,
-        picklists=False,
+        picklists=None,
     )
     # prefer_salesforce ignores a blank; always_salesforce takes it; two_way waits for a newer
     # record; dont_sync never.
@@ -105,7 +106,7 @@ def test_inbound_rules():
         mappings=MAPPINGS,
         current=CONTACT,
         salesforce_is_newer=True,
-        picklists=False,
+        picklists=None,
     )
     assert newer == {"first_name": "Augusta", "last_name": "L", "job_title": ""}
 
@@ -117,7 +118,7 @@ def test_inbound_with_picklists_equal_places_are_not_changes():
         mappings=MAPPINGS,
         current={**CONTACT, "country": "Deutschland"},
         salesforce_is_newer=True,
-        picklists=True,
+        picklists=iso_picklists(),
     )
     assert "country" not in changes
 
@@ -129,7 +130,7 @@ def test_new_contact_takes_non_blank_values_but_not_placeholders():
         mappings=MAPPINGS,
         current=None,
         salesforce_is_newer=True,
-        picklists=False,
+        picklists=None,
     )
     assert changes == {"email": "x@example.com", "first_name": "X"}
 

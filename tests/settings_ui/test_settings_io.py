@@ -28,6 +28,8 @@ KEYS = {
     "activity_types",
     "create_contact_from_lead",
     "create_contact_from_contact",
+    "lead_record_type",
+    "contact_record_type",
     "new_record_type",
     "lead_assignment_rules",
     "lifecycle_transitions",

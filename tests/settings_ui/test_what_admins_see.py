@@ -138,12 +138,13 @@ class TestSyncErrors:
         by_object = admin_browser.get(ERRORS_URL, {"object": "Task"}).content.decode()
         assert 'id="no-errors"' in by_object
 
-    def test_retry_one_enqueues_a_job_and_clears_the_back_off(
+    def test_retry_one_enqueues_a_job_and_clears_the_wait(
         self, admin_browser, failing, django_capture_on_commit_callbacks
     ):
         too_long, _ = failing
         error = SyncError.objects.get(contact=too_long)
-        assert ContactSyncState.objects.get(contact=too_long).not_before > timezone.now()
+        waiting = ContactSyncState.objects.get(contact=too_long)
+        assert waiting.parked and waiting.needs_fix  # STRING_TOO_LONG: waiting cannot heal it
         with django_capture_on_commit_callbacks() as callbacks:
             response = admin_browser.post(
                 reverse("settings_ui:sync_errors_retry"), {"error": error.pk}
@@ -151,9 +152,9 @@ class TestSyncErrors:
         assert response.status_code == 302
         assert len(callbacks) == 1  # a sync job
         state = ContactSyncState.objects.get(contact=too_long)
-        assert state.not_before is None and state.attempts == 0
+        assert not state.parked and not state.needs_fix and state.attempts == 0
         other = ContactSyncState.objects.get(contact=failing[1])
-        assert other.not_before is not None  # only the one asked for
+        assert other.needs_fix  # only the one asked for
 
     def test_retry_all_and_the_fixed_record_goes_through(self, admin_browser, failing, salesforce):
         too_long, bad_country = failing

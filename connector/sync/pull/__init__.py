@@ -6,6 +6,8 @@ and ``apply`` takes their pages. All phases' first queries share composite calls
 what they reveal (new Accounts and Opportunities to read) the phase reads itself.
 
 - ``watermark``: SystemModstamp watermarks, saved a page at a time
+- ``first_load``: a first load of a large object reads through Bulk API 2.0 query
+- ``reconcile``: deletes the recycle bin can no longer tell about
 - ``people``: Leads and Contacts (update, link by email, create)
 - ``deletes``: deleted Leads and Contacts, through the mass-delete guard
 - ``accounts``: Accounts → companies (account sync on)
@@ -30,6 +32,7 @@ from ..crm import CrmCounts
 from .accounts import AccountsPhase
 from .common import Pages, PullContext, PullCounts
 from .deletes import DeletesPhase
+from .first_load import first_load_query_many
 from .opportunities import OpportunitiesPhase
 from .people import PeoplePhase
 from .tasks import TasksPhase
@@ -63,12 +66,14 @@ def pull_run(
     )
     phases = [p for p in (people, deletes, accounts, opportunities, tasks) if p is not None]
     queried_at = timezone.now()
-    pages = client.query_many([query for phase in phases for query in phase.queries])
+    pages = first_load_query_many(client, [query for phase in phases for query in phase.queries])
     results: dict[object, list[Pages]] = {}
     for phase in phases:
         results[phase], pages = pages[: len(phase.queries)], pages[len(phase.queries) :]
-    found = people.apply(results[people], queried_at=queried_at)
+    # Deletes first: a merged-away record's contact follows the survivor before the
+    # survivor's own change is read (else it would look like a second record with its email).
     deletes.apply(results[deletes], queried_at=queried_at)
+    found = people.apply(results[people], queried_at=queried_at)
     if accounts is not None:
         accounts.apply(results[accounts], people=found)
     if opportunities is not None:

@@ -30,6 +30,9 @@ class PullCounts:
     collisions: int = 0
     deleted: int = 0
     kept_unlinked: int = 0
+    converted: int = 0  # linked Leads converted: their contacts follow the new Contact
+    merged: int = 0  # linked records merged away: their contacts follow the survivor
+    reconciled: int = 0  # objects whose linked records were looked up (missed deletes)
     held_deletions: int = 0  # too many deletes at once: held for an admin (HeldDeletion)
     companies: int = 0
     opportunities: int = 0

@@ -1,7 +1,12 @@
 """Leads and Contacts deleted in Salesforce (queryAll ``IsDeleted = true``).
 
-The whole cycle's deletes are counted before any is applied, so the mass-delete
-guard (connector.services.deletions) sees them all at once.
+A record deleted by a merge (``MasterRecordId`` set) is not a delete: its contact follows
+the survivor. When the recycle bin can no longer answer for the time since the watermark
+(or there is none while contacts are linked), the linked records are looked up instead
+(:mod:`.reconcile`); with no watermark and nothing linked there is nothing to read — the
+unselective ``IsDeleted = true`` over a whole large object is never sent. The whole
+cycle's real deletes are counted before any is applied, so the mass-delete guard
+(connector.services.deletions) sees them all at once.
 """
 
 from __future__ import annotations
@@ -9,23 +14,38 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from marketing.models import Contact
+
+from ...models import SyncEventOutcome
 from ...services.deletions import deleted_records_apply, mass_delete_guard_trips
+from ..relink import Move, contacts_follow
 from .common import Pages, PullContext, Query
 from .people import PEOPLE
+from .reconcile import deletes_missed, linked_records_reconcile, reconciled_at
 from .watermark import IN_ORDER, Watermark
+
+QUERY, RECONCILE, START = "query", "reconcile", "start"
 
 
 class DeletesPhase:
     def __init__(self, context: PullContext) -> None:
         self.context = context
         self.watermarks = {t: Watermark(f"{t}:deleted") for t in PEOPLE}
+        self.plan: dict[str, str] = {}
+        for t in PEOPLE:
+            watermark = self.watermarks[t]
+            if deletes_missed(context.client, t, watermark):
+                self.plan[t] = RECONCILE
+            else:
+                self.plan[t] = QUERY if watermark.since is not None else START
+        self.queried = [t for t in PEOPLE if self.plan[t] == QUERY]
         self.queries: list[Query] = [
             (
-                f"SELECT Id, SystemModstamp FROM {t}"
+                f"SELECT Id, MasterRecordId, SystemModstamp FROM {t}"
                 f"{self.watermarks[t].where('IsDeleted = true')}{IN_ORDER}",
                 True,
             )
-            for t in PEOPLE
+            for t in self.queried
         ]
         self.cycle = uuid.uuid4().hex
 
@@ -37,30 +57,62 @@ class DeletesPhase:
         return settings.delete_when_contact_deleted
 
     def apply(self, results: list[Pages], *, queried_at: datetime) -> None:
-        fresh = {
-            t: [(page, self.watermarks[t].fresh(page)) for page in pages]
-            for t, pages in zip(PEOPLE, results, strict=True)
-        }
+        # Each object's deletes as pages of ids, with what to do once a page is applied.
+        pages: dict[str, list[tuple[list[str], list[dict] | None]]] = {}
+        for t, query_pages in zip(self.queried, results, strict=True):
+            watermark = self.watermarks[t]
+            pages[t] = []
+            for page in query_pages:
+                merged, deleted = self._merged(watermark.fresh(page))
+                self._merges_follow(t, merged)
+                pages[t].append((deleted, page))
+        for t in PEOPLE:
+            if self.plan[t] == RECONCILE:
+                found = linked_records_reconcile(self.context.client, t)
+                self._merges_follow(t, found.merged)
+                pages[t] = [(found.deleted, None)]
         hold = mass_delete_guard_trips(
             salesforce_ids={
-                t: [r["Id"] for _, records in pages for r in records]
-                for t, pages in fresh.items()
+                t: [sf_id for ids, _ in object_pages for sf_id in ids]
+                for t, object_pages in pages.items()
                 if self._deletes_in_hubsync(t)
             }
         )
         counts = self.context.counts
-        for object_type, pages in fresh.items():
-            watermark = self.watermarks[object_type]
-            for page, records in pages:
+        for t in PEOPLE:
+            watermark = self.watermarks[t]
+            for ids, page in pages.get(t, []):
                 outcome = deleted_records_apply(
-                    object_type=object_type,
-                    salesforce_ids=[r["Id"] for r in records],
-                    delete=self._deletes_in_hubsync(object_type),
+                    object_type=t,
+                    salesforce_ids=ids,
+                    delete=self._deletes_in_hubsync(t),
                     hold=hold,
                     cycle=self.cycle,
                 )
                 counts.deleted += outcome.deleted
                 counts.kept_unlinked += outcome.kept_unlinked
                 counts.held_deletions += outcome.held
-                watermark.advance(page)
-            watermark.caught_up(queried_at)
+                if page is not None:
+                    watermark.advance(page)
+            if self.plan[t] == QUERY:
+                watermark.caught_up(queried_at)
+            else:  # everything linked was looked up (or nothing was linked): start from now
+                reconciled_at(watermark, queried_at)
+            counts.reconciled += self.plan[t] == RECONCILE
+
+    @staticmethod
+    def _merged(records: list[dict]) -> tuple[dict[str, str], list[str]]:
+        merged = {r["Id"]: r["MasterRecordId"] for r in records if r.get("MasterRecordId")}
+        return merged, [r["Id"] for r in records if not r.get("MasterRecordId")]
+
+    def _merges_follow(self, object_type: str, merged: dict[str, str]) -> None:
+        """Contacts of merged-away records (``{loser: survivor}``) follow the survivor."""
+        if merged:
+            moves = [
+                Move(pk, (object_type, loser), (object_type, merged[loser]))
+                for pk, loser in Contact.objects.filter(
+                    salesforce_object=object_type, salesforce_id__in=list(merged)
+                ).values_list("pk", "salesforce_id")
+            ]
+            self.context.counts.merged += len(moves)
+            contacts_follow(moves, outcome=SyncEventOutcome.MERGED)

@@ -23,9 +23,11 @@ from marketing.selectors import contacts_by_email_keys, smart_list_contacts
 from ...bulk_writes import rows_insert, rows_update
 from ...mappers import salesforce_fields_for, salesforce_to_contact
 from ...models import ContactSyncState, EmailCollision, SyncEventOutcome
+from ...org_schema import org_picklists
 from ...soql import parse_datetime
 from ..failures import Failure
 from ..queue import contacts_link
+from ..relink import Move, contacts_follow
 from .common import Pages, PullContext, Query, contact_events, contacts_mark_synced
 from .watermark import IN_ORDER, Watermark
 
@@ -80,6 +82,7 @@ class PeoplePhase:
         self.counts = context.counts
         self.properties = sorted({m.hubsync_property for m in context.mappings} | {"email"})
         self.found = PeopleRead()
+        self.picklists = org_picklists(self.settings)
         self.watermarks = {object_type: Watermark(object_type) for object_type in PEOPLE}
         self.queries: list[Query] = []
         for object_type in PEOPLE:
@@ -105,6 +108,7 @@ class PeoplePhase:
 
     def _apply_people_page(self, object_type: str, records: list[dict]) -> None:
         if object_type == "Lead":
+            self._follow_conversions([r for r in records if r.get("IsConverted")])
             records = [r for r in records if not r.get("IsConverted")]
         by_id = {r["Id"]: r for r in records}
         linked = {
@@ -165,6 +169,21 @@ class PeoplePhase:
                 if record.get("AccountId"):
                     self.found.account_ids.add(record["AccountId"])
 
+    def _follow_conversions(self, leads: list[dict]) -> None:
+        """Linked Leads that converted: their contacts follow the new Contact (whose Account
+        the Contacts phase, read next, turns into the company). Never written to again."""
+        converted = {r["Id"]: r["ConvertedContactId"] for r in leads if r.get("ConvertedContactId")}
+        if not converted:
+            return
+        moves = [
+            Move(pk, ("Lead", lead_id), ("Contact", converted[lead_id]))
+            for pk, lead_id in Contact.objects.filter(
+                salesforce_object="Lead", salesforce_id__in=list(converted)
+            ).values_list("pk", "salesforce_id")
+        ]
+        self.counts.converted += len(moves)
+        contacts_follow(moves, outcome=SyncEventOutcome.CONVERTED)
+
     @staticmethod
     def _match_case_insensitively(unlinked: list[dict], by_email: dict[str, dict]) -> None:
         missing = {r["Email"].lower() for r in unlinked} - set(by_email)
@@ -215,7 +234,7 @@ class PeoplePhase:
                 mappings=self.mappings,
                 current=contact,
                 salesforce_is_newer=bool(modified and modified > contact["updated_at"]),
-                picklists=self.settings.state_country_picklists,
+                picklists=self.picklists,
             )
             if object_type == "Contact" and record.get("AccountId"):
                 self.found.contacts_by_account.setdefault(record["AccountId"], set()).add(
@@ -293,7 +312,7 @@ class PeoplePhase:
                 mappings=self.mappings,
                 current=None,
                 salesforce_is_newer=True,
-                picklists=self.settings.state_country_picklists,
+                picklists=self.picklists,
             )
             values["email"] = record["Email"].strip()
             problem = contact_values_problem(values)

@@ -67,10 +67,15 @@ class Watermark:
             self.newest_ids.add(record["Id"])
 
     def advance(self, page: list[dict[str, Any]]) -> None:
-        """A page was applied: move past it and save (an interrupted pull resumes here)."""
+        """A page was applied: move past it and save (an interrupted pull resumes here).
+
+        A page of an unordered read (Bulk API 2.0) is not saved: records stamped earlier may
+        still come in a later page, so the watermark moves only when the read is done
+        (:meth:`caught_up`); an interrupted first load starts over."""
         for record in page:
             self.saw(record)
-        self.save()
+        if not getattr(page, "unordered", False):
+            self.save()
 
     def caught_up(self, queried_at: datetime) -> None:
         """The query started at ``queried_at`` has been read to its end: nothing stamped

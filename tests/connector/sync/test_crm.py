@@ -168,7 +168,7 @@ class TestIntegrationVersion:
         assert "Not connected yet" in html
 
 
-def test_a_rejected_activity_backs_off_instead_of_costing_a_call_every_cycle(
+def test_an_activity_a_validation_rule_rejects_needs_a_fix_and_costs_no_call_until_retried(
     salesforce, integration_settings
 ):
     integration_settings.activity_storage = "custom_object"
@@ -186,9 +186,13 @@ def test_a_rejected_activity_backs_off_instead_of_costing_a_call_every_cycle(
 
     error = SyncError.objects.get(contact=contact, object_type="HubSpot_Intelligence__c")
     assert error.code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
-    assert error.attempts == 1 and error.next_retry_at is not None
+    assert error.attempts == 1 and error.needs_fix and error.next_retry_at is None
     salesforce.control.reset_stats()
-    cycle()  # waiting for its retry: not sent again
+    cycle()  # waiting for a fix: not sent again, not even by the nightly retry
+    from connector.sync.failures import contact_failures_unpark
+
+    contact_failures_unpark()
+    cycle()
     assert not any("sobjects" in e for e in salesforce.control.stats()["requests"])
     # Retried (e.g. from the errors page): it goes through and the error is resolved.
     from connector.services.sync_errors import sync_errors_retry

@@ -215,7 +215,9 @@ def test_a_record_salesforce_rejects_is_an_error_with_its_code_and_the_rest_goes
     assert error.message  # Salesforce's own message
     assert error.object_type == "Lead"
     state = ContactSyncState.objects.get(contact=too_long)
-    assert state.due and state.attempts == 1 and state.not_before is not None
+    # Waiting cannot make it shorter: it needs a fix, no back-off.
+    assert state.due and state.attempts == 1 and state.parked and state.needs_fix
+    assert state.not_before is None and error.needs_fix
 
 
 def test_failed_records_back_off_then_park_then_retry_at_night(salesforce):
@@ -224,21 +226,43 @@ def test_failed_records_back_off_then_park_then_retry_at_night(salesforce):
     from connector.sync.failures import MAX_ATTEMPTS
     from connector.tasks import salesforce_retry_parked
 
-    bad = ContactFactory(job_title="T" * 200)
+    bad = ContactFactory()
+    salesforce.control.add_fault(
+        r"composite/sobjects",
+        record_error_code="UNABLE_TO_LOCK_ROW",
+        record_count=1,
+        count=MAX_ATTEMPTS,
+    )
     for attempt in range(1, MAX_ATTEMPTS + 1):
         ContactSyncState.objects.filter(contact=bad).update(not_before=timezone.now())
         sync_cycle_run(trigger="test")
         state = ContactSyncState.objects.get(contact=bad)
-        assert state.attempts == attempt
+        assert state.attempts == attempt and not state.needs_fix
     assert state.parked and state.not_before is None
     assert SyncError.objects.get(contact=bad).parked
     salesforce.control.reset_stats()
     sync_cycle_run(trigger="test")
     assert api_used(salesforce.control) == 2  # parked: login and the pull only
-    bad.job_title = "CEO"
-    bad.save(update_fields=["job_title"])  # fixing the data does not wait for the night
-    ContactSyncState.objects.filter(contact=bad).update(parked=True)
     assert salesforce_retry_parked() == {"unparked": 1}
+    sync_cycle_run(trigger="test")
+    assert SyncError.objects.get(contact=bad).resolved_at is not None
+    assert len(salesforce.control.records("Lead")) == 1
+
+
+def test_a_record_that_needs_a_fix_costs_no_call_until_the_contact_changes(salesforce):
+    from connector.tasks import salesforce_retry_parked
+
+    bad = ContactFactory(job_title="T" * 200)
+    sync_cycle_run(trigger="test")
+    salesforce.control.reset_stats()
+    for _ in range(3):
+        sync_cycle_run(trigger="test")
+    assert salesforce_retry_parked() == {"unparked": 0}  # the night heals nothing here
+    sync_cycle_run(trigger="test")
+    assert not any("composite/sobjects" in r for r in salesforce.control.stats()["requests"])
+    assert ContactSyncState.objects.get(contact=bad).attempts == 1
+    bad.job_title = "CEO"
+    bad.save()  # the fix
     sync_cycle_run(trigger="test")
     assert SyncError.objects.get(contact=bad).resolved_at is not None
     assert len(salesforce.control.records("Lead")) == 1

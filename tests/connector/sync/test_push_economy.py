@@ -123,7 +123,10 @@ class TestApiCallLimit:
     ):
         integration_settings.api_call_limit = 100
         integration_settings.save()
-        failing = ContactFactory(job_title="T" * 200)
+        failing = ContactFactory()
+        salesforce.control.add_fault(
+            r"composite/sobjects", record_error_code="UNABLE_TO_LOCK_ROW", record_count=1, count=2
+        )
         sync_cycle_run(trigger="test")
         ContactSyncState.objects.filter(contact=failing).update(not_before=timezone.now())
         ApiCallBucket.objects.create(minute=timezone.now() - timedelta(hours=1), calls=80)

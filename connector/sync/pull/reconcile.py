@@ -1,0 +1,104 @@
+"""Deletes Salesforce can no longer tell about: read which linked records still exist.
+
+Polling sees a delete only while the record sits in the recycle bin (15 days, and the
+bin purges its oldest rows beyond its capacity). When ``getDeleted`` says it cannot answer
+for the whole time since a watermark (``earliestDateAvailable`` later than it, e.g. after
+a long outage), or there is no watermark while contacts are linked (a reset), the deletes
+query would miss some: instead every linked record's id is looked up, ~10,000 ids a call
+(``Id IN`` lists, selective, five to a composite call), with queryAll so that merged-away
+records still in the bin show their ``MasterRecordId``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from marketing.models import Contact
+
+from ...client import SalesforceClient
+from ...models import SyncCursor
+from ...soql import in_lists, parse_datetime
+from .watermark import Watermark
+
+# getDeleted answers for at most 15 days back.
+DELETED_WINDOW = timedelta(days=15)
+# Asked when a watermark is this old (a cycle missed, an outage), and at least once a day
+# (a recycle bin over its capacity purges within hours): one call per object.
+CHECK_WHEN_OLDER_THAN = timedelta(hours=1)
+CHECK_EVERY = timedelta(hours=24)
+IDS_PER_QUERY = 2_000
+IDS_MAX_CHARS = 80_000
+
+
+@dataclass
+class Reconciled:
+    """What the lookup found among the linked records of one object."""
+
+    merged: dict[str, str] = field(default_factory=dict)  # loser id → survivor id
+    deleted: list[str] = field(default_factory=list)  # gone, or in the bin without a survivor
+
+
+def linked_ids(object_type: str) -> list[str]:
+    return list(
+        Contact.objects.filter(salesforce_object=object_type)
+        .exclude(salesforce_id="")
+        .values_list("salesforce_id", flat=True)
+    )
+
+
+def deletes_missed(client: SalesforceClient, object_type: str, watermark: Watermark) -> bool:
+    """Whether the deletes query since ``watermark`` could miss deletes: no watermark while
+    records are linked, or the recycle bin cannot answer for the whole time since."""
+    since = watermark.since
+    if since is None:
+        return (
+            Contact.objects.filter(salesforce_object=object_type).exclude(salesforce_id="").exists()
+        )
+    now = timezone.now()
+    if since < now - DELETED_WINDOW:
+        return True
+    checked, created = SyncCursor.objects.get_or_create(
+        name=f"deletes_checked:{object_type}", defaults={"value": now}
+    )
+    recent = since > now - CHECK_WHEN_OLDER_THAN
+    if created and recent or recent and checked.value and checked.value > now - CHECK_EVERY:
+        return False
+    # start must lie before end, and the watermark can be a second ahead of this clock.
+    answer = client.deleted(object_type, start=min(since, now - timedelta(minutes=5)), end=now)
+    checked.value = now
+    checked.save(update_fields=["value", "updated_at"])
+    earliest = parse_datetime(answer.get("earliestDateAvailable"))
+    return bool(earliest and earliest > since)
+
+
+def linked_records_reconcile(client: SalesforceClient, object_type: str) -> Reconciled:
+    """Which linked records of ``object_type`` were merged away or deleted."""
+    ids = linked_ids(object_type)
+    queries = [
+        (f"SELECT Id, IsDeleted, MasterRecordId FROM {object_type} WHERE Id IN ({chunk})", True)
+        for chunk in in_lists(ids, max_values=IDS_PER_QUERY, max_chars=IDS_MAX_CHARS)
+    ]
+    found: dict[str, dict] = {}
+    for pages in client.query_many(queries):
+        for page in pages:
+            found.update((record["Id"], record) for record in page)
+    result = Reconciled()
+    for sf_id in ids:
+        record = found.get(sf_id)
+        if record is not None and not record.get("IsDeleted"):
+            continue
+        if record is not None and record.get("MasterRecordId"):
+            result.merged[sf_id] = record["MasterRecordId"]
+        else:
+            result.deleted.append(sf_id)
+    return result
+
+
+def reconciled_at(watermark: Watermark, now: datetime) -> None:
+    """Every linked record was looked up at ``now``: the deletes query may start there."""
+    watermark.newest = now
+    watermark.newest_ids = set()
+    watermark.save()
