@@ -7,8 +7,6 @@ session that goes to the local emulator when SALESFORCE_EMULATOR_URL is set
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -48,9 +46,6 @@ DEFAULT_TIMEOUT = (10, 60)
 COLLECTION_SIZE = 200  # sObject Collections take at most 200 records a call
 # Salesforce allows at most five query subrequests in one composite request.
 QUERIES_PER_COMPOSITE = 5
-# A Bulk 2.0 query's result page (one call each) and the wait before its job is polled.
-BULK_QUERY_PAGE = 50_000
-BULK_QUERY_WAIT_S = 1
 
 
 @dataclass
@@ -78,30 +73,6 @@ class QueryPages:
 
     def __iter__(self) -> Iterator[list[dict]]:
         return self.client._pages(self.first)
-
-
-class UnorderedPage(list):
-    """A page of a read that comes in no order (Bulk API 2.0 query): a watermark moves past
-    such pages only once the whole read is done."""
-
-    unordered = True
-
-
-def _csv_records(text: str, sobject: str) -> list[dict]:
-    """Bulk CSV rows as REST records: empty → None; true/false → booleans in the flags
-    (``IsConverted``, ``HasOptedOutOfEmail`` …), text elsewhere."""
-
-    def value(name: str, text: str) -> Any:
-        if not text:
-            return None
-        if name.startswith(("Is", "Has")) and text in ("true", "false"):
-            return text == "true"
-        return text
-
-    return [
-        {"attributes": {"type": sobject}, **{k: value(k, v) for k, v in row.items()}}
-        for row in csv.DictReader(io.StringIO(text))
-    ]
 
 
 class _TimeoutSession(requests.Session):
@@ -263,20 +234,6 @@ class SalesforceClient:
                     raise _error_for(response["httpStatusCode"], code, message)
                 first_pages.append(response["body"])
         return [QueryPages(self, first) for first in first_pages]
-
-    def bulk_query_pages(self, sobject: str, soql: str) -> Iterator[list[dict]]:
-        """A Bulk API 2.0 query job's results, a page (up to BULK_QUERY_PAGE records, one
-        call) at a time, as records shaped like REST's. The pages come in no order."""
-        job = self.call(
-            lambda sf: getattr(sf.bulk2, sobject).query(
-                soql, max_records=BULK_QUERY_PAGE, wait=BULK_QUERY_WAIT_S
-            )
-        )
-        while True:
-            text = self._call(lambda: next(job, None))
-            if text is None:
-                return
-            yield UnorderedPage(_csv_records(text, sobject))
 
     def _pages(self, page: dict) -> Iterator[list[dict]]:
         while True:

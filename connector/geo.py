@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import pycountry
 
@@ -112,10 +112,27 @@ class Picklists:
     countries: Mapping[str, str]
     states: Mapping[str, Mapping[str, str]]
 
+    @cached_property
+    def _country_keys(self) -> dict[str, str]:
+        keys = {_key(label): code for code, label in self.countries.items()}
+        keys.update({_key(code): code for code in self.countries})
+        return keys
+
+    @cached_property
+    def _state_keys(self) -> dict[str, dict[str, str]]:
+        tables = {}
+        for country, states in self.states.items():
+            keys = {_key(label): code for code, label in states.items()}
+            keys.update({_key(code): code for code in states})
+            tables[country] = keys
+        return tables
+
+    def has_states(self, country: str) -> bool:
+        return bool(self.states.get(country))
+
     def country_code(self, text: str) -> str:
         """The org's CountryCode for a free-text country; raises NormalisationError."""
-        by_label = {_key(label): code for code, label in self.countries.items()}
-        code = by_label.get(_key(text)) or _countries().get(_key(text))
+        code = self._country_keys.get(_key(text)) or _countries().get(_key(text))
         if not code:
             raise NormalisationError(f"“{text}” is not a country Salesforce's picklist knows.")
         if code not in self.countries:
@@ -129,9 +146,7 @@ class Picklists:
         states = self.states.get(country) or {}
         if not states:
             return None
-        by_label = {_key(label): code for code, label in states.items()}
-        by_label.update({_key(code): code for code in states})
-        code = by_label.get(_key(text))
+        code = self._state_keys[country].get(_key(text))
         if code is None:
             iso = _subdivisions(country).get(_key(text))
             code = iso.split("-", 1)[1] if iso else None

@@ -127,6 +127,10 @@ def _same_place(
 ) -> bool:
     """With picklists on, "Deutschland"/"Bayern" in hubsync equal DE/BY in Salesforce."""
     code = record.get(f"{field}Code")
+    if field.endswith("State") and current:
+        country = record.get(f"{field[: -len('State')]}CountryCode")
+        if country and not picklists.has_states(country):
+            return True  # the org keeps no states there: hubsync's text is not contradicted
     if not code or not current:
         return False
     try:

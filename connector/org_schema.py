@@ -23,7 +23,6 @@ from .sync.failures import contact_failures_unpark
 
 PEOPLE = ("Lead", "Contact")
 REFRESH_EVERY = timedelta(hours=24)
-MASTER_RECORD_TYPE = "012000000000000AAA"
 
 
 def org_schema_get(integration_settings: IntegrationSettings) -> OrgSchema:
@@ -39,7 +38,10 @@ def org_schema_store(
     """Keep what the describes of Lead and Contact (``{object: describe}``) say; returns
     whether it changed since the last read (then failed records that needed a fix wait no
     more)."""
-    lead = described.get("Lead") or {}
+    if any(not described.get(name) for name in PEOPLE):
+        return False  # a describe failed (or is not visible): keep what is known
+    described = {name: described[name] for name in PEOPLE}
+    lead = described["Lead"] or {}
     fields = {f["name"]: f for f in lead.get("fields") or []}
     schema = org_schema_get(integration_settings)
     schema.picklists = _picklists(fields) if "CountryCode" in fields else None
@@ -84,9 +86,11 @@ def org_picklists(integration_settings: IntegrationSettings) -> Picklists | None
     return Picklists(values["countries"], values["states"])
 
 
-def record_types(integration_settings: IntegrationSettings, object_type: str) -> list[dict]:
-    """The org's active record types of ``object_type`` the integration user may use."""
-    return list(org_schema_get(integration_settings).record_types.get(object_type) or [])
+def record_types(integration_settings: IntegrationSettings, object_type: str) -> list[dict] | None:
+    """The org's active record types of ``object_type`` the integration user may use (not
+    Master); None while the org's describe was never read."""
+    known = org_schema_get(integration_settings).record_types
+    return list(known[object_type]) if object_type in known else None
 
 
 def record_type_id(integration_settings: IntegrationSettings, object_type: str) -> str | None:
@@ -99,7 +103,7 @@ def record_type_id(integration_settings: IntegrationSettings, object_type: str) 
     )
     if not chosen:
         return None
-    for record_type in record_types(integration_settings, object_type):
+    for record_type in record_types(integration_settings, object_type) or []:
         if record_type["developer_name"] == chosen:
             return record_type["id"]
     raise LookupError(chosen)
@@ -114,7 +118,7 @@ def _record_types(describe: Mapping[str, Any]) -> list[dict]:
             "default": bool(info.get("defaultRecordTypeMapping")),
         }
         for info in describe.get("recordTypeInfos") or []
-        if info.get("active", True) and info.get("available", True)
+        if info.get("active", True) and info.get("available", True) and not info.get("master")
     ]
 
 
@@ -145,12 +149,17 @@ def _fingerprint(described: Mapping[str, Mapping[str, Any] | None]) -> str:
                     bool(f.get("createable")),
                     bool(f.get("updateable")),
                     bool(f.get("nillable")),
-                    sorted(v["value"] for v in f.get("picklistValues") or [] if v.get("active")),
+                    sorted(
+                        (v["value"], v.get("validFor") or "")
+                        for v in f.get("picklistValues") or []
+                        if v.get("active", True)
+                    ),
                 )
                 for f in (describe or {}).get("fields") or []
             ),
             "record_types": sorted(
-                info["recordTypeId"] for info in (describe or {}).get("recordTypeInfos") or []
+                (info["recordTypeId"], bool(info.get("active", True)), bool(info.get("available")))
+                for info in (describe or {}).get("recordTypeInfos") or []
             ),
         }
         for name, describe in sorted(described.items())

@@ -118,10 +118,13 @@ class IntegrationSettingsForm(forms.Form):
         ),
     )
     lead_record_type = forms.CharField(
-        label=_("Record type of new Leads"), required=False, widget=forms.Select
+        label=_("Record type of new Leads"), required=False, max_length=80, widget=forms.Select
     )
     contact_record_type = forms.CharField(
-        label=_("Record type of new Contacts"), required=False, widget=forms.Select
+        label=_("Record type of new Contacts"),
+        required=False,
+        max_length=80,
+        widget=forms.Select,
     )
     lifecycle_transitions = _bool_choice(_("Automatic lifecycle stage transitions"))
     state_country_picklists = _bool_choice(
@@ -270,7 +273,8 @@ class IntegrationSettingsForm(forms.Form):
     def _record_type_choices(self, object_type: str) -> None:
         """The org's record types (as the setup check last read them) for new records."""
         name = f"{object_type.lower()}_record_type"
-        known = record_types(self.instance, object_type)
+        read = record_types(self.instance, object_type)
+        known = read or []
         default = next((t["name"] for t in known if t["default"]), None)
         label = (
             _("The integration user's default (%(name)s)") % {"name": default}
@@ -283,19 +287,20 @@ class IntegrationSettingsForm(forms.Form):
             choices.append((current, current))
         self.fields[name].widget.choices = choices
         self.fields[name].help_text = (
-            None
-            if known
-            else _("The org's record types show here once the setup check has read them.")
+            _("The org's record types show here once the setup check has read them.")
+            if read is None
+            else None
         )
-        self._known_record_types[name] = {t["developer_name"] for t in known}
+        if read is not None:  # the org was read: only its record types are valid
+            self._known_record_types[name] = {t["developer_name"] for t in known}
 
     def _clean_record_type(self, name: str) -> str:
         value = (self.cleaned_data.get(name) or "").strip()
         known = self._known_record_types.get(name)
-        if value and known and value not in known:
+        if value and known is not None and value not in known:
             raise forms.ValidationError(
                 _("“%(value)s” is not an active record type of your org (%(known)s).")
-                % {"value": value, "known": ", ".join(sorted(known))}
+                % {"value": value, "known": ", ".join(sorted(known)) or _("none")}
             )
         return value
 

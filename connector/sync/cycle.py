@@ -37,8 +37,8 @@ logger = logging.getLogger(__name__)
 
 CONCURRENT_LIMIT_REASON = (
     "Salesforce's concurrent request limit: too many long-running requests run in your org at "
-    "once (REQUEST_LIMIT_EXCEEDED, ConcurrentRequests). hubsync tries again in a minute; the "
-    "daily API limit is not reached."
+    "once (REQUEST_LIMIT_EXCEEDED, ConcurrentRequests). hubsync tries again shortly (after 1, "
+    "2, 4 … minutes); the daily API limit is not reached."
 )
 # The installed connector package is read once a day (and when credentials are saved).
 VERSION_CHECK_EVERY = timedelta(hours=24)

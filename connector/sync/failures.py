@@ -57,6 +57,7 @@ NEEDS_A_FIX = frozenset(
         "INVALID_STATE",
         "STATE_WITHOUT_COUNTRY",
         "INVALID_RECORD_TYPE",
+        "CANNOT_UPDATE_CONVERTED_LEAD",
     }
 )
 
@@ -280,6 +281,8 @@ def contact_failures_unpark(
     errors.exclude(object_type__in=PEOPLE).update(
         parked=False, needs_fix=False, next_retry_at=timezone.now()
     )
+    # A contact's own push is backed off on its state; its open error no longer waits.
+    errors.filter(object_type__in=PEOPLE).update(parked=False, needs_fix=False)
     return states.update(parked=False, needs_fix=False, attempts=0, not_before=None)
 
 

@@ -27,6 +27,7 @@ from ..mappers import (
 )
 from ..models import ContactSyncEvent, IntegrationSettings, SyncDirection, SyncEventOutcome
 from ..org_schema import org_picklists, record_type_id
+from ..soql import in_lists
 from .failures import Failure, contact_failures_record
 from .push_writes import PushBatch, PushCounts, lookup_by_email, write_creates, write_updates
 from .queue import (
@@ -186,21 +187,37 @@ def _record_type(ids: dict[str, str | None], object_type: str) -> dict[str, str]
 
 def _follow_converted(client: SalesforceClient, batch: PushBatch) -> None:
     """Leads converted since they were linked (CANNOT_UPDATE_CONVERTED_LEAD): the contacts
-    follow their new Contacts and stay due, so this cycle's next batch writes there."""
+    follow their new Contacts and stay due, so this cycle's next batch writes there. One
+    whose Contact cannot be found (or another hubsync contact follows) is a sync error."""
     if not batch.converted_leads:
         return
-    ids = ", ".join(f"'{sf_id}'" for sf_id in sorted(set(batch.converted_leads.values())))
+    lead_ids = sorted(set(batch.converted_leads.values()))
+    queries = [
+        (f"SELECT Id, ConvertedContactId FROM Lead WHERE Id IN ({chunk})", False)
+        for chunk in in_lists(lead_ids)
+    ]
     converted = {
-        r["Id"]: r["ConvertedContactId"]
-        for r in client.query_all(f"SELECT Id, ConvertedContactId FROM Lead WHERE Id IN ({ids})")
-        if r.get("ConvertedContactId")
+        record["Id"]: record["ConvertedContactId"]
+        for pages in client.query_many(queries)
+        for page in pages
+        for record in page
+        if record.get("ConvertedContactId")
     }
     moves = [
         Move(pk, ("Lead", lead_id), ("Contact", converted[lead_id]))
         for pk, lead_id in batch.converted_leads.items()
         if lead_id in converted
     ]
-    contacts_follow(moves, outcome=SyncEventOutcome.CONVERTED)
+    batch.moved |= contacts_follow(moves, outcome=SyncEventOutcome.CONVERTED)
+    for pk, lead_id in batch.converted_leads.items():
+        if pk not in batch.moved:
+            batch.failures[pk] = Failure(
+                "Lead",
+                "CANNOT_UPDATE_CONVERTED_LEAD",
+                f"Lead {lead_id} was converted in Salesforce and hubsync cannot follow it to "
+                "a Contact of its own.",
+                salesforce_id=lead_id,
+            )
 
 
 def _link_duplicate_matches(batch: PushBatch) -> None:
@@ -214,6 +231,9 @@ def _link_duplicate_matches(batch: PushBatch) -> None:
             salesforce_id__in=[sf_id for _, sf_id in batch.duplicate_matches.values()]
         ).values_list("salesforce_id", "email")
     )
+    emails = dict(
+        Contact.objects.filter(pk__in=list(batch.duplicate_matches)).values_list("pk", "email")
+    )
     for pk, (sf_type, sf_id) in batch.duplicate_matches.items():
         if sf_id in taken:
             batch.failures[pk] = Failure(
@@ -223,8 +243,10 @@ def _link_duplicate_matches(batch: PushBatch) -> None:
                 f"the hubsync contact {taken[sf_id]}.",
             )
             continue
+        taken[sf_id] = emails[pk]  # a second match in this batch is an error
         batch.links[pk] = (sf_type, sf_id)
         batch.duplicate_linked.add(pk)
+        batch.moved.add(pk)
 
 
 def _settle(batch: PushBatch, counts: PushCounts) -> int:
@@ -241,7 +263,7 @@ def _settle(batch: PushBatch, counts: PushCounts) -> int:
     contact_states_release(token=batch.token, contact_ids=pending)
     # Contacts that moved to another record (a conversion, a duplicate rule's match) are due
     # again: progress, so the next batch writes them where they are now.
-    return len(settled) + len(batch.duplicate_linked) + len(batch.converted_leads)
+    return len(settled) + len(batch.moved - settled)
 
 
 def _record_events(batch: PushBatch) -> None:

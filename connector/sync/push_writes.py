@@ -6,14 +6,12 @@ a call that fails recoverably leaves its records without an outcome (due again).
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from ..bulk_query import csv_rows
 from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
 from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD
@@ -77,6 +75,7 @@ class PushBatch:
     # A new record the org's duplicate rule matched to exactly one existing record.
     duplicate_matches: dict[int, tuple[str, str]] = field(default_factory=dict)
     duplicate_linked: set[int] = field(default_factory=set)
+    moved: set[int] = field(default_factory=set)  # linked to another record: due again
     # Linked Leads Salesforce refused as converted: contact → Lead id.
     converted_leads: dict[int, str] = field(default_factory=dict)
 
@@ -258,7 +257,7 @@ def _bulk_upsert(
     for job in jobs:
         job_id = job["job_id"]
         successful = client.call(lambda sf, j=job_id: bulk(sf).get_successful_records(j))
-        for row in _csv_rows(successful):
+        for row in csv_rows(successful):
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
             created = row.get("sf__Created", "").lower() == "true"
             _record_outcomes(
@@ -268,11 +267,7 @@ def _bulk_upsert(
                 counts,
             )
         failed = client.call(lambda sf, j=job_id: bulk(sf).get_failed_records(j))
-        for row in _csv_rows(failed):
+        for row in csv_rows(failed):
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
             code, _, message = row.get("sf__Error", "").partition(":")
             batch.failures[pk] = Failure(sobject, code.strip(), message.strip())
-
-
-def _csv_rows(text: str) -> list[dict[str, Any]]:
-    return list(csv.DictReader(io.StringIO(text))) if text and text.strip() else []

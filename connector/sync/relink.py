@@ -5,13 +5,14 @@ deleted nor left tied to a record hubsync may no longer write), and its sync his
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from marketing.models import Contact
 
 from ..bulk_writes import SYNC_EVENT_FIELDS, rows_insert
-from ..models import ContactSyncEvent, SyncDirection, SyncEventOutcome
+from ..models import ContactSyncEvent, ContactSyncState, SyncDirection, SyncEventOutcome
+from .failures import contact_failures_unpark
 from .queue import contacts_link
 
 
@@ -24,39 +25,61 @@ class Move:
     new: tuple[str, str]
 
 
-def contacts_follow(moves: Iterable[Move], *, outcome: SyncEventOutcome) -> dict[int, bool]:
-    """Relink each contact to its record's successor; returns ``{contact: followed}``.
+def records_followed(
+    object_type: str, successors: Mapping[str, tuple[str, str]], *, outcome: SyncEventOutcome
+) -> set[int]:
+    """The contacts linked to these ``object_type`` records (``{old id: (type, new id)}``)
+    follow them; returns the contacts that now have a new record."""
+    if not successors:
+        return set()
+    moves = [
+        Move(pk, (object_type, sf_id), successors[sf_id])
+        for pk, sf_id in Contact.objects.filter(
+            salesforce_object=object_type, salesforce_id__in=list(successors)
+        ).values_list("pk", "salesforce_id")
+    ]
+    return contacts_follow(moves, outcome=outcome)
 
-    A successor already linked to another hubsync contact (two hubsync contacts whose
-    records Salesforce merged into one) is not shared: this contact is unlinked instead,
-    kept, and found again by email at its next push. Linking does not touch ``updated_at``.
+
+def contacts_follow(moves: list[Move], *, outcome: SyncEventOutcome) -> set[int]:
+    """Relink each contact to its record's successor; returns the contacts relinked.
+
+    A successor another hubsync contact already follows (two hubsync contacts whose records
+    Salesforce merged into one) is not shared: this contact is kept, unlinked and never
+    pushed again — as a delete in Salesforce with the delete option off — so the sales
+    team's merge is not undone by a re-created record. A relinked contact's failed writes
+    start afresh: they failed against the old record.
     """
-    moves = list(moves)
     if not moves:
-        return {}
-    taken = dict(
+        return set()
+    taken = set(
         Contact.objects.filter(salesforce_id__in=[m.new[1] for m in moves])
         .exclude(pk__in=[m.contact_id for m in moves])
-        .values_list("salesforce_id", "pk")
+        .values_list("salesforce_id", flat=True)
     )
+    verb = "converted to" if outcome == SyncEventOutcome.CONVERTED else "merged into"
     links: dict[int, tuple[str, str]] = {}
+    kept: list[int] = []
     events = []
     for move in moves:
         (old_type, old_id), (new_type, new_id) = move.old, move.new
-        verb = "converted to" if outcome == SyncEventOutcome.CONVERTED else "merged into"
-        if new_id in taken or new_id in {sf_id for _, sf_id in links.values()}:
-            links[move.contact_id] = ("", "")
+        if new_id in taken:
+            kept.append(move.contact_id)
             detail = (
                 f"{old_type} {old_id} {verb} {new_type} {new_id}, which another hubsync contact "
-                "already follows: this contact is unlinked."
+                "follows: this contact is kept, unlinked and no longer synced."
             )
             events.append((move.contact_id, old_type, old_id, SyncEventOutcome.UNLINKED, detail))
             continue
+        taken.add(new_id)
         links[move.contact_id] = move.new
-        events.append(
-            (move.contact_id, new_type, new_id, outcome, f"{old_type} {old_id} {verb} {new_id}.")
-        )
-    contacts_link(links)
+        detail = f"{old_type} {old_id} {verb} {new_id}."
+        events.append((move.contact_id, new_type, new_id, outcome, detail))
+    contacts_link({**links, **{pk: ("", "") for pk in kept}})
+    if kept:
+        ContactSyncState.objects.filter(contact_id__in=kept).update(excluded=True, due=False)
+    if links:
+        contact_failures_unpark(contact_ids=list(links))
     rows_insert(
         ContactSyncEvent,
         SYNC_EVENT_FIELDS,
@@ -65,4 +88,4 @@ def contacts_follow(moves: Iterable[Move], *, outcome: SyncEventOutcome) -> dict
             for pk, sf_type, sf_id, event_outcome, detail in events
         ),
     )
-    return {pk: bool(link[1]) for pk, link in links.items()}
+    return set(links)

@@ -14,14 +14,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from marketing.models import Contact
-
 from ...models import SyncEventOutcome
 from ...services.deletions import deleted_records_apply, mass_delete_guard_trips
-from ..relink import Move, contacts_follow
+from ..relink import records_followed
 from .common import Pages, PullContext, Query
 from .people import PEOPLE
-from .reconcile import deletes_missed, linked_records_reconcile, reconciled_at
+from .reconcile import (
+    deletes_checked,
+    deletes_missed,
+    linked_records_reconcile,
+    reconciled_at,
+)
 from .watermark import IN_ORDER, Watermark
 
 QUERY, RECONCILE, START = "query", "reconcile", "start"
@@ -32,9 +35,13 @@ class DeletesPhase:
         self.context = context
         self.watermarks = {t: Watermark(f"{t}:deleted") for t in PEOPLE}
         self.plan: dict[str, str] = {}
+        self.asked: set[str] = set()  # getDeleted was asked: the daily check is done
         for t in PEOPLE:
             watermark = self.watermarks[t]
-            if deletes_missed(context.client, t, watermark):
+            missed, asked = deletes_missed(context.client, t, watermark)
+            if asked:
+                self.asked.add(t)
+            if missed:
                 self.plan[t] = RECONCILE
             else:
                 self.plan[t] = QUERY if watermark.since is not None else START
@@ -98,6 +105,8 @@ class DeletesPhase:
                 watermark.caught_up(queried_at)
             else:  # everything linked was looked up (or nothing was linked): start from now
                 reconciled_at(watermark, queried_at)
+            if t in self.asked or self.plan[t] == RECONCILE:
+                deletes_checked(t, queried_at)
             counts.reconciled += self.plan[t] == RECONCILE
 
     @staticmethod
@@ -107,12 +116,9 @@ class DeletesPhase:
 
     def _merges_follow(self, object_type: str, merged: dict[str, str]) -> None:
         """Contacts of merged-away records (``{loser: survivor}``) follow the survivor."""
-        if merged:
-            moves = [
-                Move(pk, (object_type, loser), (object_type, merged[loser]))
-                for pk, loser in Contact.objects.filter(
-                    salesforce_object=object_type, salesforce_id__in=list(merged)
-                ).values_list("pk", "salesforce_id")
-            ]
-            self.context.counts.merged += len(moves)
-            contacts_follow(moves, outcome=SyncEventOutcome.MERGED)
+        followed = records_followed(
+            object_type,
+            {loser: (object_type, survivor) for loser, survivor in merged.items()},
+            outcome=SyncEventOutcome.MERGED,
+        )
+        self.context.counts.merged += len(followed)

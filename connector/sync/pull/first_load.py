@@ -16,6 +16,7 @@ import re
 
 from django.conf import settings
 
+from ...bulk_query import bulk_query_pages
 from ...client import SalesforceClient
 from .common import Pages, Query
 
@@ -31,5 +32,5 @@ def first_load_query_many(client: SalesforceClient, queries: list[Query]) -> lis
         first_load = not include_deleted and " WHERE " not in soql.upper()
         if first_load and results[index].total_size >= settings.SALESFORCE_BULK_QUERY_MIN:
             sobject = _FROM.search(soql).group(1)  # type: ignore[union-attr]
-            results[index] = client.bulk_query_pages(sobject, _ORDER_BY.sub("", soql))
+            results[index] = bulk_query_pages(client, sobject, _ORDER_BY.sub("", soql))
     return results

@@ -27,7 +27,7 @@ from ...org_schema import org_picklists
 from ...soql import parse_datetime
 from ..failures import Failure
 from ..queue import contacts_link
-from ..relink import Move, contacts_follow
+from ..relink import records_followed
 from .common import Pages, PullContext, Query, contact_events, contacts_mark_synced
 from .watermark import IN_ORDER, Watermark
 
@@ -172,17 +172,16 @@ class PeoplePhase:
     def _follow_conversions(self, leads: list[dict]) -> None:
         """Linked Leads that converted: their contacts follow the new Contact (whose Account
         the Contacts phase, read next, turns into the company). Never written to again."""
-        converted = {r["Id"]: r["ConvertedContactId"] for r in leads if r.get("ConvertedContactId")}
-        if not converted:
-            return
-        moves = [
-            Move(pk, ("Lead", lead_id), ("Contact", converted[lead_id]))
-            for pk, lead_id in Contact.objects.filter(
-                salesforce_object="Lead", salesforce_id__in=list(converted)
-            ).values_list("pk", "salesforce_id")
-        ]
-        self.counts.converted += len(moves)
-        contacts_follow(moves, outcome=SyncEventOutcome.CONVERTED)
+        followed = records_followed(
+            "Lead",
+            {
+                r["Id"]: ("Contact", r["ConvertedContactId"])
+                for r in leads
+                if r.get("ConvertedContactId")
+            },
+            outcome=SyncEventOutcome.CONVERTED,
+        )
+        self.counts.converted += len(followed)
 
     @staticmethod
     def _match_case_insensitively(unlinked: list[dict], by_email: dict[str, dict]) -> None:

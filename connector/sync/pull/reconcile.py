@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from marketing.models import Contact
@@ -21,7 +22,7 @@ from marketing.models import Contact
 from ...client import SalesforceClient
 from ...models import SyncCursor
 from ...soql import in_lists, parse_datetime
-from .watermark import Watermark
+from .watermark import CLOSED_AFTER, Watermark
 
 # getDeleted answers for at most 15 days back.
 DELETED_WINDOW = timedelta(days=15)
@@ -41,42 +42,47 @@ class Reconciled:
     deleted: list[str] = field(default_factory=list)  # gone, or in the bin without a survivor
 
 
-def linked_ids(object_type: str) -> list[str]:
-    return list(
-        Contact.objects.filter(salesforce_object=object_type)
-        .exclude(salesforce_id="")
-        .values_list("salesforce_id", flat=True)
-    )
+def _linked(object_type: str) -> QuerySet[Contact]:
+    return Contact.objects.filter(salesforce_object=object_type).exclude(salesforce_id="")
 
 
-def deletes_missed(client: SalesforceClient, object_type: str, watermark: Watermark) -> bool:
-    """Whether the deletes query since ``watermark`` could miss deletes: no watermark while
-    records are linked, or the recycle bin cannot answer for the whole time since."""
+def deletes_missed(
+    client: SalesforceClient, object_type: str, watermark: Watermark
+) -> tuple[bool, bool]:
+    """(whether the deletes query since ``watermark`` could miss deletes — no watermark while
+    records are linked, or the recycle bin cannot answer for the whole time since —, whether
+    Salesforce was asked). The daily check's time is saved by :func:`deletes_checked` once
+    the phase is done, so an interrupted cycle asks again."""
     since = watermark.since
     if since is None:
-        return (
-            Contact.objects.filter(salesforce_object=object_type).exclude(salesforce_id="").exists()
-        )
+        return _linked(object_type).exists(), False
     now = timezone.now()
     if since < now - DELETED_WINDOW:
-        return True
-    checked, created = SyncCursor.objects.get_or_create(
-        name=f"deletes_checked:{object_type}", defaults={"value": now}
-    )
+        return True, False
+    checked = SyncCursor.objects.filter(name=_checked_name(object_type)).first()
     recent = since > now - CHECK_WHEN_OLDER_THAN
-    if created and recent or recent and checked.value and checked.value > now - CHECK_EVERY:
-        return False
+    if recent and (checked is None or checked.value and checked.value > now - CHECK_EVERY):
+        if checked is None:  # the first deletes query ever: the daily check starts now
+            deletes_checked(object_type, now)
+        return False, False
     # start must lie before end, and the watermark can be a second ahead of this clock.
     answer = client.deleted(object_type, start=min(since, now - timedelta(minutes=5)), end=now)
-    checked.value = now
-    checked.save(update_fields=["value", "updated_at"])
     earliest = parse_datetime(answer.get("earliestDateAvailable"))
-    return bool(earliest and earliest > since)
+    return bool(earliest and earliest > since), True
+
+
+def deletes_checked(object_type: str, at: datetime) -> None:
+    """The deletes of ``object_type`` are known up to ``at`` (read, or reconciled)."""
+    SyncCursor.objects.update_or_create(name=_checked_name(object_type), defaults={"value": at})
+
+
+def _checked_name(object_type: str) -> str:
+    return f"deletes_checked:{object_type}"
 
 
 def linked_records_reconcile(client: SalesforceClient, object_type: str) -> Reconciled:
     """Which linked records of ``object_type`` were merged away or deleted."""
-    ids = linked_ids(object_type)
+    ids = list(_linked(object_type).values_list("salesforce_id", flat=True))
     queries = [
         (f"SELECT Id, IsDeleted, MasterRecordId FROM {object_type} WHERE Id IN ({chunk})", True)
         for chunk in in_lists(ids, max_values=IDS_PER_QUERY, max_chars=IDS_MAX_CHARS)
@@ -97,8 +103,9 @@ def linked_records_reconcile(client: SalesforceClient, object_type: str) -> Reco
     return result
 
 
-def reconciled_at(watermark: Watermark, now: datetime) -> None:
-    """Every linked record was looked up at ``now``: the deletes query may start there."""
-    watermark.newest = now
+def reconciled_at(watermark: Watermark, queried_at: datetime) -> None:
+    """Every linked record was looked up after ``queried_at``: the deletes query may start
+    there (less the margin a late commit needs, as in Watermark.caught_up)."""
+    watermark.newest = queried_at - CLOSED_AFTER
     watermark.newest_ids = set()
     watermark.save()

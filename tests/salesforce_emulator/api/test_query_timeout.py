@@ -85,7 +85,10 @@ def test_query_all_counts_deleted_rows(sf, emulator_control):
         sf.Lead.delete(rid)
     emulator_control.configure_org(query_timeout_rows=2)
     assert sf.query("SELECT Id FROM Lead")["totalSize"] == 1  # 1 live row
-    for soql in ("SELECT Id FROM Lead", "SELECT Id FROM Lead WHERE IsDeleted = true"):
+    for soql in (
+        "SELECT Id FROM Lead WHERE LastName = 'L'",
+        "SELECT Id FROM Lead WHERE IsDeleted = true",
+    ):
         with pytest.raises(SalesforceMalformedRequest) as exc:
             sf.query(soql, include_deleted=True)
         assert exc.value.content == TIMEOUT
@@ -99,7 +102,8 @@ def test_composite_queries_time_out_too(sf, big_org):
             "compositeRequest": [
                 {
                     "method": "GET",
-                    "url": f"/services/data/v{sf.sf_version}/query/?q=SELECT+Id+FROM+Contact",
+                    "url": f"/services/data/v{sf.sf_version}/query/"
+                    "?q=SELECT+Id+FROM+Contact+WHERE+LastName+=+'C1'",
                     "referenceId": "q",
                 }
             ]

@@ -45,7 +45,7 @@ def delete_in_salesforce(salesforce, contacts) -> None:
 
 def test_deletes_purged_from_the_bin_are_found_by_looking_up_linked_records(salesforce, linked):
     delete_in_salesforce(salesforce, linked[:2])
-    salesforce.control.purge_recycle_bin()  # invisible to the deletes query now
+    salesforce.control.purge_recycle_bin("Lead")  # invisible to the deletes query now
     a_day_passes()
     salesforce.control.reset_stats()
     run = sync_cycle_run(trigger="test")
@@ -54,6 +54,16 @@ def test_deletes_purged_from_the_bin_are_found_by_looking_up_linked_records(sale
     assert Contact.objects.filter(pk__in=[c.pk for c in linked[2:]]).count() == 3
     requests = salesforce.control.stats()["requests"]
     assert sum(n for path, n in requests.items() if "/deleted/" in path) == 2  # Lead, Contact
+
+
+def test_an_interrupted_reconciliation_is_asked_for_again(salesforce, linked):
+    delete_in_salesforce(salesforce, linked[:1])
+    salesforce.control.purge_recycle_bin("Lead")
+    a_day_passes()
+    salesforce.control.add_fault(r"composite$", status=503, count=1)  # the lookup fails
+    assert sync_cycle_run(trigger="test").status == "failed"
+    run = sync_cycle_run(trigger="test")
+    assert run.counts["pull_reconciled"] == 1 and run.counts["pull_deleted"] == 1
 
 
 def test_while_the_bin_can_answer_no_lookup_is_made(salesforce, linked):
