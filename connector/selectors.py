@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings as django_settings
 from django.contrib.sites.models import Site
 from django.db.models import Sum
 from django.db.models.functions import TruncHour
@@ -14,13 +12,11 @@ from django.utils import timezone
 from .mappers import MappingSpec
 from .models import (
     ApiCallBucket,
-    CredentialsStatus,
     FieldMapping,
     IntegrationSettings,
     OrgUsageSample,
     SyncError,
     SyncRun,
-    SyncRunStatus,
 )
 
 
@@ -57,72 +53,6 @@ def field_mappings_get() -> list[MappingSpec]:
 
 def sync_run_latest() -> SyncRun | None:
     return SyncRun.objects.order_by("-started_at").first()
-
-
-# A running cycle that has not reported for this long was cut off (a killed worker).
-RUN_STALE_AFTER = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """What the status panel shows."""
-
-    state: str  # disabled | credentials_invalid | running | paused | failed | idle
-    reason: str
-    current: SyncRun | None  # the running cycle
-    last: SyncRun | None  # the last finished cycle
-    next_due_at: datetime | None
-
-    @property
-    def last_summary(self) -> dict[str, int]:
-        counts = self.last.counts if self.last else {}
-        return {
-            "sent": counts.get("push_created", 0) + counts.get("push_updated", 0),
-            "read": counts.get("pull_read", 0),
-            "errors": self.last.errors if self.last else 0,
-            "calls": self.last.api_calls if self.last else 0,
-        }
-
-    @property
-    def percent(self) -> int | None:
-        progress = self.current.progress if self.current else {}
-        total = progress.get("total")
-        if not total:
-            return None
-        return min(100, round(100 * progress.get("done", 0) / total))
-
-
-def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
-    """The integration's state right now (two queries)."""
-    now = timezone.now()
-    runs = list(SyncRun.objects.order_by("-started_at")[:5])
-    current = next(
-        (
-            r
-            for r in runs
-            if r.status == SyncRunStatus.RUNNING
-            and (r.heartbeat_at or r.started_at) > now - RUN_STALE_AFTER
-        ),
-        None,
-    )
-    last = next((r for r in runs if r.status != SyncRunStatus.RUNNING), None)
-    interval = timedelta(minutes=django_settings.SALESFORCE_SYNC_INTERVAL_MINUTES)
-    next_due = (last.finished_at or last.started_at) + interval if last else None
-    if not integration_settings.sync_enabled:
-        return SyncStatus("disabled", "", current, last, None)
-    if integration_settings.credentials_status == CredentialsStatus.INVALID:
-        reason = (
-            f"{integration_settings.credentials_error_code}: "
-            f"{integration_settings.credentials_error_message}"
-        )
-        return SyncStatus("credentials_invalid", reason, current, last, None)
-    if current is not None:
-        return SyncStatus("running", "", current, last, None)
-    if last is not None and last.status == SyncRunStatus.PAUSED:
-        return SyncStatus("paused", last.reason, None, last, next_due)
-    if last is not None and last.status == SyncRunStatus.FAILED:
-        return SyncStatus("failed", last.reason, None, last, next_due)
-    return SyncStatus("idle", "", None, last, next_due)
 
 
 def api_usage_by_hour(*, now: datetime | None = None) -> list[dict]:

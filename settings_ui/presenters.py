@@ -18,9 +18,10 @@ from django.utils.translation import gettext, gettext_lazy
 
 from connector.auth import SOAP_LOGIN_RETIREMENT
 from connector.models import IntegrationSettings, SyncError
-from connector.selectors import api_calls_used_last_24h, api_usage_by_hour, sync_status_get
+from connector.selectors import api_calls_used_last_24h, api_usage_by_hour
 from connector.services.deletions import held_deletions_summary
 from connector.services.settings import SETTINGS_FIELDS
+from connector.status import sync_status_get
 from connector.version import LATEST_CONNECTOR_VERSION, UPGRADE_URL, connector_version_status
 from marketing.models import ActivityType, SmartList
 

@@ -20,11 +20,11 @@ from connector.selectors import (
     integration_settings_get,
     sync_error_facets,
     sync_errors_open,
-    sync_status_get,
 )
 from connector.services.deletions import held_deletions_approve, held_deletions_discard
 from connector.services.settings import integration_settings_update, integration_sync_set
 from connector.services.sync_errors import sync_errors_retry
+from connector.status import sync_status_get
 from marketing.services import smart_list_create
 
 from .forms import InclusionListForm, IntegrationSettingsForm, SyncToggleForm
@@ -42,7 +42,12 @@ class IntegrationsView(LoginRequiredMixin, TemplateView):
     template_name = "settings_ui/integrations.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(integration_settings=integration_settings_get(), **kwargs)
+        integration_settings = integration_settings_get()
+        return super().get_context_data(
+            integration_settings=integration_settings,
+            status=sync_status_get(integration_settings=integration_settings),
+            **kwargs,
+        )
 
 
 class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):

@@ -41,7 +41,10 @@ class CrmCounts:
     errors: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {name: value for name, value in self.__dict__.items()}
+        """Keyed apart from the run's total ``errors``: ``crm_errors`` are this part's."""
+        return {
+            ("crm_errors" if name == "errors" else name): v for name, v in self.__dict__.items()
+        }
 
 
 def _day(value: datetime | None) -> str | None:

@@ -214,6 +214,17 @@ def test_salesforce_sync_prints_one_json_object(salesforce):
     assert result["push_created"] == 3
 
 
+def test_salesforce_sync_errors_is_the_true_total_and_each_part_has_its_own_key(salesforce):
+    ContactFactory(job_title="T" * 200)  # Lead.Title takes 128 characters: rejected
+    ContactFactory()
+    out = io.StringIO()
+    call_command("salesforce_sync", stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["errors"] == 1
+    assert result["push_failed"] == 1 and result["pull_errors"] == 0
+    assert result["crm_errors"] == 0
+
+
 def test_contacts_export_fills_the_salesforce_link(salesforce):
     from connector.sync.cycle import sync_cycle_run
 

@@ -17,12 +17,13 @@ class Command(BaseCommand):
         self.stdout.write(
             json.dumps(
                 {
+                    **run.counts,
+                    # The run's own figures last: no part's count may stand in for them.
                     "run": run.pk,
                     "status": run.status,
                     "reason": run.reason,
                     "errors": run.errors,
                     "api_calls": run.api_calls,
-                    **run.counts,
                 },
                 sort_keys=True,
             )

@@ -1,0 +1,121 @@
+"""The integration's state in one line, by severity: what the status panel and the
+Integrations card say. Each state is read from what really happened (the credentials'
+status, the setup check, the last run, held deletes, open errors), never assumed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings as django_settings
+from django.utils import timezone
+
+from .metering import ApiMeter
+from .models import (
+    CredentialsStatus,
+    HeldDeletion,
+    IntegrationSettings,
+    SyncError,
+    SyncRun,
+    SyncRunStatus,
+)
+
+# A running cycle that has not reported for this long was cut off (a killed worker).
+RUN_STALE_AFTER = timedelta(minutes=15)
+# By severity, first wins (the panel shows one line).
+STATES = (
+    "disabled",
+    "credentials_invalid",
+    "setup_failing",
+    "failed",
+    "paused",
+    "deletions_held",
+    "records_failing",
+    "running",
+    "idle",
+)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status panel shows: ``state`` (one of STATES), its reason or count."""
+
+    state: str
+    reason: str
+    current: SyncRun | None  # the running cycle
+    last: SyncRun | None  # the last finished cycle
+    next_due_at: datetime | None
+    count: int = 0  # deletions held / records failing
+    until: datetime | None = None  # paused: when the window frees enough to go on
+
+    @property
+    def last_summary(self) -> dict[str, int]:
+        counts = self.last.counts if self.last else {}
+        return {
+            "sent": counts.get("push_created", 0) + counts.get("push_updated", 0),
+            "read": counts.get("pull_read", 0),
+            "errors": self.last.errors if self.last else 0,
+            "calls": self.last.api_calls if self.last else 0,
+        }
+
+    @property
+    def percent(self) -> int | None:
+        progress = self.current.progress if self.current else {}
+        total = progress.get("total")
+        if not total:
+            return None
+        return min(100, round(100 * progress.get("done", 0) / total))
+
+    @property
+    def in_sync(self) -> bool:
+        return self.state == "idle"
+
+
+def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
+    """The integration's state right now (at most five small queries)."""
+    now = timezone.now()
+    runs = list(SyncRun.objects.order_by("-started_at")[:5])
+    current = next(
+        (
+            r
+            for r in runs
+            if r.status == SyncRunStatus.RUNNING
+            and (r.heartbeat_at or r.started_at) > now - RUN_STALE_AFTER
+        ),
+        None,
+    )
+    last = next((r for r in runs if r.status != SyncRunStatus.RUNNING), None)
+    interval = timedelta(minutes=django_settings.SALESFORCE_SYNC_INTERVAL_MINUTES)
+    next_due = (last.finished_at or last.started_at) + interval if last else None
+
+    def status(state: str, reason: str = "", **extra) -> SyncStatus:  # type: ignore[no-untyped-def]
+        return SyncStatus(state, reason, current, last, next_due, **extra)
+
+    if not integration_settings.sync_enabled:
+        return SyncStatus("disabled", "", current, last, None)
+    if integration_settings.credentials_status == CredentialsStatus.INVALID:
+        reason = (
+            f"{integration_settings.credentials_error_code}: "
+            f"{integration_settings.credentials_error_message}"
+        )
+        return status("credentials_invalid", reason)
+    check = integration_settings.setup_check or {}
+    if check and not check.get("ok", True):
+        failing = [c for c in check.get("checks", []) if not c.get("ok")]
+        return status("setup_failing", failing[0]["message"] if failing else "", count=len(failing))
+    if last is not None and last.status == SyncRunStatus.FAILED and current is None:
+        return status("failed", last.reason)
+    if last is not None and last.status == SyncRunStatus.PAUSED and current is None:
+        meter = ApiMeter(limit=integration_settings.api_call_limit)
+        seconds = meter.seconds_until_free() if meter.limit and meter.used() >= meter.limit else 0
+        until = now + timedelta(seconds=seconds) if seconds else None
+        return status("paused", last.reason, until=until)
+    held = HeldDeletion.objects.count()
+    if held:
+        return status("deletions_held", count=held)
+    failing = SyncError.objects.filter(resolved_at__isnull=True).count()
+    if failing:
+        return status("records_failing", count=failing)
+    if current is not None:
+        return status("running")
+    return status("idle")
