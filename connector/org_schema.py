@@ -48,6 +48,7 @@ def org_schema_store(
     schema.record_types = {
         name: _record_types(described[name] or {}) for name in PEOPLE if described.get(name)
     }
+    schema.fields = {name: _fields(described[name] or {}) for name in PEOPLE}
     fingerprint = _fingerprint(described)
     changed = bool(schema.fingerprint) and fingerprint != schema.fingerprint
     schema.fingerprint = fingerprint
@@ -107,6 +108,31 @@ def record_type_id(integration_settings: IntegrationSettings, object_type: str) 
         if record_type["developer_name"] == chosen:
             return record_type["id"]
     raise LookupError(chosen)
+
+
+def org_fields(integration_settings: IntegrationSettings, object_type: str) -> list[dict] | None:
+    """The fields of ``object_type`` the integration user sees (custom ones too), as the last
+    describe read them; None while the org was never read."""
+    known = org_schema_get(integration_settings).fields
+    return list(known[object_type]) if object_type in known else None
+
+
+def _fields(describe: Mapping[str, Any]) -> list[dict]:
+    return sorted(
+        (
+            {
+                "name": f["name"],
+                "label": f.get("label") or f["name"],
+                "type": f.get("type", ""),
+                "length": f.get("length") or 0,
+                "createable": bool(f.get("createable")),
+                "updateable": bool(f.get("updateable")),
+                "custom": bool(f.get("custom")),
+            }
+            for f in describe.get("fields") or []
+        ),
+        key=lambda f: (f["label"].lower(), f["name"]),
+    )
 
 
 def _record_types(describe: Mapping[str, Any]) -> list[dict]:

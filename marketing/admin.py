@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from marketing.models import Activity, Company, Contact, CrmTask, SmartList
+from marketing.models import (
+    Activity,
+    Company,
+    Contact,
+    CrmTask,
+    Opportunity,
+    OpportunityContactRole,
+    SmartList,
+)
 from marketing.selectors import smart_list_member_count
 from marketing.smart_list_criteria import SMART_LIST_PROPERTIES, SmartListOperator
 
@@ -18,8 +26,37 @@ class CompanyAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
 
 
+class OpportunityRoleInline(admin.TabularInline):
+    """The contact's opportunities (copied from Salesforce: read-only here)."""
+
+    model = OpportunityContactRole
+    fk_name = "contact"
+    extra = 0
+    can_delete = False
+    fields = ("opportunity", "stage", "amount", "close_date", "role", "is_primary")
+    readonly_fields = fields
+    verbose_name = "opportunity"
+    verbose_name_plural = "Opportunities (from Salesforce)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Stage")
+    def stage(self, role: OpportunityContactRole) -> str:
+        return role.opportunity.stage
+
+    @admin.display(description="Amount")
+    def amount(self, role: OpportunityContactRole):  # type: ignore[no-untyped-def]
+        return role.opportunity.amount
+
+    @admin.display(description="Close date")
+    def close_date(self, role: OpportunityContactRole):  # type: ignore[no-untyped-def]
+        return role.opportunity.close_date
+
+
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    inlines = (OpportunityRoleInline,)
     list_display = (
         "email",
         "first_name",
@@ -104,3 +141,36 @@ class CrmTaskAdmin(admin.ModelAdmin):
     list_select_related = ("contact",)
     raw_id_fields = ("contact",)
     readonly_fields = ("created_at", "updated_at")
+
+
+class ContactRoleInline(admin.TabularInline):
+    model = OpportunityContactRole
+    fk_name = "opportunity"
+    extra = 0
+    can_delete = False
+    fields = ("contact", "role", "is_primary")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(admin.ModelAdmin):
+    """Opportunities the sync copied from Salesforce: to look at, not to edit (Salesforce owns
+    them; an edit here would be overwritten by the next sync)."""
+
+    list_display = ("name", "stage", "amount", "close_date", "is_won", "owner_name", "updated_at")
+    list_filter = ("stage", "is_closed", "is_won")
+    search_fields = ("name", "salesforce_id", "contacts__email")
+    date_hierarchy = "close_date"
+    inlines = (ContactRoleInline,)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Field, QuerySet
+from django.db.models import QuerySet
 from django.forms import CheckboxInput, MultipleChoiceField
 from django.utils.datastructures import MultiValueDict
-from django.utils.translation import gettext, gettext_lazy
 
 from connector.auth import SOAP_LOGIN_RETIREMENT
 from connector.models import IntegrationSettings, SyncError
@@ -23,11 +22,11 @@ from connector.services.deletions import held_deletions_summary
 from connector.services.settings import SETTINGS_FIELDS
 from connector.status import sync_status_get
 from connector.version import LATEST_CONNECTOR_VERSION, UPGRADE_URL, connector_version_status
-from marketing.models import ActivityType, SmartList
 
 from .charts import usage_chart
 from .forms import IntegrationSettingsForm, SyncToggleForm
 from .forms_credentials import CredentialsForm
+from .history import settings_history
 
 # -- The page ---------------------------------------------------------------------------
 
@@ -38,16 +37,23 @@ def settings_page_context(
     can_manage: bool,
     settings_initial: dict[str, Any] | None = None,
     callback_url: str = "",
+    history_page: int = 1,
     **forms: Any,
 ) -> dict[str, Any]:
     """Everything the settings page shows; a form passed in (bound, with its errors)
     replaces its fresh copy. ``settings_initial`` pre-fills the main form."""
     used = api_calls_used_last_24h()
+    hours = api_usage_by_hour()
     context = {
         "status": sync_status_get(integration_settings=integration_settings),
         "held_deletions": held_deletions_summary(),
-        "usage_chart": usage_chart(api_usage_by_hour(), limit=integration_settings.api_call_limit),
-        "history": settings_history(integration_settings=integration_settings),
+        "usage_chart": usage_chart(hours, limit=integration_settings.api_call_limit),
+        "usage_chart_narrow": usage_chart(
+            hours, limit=integration_settings.api_call_limit, narrow=True
+        ),
+        "history": settings_history(integration_settings=integration_settings, page=history_page),
+        # A parked draft (back from *Create Inclusion List*) is on the form, not saved yet.
+        "settings_unsaved": bool(settings_initial),
         "integration_settings": integration_settings,
         "connector_version": {
             "status": connector_version_status(integration_settings.installed_connector_version),
@@ -125,108 +131,6 @@ def settings_form_data(
         else:
             data[name] = value if isinstance(value, str) else str(value)
     return data
-
-
-# -- The settings history ---------------------------------------------------------------
-
-# Secrets never enter the history (connector.models.settings); the time one changed does.
-SECRET_FIELDS = {"secrets_changed_at": gettext_lazy("credentials secret")}
-# Translatable names of the settings that have no verbose name of their own.
-HISTORY_LABELS = {
-    "credentials_status": gettext_lazy("credentials status"),
-    "credentials_error_code": gettext_lazy("credentials error code"),
-    "credentials_error_message": gettext_lazy("credentials error message"),
-    "create_contact_from_lead": gettext_lazy("create contact from lead"),
-    "create_contact_from_contact": gettext_lazy("create contact from contact"),
-    "lifecycle_transitions": gettext_lazy("lifecycle transitions"),
-    "state_country_picklists": gettext_lazy("state country picklists"),
-    "delete_when_lead_deleted": gettext_lazy("delete when lead deleted"),
-    "delete_when_contact_deleted": gettext_lazy("delete when contact deleted"),
-}
-HISTORY_HIDDEN = {
-    "id",
-    "history_id",
-    "history_date",
-    "history_change_reason",
-    "history_type",
-    "history_user",
-    "history_user_id",
-    "updated_by",
-    "updated_by_id",
-    "site",
-    "site_id",
-}
-
-
-def _display(field: Field, value: Any, smart_lists: dict[int, str]) -> str:
-    """A stored value as the page shows it: choice labels, Yes/No, names of smart lists."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return gettext("Yes") if value else gettext("No")
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if field.attname == "inclusion_list_id":
-        return smart_lists.get(value, str(value))
-    if isinstance(value, list):
-        labels = dict(ActivityType.choices) if field.attname == "activity_types" else {}
-        return ", ".join(str(labels.get(v, v)) for v in value)
-    return str(value)
-
-
-def settings_history(*, integration_settings: IntegrationSettings, limit: int = 10) -> list[dict]:
-    """The last changes: when, who, which values (secrets only as "changed"); two queries."""
-    records = list(
-        integration_settings.history.select_related("history_user").order_by("-history_date")[
-            : limit + 1
-        ]
-    )
-    list_ids = {r.inclusion_list_id for r in records if r.inclusion_list_id}
-    smart_lists = dict(SmartList.objects.filter(pk__in=list_ids).values_list("pk", "name"))
-    tracked = {f.attname for f in integration_settings.history.model._meta.concrete_fields}
-    fields = [
-        f
-        for f in IntegrationSettings._meta.concrete_fields
-        if f.attname in tracked and f.attname not in HISTORY_HIDDEN
-    ]
-    entries = []
-    for newer, older in zip(records, records[1:] + [None], strict=False):
-        if len(entries) == limit:
-            break
-        changes = []
-        for field in fields:
-            new = getattr(newer, field.attname)
-            old = getattr(older, field.attname) if older else None
-            if older is not None and new == old:
-                continue
-            if older is None and new in (None, "", False, [], 0):
-                continue
-            label = (
-                SECRET_FIELDS.get(field.attname)
-                or HISTORY_LABELS.get(field.attname)
-                or field.verbose_name
-            )
-            if field.attname in SECRET_FIELDS:
-                changes.append({"field": str(label), "old": "", "new": "changed", "secret": True})
-            else:
-                changes.append(
-                    {
-                        "field": str(label),
-                        "old": None if older is None else _display(field, old, smart_lists),
-                        "new": _display(field, new, smart_lists),
-                        "secret": False,
-                    }
-                )
-        if changes:
-            entries.append(
-                {
-                    "at": newer.history_date,
-                    "user": newer.history_user,
-                    "type": newer.history_type,
-                    "changes": changes,
-                }
-            )
-    return entries
 
 
 # -- The sync errors as CSV -------------------------------------------------------------

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_credentials
+from . import views, views_contact, views_credentials, views_mappings
 
 app_name = "settings_ui"
 urlpatterns = [
@@ -53,6 +53,21 @@ urlpatterns = [
         name="salesforce_setup_check",
     ),
     path("integrations/salesforce/errors/", views.SyncErrorsView.as_view(), name="sync_errors"),
+    path(
+        "integrations/salesforce/contacts/<int:pk>/",
+        views_contact.ContactSyncView.as_view(),
+        name="contact_sync",
+    ),
+    path(
+        "integrations/salesforce/field-mappings/",
+        views_mappings.FieldMappingsView.as_view(),
+        name="field_mappings",
+    ),
+    path(
+        "integrations/salesforce/held-deletions/",
+        views.HeldDeletionsView.as_view(),
+        name="held_deletions",
+    ),
     path(
         "integrations/salesforce/held-deletions/approve/",
         views.HeldDeletionsApproveView.as_view(),

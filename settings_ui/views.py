@@ -15,13 +15,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy
 from django.views.generic import FormView, ListView, TemplateView, View
 
+from connector.auth import credentials_from_settings
 from connector.selectors import (
     api_calls_used_last_24h,
     integration_settings_get,
     sync_error_facets,
     sync_errors_open,
 )
-from connector.services.deletions import held_deletions_approve, held_deletions_discard
+from connector.services.deletions import (
+    held_deletions_approve,
+    held_deletions_discard,
+    held_deletions_list,
+    held_deletions_summary,
+)
 from connector.services.settings import integration_settings_update, integration_sync_set
 from connector.services.sync_errors import sync_errors_retry
 from connector.status import sync_status_get
@@ -34,6 +40,10 @@ MANAGE_PERMISSION = "connector.change_integrationsettings"
 # Unsaved settings-form input, parked while the user creates an inclusion list.
 DRAFT_SESSION_KEY = "salesforce_settings_draft"
 SETTINGS_TEMPLATE = "settings_ui/salesforce_settings.html"
+
+
+def _page_number(value: str) -> int:
+    return int(value) if value.isdigit() else 1
 
 
 class IntegrationsView(LoginRequiredMixin, TemplateView):
@@ -76,6 +86,9 @@ class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
             can_manage=self.can_manage,
             settings_initial=self._draft_initial(),
             callback_url=self.callback_url(),
+            history_page=int(page)
+            if (page := self.request.GET.get("history", "")).isdigit()
+            else 1,
             **forms,
         )
 
@@ -146,6 +159,19 @@ class SalesforceSettingsView(SalesforcePageMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Your Salesforce settings were saved."))
         return self.success_redirect()
+
+    def form_invalid(self, form: IntegrationSettingsForm) -> HttpResponse:
+        count = len(form.errors)
+        messages.error(
+            self.request,
+            ngettext(
+                "Nothing was saved: %(count)s setting needs your attention (marked below).",
+                "Nothing was saved: %(count)s settings need your attention (marked below).",
+                count,
+            )
+            % {"count": count},
+        )
+        return super().form_invalid(form)
 
 
 class SyncToggleView(SalesforcePageMixin, FormView):
@@ -225,6 +251,7 @@ class SyncErrorsView(LoginRequiredMixin, ListView):
             selected_code=self.request.GET.get("code", ""),
             can_manage=self.request.user.has_perm(MANAGE_PERMISSION),
             query=self.request.GET.urlencode(),
+            salesforce_host=credentials_from_settings(integration_settings_get()).login_host,
             **kwargs,
         )
 
@@ -288,16 +315,47 @@ class _HeldDeletionsView(LoginRequiredMixin, PermissionRequiredMixin, View):
     service: Callable[..., int]
     message: Any  # ngettext_lazy(..., "count")
 
+    confirm: bool = False  # the admin must confirm the number of contacts it applies to
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        held = held_deletions_summary()["count"]
+        if self.confirm and request.POST.get("confirm") != str(held):
+            messages.error(
+                request,
+                _(
+                    "Nothing was deleted: confirm the number of contacts to delete (it may have "
+                    "changed since the page was loaded)."
+                ),
+            )
+            return HttpResponseRedirect(reverse("settings_ui:held_deletions"))
         count = type(self).service(acting_user=request.user)
         messages.success(request, self.message % {"count": count})
         return HttpResponseRedirect(reverse("settings_ui:salesforce_settings"))
+
+
+class HeldDeletionsView(LoginRequiredMixin, ListView):
+    """Who the held deletes would delete, paged, with the count; the decision, confirmed."""
+
+    template_name = "settings_ui/held_deletions.html"
+    paginate_by = 50
+    context_object_name = "held"
+
+    def get_queryset(self):
+        return held_deletions_list()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            held_deletions=held_deletions_summary(),
+            can_manage=self.request.user.has_perm(MANAGE_PERMISSION),
+            **kwargs,
+        )
 
 
 class HeldDeletionsApproveView(_HeldDeletionsView):
     """*Delete them*: carry out the held deletes."""
 
     service = held_deletions_approve
+    confirm = True
     message = ngettext_lazy(
         "%(count)s contact deleted in hubsync, as in Salesforce.",
         "%(count)s contacts deleted in hubsync, as in Salesforce.",

@@ -21,6 +21,8 @@ class OrgSchema(models.Model):
     picklists = models.JSONField(null=True, blank=True)
     # {"Lead": [{"developer_name", "name", "id", "default"}], "Contact": [...]}
     record_types = models.JSONField(default=dict, blank=True)
+    # {"Lead": [{"name", "label", "type", "length", "createable", "updateable", "custom"}], ...}
+    fields = models.JSONField(default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
 

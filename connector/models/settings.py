@@ -276,6 +276,9 @@ class FieldMapping(models.Model):
     contact_field = models.CharField(max_length=80, blank=True)
     sync_rule = models.CharField(max_length=20, choices=SyncRule.choices, default=SyncRule.TWO_WAY)
 
+    # Every change, with who and when: shown in the settings history.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["id"]
 

@@ -101,6 +101,7 @@ def integration_credentials_update(
             "credentials_error_code",
             "credentials_error_message",
             "credentials_checked_at",
+            "connector_version_checked_at",
             "updated_by",
             "updated_at",
         ]
@@ -261,7 +262,14 @@ def _verify_and_store(
         integration_settings.connected_username = candidate.username
         set_acting_user(integration_settings, acting_user)
         # Only the credentials: a cycle or another tab may have written the rest meanwhile.
-        integration_settings.save(update_fields=[*CREDENTIAL_COLUMNS, "updated_by", "updated_at"])
+        integration_settings.save(
+            update_fields=[
+                *CREDENTIAL_COLUMNS,
+                "connector_version_checked_at",
+                "updated_by",
+                "updated_at",
+            ]
+        )
         credentials_mark(integration_settings, error=None)
         sync_enqueue(trigger="credentials_saved")
     # What the org has (and its version) shows at once; a Save it rules out is refused.
@@ -290,4 +298,6 @@ def _store(integration_settings: IntegrationSettings, credentials: Credentials) 
         if value != integration_settings.get_secret(name):
             integration_settings.set_secret(name, value)
             changed = True
+    if changed:  # another org, maybe: its connector version is read again at the next cycle
+        integration_settings.connector_version_checked_at = None
     return changed

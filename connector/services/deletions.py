@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, QuerySet
 
 from marketing.models import Contact
 
@@ -105,6 +105,11 @@ def held_deletions_summary() -> dict[str, Any]:
         "share": share,
         "percent": round(share * 100),
     }
+
+
+def held_deletions_list() -> QuerySet[HeldDeletion]:
+    """The held deletes, oldest first, with their contacts (the review page, paged)."""
+    return HeldDeletion.objects.select_related("contact").order_by("held_at", "id")
 
 
 def _held_locked() -> list[_Deleted]:

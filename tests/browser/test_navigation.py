@@ -31,7 +31,7 @@ def test_account_menu_leads_to_the_salesforce_settings(
     expect(page.get_by_role("heading", name="Integrations", level=1)).to_be_visible()
     card = page.locator("#integration-salesforce")
     expect(card.get_by_role("heading", name="Salesforce")).to_be_visible()
-    expect(card).to_contain_text("Sync is on.")
+    expect(card).to_contain_text("Waiting for the first sync cycle.")
     card.get_by_role("link", name="Settings").click()
 
     expect(page).to_have_url(re.compile(r"/integrations/salesforce/settings/$"))

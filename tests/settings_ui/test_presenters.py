@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from connector.services.settings import SETTINGS_FIELDS, integration_settings_update
 from settings_ui.forms import IntegrationSettingsForm
-from settings_ui.presenters import settings_form_data, settings_history
+from settings_ui.history import settings_history
+from settings_ui.presenters import settings_form_data
 from tests.factories import SmartListFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,15 +63,37 @@ class TestSettingsHistory:
             data={"inclusion_list": smart_list, "opportunity_sync": False},
             acting_user=marketing_admin,
         )
-        latest, *_ = settings_history(integration_settings=integration_settings)
+        latest, *_ = settings_history(integration_settings=integration_settings)["entries"]
         assert latest["user"] == marketing_admin
         changes = {change["field"]: change for change in latest["changes"]}
-        assert changes["inclusion list"]["old"] == "—"
-        assert changes["inclusion list"]["new"] == "Sales ready"
-        assert (changes["opportunity sync"]["old"], changes["opportunity sync"]["new"]) == (
-            "Yes",
-            "No",
+        # The page's own labels and values: "Opportunity sync", On/Off.
+        assert changes["Inclusion list"]["old"] == "—"
+        assert changes["Inclusion list"]["new"] == "Sales ready"
+        assert (changes["Opportunity sync"]["old"], changes["Opportunity sync"]["new"]) == (
+            "On",
+            "Off",
         )
+
+    def test_paged_and_credential_checks_do_not_push_changes_out(
+        self, admin_browser, integration_settings, marketing_admin
+    ):
+        from connector.models import CredentialsStatus
+
+        for limit in range(1000, 1013):  # 13 changes by a person: two pages of 10
+            integration_settings_update(
+                integration_settings=integration_settings,
+                data={"api_call_limit": limit},
+                acting_user=marketing_admin,
+            )
+        for status in [CredentialsStatus.VALID, CredentialsStatus.INVALID] * 10:
+            integration_settings.credentials_status = status  # what a cycle's login check writes
+            integration_settings.save()
+        first = page_history(admin_browser)
+        assert first.count('class="mb-2 history-entry"') == 10 and "1 / 2" in first
+        assert "1012" in first and "Not listed: 20 credential checks by hubsync itself." in first
+        second = admin_browser.get(SETTINGS_URL + "?history=2").content.decode()
+        second = second.split('id="section-history"')[1]
+        assert second.count('class="mb-2 history-entry"') == 3 and "1002" in second
 
 
 class TestSettingsFormData:

@@ -107,11 +107,28 @@ def test_usage_chart_hour_by_hour(admin_browser, integration_settings):
     )
     html = admin_browser.get(SETTINGS_URL).content.decode()
     chart = html.split('id="api-usage-chart"')[1].split("</figure>")[0]
-    assert chart.count("<rect ") == 24
-    assert ": 42</title>" in chart and ": 7</title>" in chart
-    assert 'id="org-usage-line"' in chart and 'id="own-limit-line"' in chart
+    assert chart.count("<rect ") == 2 * 24  # the wide chart and the phone one
+    assert "— 42</title>" in chart and "— 7</title>" in chart
+    assert 'class="org-usage-line"' in chart and 'class="own-limit-line"' in chart
+    assert 'class="limit-line"' in chart and ">% of limit<" in chart and ">hour of day<" in chart
     assert "<td>5000 / 100000</td>" in chart
     assert "49 of 1,000 calls used in the last 24 hours" in html
+
+
+def test_usage_above_the_limit_is_drawn_as_it_is(admin_browser, integration_settings):
+    """232 % of the limit: the axis reaches 250 %, the limit line sits below the top."""
+    integration_settings.api_call_limit = 100
+    integration_settings.save()
+    ApiCallBucket.objects.create(minute=timezone.now() - timedelta(minutes=5), calls=232)
+    html = admin_browser.get(SETTINGS_URL).content.decode()
+    chart = html.split('id="api-usage-chart"')[1].split("</figure>")[0]
+    assert ">250%<" in chart and "Usage reached 232 % of the limit." in chart
+    from settings_ui.charts import TOP, usage_chart
+
+    geometry = usage_chart(
+        [{"hour": timezone.now(), "calls": 232, "org_used": None, "org_max": None}], limit=100
+    )
+    assert geometry["limit_y"] > TOP  # 100 % is drawn below the top of the plot
 
 
 class TestSyncErrors:

@@ -4,7 +4,7 @@ A watermarked query without a watermark (the first cycle, or after a backfill) r
 whole object: on a large object that is thousands of REST pages, one API call per 2,000
 records. The first page tells how many records the query matches (``totalSize``); from
 SALESFORCE_BULK_QUERY_MIN on, that page is dropped and the object is read as one Bulk
-API 2.0 query job instead (about three calls, then one per 50,000 records) — a small org
+API 2.0 query job instead (about three calls, then one per 10,000 records) — a small org
 pays nothing extra, a large one one call. Bulk 2.0 takes no ORDER BY: its pages come
 unordered, so their watermark is saved only once the whole job has been read (see
 Watermark.advance).

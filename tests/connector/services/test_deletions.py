@@ -169,14 +169,12 @@ class TestThePage:
         )
         assert 'data-count="10"' in html
         assert "10 contacts were deleted in Salesforce in one sync cycle" in html
-        assert reverse("settings_ui:held_deletions_approve") in html
-        assert reverse("settings_ui:held_deletions_discard") in html
-        assert "csrfmiddlewaretoken" in html
+        assert reverse("settings_ui:held_deletions") in html  # review, then decide there
         read_only = render_to_string(
             "settings_ui/_held_deletions.html",
             {"held_deletions": held_deletions_summary(), "can_manage": False},
         )
-        assert "held_deletions_approve" not in read_only and 'data-count="10"' in read_only
+        assert "A marketing admin decides" in read_only and 'data-count="10"' in read_only
         empty = render_to_string(
             "settings_ui/_held_deletions.html", {"held_deletions": {"count": 0}}
         )
@@ -190,11 +188,38 @@ class TestThePage:
         cycle()
         url = reverse(f"settings_ui:{name}")
         assert admin_browser.get(url).status_code == 405
-        response = admin_browser.post(url)
+        response = admin_browser.post(url, {"confirm": "10"})
         assert response.status_code == 302
         assert response["Location"] == reverse("settings_ui:salesforce_settings")
         assert Contact.objects.count() == remaining
         assert not HeldDeletion.objects.exists()
+
+    def test_the_review_lists_who_would_be_deleted_paged_and_asks_to_confirm(
+        self, synced, admin_browser, settings
+    ):
+        doomed = list(Contact.objects.order_by("pk")[:10])
+        delete_in_salesforce(synced, doomed)
+        cycle()
+        from settings_ui.views import HeldDeletionsView
+
+        HeldDeletionsView.paginate_by = 4
+        try:
+            page = admin_browser.get(reverse("settings_ui:held_deletions")).content.decode()
+            page3 = admin_browser.get(reverse("settings_ui:held_deletions") + "?page=3")
+        finally:
+            HeldDeletionsView.paginate_by = 50
+        assert 'data-count="10"' in page and page.count('class="held-row"') == 4
+        assert doomed[0].email in page and "1 / 3" in page
+        assert page3.content.decode().count('class="held-row"') == 2
+        assert 'name="confirm" value="10"' in page and "required" in page
+        # Unconfirmed (or confirmed for another number): nothing is deleted.
+        url = reverse("settings_ui:held_deletions_approve")
+        for data in ({}, {"confirm": "9"}):
+            response = admin_browser.post(url, data)
+            assert response["Location"] == reverse("settings_ui:held_deletions")
+        assert HeldDeletion.objects.count() == 10 and Contact.objects.count() == 40
+        admin_browser.post(url, {"confirm": "10"})
+        assert Contact.objects.count() == 30
 
     @pytest.mark.parametrize("name", ["held_deletions_approve", "held_deletions_discard"])
     def test_only_marketing_admins_may_decide(self, synced, client, viewer, name):

@@ -167,6 +167,43 @@ class TestIntegrationVersion:
         html = admin_browser.get(self.URL).content.decode()
         assert "Not connected yet" in html
 
+    def test_text_and_instructions_fit_the_case(
+        self, salesforce, integration_settings, admin_browser
+    ):
+        salesforce.control.configure_org(connector_version=None, hubsync_metadata_deployed=False)
+        integration_settings.connector_version_checked_at = None
+        integration_settings.save()
+        cycle()
+        html = admin_browser.get(self.URL).content.decode()
+        assert 'data-case="deploy"' in html and "How to deploy hubsync's setup" in html
+        salesforce.control.configure_org(connector_version="1.2.3", hubsync_metadata_deployed=True)
+        # The admin asks: Check again (the setup check reads the version at once).
+        admin_browser.post(reverse("settings_ui:salesforce_setup_check"))
+        html = admin_browser.get(self.URL).content.decode()
+        assert 'data-case="upgrade"' in html and "How to upgrade" in html
+        assert 'id="version-check-again"' in html
+
+    def test_rechecked_at_the_next_cycle_after_the_credentials_change(
+        self, salesforce, integration_settings, admin_browser
+    ):
+        from connector.services.credentials import integration_credentials_update
+        from tests.conftest import SF_PASSWORD, SF_TOKEN
+
+        cycle()
+        assert integration_settings.__class__.objects.get().connector_version_checked_at
+        salesforce.control.create_user("other@acme.example", SF_PASSWORD, SF_TOKEN)
+        salesforce.control.configure_org(connector_version="1.2.3")
+        integration_credentials_update(
+            integration_settings=integration_settings,
+            acting_user=None,
+            username="other@acme.example",
+        )
+        html = admin_browser.get(self.URL).content.decode()
+        assert 'data-status="not_checked"' in html and "the next sync cycle reads" in html
+        cycle()
+        html = admin_browser.get(self.URL).content.decode()
+        assert 'data-status="outdated"' in html
+
 
 def test_an_activity_a_validation_rule_rejects_needs_a_fix_and_costs_no_call_until_retried(
     salesforce, integration_settings

@@ -365,3 +365,24 @@ class TestLifecycleTransitions:
         contact = Contact.objects.get(email="buyer@x.example")
         assert contact.lifecycle_stage == LifecycleStage.SUBSCRIBER
         assert contact.opportunities.count() == 1
+
+
+def test_synced_opportunities_show_on_the_contacts_page_and_in_the_admin(
+    salesforce, integration_settings, client, staff
+):
+    """Issue 14: /admin/marketing/opportunity/ was a 404 and the contact's page showed none."""
+    opportunity_id = load_opportunity(salesforce.control, stage="Closed Won")
+    cycle()
+    opportunity = Opportunity.objects.get(salesforce_id=opportunity_id)
+    buyer = Contact.objects.get(email="buyer@x.example")
+    client.force_login(staff)
+    from django.urls import reverse
+
+    page = client.get(reverse("admin:marketing_contact_change", args=[buyer.pk])).content.decode()
+    assert "Opportunities (from Salesforce)" in page and opportunity.name in page
+    assert "Closed Won" in page
+    listing = client.get(reverse("admin:marketing_opportunity_changelist"))
+    assert listing.status_code == 200 and opportunity.name in listing.content.decode()
+    detail = client.get(reverse("admin:marketing_opportunity_change", args=[opportunity.pk]))
+    assert detail.status_code == 200 and "buyer@x.example" in detail.content.decode()
+    assert client.get(reverse("admin:marketing_opportunity_add")).status_code == 403

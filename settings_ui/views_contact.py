@@ -1,0 +1,40 @@
+"""A contact as the sync sees it (linked from *Sync errors*): its properties, its Salesforce
+record, what is failing, its opportunities and its sync history. Read-only: staff edit
+contacts in the Django admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404
+from django.views.generic import TemplateView
+
+from connector.auth import credentials_from_settings
+from connector.models import SyncError
+from connector.selectors import integration_settings_get
+from marketing.models import Contact
+
+PROPERTIES = ("first_name", "last_name", "job_title", "phone", "company_name", "state", "country")
+HISTORY_LENGTH = 25
+
+
+class ContactSyncView(LoginRequiredMixin, TemplateView):
+    template_name = "settings_ui/contact.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        contact = get_object_or_404(Contact, pk=kwargs["pk"])
+        return super().get_context_data(
+            contact=contact,
+            properties=[
+                (Contact._meta.get_field(name).verbose_name.capitalize(), getattr(contact, name))
+                for name in PROPERTIES
+            ],
+            errors=SyncError.objects.filter(contact=contact, resolved_at__isnull=True),
+            roles=contact.opportunity_roles.select_related("opportunity").order_by(
+                "-opportunity__close_date"
+            ),
+            events=contact.sync_events.all()[:HISTORY_LENGTH],
+            salesforce_host=credentials_from_settings(integration_settings_get()).login_host,
+            **kwargs,
+        )
