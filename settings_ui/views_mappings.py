@@ -51,7 +51,6 @@ class FieldMappingsView(LoginRequiredMixin, View):
                 "can_manage": can_manage,
                 "describe_read_at": schema.fetched_at if schema.fields else None,
             },
-            status=400 if any(form.errors for form in forms) else 200,
         )
 
     def get(self, request: HttpRequest) -> HttpResponse:

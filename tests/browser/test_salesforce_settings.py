@@ -156,7 +156,9 @@ def test_create_inclusion_list_and_come_back_with_it_selected(
     assert smart_list.criteria["conditions"] == [
         {"property": "country", "operator": "equals", "value": "Germany"}
     ]
-    expect(page.get_by_role("status")).to_contain_text("Smart list “Germany MQLs” created.")
+    expect(page.locator("#page-messages")).to_contain_text("Smart list “Germany MQLs” created.")
+    # Selected, but not saved yet: the page says so (it looked saved before).
+    expect(page.locator("#settings-unsaved")).to_contain_text("not saved yet")
     inclusion_list = page.get_by_label("Inclusion list")
     expect(inclusion_list).to_have_value(str(smart_list.pk))
     expect(inclusion_list.locator("option:checked")).to_have_text("Germany MQLs")

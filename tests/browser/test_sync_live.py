@@ -62,7 +62,7 @@ def test_retry_a_failed_record_from_the_errors_page(page: Page, marketing_admin,
     assert SyncError.objects.filter(contact=failing, resolved_at__isnull=True).exists()
 
     open_settings(page, marketing_admin)
-    page.get_by_role("link", name="Sync errors").click()
+    page.locator("#sync-status").get_by_role("link", name="Sync errors").click()
     row = page.locator("tr.error-row", has_text="long@x.example")
     expect(row).to_contain_text("STRING_TOO_LONG")
     failing.refresh_from_db()

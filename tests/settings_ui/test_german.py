@@ -166,7 +166,7 @@ def test_the_integrations_page_in_german(german):
 
     assert '<h1 class="h3 mb-4">Integrationen</h1>' in html
     assert "Einstellungen" in html
-    assert "Die Synchronisierung ist ausgeschaltet." in html
+    assert "Die Synchronisierung ist ausgeschaltet: Es wird nichts übertragen" in html
 
 
 def test_the_errors_page_in_german_keeps_salesforces_own_words(german):

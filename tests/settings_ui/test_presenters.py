@@ -85,15 +85,17 @@ class TestSettingsHistory:
                 data={"api_call_limit": limit},
                 acting_user=marketing_admin,
             )
+        checked = integration_settings.__class__.objects.get()  # as a cycle loads it
         for status in [CredentialsStatus.VALID, CredentialsStatus.INVALID] * 10:
-            integration_settings.credentials_status = status  # what a cycle's login check writes
-            integration_settings.save()
+            checked.credentials_status = status  # what a cycle's login check writes
+            checked.save()
         first = page_history(admin_browser)
         assert first.count('class="mb-2 history-entry"') == 10 and "1 / 2" in first
         assert "1012" in first and "Not listed: 20 credential checks by hubsync itself." in first
         second = admin_browser.get(SETTINGS_URL + "?history=2").content.decode()
         second = second.split('id="section-history"')[1]
-        assert second.count('class="mb-2 history-entry"') == 3 and "1002" in second
+        # The 3 oldest changes and the settings' creation.
+        assert second.count('class="mb-2 history-entry"') == 4 and "1002" in second
 
 
 class TestSettingsFormData:
