@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ..client import SalesforceClient
 from ..errors import ApiLimitReached, ConcurrentLimitReached, ConnectorError, RecoverableError
@@ -35,7 +36,9 @@ from .queue import contacts_due_count, contacts_mark_due
 
 logger = logging.getLogger(__name__)
 
-CONCURRENT_LIMIT_REASON = (
+# Reasons are stored in English and translated where they are shown (the page looks the
+# stored text up in the catalogue): gettext_noop marks them for it.
+CONCURRENT_LIMIT_REASON = gettext_noop(
     "Salesforce's concurrent request limit: too many long-running requests run in your org at "
     "once (REQUEST_LIMIT_EXCEEDED, ConcurrentRequests). hubsync tries again shortly (after 1, "
     "2, 4 … minutes); the daily API limit is not reached."
@@ -49,7 +52,7 @@ def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
     integration_settings = integration_settings_get()
     run = SyncRun.objects.create(trigger=trigger)
     if not integration_settings.sync_enabled:
-        return _finish(run, SyncRunStatus.SKIPPED, "The Salesforce sync is off.")
+        return _finish(run, SyncRunStatus.SKIPPED, gettext_noop("The Salesforce sync is off."))
     if integration_settings.credentials_status == CredentialsStatus.INVALID:
         return _finish(
             run,
@@ -142,7 +145,7 @@ def _cycle(
     run.counts.update(crm_counts.as_dict())
     run.errors = counts.failed + pull_counts.errors + crm_counts.errors
     if not _sync_enabled_now(integration_settings):
-        return SyncRunStatus.STOPPED, "The sync was turned off during the run."
+        return SyncRunStatus.STOPPED, gettext_noop("The sync was turned off during the run.")
     if not include_retries:
         share = round(RETRY_BUDGET_SHARE * 100)
         return (

@@ -186,6 +186,28 @@ def test_the_errors_page_in_german_keeps_salesforces_own_words(german):
     # Salesforce's code and message are Salesforce's words: never translated.
     assert "INVALID_EMAIL_ADDRESS" in html
     assert "Email: invalid email address: not-an-email" in html
+    # hubsync's explanation of the code is in the page's language.
+    assert "Die E-Mail-Adresse ist ungültig." in html
+
+
+def test_hubsyncs_own_run_reasons_and_explanations_in_german(german, integration_settings):
+    from connector.models import SyncRun
+    from connector.sync.cycle import CONCURRENT_LIMIT_REASON
+
+    integration_settings.sync_enabled = True
+    integration_settings.save()
+    SyncRun.objects.create(trigger="test", status="failed", reason=CONCURRENT_LIMIT_REASON)
+    SyncError.objects.create(
+        direction="outbound",
+        object_type="Lead",
+        code="INVALID_COUNTRY",
+        message="“Atlantis” is not a country Salesforce's picklist knows.",
+    )
+    status = german.get(reverse("settings_ui:salesforce_status")).content.decode()
+    assert "Letzter Lauf fehlgeschlagen" in status
+    assert "Limit gleichzeitiger Anfragen von Salesforce" in status
+    errors = german.get(ERRORS_URL).content.decode()
+    assert "Das Land steht nicht in der Länderauswahlliste Ihrer Org." in errors
 
 
 def test_switching_back_to_english(german, integration_settings):
