@@ -20,6 +20,8 @@ from functools import cache, cached_property
 
 import pycountry
 
+from .messages import COUNTRY_NOT_IN_ORG, COUNTRY_UNKNOWN, STATE_NOT_IN_ORG, said
+
 # Languages whose country and subdivision names are accepted (pycountry ships them).
 LANGUAGES = ("de", "fr", "es", "it", "nl", "pt")
 
@@ -134,11 +136,9 @@ class Picklists:
         """The org's CountryCode for a free-text country; raises NormalisationError."""
         code = self._country_keys.get(_key(text)) or _countries().get(_key(text))
         if not code:
-            raise NormalisationError(f"“{text}” is not a country Salesforce's picklist knows.")
+            raise NormalisationError(said(COUNTRY_UNKNOWN, text=text))
         if code not in self.countries:
-            raise NormalisationError(
-                f"“{text}” ({code}) is not a country in your Salesforce org's country picklist."
-            )
+            raise NormalisationError(said(COUNTRY_NOT_IN_ORG, text=text, code=code))
         return code
 
     def state_code(self, text: str, *, country: str) -> str | None:
@@ -151,9 +151,7 @@ class Picklists:
             iso = _subdivisions(country).get(_key(text))
             code = iso.split("-", 1)[1] if iso else None
         if code is None or code not in states:
-            raise NormalisationError(
-                f"“{text}” is not a state of {country} in your Salesforce org's state picklist."
-            )
+            raise NormalisationError(said(STATE_NOT_IN_ORG, text=text, country=country))
         return code
 
 

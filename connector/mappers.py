@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import geo
+from .messages import STATE_NEEDS_COUNTRY, said
 
 NOT_PROVIDED = "[not provided]"
 EXTERNAL_ID_FIELD = "HubSync_Id__c"
@@ -103,7 +104,7 @@ def _to_picklist_codes(record: dict[str, Any], picklists: geo.Picklists) -> None
             if not country:
                 raise MappingError(
                     "STATE_WITHOUT_COUNTRY",
-                    f"The state “{state_text}” needs a country for Salesforce's picklists.",
+                    said(STATE_NEEDS_COUNTRY, text=state_text),
                     [f"{state_field}Code"],
                 )
             try:

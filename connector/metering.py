@@ -18,6 +18,7 @@ from django.utils import timezone
 from requests.adapters import BaseAdapter
 
 from .errors import ApiLimitReached
+from .messages import OWN_LIMIT_USED_UP, said
 from .models import ApiCallBucket
 
 WINDOW = timedelta(hours=24)
@@ -75,7 +76,7 @@ class ApiMeter:
             return
         if self.used() >= self.limit:
             raise ApiLimitReached(
-                f"hubsync's API call limit of {self.limit:,} calls in 24 hours is used up.",
+                said(OWN_LIMIT_USED_UP, limit=f"{self.limit:,}"),
                 retry_after_s=self.seconds_until_free(),
             )
 

@@ -52,7 +52,8 @@ SYSTEM_FIELDS = {
     "connected_org_name",
 }
 HISTORY_PER_PAGE = 10
-HISTORY_READ_MAX = 2_000  # history rows read for one page (a page never needs more)
+HISTORY_READ_MAX = 2_000  # history rows read at most for one page
+HISTORY_CHUNK = 50  # read newest first, a chunk at a time, until the page is full
 
 
 def _label(field: Field) -> str:
@@ -132,65 +133,83 @@ def settings_history(
 ) -> dict[str, Any]:
     """People's changes, newest first, a page at a time: when, who, which settings (by the
     page's labels; secrets only as "changed"). The system's own credential checks are
-    counted apart (``system_checks``), so they never push people's changes out of view."""
-    records = list(
-        integration_settings.history.select_related("history_user").order_by("-history_date")[
-            :HISTORY_READ_MAX
-        ]
-    )
-    list_ids = {r.inclusion_list_id for r in records if r.inclusion_list_id}
-    smart_lists = dict(SmartList.objects.filter(pk__in=list_ids).values_list("pk", "name"))
+    counted apart (``system_checks``, among the rows read), so they never push people's
+    changes out of view. Reads history rows newest first only until the page is full."""
+    page = max(page, 1)
+    wanted = page * per_page + 1  # one more than shown: is there an older page?
     tracked = {f.attname for f in integration_settings.history.model._meta.concrete_fields}
     fields = [
         f
         for f in IntegrationSettings._meta.concrete_fields
         if f.attname in tracked and f.attname not in HISTORY_HIDDEN
     ]
-    entries, system_checks = [], 0
-    for newer, older in zip(records, records[1:] + [None], strict=False):
-        changes = []
-        for field in fields:
-            new = getattr(newer, field.attname)
-            old = getattr(older, field.attname) if older else None
-            if older is not None and new == old:
-                continue
-            if older is None and new in (None, "", False, [], 0):
-                continue
-            if field.attname in SECRET_FIELDS:
-                changes.append(
-                    {"field": _label(field), "old": "", "new": "changed", "secret": True}
-                )
-            else:
-                changes.append(
-                    {
-                        "field": _label(field),
-                        "attname": field.attname,
-                        "old": None if older is None else _display(field, old, smart_lists),
-                        "new": _display(field, new, smart_lists),
-                        "secret": False,
-                    }
-                )
-        if not changes:
-            continue
-        if newer.history_user is None and all(c.get("attname") in SYSTEM_FIELDS for c in changes):
-            system_checks += 1
-            continue
-        entries.append(
-            {
-                "at": newer.history_date,
-                "user": newer.history_user,
-                "type": newer.history_type,
-                "changes": changes,
-            }
-        )
-    entries += _mapping_entries()
-    entries.sort(key=lambda entry: entry["at"], reverse=True)
-    pages = max(1, -(-len(entries) // per_page))
-    page = min(max(page, 1), pages)
+    history = integration_settings.history.select_related("history_user").order_by(
+        "-history_date", "-history_id"
+    )
+    entries: list[dict[str, Any]] = []
+    system_checks, offset, exhausted = 0, 0, False
+    newer = None
+    smart_lists = dict(SmartList.objects.values_list("pk", "name")[:HISTORY_READ_MAX])
+    while len(entries) < wanted and offset < HISTORY_READ_MAX:
+        chunk = list(history[offset : offset + HISTORY_CHUNK])
+        offset += HISTORY_CHUNK
+        if len(chunk) < HISTORY_CHUNK:
+            exhausted = True
+            chunk.append(None)  # the oldest record is compared with nothing
+        for older in chunk:
+            if newer is not None:
+                entry = _settings_entry(newer, older, fields, smart_lists)
+                if entry is SYSTEM_CHECK:
+                    system_checks += 1
+                elif entry is not None:
+                    entries.append(entry)
+            newer = older
+        if exhausted:
+            break
+    mappings = _mapping_entries()
+    if not exhausted and entries:  # older mapping changes belong to later pages
+        mappings = [m for m in mappings if m["at"] >= entries[-1]["at"]]
+    entries = sorted(entries + mappings, key=lambda entry: entry["at"], reverse=True)
     return {
         "entries": entries[(page - 1) * per_page : page * per_page],
         "page": page,
-        "pages": pages,
-        "count": len(entries),
+        "has_older": len(entries) > page * per_page,
         "system_checks": system_checks,
+    }
+
+
+SYSTEM_CHECK = object()  # an entry that is only hubsync's own credential check
+
+
+def _settings_entry(newer: Any, older: Any, fields: list[Field], smart_lists: dict) -> Any:
+    """The changes from ``older`` to ``newer`` (history rows), SYSTEM_CHECK, or None."""
+    changes = []
+    for field in fields:
+        new = getattr(newer, field.attname)
+        old = getattr(older, field.attname) if older else None
+        if older is not None and new == old:
+            continue
+        if older is None and new in (None, "", False, [], 0):
+            continue
+        if field.attname in SECRET_FIELDS:
+            changes.append({"field": _label(field), "old": "", "new": "changed", "secret": True})
+        else:
+            changes.append(
+                {
+                    "field": _label(field),
+                    "attname": field.attname,
+                    "old": None if older is None else _display(field, old, smart_lists),
+                    "new": _display(field, new, smart_lists),
+                    "secret": False,
+                }
+            )
+    if not changes:
+        return None
+    if newer.history_user is None and all(c.get("attname") in SYSTEM_FIELDS for c in changes):
+        return SYSTEM_CHECK
+    return {
+        "at": newer.history_date,
+        "user": newer.history_user,
+        "type": newer.history_type,
+        "changes": changes,
     }

@@ -17,10 +17,18 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
 from ..client import SalesforceClient
 from ..errors import ApiLimitReached, ConcurrentLimitReached, ConnectorError, RecoverableError
+from ..messages import (
+    CONCURRENT_LIMIT,
+    CREDENTIALS_INVALID,
+    CYCLE_BUSY,
+    RETRIES_WAIT,
+    SYNC_OFF,
+    TURNED_OFF_DURING_RUN,
+    said,
+)
 from ..metering import RETRY_BUDGET_SHARE, ApiMeter
 from ..models import CredentialsStatus, IntegrationSettings, SyncRun, SyncRunStatus
 from ..org_schema import org_schema_refresh_if_due
@@ -36,13 +44,6 @@ from .queue import contacts_due_count, contacts_mark_due
 
 logger = logging.getLogger(__name__)
 
-# Reasons are stored in English and translated where they are shown (the page looks the
-# stored text up in the catalogue): gettext_noop marks them for it.
-CONCURRENT_LIMIT_REASON = gettext_noop(
-    "Salesforce's concurrent request limit: too many long-running requests run in your org at "
-    "once (REQUEST_LIMIT_EXCEEDED, ConcurrentRequests). hubsync tries again shortly (after 1, "
-    "2, 4 … minutes); the daily API limit is not reached."
-)
 # The installed connector package is read once a day (and when credentials are saved).
 VERSION_CHECK_EVERY = timedelta(hours=24)
 
@@ -52,20 +53,19 @@ def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
     integration_settings = integration_settings_get()
     run = SyncRun.objects.create(trigger=trigger)
     if not integration_settings.sync_enabled:
-        return _finish(run, SyncRunStatus.SKIPPED, gettext_noop("The Salesforce sync is off."))
+        return _finish(run, SyncRunStatus.SKIPPED, SYNC_OFF)
     if integration_settings.credentials_status == CredentialsStatus.INVALID:
         return _finish(
             run,
             SyncRunStatus.SKIPPED,
-            "The Salesforce credentials are invalid: "
-            f"{integration_settings.credentials_error_code}.",
+            said(CREDENTIALS_INVALID, code=integration_settings.credentials_error_code),
         )
     holder = cycle_lock_acquire(run=run)
     if holder is not None:
         return _finish(
             run,
             SyncRunStatus.SKIPPED,
-            f"Another sync cycle is running (run {holder.pk}, {holder.trigger}).",
+            said(CYCLE_BUSY, run=holder.pk, trigger=holder.trigger),
             retry_soon=True,
         )
     meter = ApiMeter(limit=integration_settings.api_call_limit)
@@ -76,7 +76,7 @@ def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
         # Not the daily limit: the org runs too many long requests at once. A short back-off
         # (the task's retry of a failed run), no pause until the 24-hour window frees.
         logger.warning("Salesforce's concurrent request limit: %s", error)
-        status, reason, retry_soon = SyncRunStatus.FAILED, CONCURRENT_LIMIT_REASON, True
+        status, reason, retry_soon = SyncRunStatus.FAILED, CONCURRENT_LIMIT, True
     except ApiLimitReached as error:
         status, reason = SyncRunStatus.PAUSED, str(error)
     except RecoverableError as error:
@@ -145,12 +145,12 @@ def _cycle(
     run.counts.update(crm_counts.as_dict())
     run.errors = counts.failed + pull_counts.errors + crm_counts.errors
     if not _sync_enabled_now(integration_settings):
-        return SyncRunStatus.STOPPED, gettext_noop("The sync was turned off during the run.")
+        return SyncRunStatus.STOPPED, TURNED_OFF_DURING_RUN
     if not include_retries:
         share = round(RETRY_BUDGET_SHARE * 100)
         return (
             SyncRunStatus.SUCCEEDED,
-            f"Retries of failed records wait: more than {share} % of the API limit is used.",
+            said(RETRIES_WAIT, share=share),
         )
     return SyncRunStatus.SUCCEEDED, ""
 

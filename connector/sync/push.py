@@ -25,6 +25,7 @@ from ..mappers import (
     contact_to_salesforce,
     hubsync_id,
 )
+from ..messages import RECORD_TYPE_GONE, said
 from ..models import ContactSyncEvent, IntegrationSettings, SyncDirection, SyncEventOutcome
 from ..org_schema import org_picklists, record_type_id
 from ..soql import in_lists
@@ -178,8 +179,7 @@ def _record_type(ids: dict[str, str | None], object_type: str) -> dict[str, str]
     if record_type == "":
         raise MappingError(
             "INVALID_RECORD_TYPE",
-            f"The record type chosen for new {object_type}s is not an active record type of "
-            "your org any more: choose another under New record type.",
+            said(RECORD_TYPE_GONE, object=object_type),
             ["RecordTypeId"],
         )
     return {"RecordTypeId": record_type} if record_type else {}

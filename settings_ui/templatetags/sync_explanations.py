@@ -7,6 +7,8 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from connector.messages import in_language as _in_language
+
 register = template.Library()
 
 EXPLANATIONS = {
@@ -49,3 +51,10 @@ EXPLANATIONS = {
 def explain(code: str) -> str:
     """The explanation of a Salesforce (or hubsync) error code, or nothing."""
     return str(EXPLANATIONS.get(code, ""))
+
+
+@register.filter
+def in_language(text: str) -> str:
+    """hubsync's own stored message (a run's reason, a record's error) in the page's
+    language; Salesforce's messages stay as Salesforce wrote them."""
+    return _in_language(text)

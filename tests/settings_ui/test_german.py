@@ -191,12 +191,12 @@ def test_the_errors_page_in_german_keeps_salesforces_own_words(german):
 
 
 def test_hubsyncs_own_run_reasons_and_explanations_in_german(german, integration_settings):
+    from connector.messages import CONCURRENT_LIMIT, CYCLE_BUSY, said
     from connector.models import SyncRun
-    from connector.sync.cycle import CONCURRENT_LIMIT_REASON
 
     integration_settings.sync_enabled = True
     integration_settings.save()
-    SyncRun.objects.create(trigger="test", status="failed", reason=CONCURRENT_LIMIT_REASON)
+    SyncRun.objects.create(trigger="test", status="failed", reason=CONCURRENT_LIMIT)
     SyncError.objects.create(
         direction="outbound",
         object_type="Lead",
@@ -208,6 +208,14 @@ def test_hubsyncs_own_run_reasons_and_explanations_in_german(german, integration
     assert "Limit gleichzeitiger Anfragen von Salesforce" in status
     errors = german.get(ERRORS_URL).content.decode()
     assert "Das Land steht nicht in der Länderauswahlliste Ihrer Org." in errors
+    # hubsync's own message, stored in English with its parameter, shown in German.
+    assert "„Atlantis“ ist kein Land, das die Auswahlliste von Salesforce kennt." in errors
+    assert "is not a country" not in errors
+    SyncRun.objects.create(
+        trigger="test", status="failed", reason=said(CYCLE_BUSY, run=12, trigger="schedule")
+    )
+    status = german.get(reverse("settings_ui:salesforce_status")).content.decode()
+    assert "Ein anderer Synchronisationslauf läuft (Lauf 12, schedule)." in status
 
 
 def test_switching_back_to_english(german, integration_settings):

@@ -1,0 +1,86 @@
+"""hubsync's own messages that are stored as text (run reasons, per-record errors): written in
+English when they happen, shown in the reader's language.
+
+Each is defined once here, as a template with named parameters. :func:`said` writes one
+(in English, what the database keeps); :func:`in_language` finds the template a stored text
+was made from and says it again in the active language. Salesforce's own messages match no
+template and stay as Salesforce wrote them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from django.utils.translation import gettext, gettext_noop
+
+SYNC_OFF = gettext_noop("The Salesforce sync is off.")
+TURNED_OFF_DURING_RUN = gettext_noop("The sync was turned off during the run.")
+CREDENTIALS_INVALID = gettext_noop("The Salesforce credentials are invalid: %(code)s.")
+CYCLE_BUSY = gettext_noop("Another sync cycle is running (run %(run)s, %(trigger)s).")
+RETRIES_WAIT = gettext_noop(
+    "Retries of failed records wait: more than %(share)s %% of the API limit is used."
+)
+OWN_LIMIT_USED_UP = gettext_noop(
+    "hubsync's API call limit of %(limit)s calls in 24 hours is used up."
+)
+CONCURRENT_LIMIT = gettext_noop(
+    "Salesforce's concurrent request limit: too many long-running requests run in your org at "
+    "once (REQUEST_LIMIT_EXCEEDED, ConcurrentRequests). hubsync tries again shortly (after 1, "
+    "2, 4 … minutes); the daily API limit is not reached."
+)
+COUNTRY_UNKNOWN = gettext_noop("“%(text)s” is not a country Salesforce's picklist knows.")
+COUNTRY_NOT_IN_ORG = gettext_noop(
+    "“%(text)s” (%(code)s) is not a country in your Salesforce org's country picklist."
+)
+STATE_NOT_IN_ORG = gettext_noop(
+    "“%(text)s” is not a state of %(country)s in your Salesforce org's state picklist."
+)
+STATE_NEEDS_COUNTRY = gettext_noop(
+    "The state “%(text)s” needs a country for Salesforce's picklists."
+)
+RECORD_TYPE_GONE = gettext_noop(
+    "The record type chosen for new %(object)ss is not an active record type of your org any "
+    "more: choose another under New record type."
+)
+
+TEMPLATES = (
+    SYNC_OFF,
+    TURNED_OFF_DURING_RUN,
+    CREDENTIALS_INVALID,
+    CYCLE_BUSY,
+    RETRIES_WAIT,
+    OWN_LIMIT_USED_UP,
+    CONCURRENT_LIMIT,
+    COUNTRY_UNKNOWN,
+    COUNTRY_NOT_IN_ORG,
+    STATE_NOT_IN_ORG,
+    STATE_NEEDS_COUNTRY,
+    RECORD_TYPE_GONE,
+)
+_PARAMETER = re.compile(r"%\((\w+)\)s|%%")
+
+
+def said(template: str, **params: object) -> str:
+    """The message in English, as it is stored."""
+    return template % params
+
+
+@cache
+def _pattern(template: str) -> re.Pattern[str]:
+    parts, last = [], 0
+    for match in _PARAMETER.finditer(template):
+        parts.append(re.escape(template[last : match.start()]))
+        parts.append(f"(?P<{match.group(1)}>.+?)" if match.group(1) else "%")
+        last = match.end()
+    parts.append(re.escape(template[last:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def in_language(text: str) -> str:
+    """A stored message in the active language (unchanged when it is not hubsync's own)."""
+    for template in TEMPLATES:
+        match = _pattern(template).fullmatch(text or "")
+        if match:
+            return gettext(template) % match.groupdict()
+    return text
