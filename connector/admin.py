@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from marketing.admin import ContactAdmin
 from marketing.models import Contact
 
+from .messages import in_language
 from .models import (
     ApiCallBucket,
     ContactSyncEvent,
@@ -273,7 +274,7 @@ class ContactWithSyncHistoryAdmin(ContactAdmin):
                     e.salesforce_id,
                     ", ".join(e.fields) or "—",
                     e.get_outcome_display(),
-                    e.detail,
+                    in_language(e.detail),
                 )
                 for e in events
             ),

@@ -44,6 +44,30 @@ RECORD_TYPE_GONE = gettext_noop(
     "more: choose another under New record type."
 )
 
+EMAIL_NOT_STORABLE = gettext_noop(
+    "hubsync cannot store the email address “%(email)s”: it is not valid."
+)
+TOO_LONG_FOR_HUBSYNC = gettext_noop(
+    "%(field)s: %(length)s characters, more than hubsync's %(max)s."
+)
+EMAIL_TAKEN = gettext_noop("Another hubsync contact already has the email %(email)s.")
+CONVERTED_NOT_FOLLOWED = gettext_noop(
+    "Lead %(lead)s was converted in Salesforce and hubsync cannot follow it to a Contact of its "
+    "own."
+)
+DUPLICATE_TAKEN = gettext_noop(
+    "Salesforce's duplicate rule matched %(object)s %(id)s, which is linked to the hubsync "
+    "contact %(email)s."
+)
+DUPLICATE_MATCHES = gettext_noop("%(message)s Matching records: %(matches)s.")
+LEAD_CONVERTED_TO = gettext_noop("%(old_object)s %(old_id)s converted to %(new_id)s.")
+RECORD_MERGED_INTO = gettext_noop("%(old_object)s %(old_id)s merged into %(new_id)s.")
+SUCCESSOR_TAKEN = gettext_noop(
+    "%(old_object)s %(old_id)s is now %(new_object)s %(new_id)s, which another hubsync contact "
+    "follows: this contact is kept, unlinked and no longer synced."
+)
+DUPLICATE_LINKED = gettext_noop("Salesforce's duplicate rule matched this record: linked to it.")
+
 TEMPLATES = (
     SYNC_OFF,
     TURNED_OFF_DURING_RUN,
@@ -57,6 +81,16 @@ TEMPLATES = (
     STATE_NOT_IN_ORG,
     STATE_NEEDS_COUNTRY,
     RECORD_TYPE_GONE,
+    EMAIL_NOT_STORABLE,
+    TOO_LONG_FOR_HUBSYNC,
+    EMAIL_TAKEN,
+    CONVERTED_NOT_FOLLOWED,
+    DUPLICATE_TAKEN,
+    DUPLICATE_MATCHES,
+    LEAD_CONVERTED_TO,
+    RECORD_MERGED_INTO,
+    SUCCESSOR_TAKEN,
+    DUPLICATE_LINKED,
 )
 _PARAMETER = re.compile(r"%\((\w+)\)s|%%")
 

@@ -25,7 +25,13 @@ from ..mappers import (
     contact_to_salesforce,
     hubsync_id,
 )
-from ..messages import RECORD_TYPE_GONE, said
+from ..messages import (
+    CONVERTED_NOT_FOLLOWED,
+    DUPLICATE_LINKED,
+    DUPLICATE_TAKEN,
+    RECORD_TYPE_GONE,
+    said,
+)
 from ..models import ContactSyncEvent, IntegrationSettings, SyncDirection, SyncEventOutcome
 from ..org_schema import org_picklists, record_type_id
 from ..soql import in_lists
@@ -214,8 +220,7 @@ def _follow_converted(client: SalesforceClient, batch: PushBatch) -> None:
             batch.failures[pk] = Failure(
                 "Lead",
                 "CANNOT_UPDATE_CONVERTED_LEAD",
-                f"Lead {lead_id} was converted in Salesforce and hubsync cannot follow it to "
-                "a Contact of its own.",
+                said(CONVERTED_NOT_FOLLOWED, lead=lead_id),
                 salesforce_id=lead_id,
             )
 
@@ -239,8 +244,7 @@ def _link_duplicate_matches(batch: PushBatch) -> None:
             batch.failures[pk] = Failure(
                 sf_type,
                 "DUPLICATES_DETECTED",
-                f"Salesforce's duplicate rule matched {sf_type} {sf_id}, which is linked to "
-                f"the hubsync contact {taken[sf_id]}.",
+                said(DUPLICATE_TAKEN, object=sf_type, id=sf_id, email=taken[sf_id]),
             )
             continue
         taken[sf_id] = emails[pk]  # a second match in this batch is an error
@@ -281,7 +285,7 @@ def _record_events(batch: PushBatch) -> None:
             *batch.links[pk],
             [],
             SyncEventOutcome.LINKED,
-            "Salesforce's duplicate rule matched this record: linked to it.",
+            DUPLICATE_LINKED,
         )
         for pk in batch.duplicate_linked
     ]

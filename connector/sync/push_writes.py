@@ -15,6 +15,7 @@ from ..bulk_query import csv_rows
 from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
 from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD
+from ..messages import DUPLICATE_MATCHES, said
 from ..models import EmailCollision
 from ..soql import chunks, in_lists
 from .failures import Failure
@@ -161,7 +162,7 @@ def _message(result: RecordResult) -> str:
     if not result.duplicates:
         return result.message
     matches = ", ".join(f"{sf_type} {sf_id}" for sf_type, sf_id in result.duplicates)
-    return f"{result.message} Matching records: {matches}."
+    return said(DUPLICATE_MATCHES, message=result.message, matches=matches)
 
 
 def write_updates(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from marketing.models import Contact
 
 from ..bulk_writes import SYNC_EVENT_FIELDS, rows_insert
+from ..messages import LEAD_CONVERTED_TO, RECORD_MERGED_INTO, SUCCESSOR_TAKEN, said
 from ..models import ContactSyncEvent, ContactSyncState, SyncDirection, SyncEventOutcome
 from .failures import contact_failures_unpark
 from .queue import contacts_link
@@ -57,7 +58,7 @@ def contacts_follow(moves: list[Move], *, outcome: SyncEventOutcome) -> set[int]
         .exclude(pk__in=[m.contact_id for m in moves])
         .values_list("salesforce_id", flat=True)
     )
-    verb = "converted to" if outcome == SyncEventOutcome.CONVERTED else "merged into"
+    followed = LEAD_CONVERTED_TO if outcome == SyncEventOutcome.CONVERTED else RECORD_MERGED_INTO
     links: dict[int, tuple[str, str]] = {}
     kept: list[int] = []
     events = []
@@ -65,15 +66,18 @@ def contacts_follow(moves: list[Move], *, outcome: SyncEventOutcome) -> set[int]
         (old_type, old_id), (new_type, new_id) = move.old, move.new
         if new_id in taken:
             kept.append(move.contact_id)
-            detail = (
-                f"{old_type} {old_id} {verb} {new_type} {new_id}, which another hubsync contact "
-                "follows: this contact is kept, unlinked and no longer synced."
+            detail = said(
+                SUCCESSOR_TAKEN,
+                old_object=old_type,
+                old_id=old_id,
+                new_object=new_type,
+                new_id=new_id,
             )
             events.append((move.contact_id, old_type, old_id, SyncEventOutcome.UNLINKED, detail))
             continue
         taken.add(new_id)
         links[move.contact_id] = move.new
-        detail = f"{old_type} {old_id} {verb} {new_id}."
+        detail = said(followed, old_object=old_type, old_id=old_id, new_id=new_id)
         events.append((move.contact_id, new_type, new_id, outcome, detail))
     contacts_link({**links, **{pk: ("", "") for pk in kept}})
     if kept:

@@ -22,6 +22,7 @@ from marketing.selectors import contacts_by_email_keys, smart_list_contacts
 
 from ...bulk_writes import rows_insert, rows_update
 from ...mappers import salesforce_fields_for, salesforce_to_contact
+from ...messages import EMAIL_NOT_STORABLE, EMAIL_TAKEN, TOO_LONG_FOR_HUBSYNC, said
 from ...models import ContactSyncState, EmailCollision, SyncEventOutcome
 from ...org_schema import org_picklists
 from ...soql import parse_datetime
@@ -58,7 +59,7 @@ def contact_values_problem(values: dict[str, Any]) -> tuple[str, str, tuple[str,
         except ValidationError:
             return (
                 "INVALID_EMAIL_ADDRESS",
-                f"hubsync cannot store the email address {email!r}: it is not valid.",
+                said(EMAIL_NOT_STORABLE, email=email),
                 ("email",),
             )
     for name, value in values.items():
@@ -66,7 +67,7 @@ def contact_values_problem(values: dict[str, Any]) -> tuple[str, str, tuple[str,
         if max_length and isinstance(value, str) and len(value) > max_length:
             return (
                 "STRING_TOO_LONG",
-                f"{name}: {len(value)} characters, more than hubsync's {max_length}.",
+                said(TOO_LONG_FOR_HUBSYNC, field=name, length=len(value), max=max_length),
                 (name,),
             )
     return None
@@ -292,8 +293,7 @@ class PeoplePhase:
                         Failure(
                             object_type,
                             "DUPLICATE_VALUE",
-                            f"Another hubsync contact already has the email "
-                            f"{changes.get('email')}.",
+                            said(EMAIL_TAKEN, email=changes.get("email")),
                         ),
                     )
                     continue
