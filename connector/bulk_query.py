@@ -13,6 +13,7 @@ from simple_salesforce.bulk2 import JobState, Operation
 
 from .client import SalesforceClient
 from .errors import RecoverableError
+from .messages import BULK_JOB_ENDED, said
 
 # A result page (one call each; 10,000 records keep a worker's memory near a REST read's:
 # 50,000 took it from 140 to 340 MB on a 100,000-Lead first load), and the longest pause
@@ -43,8 +44,12 @@ def bulk_query_pages(client: SalesforceClient, sobject: str, soql: str) -> Itera
             break
         if state["state"] in (JobState.aborted, JobState.failed):
             raise RecoverableError(
-                f"The Bulk API 2.0 query job {job['id']} ended {state['state']}: "
-                f"{state.get('errorMessage') or ''}".strip(),
+                said(
+                    BULK_JOB_ENDED,
+                    job=job["id"],
+                    state=state["state"],
+                    error=state.get("errorMessage") or "",
+                ),
                 code="BULK_QUERY_FAILED",
             )
         pause = min(pause * 2, BULK_QUERY_POLL_MAX_S)

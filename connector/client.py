@@ -36,6 +36,13 @@ from .errors import (
     InvalidData,
     RecoverableError,
 )
+from .messages import (
+    CONNECTION_FAILED,
+    CREDENTIALS_NOT_SET,
+    NO_ANSWER,
+    SALESFORCE_ANSWERED,
+    said,
+)
 from .metering import ApiMeter, meter_session
 from .transport import salesforce_session
 
@@ -122,7 +129,7 @@ class SalesforceClient:
         missing = credentials.missing()
         if missing:
             raise ConfigurationError(
-                f"Salesforce credentials are not set ({missing}).", code="NO_CREDENTIALS"
+                said(CREDENTIALS_NOT_SET, missing=missing), code="NO_CREDENTIALS"
             )
         self.credentials = credentials
         self.meter = meter
@@ -269,11 +276,9 @@ class SalesforceClient:
         except SalesforceError as exc:
             raise _translate(exc) from None
         except requests.Timeout:
-            raise RecoverableError("Salesforce did not answer in time.", code="TIMEOUT") from None
+            raise RecoverableError(NO_ANSWER, code="TIMEOUT") from None
         except requests.ConnectionError:
-            raise RecoverableError(
-                "The connection to Salesforce failed.", code="CONNECTION_ERROR"
-            ) from None
+            raise RecoverableError(CONNECTION_FAILED, code="CONNECTION_ERROR") from None
 
 
 def _first_error(content: Any) -> tuple[str, str]:
@@ -295,8 +300,8 @@ def _error_for(status: int, code: str, message: str) -> ConnectorError:
     if code == "REQUEST_LIMIT_EXCEEDED":
         return ApiLimitReached(message or "The org's API request limit is exceeded.", code=code)
     if status >= 500 or code in RECOVERABLE_CODES:
-        return RecoverableError(message or f"Salesforce answered {status}.", code=code)
-    return InvalidData(message or f"Salesforce answered {status}.", code=code)
+        return RecoverableError(message or said(SALESFORCE_ANSWERED, status=status), code=code)
+    return InvalidData(message or said(SALESFORCE_ANSWERED, status=status), code=code)
 
 
 def _translate(exc: SalesforceError) -> ConnectorError:
@@ -309,7 +314,7 @@ def _translate(exc: SalesforceError) -> ConnectorError:
         return InvalidData(message, code=code or "NOT_FOUND")
     if isinstance(exc, SalesforceRefusedRequest):
         return InvalidData(message, code=code or "FORBIDDEN")
-    return InvalidData(message or f"Salesforce answered {exc.status}.", code=code)
+    return InvalidData(message or said(SALESFORCE_ANSWERED, status=exc.status), code=code)
 
 
 def _record_result(item: dict) -> RecordResult:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
 
 SYNC_OFF = gettext_noop("The Salesforce sync is off.")
@@ -68,6 +69,12 @@ SUCCESSOR_TAKEN = gettext_noop(
 )
 DUPLICATE_LINKED = gettext_noop("Salesforce's duplicate rule matched this record: linked to it.")
 
+NO_ANSWER = gettext_noop("Salesforce did not answer in time.")
+CONNECTION_FAILED = gettext_noop("The connection to Salesforce failed.")
+CREDENTIALS_NOT_SET = gettext_noop("Salesforce credentials are not set (%(missing)s).")
+SALESFORCE_ANSWERED = gettext_noop("Salesforce answered %(status)s.")
+BULK_JOB_ENDED = gettext_noop("The Bulk API 2.0 query job %(job)s ended %(state)s. %(error)s")
+
 TEMPLATES = (
     SYNC_OFF,
     TURNED_OFF_DURING_RUN,
@@ -91,7 +98,14 @@ TEMPLATES = (
     RECORD_MERGED_INTO,
     SUCCESSOR_TAKEN,
     DUPLICATE_LINKED,
+    NO_ANSWER,
+    CONNECTION_FAILED,
+    CREDENTIALS_NOT_SET,
+    SALESFORCE_ANSWERED,
+    BULK_JOB_ENDED,
 )
+# A connector error reads "CODE: message" (ConnectorError.__str__): the code stays.
+_CODED = re.compile(r"(?P<code>[A-Z][A-Z0-9_]+): (?P<rest>.+)", re.DOTALL)
 _PARAMETER = re.compile(r"%\((\w+)\)s|%%")
 
 
@@ -111,10 +125,20 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
+def _localized(value: str) -> str:
+    """A number in the active language's format (1,000 / 1.000); other values as they are."""
+    return number_format(int(value), force_grouping=True) if value.isdigit() else value
+
+
 def in_language(text: str) -> str:
     """A stored message in the active language (unchanged when it is not hubsync's own)."""
     for template in TEMPLATES:
         match = _pattern(template).fullmatch(text or "")
         if match:
-            return gettext(template) % match.groupdict()
+            return gettext(template) % {k: _localized(v) for k, v in match.groupdict().items()}
+    coded = _CODED.fullmatch(text or "")
+    if coded:
+        rest = in_language(coded["rest"])
+        if rest != coded["rest"]:
+            return f"{coded['code']}: {rest}"
     return text

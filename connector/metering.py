@@ -76,7 +76,7 @@ class ApiMeter:
             return
         if self.used() >= self.limit:
             raise ApiLimitReached(
-                said(OWN_LIMIT_USED_UP, limit=f"{self.limit:,}"),
+                said(OWN_LIMIT_USED_UP, limit=self.limit),
                 retry_after_s=self.seconds_until_free(),
             )
 

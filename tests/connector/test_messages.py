@@ -35,3 +35,26 @@ def test_salesforces_own_words_stay_as_they_are():
 def test_every_template_is_translated(template):
     with translation.override("de"):
         assert translation.gettext(template) != template
+
+
+def test_a_connector_errors_reason_keeps_its_code_and_speaks_german():
+    from connector.errors import RecoverableError
+    from connector.messages import NO_ANSWER
+
+    reason = str(RecoverableError(NO_ANSWER, code="TIMEOUT"))
+    assert reason == "TIMEOUT: Salesforce did not answer in time."
+    with translation.override("de"):
+        assert in_language(reason) == "TIMEOUT: Salesforce hat nicht rechtzeitig geantwortet."
+        assert in_language("UNABLE_TO_LOCK_ROW: unable to obtain") == (
+            "UNABLE_TO_LOCK_ROW: unable to obtain"  # Salesforce's words
+        )
+
+
+def test_numbers_follow_the_language():
+    from connector.messages import OWN_LIMIT_USED_UP
+
+    stored = said(OWN_LIMIT_USED_UP, limit=100000)
+    with translation.override("de"):
+        assert "100.000 Aufrufen" in in_language(stored)
+    with translation.override("en"):
+        assert "100,000 calls" in in_language(stored)
