@@ -125,6 +125,10 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
+# Parameters that are quantities (formatted by the language); ids and run numbers are not.
+NUMBERS = frozenset({"limit", "length", "max", "share"})
+
+
 def _localized(value: str) -> str:
     """A number in the active language's format (1,000 / 1.000); other values as they are."""
     return number_format(int(value), force_grouping=True) if value.isdigit() else value
@@ -135,7 +139,10 @@ def in_language(text: str) -> str:
     for template in TEMPLATES:
         match = _pattern(template).fullmatch(text or "")
         if match:
-            return gettext(template) % {k: _localized(v) for k, v in match.groupdict().items()}
+            params = match.groupdict()
+            for name in NUMBERS & set(params):
+                params[name] = _localized(params[name])
+            return gettext(template) % params
     coded = _CODED.fullmatch(text or "")
     if coded:
         rest = in_language(coded["rest"])

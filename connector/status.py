@@ -66,10 +66,6 @@ class SyncStatus:
             return None
         return min(100, round(100 * progress.get("done", 0) / total))
 
-    @property
-    def in_sync(self) -> bool:
-        return self.state == "idle"
-
 
 def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
     """The integration's state right now (at most five small queries)."""
