@@ -51,6 +51,11 @@ def field_mappings_get() -> list[MappingSpec]:
     ]
 
 
+def field_mappings_list() -> list[FieldMapping]:
+    """The field mappings as rows (the Field mappings page), in their order."""
+    return list(FieldMapping.objects.order_by("id"))
+
+
 def sync_run_latest() -> SyncRun | None:
     return SyncRun.objects.order_by("-started_at").first()
 
@@ -100,4 +105,15 @@ def sync_error_facets() -> dict[str, list[str]]:
     return {
         "object_types": sorted(open_errors.values_list("object_type", flat=True).distinct()),
         "codes": sorted(open_errors.values_list("code", flat=True).distinct()),
+    }
+
+
+def contact_sync_overview(*, contact, history_length: int = 25) -> dict:
+    """What the sync knows of one contact: open errors, opportunities, its latest history."""
+    return {
+        "errors": SyncError.objects.filter(contact=contact, resolved_at__isnull=True),
+        "roles": contact.opportunity_roles.select_related("opportunity").order_by(
+            "-opportunity__close_date"
+        ),
+        "events": contact.sync_events.all()[:history_length],
     }

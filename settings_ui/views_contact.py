@@ -11,12 +11,10 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
 from connector.auth import credentials_from_settings
-from connector.models import SyncError
-from connector.selectors import integration_settings_get
+from connector.selectors import contact_sync_overview, integration_settings_get
 from marketing.models import Contact
 
 PROPERTIES = ("first_name", "last_name", "job_title", "phone", "company_name", "state", "country")
-HISTORY_LENGTH = 25
 
 
 class ContactSyncView(LoginRequiredMixin, TemplateView):
@@ -30,11 +28,7 @@ class ContactSyncView(LoginRequiredMixin, TemplateView):
                 (Contact._meta.get_field(name).verbose_name.capitalize(), getattr(contact, name))
                 for name in PROPERTIES
             ],
-            errors=SyncError.objects.filter(contact=contact, resolved_at__isnull=True),
-            roles=contact.opportunity_roles.select_related("opportunity").order_by(
-                "-opportunity__close_date"
-            ),
-            events=contact.sync_events.all()[:HISTORY_LENGTH],
+            **contact_sync_overview(contact=contact),
             salesforce_host=credentials_from_settings(integration_settings_get()).login_host,
             **kwargs,
         )

@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
-from connector.models import FieldMapping
 from connector.org_schema import org_schema_get
-from connector.selectors import integration_settings_get
+from connector.selectors import field_mappings_list, integration_settings_get
 from connector.services.mappings import field_mappings_save
 
 from .forms_mappings import FieldMappingForm
@@ -33,7 +32,7 @@ class FieldMappingsView(LoginRequiredMixin, View):
         integration_settings = integration_settings_get()
         return [
             FieldMappingForm(data, mapping=mapping, integration_settings=integration_settings)
-            for mapping in FieldMapping.objects.order_by("id")
+            for mapping in field_mappings_list()
         ]
 
     def _render(self, request: HttpRequest, forms: list[FieldMappingForm]) -> HttpResponse:

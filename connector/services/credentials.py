@@ -19,7 +19,7 @@ from django.db import transaction
 from ..auth import Credentials, credentials_from_settings
 from ..client import SalesforceClient, salesforce_transport
 from ..errors import AuthenticationFailed, ConfigurationError, ConnectorError, RecoverableError
-from ..models import SECRET_NAMES, AuthMethod, CredentialsStatus, IntegrationSettings
+from ..models import SECRET_NAMES, AuthMethod, IntegrationSettings
 from ..oauth import (
     PendingAuthorization,
     authorization_start,
@@ -27,7 +27,7 @@ from ..oauth import (
     identity,
     token_revoke,
 )
-from ..sync.login import credentials_mark
+from ..sync.login import CREDENTIALS_CHECK_FIELDS, credentials_mark, credentials_unchecked
 from ..transport import browser_url
 from .jobs import sync_enqueue
 from .settings import set_acting_user
@@ -89,18 +89,12 @@ def integration_credentials_update(
     they are *not checked yet* until a cycle logs in with them."""
     candidate = credentials_from_settings(integration_settings, **changes)
     if _store(integration_settings, candidate):
-        integration_settings.credentials_status = CredentialsStatus.UNKNOWN
-        integration_settings.credentials_error_code = ""
-        integration_settings.credentials_error_message = ""
-        integration_settings.credentials_checked_at = None
+        credentials_unchecked(integration_settings)
     set_acting_user(integration_settings, acting_user)
     integration_settings.save(
         update_fields=[
             *CREDENTIAL_COLUMNS,
-            "credentials_status",
-            "credentials_error_code",
-            "credentials_error_message",
-            "credentials_checked_at",
+            *CREDENTIALS_CHECK_FIELDS,
             "connector_version_checked_at",
             "updated_by",
             "updated_at",

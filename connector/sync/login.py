@@ -8,6 +8,22 @@ from ..client import SalesforceClient
 from ..errors import AuthenticationFailed
 from ..models import CredentialsStatus, IntegrationSettings
 
+# What a login check records on the settings (the credentials' status badge).
+CREDENTIALS_CHECK_FIELDS = (
+    "credentials_status",
+    "credentials_error_code",
+    "credentials_error_message",
+    "credentials_checked_at",
+)
+
+
+def credentials_unchecked(integration_settings: IntegrationSettings) -> None:
+    """New credentials nobody logged in with yet: *Not checked yet* (not saved)."""
+    integration_settings.credentials_status = CredentialsStatus.UNKNOWN
+    integration_settings.credentials_error_code = ""
+    integration_settings.credentials_error_message = ""
+    integration_settings.credentials_checked_at = None
+
 
 def credentials_mark(
     integration_settings: IntegrationSettings, *, error: AuthenticationFailed | None
@@ -19,14 +35,7 @@ def credentials_mark(
     integration_settings.credentials_error_code = error.code if error else ""
     integration_settings.credentials_error_message = error.message if error else ""
     integration_settings.credentials_checked_at = timezone.now()
-    integration_settings.save(
-        update_fields=[
-            "credentials_status",
-            "credentials_error_code",
-            "credentials_error_message",
-            "credentials_checked_at",
-        ]
-    )
+    integration_settings.save(update_fields=list(CREDENTIALS_CHECK_FIELDS))
 
 
 def client_login(client: SalesforceClient, integration_settings: IntegrationSettings) -> None:

@@ -98,12 +98,18 @@ def test_missed_deletes_go_through_the_mass_delete_guard(salesforce, linked, set
 
 
 def test_merged_records_still_in_the_bin_are_followed_when_reconciling(salesforce, linked):
-    loser, survivor = linked[0], linked[1]
-    other = ContactFactory()
-    salesforce.control.merge("Lead", survivor.salesforce_id, [loser.salesforce_id])
+    from connector.models import ContactSyncEvent, SyncEventOutcome
+
+    loser = linked[0]
+    [survivor] = salesforce.control.load_records(
+        "Lead", [{"LastName": "Survivor", "Company": "Acme", "Email": "survivor@x.example"}]
+    )
+    salesforce.control.merge("Lead", survivor, [loser.salesforce_id])
     SyncCursor.objects.filter(name="inbound:Lead:deleted").update(
-        value=timezone.now() - timedelta(days=20)
+        value=timezone.now() - timedelta(days=20)  # the merge is found by the lookup
     )
     run = sync_cycle_run(trigger="test")
-    assert run.counts["pull_deleted"] == 0
-    assert Contact.objects.filter(pk=loser.pk).exists() and other.pk
+    assert run.counts["pull_reconciled"] == 1 and run.counts["pull_deleted"] == 0
+    loser.refresh_from_db()  # not deleted: it follows the survivor
+    assert loser.salesforce_id == survivor
+    assert ContactSyncEvent.objects.filter(contact=loser, outcome=SyncEventOutcome.MERGED).exists()
