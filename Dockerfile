@@ -14,4 +14,6 @@ RUN pip install --no-cache-dir .
 COPY . .
 RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["waitress-serve", "--listen=0.0.0.0:8000", "hubsync.wsgi:application"]
+# The production server (hubsync/serve.py): waitress with the forwarded headers of
+# TRUSTED_PROXY believed and request bodies bounded by MAX_REQUEST_BODY_BYTES.
+CMD ["python", "-m", "hubsync.serve", "--listen", "0.0.0.0:8000"]

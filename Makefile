@@ -13,7 +13,7 @@ EMULATOR_PORT ?= 8765
 export DEBUG ?= true
 EMULATOR_URL ?= http://127.0.0.1:$(EMULATOR_PORT)
 
-.PHONY: run test install migrate demo lint format bench messages clean
+.PHONY: run test test-prerequisites install migrate demo lint format bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,28 @@ run: demo
 	HOST=$(HOST) WEB_PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) SALESFORCE_EMULATOR_URL=$(EMULATOR_URL) \
 		$(BIN)/honcho start -f Procfile
 
-test: install
+test: test-prerequisites install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# What the tests need beyond Python packages: Debian's Chromium for tests/browser
+# (Playwright drives /usr/bin/chromium; its own browser download is not used). Installed
+# from the distribution's packages when this runs as root or with password-less sudo;
+# otherwise make stops at once with one line saying what to install.
+export CHROMIUM ?= /usr/bin/chromium
+test-prerequisites:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Chromium (apt-get install chromium)"; \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+	    echo "installing Chromium (sudo apt-get install chromium)"; \
+	    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; \
+	  fi; \
+	fi; \
+	if [ ! -x $(CHROMIUM) ]; then \
+	  echo "make test needs Chromium at $(CHROMIUM): install it (Debian/Ubuntu: sudo apt-get install chromium), or set CHROMIUM=/path/to/chromium"; \
+	  exit 1; \
+	fi
 
 # Every benchmark under bench/ (emulator and Celery worker as subprocesses, SQLite under
 # var/bench/; Redis as the broker when it answers): prints each figure with its command

@@ -51,10 +51,14 @@ INSTALLED_APPS = [
     "connector",
     "settings_ui",
     "axes",  # login rate limiting (see AXES_* below)
+    "csp",  # Content-Security-Policy header (see CONTENT_SECURITY_POLICY below)
 ]
 
 MIDDLEWARE = [
+    # Refuses a body over MAX_REQUEST_BODY_BYTES before anything reads it (413).
+    "hubsync.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Serves the project's own static files (Bootstrap included) without a CDN or nginx.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -130,6 +134,31 @@ STORAGES = {
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+}
+
+# Request bodies: at most MAX_REQUEST_BODY_BYTES in all (hubsync.middleware, and the
+# production server's own limit in hubsync/serve.py); form fields at most Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE, files (the JWT private key) are bounded by their form.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = min(2_621_440, MAX_REQUEST_BODY_BYTES)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
+
+# Content-Security-Policy (django-csp): scripts, styles, images, fonts and fetches from
+# hubsync itself only — no inline script, no event-handler or style attributes, no
+# framing, forms post only here. https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 LOGIN_URL = "login"
@@ -211,6 +240,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes announces itself at INFO whenever Django starts: every management command
+    # printed it. Its lockout and failure lines are WARNING and still reach the logs.
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }
 
 # Password guessing: django-axes counts failed logins per username + IP address in the
@@ -233,8 +265,17 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
 
+# The production server (``python -m hubsync.serve``, waitress): the reverse proxy that
+# terminates TLS, whose X-Forwarded-Proto/-For/-Host/-Port it believes ("*": any
+# peer; empty: none), and how many proxies are chained in front of hubsync.
+TRUSTED_PROXY = env("TRUSTED_PROXY", default="127.0.0.1")
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+WEB_THREADS = env.int("WEB_THREADS", default=8)
+
 if not DEBUG:
     # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+    # waitress sets wsgi.url_scheme from a trusted proxy's X-Forwarded-Proto and removes
+    # the header; behind another server the header itself says https.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True

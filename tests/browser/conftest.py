@@ -29,7 +29,8 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 # Debian's package, not Playwright's download (which cannot be fetched here, and CI installs
 # the Debian one in .ci/run).
-CHROMIUM = Path("/usr/bin/chromium")
+# `make test` installs it (or says what to install); CHROMIUM= points elsewhere.
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",  # CI runs as root
