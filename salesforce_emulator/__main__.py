@@ -1,5 +1,5 @@
 """``python -m salesforce_emulator --host 127.0.0.1 --port 8765 [--db PATH|:memory:]
-[--seed demo|empty] [--demo-certificate PEM] [--api-limit N]``."""
+[--seed demo|empty] [--demo-certificate PEM] [--api-limit N] [--tls [--tls-dir DIR]]``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .seed import demo_connected_app
 from .server import create_app, make_server, stop_server
+from .tls import make_tls_server, write_self_signed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--api-limit", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https:// with a self-signed certificate generated at start (its path is "
+        "printed as SALESFORCE_EMULATOR_CERT=...)",
+    )
+    parser.add_argument(
+        "--tls-dir", type=Path, help="with --tls: write cert.pem and key.pem here (default: temp)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -35,8 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed == "demo" and args.demo_certificate and args.demo_certificate.is_file():
         demo_connected_app(app.store, args.demo_certificate.read_text())
         print("Demo org: JWT bearer app registered; SOAP login is off.", flush=True)
-    server = make_server(app, args.host, args.port, args.threads)
-    url = f"http://{args.host}:{server.effective_port}"
+    if args.tls:
+        cert, key = write_self_signed(args.host, args.tls_dir)
+        tls_server = make_tls_server(app, args.host, args.port, cert, key)
+        print(f"SALESFORCE_EMULATOR_CERT={cert}", flush=True)
+        url = f"https://{args.host}:{tls_server.port}"
+    else:
+        server = make_server(app, args.host, args.port, args.threads)
+        url = f"http://{args.host}:{server.effective_port}"
     if app.seed_info:
         info = app.seed_info
         print(
@@ -51,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, _terminate)
+    if args.tls:
+        try:
+            tls_server.serve_forever()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            tls_server.server_close()
+        return 0
     try:
         server.run()  # waitress returns from run() on SystemExit/KeyboardInterrupt
     except (KeyboardInterrupt, SystemExit):

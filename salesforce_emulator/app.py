@@ -22,13 +22,15 @@ from .api.auth import AuthApi
 from .api.authorize import AuthorizeApi
 from .api.bulk import BulkApi
 from .api.collections import CollectionsApi
-from .api.common import HOST_HEADER, ApiError, Ctx, Handler, Out, sf_error
+from .api.common import HOST_HEADER, SUPPORTED_VERSIONS, ApiError, Ctx, Handler, Out, sf_error
 from .api.composite import CompositeApi
 from .api.control import ControlApi
 from .api.faults import apply_fault
+from .api.identity import IdentityApi
 from .api.oauth import OAuthApi
 from .api.query import QueryApi
 from .api.rest import RestApi
+from .api.search import SearchApi
 from .api.tooling import ToolingApi
 from .bulk import BulkError, BulkManager
 from .soql import SoqlError
@@ -51,7 +53,8 @@ RULES = [
     _rule("/services/oauth2/token", "oauth.token", ["POST"]),
     _rule("/services/oauth2/revoke", "oauth.revoke", ["GET", "POST"]),
     _rule("/services/oauth2/authorize", "authorize.authorize", ["GET", "POST"]),
-    _rule("/id/<org_id>/<user_id>", "oauth.identity", ["GET"]),
+    _rule("/services/oauth2/userinfo", "identity.userinfo", ["GET", "POST"]),
+    _rule("/id/<org_id>/<user_id>", "identity.identity", ["GET", "POST"]),
     _rule("/services/data/", "rest.versions", ["GET"]),
     _rule(f"{V}/", "rest.resources", ["GET"]),
     _rule(f"{V}/query/", "query.query", ["GET"]),
@@ -59,6 +62,7 @@ RULES = [
     _rule(f"{V}/queryAll/", "query.query_all", ["GET"]),
     _rule(f"{V}/queryAll/<locator>", "query.query_all_more", ["GET"]),
     _rule(f"{V}/limits/", "rest.limits", ["GET"]),
+    _rule(f"{V}/search/", "search.search", ["GET"]),
     _rule(f"{V}/sobjects/", "rest.describe_global", ["GET"]),
     _rule(f"{V}/sobjects/<obj>/", "rest.sobject", ["GET", "POST"]),
     _rule(f"{V}/sobjects/<obj>/describe/", "rest.describe", ["GET"]),
@@ -104,12 +108,14 @@ CONTROL_RULES = [
     _rule("/__emulator/fields", "control.fields", ["GET", "POST"]),
     _rule("/__emulator/fields/<obj>/<name>", "control.fields", ["DELETE"]),
 ]
-#: Endpoints without a session check (the identity URL checks its bearer token itself).
+#: Endpoints without a session check (the identity URL and userinfo check their bearer token
+#: themselves: a bad one is a 403 ``Bad_OAuth_Token``, not a 401).
 NO_AUTH = {
     "auth.soap_login",
     "oauth.token",
     "oauth.revoke",
-    "oauth.identity",
+    "identity.identity",
+    "identity.userinfo",
     "authorize.authorize",
     "rest.versions",
 }
@@ -135,6 +141,8 @@ class EmulatorApp:
         families: dict[str, object] = {
             "auth": AuthApi(store),
             "oauth": OAuthApi(store),
+            "identity": IdentityApi(store),
+            "search": SearchApi(store),
             "authorize": AuthorizeApi(store),
             "rest": RestApi(store, self.bulk),
             "query": QueryApi(store),
@@ -191,6 +199,9 @@ class EmulatorApp:
             )
         endpoint = str(rule.endpoint)
         ctx.values = values
+        if rule.rule.startswith(V) and values.get("version") not in SUPPORTED_VERSIONS:
+            # /services/data/v99.0/...: a version this org does not serve.
+            return self._finish(sf_error(404, "NOT_FOUND", "The requested resource does not exist"))
         if endpoint.startswith("control."):
             try:
                 out = self.handlers[endpoint](ctx)

@@ -15,6 +15,17 @@ from ..store import WriteResult
 from ..store.faults import Fault
 
 API_VERSION = "59.0"
+#: The REST API versions the emulator serves (and lists at ``/services/data/``): 20.0
+#: (Winter '11) to 68.0 (Winter '27, the release of December 2026). Others are a 404.
+SUPPORTED_VERSIONS = tuple(f"{v}.0" for v in range(20, 69))
+
+
+def release_label(version: str) -> str:
+    """The release a REST API version came with: 20.0 is Winter '11, then three a year."""
+    k = int(float(version)) - 20
+    return f"{('Winter', 'Spring', 'Summer')[k % 3]} '{11 + k // 3:02d}"
+
+
 HOST_HEADER = "X-Salesforce-Host"
 #: Records per sObject Collections call.
 MAX_COLLECTION = 200

@@ -1,6 +1,6 @@
 """OAuth 2.0 under ``/services/oauth2/``: the token endpoint (password, client credentials,
-JWT bearer, authorization code with PKCE, refresh token), token revocation, and the identity
-URL ``/id/<org_id>/<user_id>``. The login page of the web server flow is in
+JWT bearer, authorization code with PKCE, refresh token) and token revocation. The identity
+URL and ``userinfo`` are in :mod:`.identity`; the login page of the web server flow is in
 :mod:`.authorize`. Errors are Salesforce's ``{"error", "error_description"}``.
 """
 
@@ -52,7 +52,7 @@ def form_of(ctx: Ctx) -> dict[str, str]:
 
 
 class OAuthApi:
-    """``/services/oauth2/token``, ``/services/oauth2/revoke``, ``/id/<org>/<user>``."""
+    """``/services/oauth2/token``, ``/services/oauth2/revoke``."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -198,60 +198,10 @@ class OAuthApi:
         )
         return Out(200, body)
 
-    # ------------------------------------------------------------ revoke, id
+    # ------------------------------------------------------------------ revoke
 
     def revoke(self, ctx: Ctx) -> Out:
         """``POST /services/oauth2/revoke`` (``token=``; also ``GET ?token=``)."""
         if self.store.revoke(form_of(ctx).get("token", "")):
             return Out(200, b"")
         return Out(400, {"error": "invalid_token", "error_description": "invalid token"})
-
-    def identity(self, ctx: Ctx) -> Out:
-        """``GET /id/<org_id>/<user_id>`` with ``Authorization: Bearer <access token>``."""
-        auth = ctx.headers.get("Authorization", "")
-        sid = auth.split(" ", 1)[1].strip() if " " in auth else ctx.args.get("oauth_token", "")
-        if not sid or self.store.session(sid) is None:
-            return Out(403, "Bad_OAuth_Token", "text/plain;charset=UTF-8")
-        org_id = self.store.org["org_id"]
-        user = self.store.user_by_id(ctx.values["user_id"])
-        if ctx.values["org_id"] not in (org_id, org_id[:15]) or user is None:
-            return Out(403, "Bad_Id", "text/plain;charset=UTF-8")
-        base = ctx.base_url
-        uid = user.get("Id") or ctx.values["user_id"]
-        v = "{version}"
-        return Out(
-            200,
-            {
-                "id": f"{ctx.url_for(ctx.sf_host)}/id/{org_id}/{uid}",
-                "asserted_user": True,
-                "user_id": uid,
-                "organization_id": org_id,
-                "username": user.get("Username"),
-                "nick_name": user.get("Alias"),
-                "display_name": user.get("Name"),
-                "email": user.get("Email"),
-                "email_verified": True,
-                "first_name": user.get("FirstName"),
-                "last_name": user.get("LastName"),
-                "active": bool(user["IsActive"]),
-                "user_type": "STANDARD",
-                "language": "en_US",
-                "locale": "en_US",
-                "utcOffset": 0,
-                "is_lightning_login_user": False,
-                "urls": {
-                    "enterprise": f"{base}/services/Soap/c/{v}/{org_id}",
-                    "partner": f"{base}/services/Soap/u/{v}/{org_id}",
-                    "rest": f"{base}/services/data/v{v}/",
-                    "sobjects": f"{base}/services/data/v{v}/sobjects/",
-                    "search": f"{base}/services/data/v{v}/search/",
-                    "query": f"{base}/services/data/v{v}/query/",
-                    "tooling_rest": f"{base}/services/data/v{v}/tooling/",
-                    "profile": f"{base}/{uid}",
-                    "custom_domain": f"https://{self.store.org['my_domain']}"
-                    if self.store.org.get("my_domain")
-                    else None,
-                },
-                "last_modified_date": user.get("LastModifiedDate"),
-            },
-        )

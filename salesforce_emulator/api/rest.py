@@ -10,7 +10,15 @@ from ..schema import SObject, describe_global_entry, describe_sobject
 from ..store import Store
 from ..values import format_dt, now_utc, parse_dt
 from .assignment import assignment_rule_run
-from .common import API_VERSION, MAX_COLLECTION, ApiError, Ctx, Out, errors_body
+from .common import (
+    MAX_COLLECTION,
+    SUPPORTED_VERSIONS,
+    ApiError,
+    Ctx,
+    Out,
+    errors_body,
+    release_label,
+)
 from .duplicate_header import allow_save
 
 
@@ -22,38 +30,43 @@ class RestApi:
         self.bulk = bulk
 
     def versions(self, ctx: Ctx) -> Out:
+        """Every version served, oldest first (as Salesforce lists them)."""
         return Out(
             200,
             [
-                {
-                    "label": "Winter '24",
-                    "url": f"/services/data/v{API_VERSION}",
-                    "version": API_VERSION,
-                }
+                {"label": release_label(v), "url": f"/services/data/v{v}", "version": v}
+                for v in SUPPORTED_VERSIONS
             ],
         )
 
     def resources(self, ctx: Ctx) -> Out:
+        """The version's resources, with ``identity``: the session user's identity URL."""
         v = f"/services/data/v{ctx.version}"
+        org_id = self.store.org["org_id"]
         return Out(
             200,
             {
-                name: f"{v}/{name}"
-                for name in (
-                    "sobjects",
-                    "query",
-                    "queryAll",
-                    "limits",
-                    "composite",
-                    "jobs",
-                    "tooling",
-                )
+                "identity": f"{ctx.url_for(ctx.sf_host)}/id/{org_id}/{ctx.user_id}",
+                **{
+                    name: f"{v}/{name}"
+                    for name in (
+                        "sobjects",
+                        "query",
+                        "queryAll",
+                        "limits",
+                        "composite",
+                        "jobs",
+                        "search",
+                        "tooling",
+                    )
+                },
             },
         )
 
     def limits(self, ctx: Ctx) -> Out:
         org = self.store.org
-        jobs = len(self.bulk.jobs)
+        query_jobs = self.bulk.allocations.used("query")
+        batches = self.bulk.allocations.used("batches")
         return Out(
             200,
             {
@@ -61,7 +74,10 @@ class RestApi:
                     "Max": org["api_limit"],
                     "Remaining": max(0, org["api_limit"] - org["api_used"]),
                 },
-                "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000 - jobs},
+                # Bulk allocations per rolling 24 hours (bulk/allocations.py): query jobs
+                # created, and batches (one per started 10,000 records of an ingest job).
+                "DailyBulkApiBatches": {"Max": 15000, "Remaining": max(0, 15000 - batches)},
+                "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": max(0, 10000 - query_jobs)},
                 "DailyBulkV2QueryFileStorageMB": {"Max": 976562, "Remaining": 976562},
                 "DataStorageMB": {"Max": 1024, "Remaining": 1000},
                 "FileStorageMB": {"Max": 1024, "Remaining": 1024},

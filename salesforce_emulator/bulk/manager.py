@@ -7,6 +7,7 @@ from typing import Any
 
 from ..store import Store
 from ..values import format_dt, make_id, now_utc
+from .allocations import Allocations, batches_for
 from .ingest import new_ingest_job, results_csv, run_ingest
 from .jobs import BulkError, Job
 from .query import new_query_job, query_page, run_query
@@ -20,10 +21,13 @@ class BulkManager:
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()
         self._n = 0
+        #: What ``limits/`` reports as the Bulk allocations of the last 24 hours.
+        self.allocations = Allocations()
 
     def reset(self) -> None:
         with self.lock:
             self.jobs.clear()
+        self.allocations.clear()
 
     def _new_id(self) -> str:
         with self.lock:
@@ -70,11 +74,15 @@ class BulkManager:
             if job.state != "Open":
                 raise BulkError(409, "INVALIDJOBSTATE", f"Job is not Open: {job.state}")
             job.state = "UploadComplete"
-            self._start(run_ingest, job)
+            self._start(self._run_ingest, job)
         else:
             raise BulkError(400, "INVALIDJOBSTATE", f"Invalid state transition to {state}")
         job.modstamp = format_dt(now_utc())
         return job
+
+    def _run_ingest(self, store: Store, job: Job) -> None:
+        run_ingest(store, job)
+        self.allocations.use("batches", batches_for(job.processed))
 
     def results_csv(self, job: Job, kind: str) -> str:
         return results_csv(job, kind)
@@ -84,6 +92,7 @@ class BulkManager:
     def create_query(self, body: dict[str, Any], user_id: str, api_version: str) -> Job:
         job = new_query_job(self.store, body, self._new_id, user_id, api_version)
         self.jobs[job.id] = job
+        self.allocations.use("query")
         self._start(run_query, job)
         return job
 

@@ -30,8 +30,12 @@ def new_query_job(
         raise BulkError(400, "INVALIDJOB", f"InvalidJob : Invalid operation: {op}")
     soql = str(body.get("query") or "")
     compiled = store.compile(soql, include_deleted=op == "queryAll", view=store.view(user_id))
-    if compiled.aggregates or compiled.count_only:
+    if compiled.grouped or compiled.count_only:
         raise BulkError(400, "API_ERROR", "Aggregate queries are not supported by Bulk API 2.0")
+    if compiled.children:
+        raise BulkError(
+            400, "API_ERROR", "Parent-to-child subqueries are not supported by Bulk API 2.0"
+        )
     delim = body.get("columnDelimiter") or "COMMA"
     ending = body.get("lineEnding") or "LF"
     stamp = format_dt(now_utc())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .children import CHILD_RELATIONSHIPS
 from .fields import ID_TYPES, Field, SObject
-from .objects import CASCADES
 from .record_types import record_type_infos
 from .view import SchemaView
 
@@ -82,13 +82,13 @@ def describe_sobject(obj: SObject, api_version: str, view: SchemaView) -> dict[s
         "fields": fields,
         "childRelationships": [
             {
-                "childSObject": child,
-                "field": fk,
-                "relationshipName": None,
-                "cascadeDelete": True,
+                "childSObject": rel.child,
+                "field": rel.field,
+                "relationshipName": rel.name,
+                "cascadeDelete": rel.cascade_delete,
             }
-            for child, fk in CASCADES.get(obj.name, [])
-            if view.object(child) is not None
+            for rel in CHILD_RELATIONSHIPS.get(obj.name, {}).values()
+            if view.object(rel.child) is not None
         ],
         "recordTypeInfos": record_type_infos(obj, api_version, view.record_types.get(obj.name)),
     }

@@ -4,13 +4,17 @@ Supported grammar (anything else is a ``MALFORMED_QUERY``, never silently ignore
 
     SELECT item [, item ...] FROM Object
         [WHERE condition]
-        [ORDER BY path [ASC|DESC] [NULLS FIRST|LAST] [, ...]]
+        [GROUP BY path [, ...]]
+        [ORDER BY path|aggregate [ASC|DESC] [NULLS FIRST|LAST] [, ...]]
         [LIMIT n] [OFFSET n]
 
-    item      := path | COUNT() | COUNT(path) | COUNT_DISTINCT(path) | MIN|MAX|SUM|AVG(path) [alias]
+    item      := path | COUNT() | aggregate [alias]
+                 | ( SELECT path, ... FROM ChildRelationship [WHERE] [ORDER BY] [LIMIT n] )
+    aggregate := COUNT(path) | COUNT_DISTINCT(path) | MIN|MAX|SUM|AVG(path)
     path      := Field | Relationship.Field | Relationship.Relationship.Field ...
     condition := term { AND term } | term { OR term }      (mixing needs parentheses)
     term      := NOT term | ( condition ) | path op literal | path [NOT] IN ( literal, ... )
+                 | path [NOT] IN ( SELECT path FROM Object [WHERE condition] )   (semi-join)
                  | path LIKE 'pattern'
     op        := = | != | <> | < | <= | > | >=
     literal   := 'string with \\' escapes' | number | true | false | null | 2024-01-31
@@ -23,7 +27,8 @@ comparing them compares instants.
 
 Modules: :mod:`.lexer` (tokens, :class:`SoqlError`), :mod:`.ast` (the syntax tree),
 :mod:`.parser` (tokens to a tree), :mod:`.where` (conditions to SQL), :mod:`.compiler`
-(the rest of the query to SQL, :func:`compile_query`).
+(the rest of the query to SQL, :func:`compile_query`), :mod:`.grouping` (GROUP BY and
+aggregates), :mod:`.sosl` (the SOSL grammar of ``search/``).
 """
 
 from __future__ import annotations

@@ -35,6 +35,15 @@ class InList:
 
 
 @dataclass
+class SemiJoin:
+    """``path [NOT] IN (SELECT field FROM Object [WHERE ...])``."""
+
+    path: Path
+    query: Query
+    negate: bool
+
+
+@dataclass
 class Like:
     path: Path
     pattern: Literal
@@ -64,10 +73,20 @@ class Aggregate:
 
 
 @dataclass
+class SubQuery:
+    """A parent-to-child subquery in the SELECT list: ``(SELECT ... FROM Contacts)``; its
+    ``object_name`` is the child relationship's name."""
+
+    query: Query
+
+
+@dataclass
 class OrderItem:
-    path: Path
+    path: Path | None
     desc: bool
     nulls: str | None  # first | last | None
+    #: ``ORDER BY COUNT(Id) DESC`` in a grouped query (then ``path`` is None).
+    aggregate: Aggregate | None = None
 
 
 @dataclass
@@ -80,3 +99,4 @@ class Query:
     limit: int | None = None
     offset: int | None = None
     count_only: bool = False
+    group_by: list[Path] = field(default_factory=list)

@@ -6,11 +6,13 @@ into nested records. WHERE conditions are compiled by :mod:`.where`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..schema import Field, SchemaView, SObject
-from .ast import Aggregate, Path, Query, SelectField
+from ..schema import ID_TYPES, Field, SchemaView, SObject
+from ..schema.children import child_relationship
+from .ast import Aggregate, Path, Query, SelectField, SemiJoin, SubQuery
+from .grouping import grouped_items, grouped_order
 from .lexer import SoqlError
 from .parser import parse
 from .where import WhereCompiler
@@ -23,6 +25,7 @@ class Column:
     names: list[str]  # canonical path, e.g. ["Account", "Name"]
     field: Field
     index: int
+    sql: str = ""  # the column expression, e.g. t1."Name"
 
 
 @dataclass
@@ -54,6 +57,23 @@ class Compiled:
     limit: int | None
     offset: int | None
     n_select: int
+    #: The WHERE conditions alone (``IsDeleted`` included), "" for none.
+    where_sql: str = ""
+    #: An aggregate query (``GROUP BY`` or aggregate functions): ``aggregates`` are its
+    #: output columns in SELECT order, rows are ``AggregateResult`` records.
+    grouped: bool = False
+    group_sql: str = ""  # " GROUP BY ..."
+    #: Parent-to-child subqueries of the SELECT list, filled in per page of parents.
+    children: list[ChildQuery] = field(default_factory=list)
+
+
+@dataclass
+class ChildQuery:
+    """``(SELECT ... FROM Contacts)``: the child rows whose ``fk`` is a parent's Id."""
+
+    name: str  # the relationship name, as Salesforce spells it
+    fk: str  # the child object's lookup to the parent
+    compiled: Compiled
 
 
 def quote(name: str) -> str:
@@ -70,8 +90,11 @@ class Compiler:
         picklists_on: bool,
         soql: str = "",
         view: SchemaView | None = None,
+        nested: bool = False,
     ) -> None:
         self.q = query
+        #: A subquery (child or semi-join) itself: no subqueries or semi-joins of its own.
+        self.nested = nested
         self.soql = soql
         self.objects = objects
         self.include_deleted = include_deleted
@@ -153,56 +176,32 @@ class Compiler:
         columns: list[Column] = []
         aggregates: list[tuple[str, str, Field | None]] = []
         select_exprs: list[str] = ["t0.rowid", 't0."Id"']
-        seen: set[str] = set()
         plain = [i for i in q.items if isinstance(i, SelectField)]
-        aggs = [i for i in q.items if isinstance(i, Aggregate) and i.path is not None]
-        if plain and aggs:
-            col, f, names, _ = self.resolve(plain[0].path)
-            raise SoqlError(
-                "MALFORMED_QUERY",
-                f"Field must be grouped or aggregated: {'.'.join(names)} (GROUP BY is not "
-                "supported by the Salesforce emulator)",
-            )
-        for item in plain:
+        grouped = bool(q.group_by) or any(
+            isinstance(i, Aggregate) and i.path is not None for i in q.items
+        )
+        subs = [i for i in q.items if isinstance(i, SubQuery)]
+        group_cols: dict[str, str] = {}
+        if grouped:
+            if subs:
+                raise SoqlError(
+                    "MALFORMED_QUERY", "Aggregate queries cannot have parent-to-child subqueries"
+                )
+            aggregates, group_cols = grouped_items(self)
+        seen: set[str] = set()
+        for item in [] if grouped else plain:
             col, f, names, _ = self.resolve(item.path)
             dotted = ".".join(n.lower() for n in names)
             if dotted in seen:
                 raise SoqlError("MALFORMED_QUERY", f"duplicate field selected: {'.'.join(names)}")
             seen.add(dotted)
-            columns.append(Column(names, f, len(select_exprs)))
+            columns.append(Column(names, f, len(select_exprs), col))
             select_exprs.append(col)
-        expr_n = 0
-        for agg in aggs:
-            assert agg.path is not None
-            col, f, names, _ = self.resolve(agg.path)
-            label = agg.alias
-            if label is None:
-                label = f"expr{expr_n}"
-                expr_n += 1
-            sql = {
-                "count": f"count({col})",
-                "count_distinct": f"count(DISTINCT {col})",
-                "min": f"min({col})",
-                "max": f"max({col})",
-                "sum": f"sum({col})",
-                "avg": f"avg({col})",
-            }[agg.func]
-            aggregates.append((label, sql, None if agg.func.startswith("count") else f))
+        children = [self._child(sub) for sub in subs]
         where_sql = ""
         if q.where is not None:
-            where_sql = WhereCompiler(self.resolve, self.params).sql(q.where)
-        order_parts = []
-        for item in q.order:
-            col, f, _, _ = self.resolve(item.path)
-            if f.type == "textarea" and f.length > 255:
-                raise SoqlError(
-                    "INVALID_FIELD",
-                    f"field '{f.name}' can not be sorted in a query call",
-                )
-            direction = "DESC" if item.desc else "ASC"
-            nulls = item.nulls or ("last" if item.desc else "first")
-            order_parts.append(f"{col} {direction} NULLS {nulls.upper()}")
-        order_parts.append("t0.rowid ASC")
+            where_sql = WhereCompiler(self.resolve, self.params, self._semi_join).sql(q.where)
+        order_sql = grouped_order(self, group_cols) if grouped else self._order()
         if q.offset is not None and q.offset > 2000:
             raise SoqlError("NUMBER_OUTSIDE_VALID_RANGE", "Maximum SOQL offset allowed is 2000")
         # Joined objects: add their Id columns so the shaper can tell null parents apart.
@@ -224,7 +223,6 @@ class Compiler:
         from_where = from_sql
         if conds:
             from_where += " WHERE " + " AND ".join(conds)
-        order_sql = " ORDER BY " + ", ".join(order_parts)
         return Compiled(
             obj=self.obj,
             select_sql=f"SELECT {', '.join(select_exprs)} {from_where}{order_sql}",
@@ -240,7 +238,92 @@ class Compiler:
             limit=q.limit,
             offset=q.offset,
             n_select=len(select_exprs),
+            where_sql=" AND ".join(conds),
+            grouped=grouped,
+            group_sql=" GROUP BY " + ", ".join(group_cols.values()) if q.group_by else "",
+            children=children,
         )
+
+    def _order(self) -> str:
+        parts = []
+        for item in self.q.order:
+            if item.path is None:
+                raise SoqlError(
+                    "MALFORMED_QUERY", "Ordering by an aggregate needs a GROUP BY query"
+                )
+            col, f, _, _ = self.resolve(item.path)
+            if f.type == "textarea" and f.length > 255:
+                raise SoqlError(
+                    "INVALID_FIELD",
+                    f"field '{f.name}' can not be sorted in a query call",
+                )
+            direction = "DESC" if item.desc else "ASC"
+            nulls = item.nulls or ("last" if item.desc else "first")
+            parts.append(f"{col} {direction} NULLS {nulls.upper()}")
+        parts.append("t0.rowid ASC")
+        return " ORDER BY " + ", ".join(parts)
+
+    def _sub_compiler(self, query: Query) -> Compiler:
+        if self.nested:
+            raise SoqlError(
+                "MALFORMED_QUERY", "Nesting of semi join sub-selects or subqueries is not supported"
+            )
+        return Compiler(
+            query,
+            self.objects,
+            include_deleted=False,
+            picklists_on=self.view.picklists_on,
+            soql=self.soql,
+            view=self.view,
+            nested=True,
+        )
+
+    def _child(self, sub: SubQuery) -> ChildQuery:
+        """A parent-to-child subquery over one of the object's child relationships."""
+        q = sub.query
+        rel = child_relationship(self.obj.name, q.object_name)
+        if rel is None or self.objects.get(rel.child.lower()) is None:
+            raise SoqlError(
+                "INVALID_TYPE",
+                f"{self._caret(q.object_pos)}Didn't understand relationship '{q.object_name}' "
+                "in FROM part of query call. If you are attempting to use a custom "
+                "relationship, be sure to append the '__r' after the custom relationship "
+                "name. Please reference your WSDL or the describe call for the appropriate "
+                "names.",
+            )
+        if q.count_only or q.group_by or q.offset is not None:
+            raise SoqlError(
+                "MALFORMED_QUERY", "COUNT(), GROUP BY and OFFSET are not supported in subqueries"
+            )
+        compiled = self._sub_compiler(replace(q, object_name=rel.child)).compile()
+        if compiled.grouped:
+            raise SoqlError("MALFORMED_QUERY", "Aggregates are not supported in subqueries")
+        return ChildQuery(rel.name, rel.field, compiled)
+
+    def _semi_join(self, node: SemiJoin) -> tuple[str, str, list[Any]]:
+        """``path [NOT] IN (SELECT field FROM X WHERE ...)`` as SQL: (column, subselect, the
+        subselect's parameters)."""
+        col, f, _, _ = self.resolve(node.path)
+        q = node.query
+        fields = [i for i in q.items if isinstance(i, SelectField)]
+        if len(fields) != 1 or len(q.items) != 1 or q.group_by or q.order or q.limit:
+            raise SoqlError(
+                "MALFORMED_QUERY",
+                "A semi join sub-select selects exactly one Id or reference field, without "
+                "GROUP BY, ORDER BY or LIMIT",
+            )
+        inner = self._sub_compiler(q)
+        inner_col, inner_f, _, _ = inner.resolve(fields[0].path)
+        c = inner.compile()
+        if f.type not in ID_TYPES or inner_f.type not in ID_TYPES:
+            raise SoqlError(
+                "MALFORMED_QUERY",
+                f"Semi join sub-selects compare Id or reference fields: {f.name} IN (SELECT "
+                f"{inner_f.name} ...)",
+            )
+        sql = f"SELECT {inner_col} {c.from_where_sql}"
+        sql += " AND " if c.where_sql else " WHERE "
+        return col, sql + f"{inner_col} IS NOT NULL", c.params
 
 
 def compile_query(

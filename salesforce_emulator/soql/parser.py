@@ -21,10 +21,22 @@ from .ast import (
     Path,
     Query,
     SelectField,
+    SemiJoin,
+    SubQuery,
 )
 from .lexer import SoqlError, Token, tokenize, unexpected
 
-UNSUPPORTED_CLAUSES = {"group", "having", "with", "for", "using", "typeof", "includes", "excludes"}
+UNSUPPORTED_CLAUSES = {
+    "having",
+    "with",
+    "for",
+    "using",
+    "typeof",
+    "includes",
+    "excludes",
+    "rollup",
+    "cube",
+}
 AGGREGATES = {"count", "count_distinct", "min", "max", "sum", "avg"}
 DATE_LITERALS = {"today", "yesterday", "tomorrow", "last_n_days", "next_n_days"}
 
@@ -73,11 +85,20 @@ class Parser:
 
     # -- grammar
     def parse(self) -> Query:
+        q = self.query(nested=False)
+        tok = self.peek()
+        if tok.kind != "eof":
+            raise self.error(tok)
+        return q
+
+    def query(self, *, nested: bool) -> Query:
+        """``SELECT ... [LIMIT n] [OFFSET n]``; ``nested``: a subquery (no subqueries of its
+        own; the caller reads the closing parenthesis)."""
         self.expect_kw("select")
-        items = [self.select_item()]
+        items = [self.select_item(nested)]
         while self.peek().kind == "punct" and self.peek().text == ",":
             self.next()
-            items.append(self.select_item())
+            items.append(self.select_item(nested))
         self.expect_kw("from")
         obj = self.next()
         if obj.kind != "ident" or "." in obj.text:
@@ -88,6 +109,13 @@ class Parser:
         if self.is_kw("where"):
             self.next()
             q.where = self.condition()
+        if self.is_kw("group"):
+            self.next()
+            self.expect_kw("by")
+            q.group_by.append(self.path())
+            while self.peek().kind == "punct" and self.peek().text == ",":
+                self.next()
+                q.group_by.append(self.path())
         if self.is_kw("order"):
             self.next()
             self.expect_kw("by")
@@ -101,12 +129,9 @@ class Parser:
         if self.is_kw("offset"):
             self.next()
             q.offset = self.int_value()
-        tok = self.peek()
-        if tok.kind != "eof":
-            raise self.error(tok)
         counts = [it for it in items if isinstance(it, Aggregate) and it.path is None]
         if counts:
-            if len(items) > 1:
+            if len(items) > 1 or q.group_by:
                 raise SoqlError(
                     "MALFORMED_QUERY", "COUNT() must be the only element in the SELECT list."
                 )
@@ -125,14 +150,19 @@ class Parser:
             raise self.error(tok)
         return Path(tok.text.split("."), tok.pos)
 
-    def select_item(self) -> Any:
+    def select_item(self, nested: bool = False) -> Any:
         tok = self.peek()
         if tok.kind == "punct" and tok.text == "(":
-            raise SoqlError(
-                "MALFORMED_QUERY",
-                "unexpected token: '(' (parent-to-child subqueries are not supported by the "
-                "Salesforce emulator)",
-            )
+            if nested:
+                raise SoqlError(
+                    "MALFORMED_QUERY",
+                    "unexpected token: '(' (a subquery inside a subquery is not supported by "
+                    "the Salesforce emulator)",
+                )
+            self.next()
+            sub = self.query(nested=True)
+            self.expect_punct(")")
+            return SubQuery(sub)
         if tok.kind == "kw" and tok.value == "typeof":
             raise self.error(tok)
         if tok.kind != "ident":
@@ -153,6 +183,8 @@ class Parser:
                 return Aggregate("count", None, None)
             p = self.path()
             self.expect_punct(")")
+            if self.is_kw("from", "group", "order", "limit", "offset"):
+                return Aggregate(func, p, None)
             alias = None
             if self.peek().kind == "ident" and "." not in self.peek().text:
                 alias = self.next().text
@@ -161,7 +193,19 @@ class Parser:
         return SelectField(Path(tok.text.split("."), tok.pos))
 
     def order_item(self) -> OrderItem:
-        p = self.path()
+        tok, nxt = self.peek(), self.peek(1)
+        aggregate = None
+        p: Path | None = None
+        if tok.kind == "ident" and nxt.kind == "punct" and nxt.text == "(":
+            func = tok.text.lower()
+            if func not in AGGREGATES or func == "count_distinct":
+                raise self.error(tok)
+            self.next()
+            self.next()
+            aggregate = Aggregate(func, self.path(), None)
+            self.expect_punct(")")
+        else:
+            p = self.path()
         desc = False
         nulls = None
         if self.is_kw("asc", "desc"):
@@ -172,7 +216,7 @@ class Parser:
             if tok.kind != "kw" or tok.value not in ("first", "last"):
                 raise self.error(tok)
             nulls = tok.value
-        return OrderItem(p, desc, nulls)
+        return OrderItem(p, desc, nulls, aggregate)
 
     def condition(self) -> Any:
         first = self.term()
@@ -218,11 +262,9 @@ class Parser:
         if tok.kind == "kw" and tok.value == "in":
             self.expect_punct("(")
             if self.is_kw("select"):
-                raise SoqlError(
-                    "MALFORMED_QUERY",
-                    "unexpected token: 'SELECT' (semi-join subqueries are not supported by the "
-                    "Salesforce emulator)",
-                )
+                sub = self.query(nested=True)
+                self.expect_punct(")")
+                return SemiJoin(p, sub, negate)
             values = [self.literal()]
             while self.peek().kind == "punct" and self.peek().text == ",":
                 self.next()

@@ -11,11 +11,13 @@ from typing import Any
 
 from ..schema import Field
 from ..values import format_dt, normalize_id
-from .ast import BoolOp, Cmp, InList, Like, Literal, Not, Path
+from .ast import BoolOp, Cmp, InList, Like, Literal, Not, Path, SemiJoin
 from .lexer import SoqlError
 
 #: Resolves a field path to ``(sql column, field, canonical names, join or None)``.
 Resolver = Callable[[Path], tuple[str, Field, list[str], Any]]
+#: Compiles a semi-join to ``(column, subselect SQL, its parameters)``.
+SemiJoiner = Callable[[SemiJoin], tuple[str, str, list[Any]]]
 
 
 def date_range(name: str, n: int) -> tuple[date, date]:
@@ -88,12 +90,22 @@ def _bound(f: Field, d: date) -> Any:
 class WhereCompiler:
     """Compiles one query's WHERE tree; ``params`` is shared with the rest of the query."""
 
-    def __init__(self, resolve: Resolver, params: list[Any]) -> None:
+    def __init__(
+        self, resolve: Resolver, params: list[Any], semi_join: SemiJoiner | None = None
+    ) -> None:
         self.resolve = resolve
         self.params = params
+        self.semi_join = semi_join
 
     def sql(self, node: Any) -> str:
         if isinstance(node, BoolOp):
+            if node.op == "or" and any(
+                isinstance(i.expr if isinstance(i, Not) else i, SemiJoin) for i in node.items
+            ):
+                raise SoqlError(
+                    "MALFORMED_QUERY",
+                    "Semi join sub-selects are not allowed with the 'OR' operator",
+                )
             joiner = " AND " if node.op == "and" else " OR "
             return "(" + joiner.join(self.sql(i) for i in node.items) + ")"
         if isinstance(node, Not):
@@ -107,6 +119,14 @@ class WhereCompiler:
                 )
             self.params.append(node.pattern.like)
             return f"({col} LIKE ? ESCAPE '\\')"
+        if isinstance(node, SemiJoin):
+            if self.semi_join is None:
+                raise SoqlError("MALFORMED_QUERY", "semi join sub-selects are not allowed here")
+            col, sub_sql, sub_params = self.semi_join(node)
+            self.params.extend(sub_params)
+            if node.negate:
+                return f"({col} IS NULL OR {col} NOT IN ({sub_sql}))"
+            return f"({col} IN ({sub_sql}))"
         if isinstance(node, InList):
             col, f, _, _ = self.resolve(node.path)
             if any(v.kind == "dateliteral" for v in node.values):

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..schema import SETUP_PACKAGE, SchemaView
 from ..soql import quote
-from ..values import format_dt, make_id, now_utc
+from ..values import format_dt, make_id, normalize_id, now_utc
 from .base import StoreBase
 
 DEFAULT_ORG: dict[str, Any] = {
@@ -19,7 +19,8 @@ DEFAULT_ORG: dict[str, Any] = {
     "api_used": 0,
     "state_country_picklists": False,
     "connector_version": None,
-    "org_id": "00DHs0000000001EAA",
+    #: 18 characters with the case-safe suffix, like every id (``values.make_id``).
+    "org_id": make_id("00D", 1),
     "org_name": "HubSync Emulated Org",
     "soap_login_enabled": True,
     "username_password_flow_enabled": True,
@@ -97,6 +98,8 @@ class OrgSettings(StoreBase):
         if row:
             saved = json.loads(row[0])
             saved.pop("api_used", None)
+            if normalize_id(str(saved.get("org_id", ""))) != saved.get("org_id"):
+                saved.pop("org_id", None)  # saved by an older emulator with a wrong suffix
             self.org.update(saved)
         self._sync_tooling()
 

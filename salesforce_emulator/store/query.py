@@ -12,9 +12,11 @@ from typing import Any
 
 from ..schema import SchemaView
 from ..soql import Compiled, SoqlError, compile_query
+from ..values import id_suffix
 from .org import OrgSettings
 from .results import to_json
 from .selectivity import refuse_unselective
+from .subqueries import aggregate_result, attach_children
 
 #: Open query cursors kept (the oldest is dropped first).
 CURSOR_LIMIT = 200
@@ -75,15 +77,8 @@ class Queries(OrgSettings):
                     [*c.params, limit, offset],
                 ).fetchone()[0]
                 return {"totalSize": n, "done": True, "records": []}
-            if c.aggregates:
-                row = self.conn.execute(
-                    f"SELECT {', '.join(a[1] for a in c.aggregates)} {c.from_where_sql}",
-                    c.params,
-                ).fetchone()
-                rec: dict[str, Any] = {"attributes": {"type": "AggregateResult"}}
-                for (label, _, f), v in zip(c.aggregates, row, strict=True):
-                    rec[label] = to_json(f, v) if f else v
-                return {"totalSize": 1, "done": True, "records": [rec]}
+            if c.grouped:
+                return aggregate_result(self.conn, c, limit, offset, batch_size)
             first_n = batch_size + 1 if limit < 0 else min(limit, batch_size + 1)
             rows = self.conn.execute(
                 f"{c.select_sql} LIMIT ? OFFSET ?", [*c.params, first_n, offset]
@@ -92,7 +87,7 @@ class Queries(OrgSettings):
                 return {
                     "totalSize": len(rows),
                     "done": True,
-                    "records": [self.shape(c, r, api_version) for r in rows],
+                    "records": self.shape_page(c, rows, api_version),
                 }
             rowids = [
                 r[0]
@@ -109,11 +104,12 @@ class Queries(OrgSettings):
                 "done": False,
                 "nextRecordsUrl": f"/services/data/v{api_version}/{base}{kind}/"
                 f"{cursor_id}-{batch_size}",
-                "records": [self.shape(c, r, api_version) for r in rows[:batch_size]],
+                "records": self.shape_page(c, rows[:batch_size], api_version),
             }
 
     def _new_cursor(self, c: Compiled, rowids: list[int], batch: int) -> str:
-        cursor_id = "01g" + secrets.token_hex(6).upper()[:12] + "AAA"
+        id15 = "01g" + secrets.token_hex(6).upper()
+        cursor_id = id15 + id_suffix(id15)
         self.cursors[cursor_id] = Cursor(c, rowids, batch, time.time())
         while len(self.cursors) > CURSOR_LIMIT:
             self.cursors.popitem(last=False)
@@ -132,7 +128,7 @@ class Queries(OrgSettings):
         out: dict[str, Any] = {
             "totalSize": len(cur.rowids),
             "done": pos + cur.batch >= len(cur.rowids),
-            "records": [self.shape(cur.compiled, r, api_version) for r in rows],
+            "records": self.shape_page(cur.compiled, rows, api_version),
         }
         if not out["done"]:
             out["nextRecordsUrl"] = (
@@ -163,6 +159,16 @@ class Queries(OrgSettings):
                     [*c.params, limit, c.offset or 0],
                 )
             ]
+
+    def shape_page(
+        self, c: Compiled, rows: list[tuple[Any, ...]], api_version: str
+    ) -> list[dict[str, Any]]:
+        """One page of records, with the child records of its subqueries."""
+        records = [self.shape(c, r, api_version) for r in rows]
+        if c.children and records:
+            with self.lock:
+                attach_children(self, c, rows, records, api_version)
+        return records
 
     def shape(self, c: Compiled, row: tuple[Any, ...], api_version: str) -> dict[str, Any]:
         """Turn a result row into a nested record (relationships as dicts or None)."""

@@ -204,10 +204,16 @@ def prepare_record(
             )
         )
     if insert:
+        # One error per problem: a required field whose value was refused (too long, bad
+        # e-mail...) has that error, not REQUIRED_FIELD_MISSING as well.
+        refused = {name.lower() for e in errors for name in e.get("fields", [])}
         missing = [
             f.name
             for f in obj.fields
-            if f.required and row.get(f.name) is None and view.exists(obj, f.name)
+            if f.required
+            and row.get(f.name) is None
+            and f.name.lower() not in refused
+            and view.exists(obj, f.name)
         ]
         if missing:
             errors.append(

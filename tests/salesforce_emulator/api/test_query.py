@@ -208,10 +208,14 @@ def test_count_and_aggregates(sf, people):
             "SELECT Id FROM Contact WHERE a = 'x' AND LastName = 'y' OR Email = 'z'",
             "MALFORMED_QUERY",
         ),
-        ("SELECT Id FROM Contact GROUP BY Id", "MALFORMED_QUERY"),
-        ("SELECT Id, (SELECT Id FROM Contacts) FROM Account", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Contact GROUP BY Id HAVING COUNT(Id) > 1", "MALFORMED_QUERY"),
         (
-            "SELECT Id FROM Contact WHERE Id IN (SELECT ContactId FROM OpportunityContactRole)",
+            "SELECT Id, (SELECT Id, (SELECT Id FROM Tasks) FROM Contacts) FROM Account",
+            "MALFORMED_QUERY",
+        ),
+        (
+            "SELECT Id FROM Contact WHERE LastName IN "
+            "(SELECT ContactId FROM OpportunityContactRole)",
             "MALFORMED_QUERY",
         ),
         ("SELECT Id FROM Contact WITH SECURITY_ENFORCED", "MALFORMED_QUERY"),

@@ -72,7 +72,7 @@ def test_order_by_nulls_and_aggregates():
         ("SELECT Who.Name FROM Task", "MALFORMED_QUERY", "polymorphic"),
         ("SELECT Id FROM Lead WHERE NumberOfEmployees LIKE '5'", "INVALID_FIELD", "LIKE"),
         ("SELECT Id FROM Lead ORDER BY Description", "INVALID_FIELD", "can not be sorted"),
-        ("SELECT Id, MAX(Amount) FROM Opportunity", "MALFORMED_QUERY", "GROUP BY"),
+        ("SELECT Id, MAX(Amount) FROM Opportunity", "MALFORMED_QUERY", "must be grouped"),
         ("SELECT Id FROM Lead OFFSET 2001", "NUMBER_OUTSIDE_VALID_RANGE", "offset"),
     ],
 )

@@ -80,10 +80,13 @@ def test_count_only():
 @pytest.mark.parametrize(
     ("soql", "message"),
     [
-        ("SELECT Id FROM Lead GROUP BY Id", "GROUP is not supported"),
+        ("SELECT Id FROM Lead GROUP BY ROLLUP(Status)", "ROLLUP is not supported"),
+        ("SELECT Id FROM Lead GROUP BY Id HAVING COUNT(Id) > 1", "HAVING is not supported"),
         ("SELECT Id FROM Lead WHERE A = 1 AND B = 2 OR C = 3", "mixing AND and OR"),
-        ("SELECT (SELECT Id FROM Contacts) FROM Account", "subqueries are not supported"),
-        ("SELECT Id FROM Lead WHERE Id IN (SELECT Id FROM Lead)", "semi-join"),
+        (
+            "SELECT (SELECT Id, (SELECT Id FROM Tasks) FROM Contacts) FROM Account",
+            "subquery inside a subquery",
+        ),
         ("SELECT toLabel(Status) FROM Lead", "function toLabel is not supported"),
         ("SELECT Id FROM Lead l", "unexpected token: 'l'"),
         ("SELECT Id FROM", "<EOF>"),
