@@ -66,12 +66,14 @@ class NormalisationError(ValueError):
 
 
 def _key(text: str) -> str:
+    # Punctuation first becomes a space ("Côte d’Ivoire": the typographic apostrophe has no
+    # ASCII form, and dropping it would give "divoire"); then accents are folded away.
+    text = re.sub(r"[^\w]+", " ", text)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-@cache
-def _countries() -> dict[str, str]:
+def _country_table() -> dict[str, str]:
     table: dict[str, str] = {}
     translations = [
         gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
@@ -90,8 +92,7 @@ def _countries() -> dict[str, str]:
     return table
 
 
-@cache
-def _subdivisions(country_code: str) -> dict[str, str]:
+def _subdivision_table(country_code: str) -> dict[str, str]:
     table: dict[str, str] = {}
     translations = [
         gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
@@ -107,6 +108,19 @@ def _subdivisions(country_code: str) -> dict[str, str]:
     return table
 
 
+# Built once per process. The builders stay undecorated so that the mutation run
+# (make mutation) can reach them; tests clear these caches between cases.
+_countries = cache(_country_table)
+_subdivisions = cache(_subdivision_table)
+
+
+def _label_keys(labels: Mapping[str, str]) -> dict[str, str]:
+    """An org's labels and codes, as lookup keys, → code."""
+    keys = {_key(label): code for code, label in labels.items()}
+    keys.update({_key(code): code for code in labels})
+    return keys
+
+
 @dataclass(frozen=True)
 class Picklists:
     """An org's active countries (code → label) and states (country → code → label)."""
@@ -116,18 +130,11 @@ class Picklists:
 
     @cached_property
     def _country_keys(self) -> dict[str, str]:
-        keys = {_key(label): code for code, label in self.countries.items()}
-        keys.update({_key(code): code for code in self.countries})
-        return keys
+        return _label_keys(self.countries)
 
     @cached_property
     def _state_keys(self) -> dict[str, dict[str, str]]:
-        tables = {}
-        for country, states in self.states.items():
-            keys = {_key(label): code for code, label in states.items()}
-            keys.update({_key(code): code for code in states})
-            tables[country] = keys
-        return tables
+        return {country: _label_keys(states) for country, states in self.states.items()}
 
     def has_states(self, country: str) -> bool:
         return bool(self.states.get(country))
@@ -158,6 +165,10 @@ class Picklists:
 @cache
 def iso_picklists() -> Picklists:
     """Every ISO 3166 country and subdivision: for an org whose own values are unknown."""
+    return _iso_table()
+
+
+def _iso_table() -> Picklists:
     countries = {c.alpha_2: c.name for c in pycountry.countries}
     states: dict[str, dict[str, str]] = {}
     for subdivision in pycountry.subdivisions:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from . import geo
 from .messages import STATE_NEEDS_COUNTRY, said
@@ -47,9 +48,10 @@ class MappingError(ValueError):
         self.fields = tuple(fields)
 
 
-def hubsync_id(contact_id: int) -> str:
-    """The external id a contact carries in Salesforce (upserts are idempotent on it)."""
-    return str(contact_id)
+def hubsync_id(external_id: UUID | str) -> str:
+    """The external id (HubSync_Id__c) a contact carries in Salesforce: its random
+    ``external_id``, never its guessable primary key."""
+    return str(external_id)
 
 
 def contact_to_salesforce(

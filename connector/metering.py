@@ -25,7 +25,8 @@ WINDOW = timedelta(hours=24)
 # Automatic retries of failed records wait while more than this share of the limit is used,
 # so that new changes keep flowing when a batch of rejects would eat the rest of the day.
 RETRY_BUDGET_SHARE = 0.75
-_LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+# "api-usage=25/5000; per-app-api-usage=17/250(appName=…)": the org's figure, not an app's.
+_LIMIT_INFO = re.compile(r"(?<![\w-])api-usage=(\d+)/(\d+)")
 
 
 def _minute(moment: datetime) -> datetime:

@@ -116,3 +116,39 @@ def test_the_limit_stops_calls_before_they_are_sent(salesforce):
         client.limits()
     assert raised.value.retry_after_s > 0
     assert salesforce.control.stats()["total_requests"] == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "error_class", "code", "message"),
+    [
+        # The session stays refused after the client's one re-login: try again later.
+        (
+            {"status": 401, "error_code": "INVALID_SESSION_ID", "message": "Session expired"},
+            RecoverableError,
+            "INVALID_SESSION_ID",
+            "Session expired",
+        ),
+        (
+            {"status": 404, "error_code": "NOT_FOUND", "message": "No such resource"},
+            InvalidData,
+            "NOT_FOUND",
+            "No such resource",
+        ),
+        (
+            {"status": 403, "error_code": "INSUFFICIENT_ACCESS", "message": "No access"},
+            InvalidData,
+            "INSUFFICIENT_ACCESS",
+            "No access",
+        ),
+    ],
+)
+def test_session_not_found_and_refused_answers_are_translated(
+    salesforce, fault, error_class, code, message
+):
+    client = make_client(salesforce)
+    client.login()
+    salesforce.control.add_fault(r"/query", count=10, **fault)
+    with pytest.raises(error_class) as raised:
+        client.query_all("SELECT Id FROM Lead")
+    assert type(raised.value) is error_class
+    assert (raised.value.code, raised.value.message) == (code, message)

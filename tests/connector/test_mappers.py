@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 
-from connector.geo import iso_picklists
+from connector.geo import Picklists, iso_picklists
 from connector.mappers import (
     NOT_PROVIDED,
     MappingError,
     MappingSpec,
     contact_to_salesforce,
+    hubsync_id,
     salesforce_fields_for,
     salesforce_to_contact,
 )
+
+pytestmark = pytest.mark.usefixtures("fresh_geo_tables")
 
 MAPPINGS = [
     MappingSpec("email", "Email", "Email", "prefer_salesforce"),
@@ -142,3 +147,279 @@ def test_fields_read_per_object():
     assert (
         "AccountId" in contact and "Company" not in contact and "MailingCountryCode" not in contact
     )
+
+
+# -- Each rule, value by value -------------------------------------------------------------
+
+PLACES = [
+    MappingSpec("first_name", "FirstName", "FirstName", "two_way"),
+    MappingSpec("state", "State", "MailingState", "two_way"),
+    MappingSpec("country", "Country", "MailingCountry", "two_way"),
+]
+ORG = Picklists(
+    countries={"US": "United States", "DE": "Germany", "FR": "France"},
+    states={"US": {"CA": "California", "NY": "New York"}, "DE": {}},
+)
+
+
+def to_sf(values, *, object_type="Contact", mappings=PLACES, picklists=None, creating=False):
+    return contact_to_salesforce(
+        values, object_type=object_type, mappings=mappings, picklists=picklists, creating=creating
+    )
+
+
+def from_sf(record, current, *, object_type="Contact", mappings=PLACES, picklists=ORG):
+    return salesforce_to_contact(
+        record,
+        object_type=object_type,
+        mappings=mappings,
+        current=current,
+        salesforce_is_newer=True,
+        picklists=picklists,
+    )
+
+
+def test_a_mapping_error_carries_code_message_and_fields():
+    error = MappingError("INVALID_STATE", "no such state", ["StateCode"])
+    assert (error.code, error.message, error.fields) == (
+        "INVALID_STATE",
+        "no such state",
+        ("StateCode",),
+    )
+    assert str(error) == "no such state"
+    assert MappingError("X", "m").fields == ()
+
+
+def test_the_external_id_is_the_contacts_external_id_as_text():
+    assert (
+        hubsync_id("6f1c2a9e-0b1d-4c4e-9a57-3f1e2d3c4b5a") == "6f1c2a9e-0b1d-4c4e-9a57-3f1e2d3c4b5a"
+    )
+    assert hubsync_id(UUID("6f1c2a9e-0b1d-4c4e-9a57-3f1e2d3c4b5a")) == (
+        "6f1c2a9e-0b1d-4c4e-9a57-3f1e2d3c4b5a"
+    )
+
+
+def test_a_cleared_field_is_sent_as_null_so_salesforce_clears_it():
+    """Clearing a field in hubsync: an update sends None (blank or spaces), never skips it."""
+    assert to_sf({"first_name": "", "state": "  ", "country": None}) == {
+        "FirstName": None,
+        "MailingState": None,
+        "MailingCountry": None,
+    }
+    assert to_sf({"first_name": "  Ada ", "state": "CA", "country": "US"}) == {
+        "FirstName": "Ada",
+        "MailingState": "CA",
+        "MailingCountry": "US",
+    }
+    # On create a blank value is simply left out (Salesforce's default stands).
+    assert to_sf({"first_name": ""}, creating=True) == {"LastName": NOT_PROVIDED}
+
+
+def test_required_fields_get_the_placeholder_only_when_mapped_or_creating():
+    names = [MappingSpec("last_name", "LastName", "LastName", "two_way")]
+    assert to_sf({"last_name": ""}, mappings=names) == {"LastName": NOT_PROVIDED}
+    assert to_sf({"last_name": "Byron"}, mappings=names) == {"LastName": "Byron"}
+    # An update never adds a required field that is not mapped.
+    assert to_sf({"first_name": "Ada"}, mappings=PLACES[:1]) == {"FirstName": "Ada"}
+    # A create always carries it, mapped or not.
+    assert to_sf({"first_name": "Ada"}, mappings=PLACES[:1], creating=True) == {
+        "FirstName": "Ada",
+        "LastName": NOT_PROVIDED,
+    }
+    assert to_sf({}, object_type="Lead", mappings=[], creating=True) == {
+        "LastName": NOT_PROVIDED,
+        "Company": NOT_PROVIDED,
+    }
+
+
+def test_contact_places_go_to_the_mailing_codes():
+    assert to_sf({"state": "Kalifornien", "country": "Vereinigte Staaten"}, picklists=ORG) == {
+        "FirstName": None,
+        "MailingCountryCode": "US",
+        "MailingStateCode": "CA",
+    }
+    assert to_sf({"state": "", "country": ""}, picklists=ORG) == {
+        "FirstName": None,
+        "MailingCountryCode": None,
+        "MailingStateCode": None,
+    }
+    assert to_sf({"state": "", "country": ""}, picklists=ORG, creating=True) == {
+        "LastName": NOT_PROVIDED
+    }
+    # A country the org keeps no states for: the state is not sent.
+    assert to_sf({"state": "Bayern", "country": "Deutschland"}, picklists=ORG) == {
+        "FirstName": None,
+        "MailingCountryCode": "DE",
+        "MailingStateCode": None,
+    }
+
+
+def test_only_a_country_or_only_a_state_mapped():
+    country_only = [PLACES[2]]
+    assert to_sf({"country": "France"}, mappings=country_only, picklists=ORG) == {
+        "MailingCountryCode": "FR",
+        "MailingStateCode": None,
+    }
+    state_only = [PLACES[1]]
+    with pytest.raises(MappingError) as raised:
+        to_sf({"state": "California"}, mappings=state_only, picklists=ORG)
+    assert raised.value.code == "STATE_WITHOUT_COUNTRY"
+    assert raised.value.fields == ("MailingStateCode",)
+    assert (
+        raised.value.message == "The state “California” needs a country for Salesforce's picklists."
+    )
+    assert to_sf({"first_name": "A"}, mappings=PLACES[:1], picklists=ORG) == {"FirstName": "A"}
+
+
+def test_a_country_or_state_the_org_lacks_is_a_mapping_error_naming_it():
+    with pytest.raises(MappingError) as raised:
+        to_sf({"country": "Atlantis"}, picklists=ORG)
+    assert raised.value.code == "INVALID_COUNTRY"
+    assert raised.value.fields == ("MailingCountryCode",)
+    assert raised.value.message == "“Atlantis” is not a country Salesforce's picklist knows."
+    with pytest.raises(MappingError) as raised:
+        to_sf({"state": "Texas", "country": "USA"}, object_type="Lead", picklists=ORG)
+    assert raised.value.code == "INVALID_STATE"
+    assert raised.value.fields == ("StateCode",)
+    assert raised.value.message == (
+        "“Texas” is not a state of US in your Salesforce org's state picklist."
+    )
+
+
+def test_prefer_salesforce_takes_a_non_blank_value_on_update():
+    email = [MappingSpec("email", "Email", "Email", "prefer_salesforce")]
+    current = {"email": "old@example.com"}
+    assert from_sf({"Email": "new@example.com"}, current, mappings=email) == {
+        "email": "new@example.com"
+    }
+    assert from_sf({"Email": "  "}, current, mappings=email) == {}
+    assert from_sf({"Email": None}, current, mappings=email) == {}
+
+
+def test_lead_and_contact_read_their_own_fields():
+    record = {"State": "New York", "MailingState": "California", "CountryCode": "US"}
+    changes = from_sf(record, {"state": "", "country": ""}, object_type="Lead", picklists=None)
+    assert changes == {"state": "New York"}
+    record = {"MailingState": "California", "State": "New York"}
+    assert from_sf(record, {"state": ""}, picklists=None) == {"state": "California"}
+
+
+def test_unmapped_and_dont_sync_fields_do_not_stop_the_others():
+    mappings = [
+        MappingSpec("company_name", "Company", "", "two_way"),
+        MappingSpec("phone", "Phone", "Phone", "dont_sync"),
+        MappingSpec("first_name", "FirstName", "FirstName", "two_way"),
+        MappingSpec("last_name", "LastName", "LastName", "two_way"),
+    ]
+    current = {"company_name": "Acme", "phone": "1", "first_name": "Ada", "last_name": "L"}
+    record = {"Phone": "2", "FirstName": "Ada", "LastName": "Lovelace", "Company": "X"}
+    assert from_sf(record, current, mappings=mappings, picklists=None) == {"last_name": "Lovelace"}
+
+
+def test_the_company_placeholder_never_lands_in_hubsync():
+    """A Lead whose Company is "[not provided]" (hubsync's own placeholder, or web-to-lead's)
+    neither creates a contact with that company nor overwrites the contact's company."""
+    mappings = [MappingSpec("company_name", "Company", "", "two_way")]
+    lead = {"Company": NOT_PROVIDED}
+    assert from_sf(lead, None, object_type="Lead", mappings=mappings, picklists=None) == {}
+    assert from_sf(lead, {"company_name": ""}, object_type="Lead", mappings=mappings) == {}
+    assert from_sf(lead, {"company_name": "Acme"}, object_type="Lead", mappings=mappings) == {}
+    assert from_sf(
+        {"Company": "Initech"}, {"company_name": "Acme"}, object_type="Lead", mappings=mappings
+    ) == {"company_name": "Initech"}
+
+
+def test_without_picklists_place_texts_compare_as_text():
+    record = {"MailingState": "Bavaria", "MailingCountryCode": "DE", "MailingStateCode": "BY"}
+    assert from_sf(record, {"state": "Bayern"}, picklists=None) == {"state": "Bavaria"}
+
+
+def test_the_same_place_in_other_words_is_not_a_change():
+    iso = iso_picklists()
+    record = {
+        "MailingState": "Bavaria",
+        "MailingStateCode": "BY",
+        "MailingCountry": "Germany",
+        "MailingCountryCode": "DE",
+        "FirstName": "Ada",
+    }
+    current = {"first_name": "Ada", "state": "Bayern", "country": "Deutschland"}
+    assert from_sf(record, current, picklists=iso) == {}
+    # A field that is not a place still changes with picklists on, before or after one.
+    assert from_sf({**record, "FirstName": "Augusta"}, current, picklists=iso) == {
+        "first_name": "Augusta"
+    }
+    places_first = [PLACES[1], PLACES[2], PLACES[0]]
+    assert from_sf(
+        {**record, "FirstName": "Augusta"}, current, mappings=places_first, picklists=iso
+    ) == {"first_name": "Augusta"}
+
+
+def test_another_place_is_a_change():
+    iso = iso_picklists()
+    record = {
+        "MailingState": "Hessen",
+        "MailingStateCode": "HE",
+        "MailingCountry": "Germany",
+        "MailingCountryCode": "DE",
+    }
+    current = {"state": "Bayern", "country": "France"}
+    assert from_sf(record, current, picklists=iso) == {"state": "Hessen", "country": "Germany"}
+    # hubsync's text names no place at all: Salesforce's value is taken.
+    assert from_sf(record, {"state": "Nowhere", "country": "Atlantis"}, picklists=iso) == {
+        "state": "Hessen",
+        "country": "Germany",
+    }
+
+
+def test_states_in_a_country_the_org_keeps_states_for():
+    record = {"MailingState": "New York", "MailingStateCode": "NY", "MailingCountryCode": "US"}
+    assert from_sf(record, {"state": "Kalifornien"}) == {"state": "New York"}
+    assert from_sf({**record, "MailingState": "NY"}, {"state": "New York"}) == {}
+
+
+def test_a_state_where_the_org_keeps_no_states_is_not_contradicted():
+    record = {"MailingState": "Bavaria", "MailingCountryCode": "DE", "MailingStateCode": None}
+    assert from_sf(record, {"state": "Bayern"}) == {}
+    # hubsync has no state yet: Salesforce's text is taken.
+    assert from_sf(record, {"state": ""}) == {"state": "Bavaria"}
+
+
+def test_a_place_without_its_code_is_a_change():
+    assert from_sf({"MailingCountry": "France"}, {"country": "Deutschland"}) == {
+        "country": "France"
+    }
+    # A state without a country: nothing to compare it in, so Salesforce's text is taken.
+    assert from_sf({"MailingState": "Hessen", "MailingStateCode": "HE"}, {"state": "Bayern"}) == {
+        "state": "Hessen"
+    }
+
+
+def test_the_fields_read_are_exactly_these():
+    assert salesforce_fields_for("Lead", PLACES, picklists=True) == [
+        "ConvertedContactId",
+        "Country",
+        "CountryCode",
+        "CreatedDate",
+        "Email",
+        "FirstName",
+        "Id",
+        "IsConverted",
+        "LastModifiedDate",
+        "State",
+        "StateCode",
+        "SystemModstamp",
+    ]
+    assert salesforce_fields_for("Contact", MAPPINGS, picklists=False) == [
+        "AccountId",
+        "CreatedDate",
+        "Email",
+        "FirstName",
+        "Id",
+        "LastModifiedDate",
+        "LastName",
+        "MailingCountry",
+        "MailingState",
+        "SystemModstamp",
+        "Title",
+    ]

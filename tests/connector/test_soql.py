@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 from connector.soql import (
@@ -60,3 +61,34 @@ def test_parse_datetime_reads_salesforce_format():
 def test_chunks():
     assert [list(c) for c in chunks([1, 2, 3, 4, 5], 2)] == [[1, 2], [3, 4], [5]]
     assert list(chunks([], 3)) == []
+
+
+def test_in_lists_fill_each_list_up_to_the_character_limit_exactly():
+    """Each value counts its quoted length plus two for the separator it may need."""
+    value = "x" * 10  # 12 characters quoted, 14 counted
+    # 14 + 14 = 28 fits 28: two a list; the third starts a new list, the fourth fits it.
+    assert list(in_lists([value] * 4, max_chars=28)) == [
+        f"'{value}', '{value}'",
+        f"'{value}', '{value}'",
+    ]
+    # One less: each value alone.
+    assert list(in_lists([value] * 2, max_chars=27)) == [f"'{value}'", f"'{value}'"]
+    # Down to 24 a second value would not fit even without counting its separator.
+    assert list(in_lists([value] * 2, max_chars=25)) == [f"'{value}'", f"'{value}'"]
+
+
+def test_in_lists_last_list_joins_its_values():
+    assert list(in_lists(["a", "b", "c"], max_values=2)) == ["'a', 'b'", "'c'"]
+    assert list(in_lists(["a", "b", "c", "d"], max_values=3)) == ["'a', 'b', 'c'", "'d'"]
+    assert list(in_lists(["a", "b"])) == ["'a', 'b'"]
+
+
+def test_datetime_literal_is_utc_whatever_the_machines_zone(monkeypatch):
+    moment = datetime(2026, 5, 1, 14, 30, 15, tzinfo=timezone(timedelta(hours=2)))
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert datetime_literal(moment) == "2026-05-01T12:30:15Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -27,6 +27,26 @@ def test_without_chromium_and_no_way_to_install_it_make_stops_with_one_line(tmp_
     ]
 
 
+def test_without_npm_make_stops_with_one_line(tmp_path):
+    chromium = tmp_path / "chromium"
+    chromium.write_text("#!/bin/sh\n")
+    chromium.chmod(0o755)
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "id").symlink_to(shutil.which("id"))
+    done = subprocess.run(
+        [shutil.which("make"), "-s", "--no-print-directory", "test-prerequisites"],
+        cwd=ROOT,
+        env={"PATH": str(tmp_path / "bin"), "CHROMIUM": str(chromium)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert done.stdout.strip().splitlines() == [
+        "make test needs Node.js 18+ with npm (Debian/Ubuntu: sudo apt-get install nodejs npm)"
+    ]
+
+
 def test_with_chromium_present_the_check_passes_silently(tmp_path):
     chromium = tmp_path / "chromium"
     chromium.write_text("#!/bin/sh\n")
@@ -34,7 +54,10 @@ def test_with_chromium_present_the_check_passes_silently(tmp_path):
     done = subprocess.run(
         [shutil.which("make"), "-s", "--no-print-directory", "test-prerequisites"],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "CHROMIUM": str(chromium)},
+        env={
+            "PATH": f"{Path(shutil.which('npm')).parent}:/usr/bin:/bin",
+            "CHROMIUM": str(chromium),
+        },
         capture_output=True,
         text=True,
         timeout=60,

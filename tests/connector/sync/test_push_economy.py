@@ -6,6 +6,7 @@ import math
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from connector.models import ApiCallBucket, ContactSyncState, SyncRunStatus
@@ -35,9 +36,9 @@ def test_collections_batch_200_records_a_call_and_lookups_use_in_lists(salesforc
     run = sync_cycle_run(trigger="test")
     assert run.counts["push_created"] == 450
     calls = requests_by_endpoint(salesforce.control)
-    assert calls["PATCH /services/data/v<version>/composite/sobjects/<obj>/<ext>"] == math.ceil(
-        450 / 200
-    )
+    # Creates (POST) or upserts on the external id (PATCH): 200 records a call either way.
+    collection_calls = sum(n for endpoint, n in calls.items() if "composite/sobjects" in endpoint)
+    assert collection_calls == math.ceil(450 / 200)
     # One composite call for the pull's queries, one for looking up 450 emails.
     assert calls["POST /services/data/v<version>/composite/"] == 2
     assert run.api_calls == sum(calls.values()) == 1 + 2 + 3
@@ -52,8 +53,8 @@ def test_above_the_threshold_new_records_go_through_one_bulk_job(salesforce):
     calls = requests_by_endpoint(salesforce.control)
     assert not any("composite/sobjects" in endpoint for endpoint in calls)
     assert any("jobs/ingest" in endpoint for endpoint in calls)
-    # login + the pull + 2 lookups + a handful for the job, against 10 collection calls.
-    assert run.api_calls <= 1 + 1 + 2 + 8
+    # login + the pull + 2 lookups + the job's own six, against 10 collection calls.
+    assert run.api_calls == 10
     assert Contact.objects.filter(salesforce_id="").count() == 0
 
 
@@ -87,7 +88,10 @@ class TestApiCallLimit:
         assert sync_cycle_run(trigger="test").status == SyncRunStatus.PAUSED
         assert salesforce.control.stats()["total_requests"] == 0
         # 24 hours later the window is free again and the rest flows; nothing was lost.
-        ApiCallBucket.objects.update(minute=timezone.now() - timedelta(hours=25))
+        # Every minute moves back by itself: the run may have spanned two minutes, and one
+        # common minute for all of them would break the unique minute (this test failed so
+        # about once in seven runs).
+        ApiCallBucket.objects.update(minute=F("minute") - timedelta(hours=25))
         integration_settings.api_call_limit = 100
         integration_settings.save()
         run = sync_cycle_run(trigger="test")
@@ -101,7 +105,7 @@ class TestApiCallLimit:
         salesforce.control.configure_org(api_limit=100, api_used=100)
         run = sync_cycle_run(trigger="test")
         assert run.status == SyncRunStatus.PAUSED
-        assert "REQUEST_LIMIT_EXCEEDED" in run.reason or "limit" in run.reason.lower()
+        assert run.reason == "REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded."
         assert ContactSyncState.objects.filter(due=True, attempts=0).count() == 10
 
     def test_usage_is_shown_on_the_page(self, salesforce, integration_settings, admin_browser):
@@ -115,7 +119,8 @@ class TestApiCallLimit:
         assert f"{run.api_calls} of 5,000 calls used in the last 24 hours" in html
         integration_settings.refresh_from_db()
         assert integration_settings.org_api_max == 100_000
-        assert integration_settings.org_api_used >= run.api_calls
+        # The org had used nothing before: its count is exactly hubsync's calls.
+        assert integration_settings.org_api_used == run.api_calls == 4
         assert f"{integration_settings.org_api_used:,} of 100,000" in html
 
     def test_retries_wait_while_more_than_75_percent_is_used(
