@@ -85,11 +85,14 @@ def rows_insert(
         for f in opts.concrete_fields
         if f.name not in fields and f is not opts.auto_field and not f.generated
     ]
+    # A default that is a function (uuid4: the random external ids) is called for each row.
+    per_row = [f for f in others if _per_row(f)]
+    others = [f for f in others if not _per_row(f)]
     constants = [f.get_db_prep_save(_default(f, now), connection) for f in others]
     converters = [_converter(f) for f in given]
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in [*given, *others])
-    placeholders = ", ".join(["%s"] * (len(given) + len(others)))
+    columns = ", ".join(qn(f.column) for f in [*given, *others, *per_row])
+    placeholders = ", ".join(["%s"] * (len(given) + len(others) + len(per_row)))
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     sql = (
         f"{connection.ops.insert_statement(on_conflict=on_conflict)} {qn(opts.db_table)} "
@@ -102,10 +105,15 @@ def rows_insert(
             (
                 *(v if c is None else c(v) for c, v in zip(converters, row, strict=True)),
                 *constants,
+                *(f.get_db_prep_save(f.get_default(), connection) for f in per_row),
             )
             for row in rows
         ),
     )
+
+
+def _per_row(field: models.Field) -> bool:
+    return field.has_default() and callable(field.default) and field.unique
 
 
 def rows_update(
@@ -173,6 +181,8 @@ def rows_insert_select(
     for other in opts.concrete_fields:
         if other.name == field or other is opts.auto_field or other.generated:
             continue
+        if _per_row(other) and other.name not in (values or {}):
+            raise ValueError(f"{other.name} needs a value per row: use rows_insert")
         value = (values or {}).get(other.name, _default(other, now))
         if value is None:
             continue

@@ -7,6 +7,7 @@ Models hold data and invariants only (STYLE.md point 3): choices, constraints an
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
 from typing import Any
 
@@ -97,6 +98,9 @@ class Contact(models.Model):
     salesforce_object = models.CharField(
         max_length=7, choices=SalesforceObject.choices, blank=True, db_index=True
     )
+    # The contact's id in Salesforce (HubSync_Id__c): random, so that nobody can create a
+    # record carrying the id of a contact hubsync is about to push.
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -146,7 +150,8 @@ class SmartList(models.Model):
     name = models.CharField(max_length=255, unique=True)
     active = models.BooleanField(default=True)
     # Validated by the field validator so that model forms (admin, settings page)
-    # report criteria errors on the field itself.
+    # report criteria errors on the field itself; it caps the number of conditions
+    # (MAX_SMART_LIST_CONDITIONS), so no save path stores a list that cannot run.
     criteria = models.JSONField(validators=[validate_criteria])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -169,6 +174,8 @@ class Activity(models.Model):
     type = models.CharField(max_length=32, choices=ActivityType.choices)
     occurred_at = models.DateTimeField()
     details = models.JSONField(default=dict, blank=True)
+    # Its id in Salesforce (HubSync_Id__c, "activity-<uuid>"): random, like the contact's.
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -203,6 +210,8 @@ class CrmTask(models.Model):
     status = models.CharField(
         max_length=16, choices=CrmTaskStatus.choices, default=CrmTaskStatus.OPEN
     )
+    # Its id in Salesforce (HubSync_Id__c, "task-<uuid>"): random, like the contact's.
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

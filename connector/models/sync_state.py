@@ -56,6 +56,10 @@ class ContactSyncState(models.Model):
     # The contact's updated_at when its last attempt failed: an edit after it unparks.
     failed_version = models.DateTimeField(null=True, blank=True)
     last_pushed_at = models.DateTimeField(null=True, blank=True)
+    # A create was sent for this unlinked contact and may have reached Salesforce without
+    # its outcome being stored (a worker killed, a timeout): the next try upserts on the
+    # external id instead of creating, so it finds that record rather than failing on it.
+    create_sent = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

@@ -1,8 +1,9 @@
 """CRM tasks, logged calls and activities → Salesforce (and Salesforce Tasks → hubsync).
 
 Every write is an sObject Collections upsert on the external id HubSync_Id__c
-(``task-<id>``, ``activity-<id>``), so a retried batch never writes twice; a
-link row records what went over, so each moves exactly once.
+(``task-<uuid>``, ``activity-<uuid>``: the row's random ``external_id``, which nobody
+can guess ahead), so a retried batch never writes twice; a link row records what
+went over, so each moves exactly once.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def crm_tasks_push(*, client: SalesforceClient, counts: CrmCounts) -> None:
         records = [
             {
                 "attributes": {"type": "Task"},
-                EXTERNAL_ID_FIELD: f"task-{task.pk}",
+                EXTERNAL_ID_FIELD: f"task-{task.external_id}",
                 "WhoId": task.contact.salesforce_id,
                 "Subject": task.subject[:255],
                 "Description": task.notes,
@@ -220,7 +221,7 @@ def _activity_record(activity: Activity, sobject: str) -> dict:
     if sobject == "Task":
         return {
             "attributes": {"type": "Task"},
-            EXTERNAL_ID_FIELD: f"activity-{activity.pk}",
+            EXTERNAL_ID_FIELD: f"activity-{activity.external_id}",
             "WhoId": contact.salesforce_id,
             "Subject": f"{label} (hubsync)",
             "Description": details,
@@ -231,7 +232,7 @@ def _activity_record(activity: Activity, sobject: str) -> dict:
     link_field = "Lead__c" if contact.salesforce_object == "Lead" else "Contact__c"
     return {
         "attributes": {"type": sobject},
-        EXTERNAL_ID_FIELD: f"activity-{activity.pk}",
+        EXTERNAL_ID_FIELD: f"activity-{activity.external_id}",
         "Name": f"{label} {activity.occurred_at:%Y-%m-%d}"[:80],
         link_field: contact.salesforce_id,
         "Activity_Type__c": label,

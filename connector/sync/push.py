@@ -3,9 +3,13 @@
 Per batch of claimed contacts: one composite call looks up the unlinked ones
 by email (Lead and Contact queries with IN lists), then the writes go out as
 sObject Collections of 200 (update by Id for linked and matched records,
-upsert on HubSync_Id__c for new ones) or, for at least BULK_THRESHOLD new
-records, as one Bulk API 2.0 upsert job. Every record's outcome is recorded on
-its own: one rejected record never sinks the batch.
+create for new ones) or, for at least BULK_THRESHOLD new records, as one Bulk
+API 2.0 insert job. A new record carries the contact's random external id
+(HubSync_Id__c): a record that already has it is one hubsync did not create, and
+Salesforce refuses the create (DUPLICATE_VALUE, a sync error) rather than hubsync
+writing onto it. Only a contact whose earlier create may have landed unseen is
+upserted on that id. Every record's outcome is recorded on its own: one rejected
+record never sinks the batch.
 """
 
 from __future__ import annotations
@@ -38,10 +42,12 @@ from ..soql import in_lists
 from .failures import Failure, contact_failures_record
 from .push_writes import PushBatch, PushCounts, lookup_by_email, write_creates, write_updates
 from .queue import (
+    contact_creates_sent,
     contact_states_claim,
     contact_states_release,
     contact_states_succeeded,
     contacts_link,
+    contacts_with_creates_sent,
 )
 from .relink import Move, contacts_follow
 
@@ -103,7 +109,7 @@ def _push_batch(
     properties = sorted({m.hubsync_property for m in mappings} | {"email"})
     contacts = list(
         Contact.objects.filter(pk__in=contact_ids).values(
-            "pk", "updated_at", "salesforce_id", "salesforce_object", *properties
+            "pk", "updated_at", "salesforce_id", "salesforce_object", "external_id", *properties
         )
     )
     batch = PushBatch(token=token, versions={c["pk"]: c["updated_at"] for c in contacts})
@@ -142,7 +148,7 @@ def _push_batch(
                 continue
             batch.sent_fields[contact["pk"]] = sorted(record)
             batch.targets[contact["pk"]] = (sf_object, sf_id)
-            record[EXTERNAL_ID_FIELD] = hubsync_id(contact["pk"])
+            record[EXTERNAL_ID_FIELD] = hubsync_id(contact["external_id"])
             record["attributes"] = {"type": sf_object}
             if sf_id:
                 record["Id"] = sf_id
@@ -151,6 +157,8 @@ def _push_batch(
                 creates.append((contact["pk"], record))
         batch.unsettled = {pk for pk, _ in updates + creates}
         write_updates(client, updates, batch, counts)
+        sent_before = contacts_with_creates_sent([pk for pk, _ in creates])
+        contact_creates_sent([pk for pk, _ in creates if pk not in sent_before])
         write_creates(
             client,
             new_type,
@@ -158,6 +166,7 @@ def _push_batch(
             batch,
             counts,
             assign=integration_settings.lead_assignment_rules,
+            sent_before=sent_before,
         )
         _follow_converted(client, batch)
         _link_duplicate_matches(batch)

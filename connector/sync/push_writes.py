@@ -1,4 +1,4 @@
-"""The writes of a push batch: email lookups, sObject Collections and Bulk API 2.0 upserts.
+"""The writes of a push batch: email lookups, sObject Collections and Bulk API 2.0 inserts.
 
 Each function fills a :class:`PushBatch` with every record's outcome as calls return;
 a call that fails recoverably leaves its records without an outcome (due again).
@@ -129,15 +129,21 @@ def lookup_by_email(
 
 
 def _record_outcomes(
-    pairs: list[tuple[int, dict]], results: list[RecordResult], batch: PushBatch, counts: PushCounts
+    pairs: list[tuple[int, dict]],
+    results: list[RecordResult],
+    batch: PushBatch,
+    counts: PushCounts,
+    *,
+    creates: bool = False,
 ) -> None:
+    """``creates``: the call created records (its results carry no ``created`` flag)."""
     for (pk, record), result in zip(pairs, results, strict=True):
         sf_object = record["attributes"]["type"]
         if result.success:
             batch.succeeded[pk] = batch.versions[pk]
             if result.id and (result.created or "Id" not in record):
                 batch.links[pk] = (sf_object, result.id)
-            if result.created:
+            if result.created or creates:
                 counts.created += 1
                 batch.created.add(pk)
             else:
@@ -179,21 +185,19 @@ def write_creates(
     counts: PushCounts,
     *,
     assign: bool = False,
+    sent_before: set[int] = frozenset(),
 ) -> None:
-    """New records; ``assign``: new Leads go through the org's assignment rules. Bulk API
-    2.0 never runs them, so such a batch goes by Collections whatever its size."""
+    """New records, created: a record carrying the same external id is refused by
+    Salesforce (DUPLICATE_VALUE) instead of being written onto. Those ``sent_before``
+    (their create may have landed unseen) are upserted on the external id instead.
+    ``assign``: new Leads go through the org's assignment rules. Bulk API 2.0 never runs
+    them, so such a batch goes by Collections whatever its size."""
     assign = assign and sobject == "Lead"
-    if len(creates) >= BULK_THRESHOLD and not assign:
-        try:
-            _bulk_upsert(client, sobject, creates, batch, counts)
-        except LimitReached:
-            raise
-        except RecoverableError as error:
-            logger.warning("Bulk upsert of %d records postponed: %s", len(creates), error.code)
-        return
+    again = [(pk, record) for pk, record in creates if pk in sent_before]
+    first = [(pk, record) for pk, record in creates if pk not in sent_before]
     _write_collections(
         client,
-        creates,
+        again,
         batch,
         counts,
         what="Upsert",
@@ -201,6 +205,15 @@ def write_creates(
         external_id_field=EXTERNAL_ID_FIELD,
         assign=assign,
     )
+    if len(first) >= BULK_THRESHOLD and not assign:
+        try:
+            _bulk_insert(client, sobject, first, batch, counts)
+        except LimitReached:
+            raise
+        except RecoverableError as error:
+            logger.warning("Bulk insert of %d records postponed: %s", len(first), error.code)
+        return
+    _write_collections(client, first, batch, counts, what="Create", method="POST", assign=assign)
 
 
 def _write_collections(
@@ -210,6 +223,7 @@ def _write_collections(
     counts: PushCounts,
     *,
     what: str,
+    method: str = "PATCH",
     sobject: str | None = None,
     external_id_field: str | None = None,
     assign: bool = False,
@@ -219,7 +233,7 @@ def _write_collections(
     for chunk in chunks(pairs, COLLECTION_SIZE):
         try:
             results = client.collection(
-                "PATCH",
+                method,
                 [record for _, record in chunk],
                 sobject=sobject,
                 external_id_field=external_id_field,
@@ -230,17 +244,17 @@ def _write_collections(
         except RecoverableError as error:
             logger.warning("%s of %d records postponed: %s", what, len(chunk), error.code)
             continue
-        _record_outcomes(chunk, results, batch, counts)
+        _record_outcomes(chunk, results, batch, counts, creates=method == "POST")
 
 
-def _bulk_upsert(
+def _bulk_insert(
     client: SalesforceClient,
     sobject: str,
     creates: list[tuple[int, dict]],
     batch: PushBatch,
     counts: PushCounts,
 ) -> None:
-    """One Bulk API 2.0 upsert job on HubSync_Id__c; results are read back per external id."""
+    """One Bulk API 2.0 insert job; results are read back per external id (HubSync_Id__c)."""
     columns = sorted({key for _, record in creates for key in record if key != "attributes"})
     rows = [{column: record.get(column) or "" for column in columns} for _, record in creates]
     by_external_id = {record[EXTERNAL_ID_FIELD]: (pk, record) for pk, record in creates}
@@ -251,19 +265,16 @@ def _bulk_upsert(
         return getattr(sf.bulk2, sobject)
 
     jobs = client.call(
-        lambda sf: bulk(sf).upsert(
-            records=rows, external_id_field=EXTERNAL_ID_FIELD, wait=BULK_POLL_WAIT_S
-        )
+        lambda sf: bulk(sf).insert(records=rows, wait=BULK_POLL_WAIT_S)
     )
     for job in jobs:
         job_id = job["job_id"]
         successful = client.call(lambda sf, j=job_id: bulk(sf).get_successful_records(j))
         for row in csv_rows(successful):
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
-            created = row.get("sf__Created", "").lower() == "true"
             _record_outcomes(
                 [(pk, {"attributes": {"type": sobject}})],
-                [RecordResult(success=True, id=row["sf__Id"], created=created)],
+                [RecordResult(success=True, id=row["sf__Id"], created=True)],
                 batch,
                 counts,
             )

@@ -5,7 +5,8 @@ changed since the last scan (an index range on ``updated_at``) and marks them
 due; workers then *claim* due rows in bounded chunks with
 ``select_for_update(skip_locked=True)``, so two workers never push the same
 contact; a claim older than CLAIM_TTL is taken to be from a dead worker and
-may be claimed again (the upsert on HubSync_Id__c keeps that idempotent).
+may be claimed again (a contact whose create was sent is upserted on HubSync_Id__c the
+next time, which keeps that idempotent).
 """
 
 from __future__ import annotations
@@ -181,3 +182,23 @@ def contacts_link(links: dict[int, tuple[str, str]]) -> None:
             f"UPDATE {table} SET salesforce_object = %s, salesforce_id = %s WHERE id = %s",
             [(sf_object, sf_id, pk) for pk, (sf_object, sf_id) in links.items()],
         )
+        ContactSyncState.objects.filter(contact_id__in=list(links), create_sent=True).update(
+            create_sent=False
+        )
+
+
+def contact_creates_sent(contact_ids: list[int]) -> None:
+    """Mark contacts whose create goes out now (before it goes): see ``create_sent``."""
+    if contact_ids:
+        ContactSyncState.objects.filter(contact_id__in=contact_ids, create_sent=False).update(
+            create_sent=True
+        )
+
+
+def contacts_with_creates_sent(contact_ids: list[int]) -> set[int]:
+    """Those of ``contact_ids`` whose earlier create may have reached Salesforce."""
+    return set(
+        ContactSyncState.objects.filter(contact_id__in=contact_ids, create_sent=True).values_list(
+            "contact_id", flat=True
+        )
+    )

@@ -28,7 +28,7 @@ from tests.workers import ROOT, celery_workers, worker_env
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 CLAIM_TTL_S = 3
-UPSERT = "PATCH /services/data/v<version>/composite/sobjects/<obj>/<ext>"
+CREATE = "POST /services/data/v<version>/composite/sobjects/"
 # A queue of this test run's own: other test runs on the machine may share the broker
 # (the filesystem one under var/), and their workers must not take these jobs.
 QUEUE = f"test-worker-kill-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -77,12 +77,12 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(salesfor
     Contact.objects.bulk_create(
         [Contact(email=f"k{i}@kill.example", last_name=f"Kill{i}") for i in range(n)]
     )
-    # Slow every upsert, so that the kill lands while the batch is being written.
-    control.add_fault(r"/composite/sobjects/Lead/HubSync_Id__c$", delay_s=0.4, count=1_000)
+    # Slow every create, so that the kill lands while the batch is being written.
+    control.add_fault(r"/composite/sobjects$", method="POST", delay_s=0.4, count=1_000)
     first = start_worker("first")
     enqueue_sync("before_kill")
     wait_for(
-        lambda: control.stats()["requests"].get(UPSERT, 0) >= 3,
+        lambda: control.stats()["requests"].get(CREATE, 0) >= 3,
         timeout=60,
         what="the first worker's third collection call",
     )
@@ -130,7 +130,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(salesfor
         (run.status, run.reason) for run in after
     ]
     # What the dead worker wrote is never created again: it was linked before the kill,
-    # or is found by email now (or updated on HubSync_Id__c); only the rest is created.
+    # or is found by email now (or upserted on HubSync_Id__c: its create was sent); only the
+    # rest is created.
     total = Counter()
     for run in after:
         total.update(run.counts)

@@ -31,7 +31,7 @@ TOTAL = PUSHED + PULLED
 # Claim batches below the Bulk threshold, so that new records go through sObject Collections.
 CLAIM_BATCH = 500
 MAX_SETTLE_CYCLES = 12
-UPSERT = "PATCH /services/data/v<version>/composite/sobjects/<obj>/<ext>"
+CREATE = "POST /services/data/v<version>/composite/sobjects/"
 LOGIN = "POST /services/Soap/u/<version>/"
 FIGURES: dict[str, dict[str, Any]] = {}  # per scenario, printed at the end (-s)
 
@@ -128,7 +128,7 @@ def assert_converged(control) -> dict[str, int]:
         assert lead["Company"] == contact.company_name
         assert lead["Title"] == contact.job_title
         if email.startswith("hub"):
-            assert lead["HubSync_Id__c"] == str(contact.pk)
+            assert lead["HubSync_Id__c"] == str(contact.external_id)
             assert contact.last_name == f"Hublast{email[3:].split('@')[0]}"
         else:
             assert contact.last_name == f"Sflast{email[2:].split('@')[0]}"
@@ -193,17 +193,18 @@ def test_503_on_a_share_of_requests(org):
 
 def test_stalls_past_the_client_timeout(org):
     control = org.control
-    # The stalled upserts still land in Salesforce after the client gave up on them:
-    # the next cycle must find those records by email, not create them twice.
-    control.add_fault(r"/composite/sobjects/Lead/HubSync_Id__c$", delay_s=2.0, count=2)
+    # The stalled creates still land in Salesforce after the client gave up on them:
+    # the next cycle must find those records (by email, or by upserting on the external id
+    # it sent), not create them twice.
+    control.add_fault(r"/composite/sobjects$", method="POST", delay_s=2.0, count=2)
     control.add_fault(r"/composite$", delay_s=2.0, count=1)  # the first composite query
     first = sync_cycle_run(trigger="under_fault", timeout=(2, 1))
     assert first.status == SyncRunStatus.FAILED
     assert first.reason == "TIMEOUT: Salesforce did not answer in time."
     second = sync_cycle_run(trigger="under_fault", timeout=(2, 1))
     assert second.status == SyncRunStatus.SUCCEEDED, second.reason
-    assert second.counts["push_retried_later"] == 400  # two upserts of 200 timed out
-    # The stalled upserts finish on the server after all (a stall counts once it is over).
+    assert second.counts["push_retried_later"] == 400  # two creates of 200 timed out
+    # The stalled creates finish on the server after all (a stall counts once it is over).
     deadline = time.monotonic() + 10
     while control.stats()["faults"].get("delay", 0) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -235,16 +236,16 @@ def test_every_session_expires_mid_run(org):
     control = org.control
     expired: list[int] = []
 
-    def expire_after_upserts(*thresholds: int) -> None:
+    def expire_after_creates(*thresholds: int) -> None:
         deadline = time.monotonic() + 60
         pending = list(thresholds)
         while pending and time.monotonic() < deadline:
-            if control.stats()["requests"].get(UPSERT, 0) >= pending[0]:
+            if control.stats()["requests"].get(CREATE, 0) >= pending[0]:
                 expired.append(control.expire_sessions())
                 pending.pop(0)
             time.sleep(0.002)
 
-    watcher = threading.Thread(target=expire_after_upserts, args=(2, 5), daemon=True)
+    watcher = threading.Thread(target=expire_after_creates, args=(2, 5), daemon=True)
     watcher.start()
     first = sync_cycle_run(trigger="under_fault")
     watcher.join(timeout=60)
@@ -284,7 +285,8 @@ def test_request_limit_exceeded_mid_run(org):
 def test_unable_to_lock_row_on_some_records(org, client, staff):
     control = org.control
     control.add_fault(
-        r"/composite/sobjects/Lead/HubSync_Id__c$",
+        r"/composite/sobjects$",
+        method="POST",
         record_error_code="UNABLE_TO_LOCK_ROW",
         record_share=0.05,
         count=8,
@@ -292,7 +294,7 @@ def test_unable_to_lock_row_on_some_records(org, client, staff):
     first = sync_cycle_run(trigger="under_fault")
     assert first.status == SyncRunStatus.SUCCEEDED, first.reason
     injected = control.stats()["faults"]["record:UNABLE_TO_LOCK_ROW"]
-    # 5 % of each of the first 8 upserts (batches of 500 go out as 200 + 200 + 100).
+    # 5 % of each of the first 8 creates (batches of 500 go out as 200 + 200 + 100).
     assert injected == 10 + 10 + 5 + 10 + 10 + 5 + 10 + 10
     assert first.counts["push_failed"] == injected
     assert first.errors == injected
