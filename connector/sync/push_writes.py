@@ -264,9 +264,7 @@ def _bulk_insert(
     def bulk(sf):  # type: ignore[no-untyped-def]
         return getattr(sf.bulk2, sobject)
 
-    jobs = client.call(
-        lambda sf: bulk(sf).insert(records=rows, wait=BULK_POLL_WAIT_S)
-    )
+    jobs = client.call(lambda sf: bulk(sf).insert(records=rows, wait=BULK_POLL_WAIT_S))
     for job in jobs:
         job_id = job["job_id"]
         successful = client.call(lambda sf, j=job_id: bulk(sf).get_successful_records(j))
