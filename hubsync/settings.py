@@ -145,18 +145,27 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
 
 # Content-Security-Policy (django-csp): scripts, styles, images, fonts and fetches from
 # hubsync itself only — no inline script, no event-handler or style attributes, no
-# framing, forms post only here. https://django-csp.readthedocs.io/en/latest/configuration.html
+# framing, forms post only here and to Salesforce's login. https://django-csp.readthedocs.io/en/latest/configuration.html
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # django-simple-history's admin history page has one style attribute
+        # (``border-top: 0``): its hash, and no other inline style, is allowed.
+        "style-src": [
+            "'self'",
+            "'unsafe-hashes'",
+            "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='",
+        ],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # "Connect with Salesforce" posts here and is redirected to the org's login host
+        # (login./test.salesforce.com, a My Domain); the emulator's origin is added on the
+        # settings pages when SALESFORCE_EMULATOR_URL is set (settings_ui/views.py).
+        "form-action": ["'self'", "https://*.salesforce.com"],
         "frame-ancestors": ["'none'"],
     }
 }

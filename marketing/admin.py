@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from marketing.json_bounds import JsonTooDeep, json_loads_bounded
 from marketing.models import (
     Activity,
     Company,
@@ -15,7 +22,14 @@ from marketing.models import (
     SmartList,
 )
 from marketing.selectors import smart_list_member_count
-from marketing.smart_list_criteria import SMART_LIST_PROPERTIES, SmartListOperator
+from marketing.smart_list_criteria import (
+    MAX_SMART_LIST_CONDITIONS,
+    SMART_LIST_PROPERTIES,
+    SmartListOperator,
+)
+
+# The changelist shows this many conditions of a list's criteria, then how many more.
+SUMMARY_CONDITIONS = 10
 
 
 @admin.register(Company)
@@ -83,8 +97,54 @@ class ContactAdmin(admin.ModelAdmin):
     )
 
 
+# Criteria are three levels deep (object, list of conditions, condition); more is a mistake.
+CRITERIA_MAX_DEPTH = 8
+
+
+class CriteriaField(forms.JSONField):
+    """The criteria as JSON; nesting too deep is an error on the field, not a crash (500)."""
+
+    def to_python(self, value: Any) -> Any:
+        if self.disabled or not isinstance(value, str) or not value.strip():
+            return super().to_python(value)
+        try:
+            json_loads_bounded(value, max_depth=CRITERIA_MAX_DEPTH)
+        except JsonTooDeep:
+            raise ValidationError(  # noqa: B904 — the parser's own error says nothing more
+                _("Enter valid criteria: the JSON is nested too deeply.")
+            )
+        except ValueError:
+            pass  # invalid JSON: the parent reports it in its own words
+        return super().to_python(value)
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        # Re-showing what was typed parses it again: too deep, it is shown as typed.
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)
+
+
+class SmartListAdminForm(forms.ModelForm):
+    """The criteria are checked by the model's validator (``validate_criteria``, which caps
+    the number of conditions): the page shows the error instead of saving."""
+
+    criteria = CriteriaField()
+
+    class Meta:
+        model = SmartList
+        fields = ("name", "active", "criteria")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["criteria"].help_text = gettext("At most %(max)s conditions.") % {
+            "max": MAX_SMART_LIST_CONDITIONS
+        }
+
+
 @admin.register(SmartList)
 class SmartListAdmin(admin.ModelAdmin):
+    form = SmartListAdminForm
     list_display = ("name", "active", "criteria_summary", "updated_at")
     list_filter = ("active",)
     search_fields = ("name",)
@@ -96,7 +156,9 @@ class SmartListAdmin(admin.ModelAdmin):
         criteria = smart_list.criteria if isinstance(smart_list.criteria, dict) else {}
         joiner = " OR " if criteria.get("match") == "any" else " AND "
         parts = []
-        for condition in criteria.get("conditions") or []:
+        conditions = criteria.get("conditions")
+        conditions = conditions if isinstance(conditions, list) else []
+        for condition in conditions[:SUMMARY_CONDITIONS]:
             if not isinstance(condition, dict):
                 continue
             prop = SMART_LIST_PROPERTIES.get(condition.get("property", ""))
@@ -109,7 +171,8 @@ class SmartListAdmin(admin.ModelAdmin):
             )
             value = condition.get("value")
             parts.append(f"{label} {op_label}" + (f' "{value}"' if value else ""))
-        return joiner.join(parts)
+        more = len(conditions) - SUMMARY_CONDITIONS
+        return joiner.join(parts) + (f" … (+{more})" if more > 0 else "")
 
     @admin.display(description="Contacts in list")
     def member_count(self, smart_list: SmartList) -> int | str:

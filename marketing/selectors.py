@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from functools import reduce
-from operator import and_, or_
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketing.models import Contact, SmartList
 from marketing.smart_list_criteria import (
     SMART_LIST_PROPERTIES,
+    SmartListInvalid,
     SmartListMatch,
     SmartListOperator,
     SmartListProperty,
@@ -107,17 +108,31 @@ def smart_list_q(*, criteria: dict[str, Any]) -> Q:
       ``after D`` after the end of day D (current time zone); a full date-time
       value compares strictly (``<`` / ``>``).
 
-    Raises ``ValidationError`` for invalid criteria.
+    Raises ``ValidationError`` for invalid criteria (more than
+    ``MAX_SMART_LIST_CONDITIONS`` conditions included), before building any query.
     """
     validate_criteria(criteria)
     parts = [_condition_q(condition) for condition in criteria["conditions"]]
-    combine = and_ if criteria["match"] == SmartListMatch.ALL else or_
-    return reduce(combine, parts)
+    # One flat node (a AND b AND ...), never a nested chain of pairs.
+    connector = Q.AND if criteria["match"] == SmartListMatch.ALL else Q.OR
+    return Q(*parts, _connector=connector)
 
 
 def smart_list_contacts(*, smart_list: SmartList) -> QuerySet[Contact]:
-    """The contacts currently in ``smart_list`` (an unevaluated queryset)."""
-    queryset = Contact.objects.filter(smart_list_q(criteria=smart_list.criteria))
+    """The contacts currently in ``smart_list`` (an unevaluated queryset).
+
+    Raises :class:`SmartListInvalid` (a ``ValidationError`` naming the list) when its
+    stored criteria are invalid, e.g. over the conditions limit: a clear error rather
+    than a database error when the query runs.
+    """
+    try:
+        q = smart_list_q(criteria=smart_list.criteria)
+    except ValidationError as error:
+        raise SmartListInvalid(
+            _("The smart list “%(name)s” cannot be used: %(problems)s")
+            % {"name": smart_list.name, "problems": " ".join(error.messages)}
+        ) from error
+    queryset = Contact.objects.filter(q)
     if _crosses_to_many(smart_list.criteria):
         # A to-many join (e.g. future opportunity properties) repeats contacts.
         queryset = queryset.distinct()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from marketing import csv_safety
 from marketing.choices import LifecycleStage
 from marketing.models import Contact, SmartList
 from marketing.selectors import contact_get_by_email, contacts_by_email_keys, email_key
@@ -112,8 +114,17 @@ _MAX_LENGTHS: dict[str, int] = {
 }
 
 
+#: Bounds of an import file. A contact row is a few hundred characters (each value at
+#: most 255), so a longer physical line is not a contacts CSV; the file bound keeps an
+#: import to minutes (about 500,000 rows); rejected rows beyond the first
+#: ``IMPORT_MAX_REJECTED_KEPT`` are counted and reported, not kept.
+IMPORT_MAX_FILE_BYTES = 100 * 1024 * 1024
+IMPORT_MAX_LINE_CHARS = 64 * 1024
+IMPORT_MAX_REJECTED_KEPT = 1000
+
+
 class ImportFileError(Exception):
-    """The file cannot be imported at all (unreadable, no header, no email column)."""
+    """The file cannot be imported at all (unreadable, too large, no header, no email column)."""
 
 
 @dataclass
@@ -127,7 +138,9 @@ class ContactImportResult:
     """Outcome of an import. Counts are per contact: several rows for one email count once
     (a contact created by the import and changed by a later row counts as created)."""
 
+    #: The first ``IMPORT_MAX_REJECTED_KEPT`` rejected rows; ``rejected_count`` counts all.
     rejected: list[RejectedRow] = field(default_factory=list)
+    rejected_count: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     # Email keys; a few MB even for 100k rows.
     _created: set[str] = field(default_factory=set, repr=False)
@@ -182,8 +195,12 @@ def contacts_import_csv(
       reason; the other rows are still stored) for: missing email, invalid email,
       unknown lifecycle stage, a value longer than the field, more cells than
       header columns.
-    - A CSV or decoding error stops the import with :class:`ImportFileError`;
+    - A CSV or decoding error, or a physical line longer than
+      :data:`IMPORT_MAX_LINE_CHARS`, stops the import with :class:`ImportFileError`;
       batches written before it stay written (re-running the fixed file is safe).
+    - A cell beginning with ``'`` is read as the rest of it, unstripped: that is how
+      ``contacts_export`` writes formula-like values (:mod:`marketing.csv_safety`), so
+      an export imports back exactly. Other cells are stripped.
     - **Duplicate emails within the file are not errors: rows apply in file order,
       so for each field the last non-blank value wins.**
     - Efficient for large files: rows are read lazily and written per batch of
@@ -195,7 +212,7 @@ def contacts_import_csv(
     ``on_reject(RejectedRow)`` is called as soon as a row is rejected, if given.
     """
     result = ContactImportResult()
-    reader = csv.reader(lines)
+    reader = csv.reader(_bounded_lines(lines))
     records = _records_with_line_numbers(reader)
     try:
         header_line, header = next(records)
@@ -214,7 +231,9 @@ def contacts_import_csv(
 
     def reject(line: int, reason: str) -> None:
         rejected = RejectedRow(line=line, reason=reason)
-        result.rejected.append(rejected)
+        result.rejected_count += 1
+        if len(result.rejected) < IMPORT_MAX_REJECTED_KEPT:
+            result.rejected.append(rejected)
         if on_reject is not None:
             on_reject(rejected)
 
@@ -232,6 +251,38 @@ def contacts_import_csv(
     if batch:
         _import_batch(batch, result)
     return result
+
+
+def contacts_import_csv_file(
+    *, path: str, batch_size: int = 1000, on_reject: Callable[[RejectedRow], None] | None = None
+) -> ContactImportResult:
+    """:func:`contacts_import_csv` of the UTF-8 file at ``path`` (a BOM is dropped).
+
+    Refuses a file larger than :data:`IMPORT_MAX_FILE_BYTES` before reading any of it
+    (:class:`ImportFileError`); raises ``OSError`` when the file cannot be opened.
+    """
+    # newline="" lets the csv module handle quoted line breaks;
+    # utf-8-sig drops the BOM that spreadsheet programs write.
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > IMPORT_MAX_FILE_BYTES:
+            raise ImportFileError(
+                f"the file is {size:,} bytes; at most {IMPORT_MAX_FILE_BYTES:,} bytes "
+                "(100 MB) are imported at once: split it and import the parts"
+            )
+        # readline(limit): a file without line breaks is never read whole into memory.
+        lines = iter(lambda: handle.readline(IMPORT_MAX_LINE_CHARS + 1), "")
+        return contacts_import_csv(lines=lines, batch_size=batch_size, on_reject=on_reject)
+
+
+def _bounded_lines(lines: Iterable[str]) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        if len(line) > IMPORT_MAX_LINE_CHARS:
+            raise ImportFileError(
+                f"line {number}: longer than {IMPORT_MAX_LINE_CHARS:,} characters; "
+                "a contact row is much shorter (is this a contacts CSV file?)"
+            )
+        yield line
 
 
 def _records_with_line_numbers(reader: Any) -> Iterator[tuple[int, list[str]]]:
@@ -268,7 +319,7 @@ def _parse_row(cells: Sequence[str], columns: Sequence[str]) -> tuple[str, dict[
     values: dict[str, str] = {}
     for column, cell in zip(columns, cells, strict=False):
         model_field = IMPORT_COLUMNS.get(column)
-        value = cell.strip()
+        value = csv_safety.cell_read(cell)
         if model_field is None or not value:
             continue
         if model_field == "lifecycle_stage":

@@ -29,6 +29,12 @@ opportunity field once opportunities are synced), add one entry to
 :data:`SMART_LIST_PROPERTIES`; the lookup path may cross relations
 (``"opportunities__stage"``).
 
+A smart list has at most :data:`MAX_SMART_LIST_CONDITIONS` conditions: beyond a
+few hundred, SQLite refuses the query ("Expression tree is too large (maximum depth
+1000)"), so every sync cycle using the list as inclusion list would fail.
+:func:`validate_criteria` enforces it wherever a list is saved (model
+``full_clean()``: admin, services, the settings page) and where one is evaluated.
+
 This module is pure (no database access); :func:`marketing.selectors.smart_list_q`
 turns valid criteria into a query.
 """
@@ -48,6 +54,19 @@ from django.utils.translation import gettext_lazy
 from marketing.choices import LifecycleStage
 
 PropertyKind = Literal["text", "date", "choice"]
+
+#: The most conditions a smart list may have (far more than a person builds by hand).
+MAX_SMART_LIST_CONDITIONS = 100
+
+
+class SmartListInvalid(ValidationError):
+    """A stored smart list whose criteria cannot be evaluated (raised by the selectors).
+
+    ``str()`` is the readable message (a sync run's reason), not a list's repr.
+    """
+
+    def __str__(self) -> str:
+        return " ".join(self.messages)
 
 
 class SmartListProperty(NamedTuple):
@@ -161,7 +180,8 @@ def validate_criteria(criteria: Any) -> None:
     """Check the structure of smart-list criteria; raise ``ValidationError`` listing every problem.
 
     Used as the ``SmartList.criteria`` field validator, so model ``full_clean()`` and
-    model forms share it.
+    model forms share it; the settings page's forms and the selectors call it too.
+    At most :data:`MAX_SMART_LIST_CONDITIONS` conditions.
     """
     if not isinstance(criteria, dict):
         raise ValidationError(_("Criteria must be an object with 'match' and 'conditions'."))
@@ -180,6 +200,12 @@ def validate_criteria(criteria: Any) -> None:
     conditions = criteria.get("conditions")
     if not isinstance(conditions, list) or not conditions:
         errors.append(_("'conditions' must be a non-empty list."))
+    elif len(conditions) > MAX_SMART_LIST_CONDITIONS:
+        # One message, not one per condition: the list is refused as a whole.
+        errors.append(
+            _("A smart list has at most %(max)s conditions; this one has %(count)s.")
+            % {"max": MAX_SMART_LIST_CONDITIONS, "count": len(conditions)}
+        )
     else:
         for number, condition in enumerate(conditions, start=1):
             errors.extend(

@@ -6,9 +6,10 @@ rules and messages) and applies nothing unless all of it is valid.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from connector.models import IntegrationSettings
 from connector.services.credentials import integration_credentials_update
@@ -18,6 +19,7 @@ from connector.services.settings import (
     integration_settings_update,
     integration_sync_set,
 )
+from marketing.json_bounds import JsonTooDeep, json_loads_bounded
 from marketing.models import SmartList
 
 from .forms import IntegrationSettingsForm
@@ -47,12 +49,38 @@ CREDENTIAL_STRINGS = ("username", "my_domain", "consumer_key", *CREDENTIAL_SECRE
 CREDENTIAL_KEYS = ("method", *CREDENTIAL_STRINGS, "sandbox")
 
 
+#: Bounds of a settings document: an export is about 1 KB, two levels deep.
+IMPORT_MAX_BYTES = 1024 * 1024
+IMPORT_MAX_DEPTH = 10
+
+
 class SettingsImportError(ValueError):
     """The JSON cannot be applied; ``errors`` lists every problem."""
 
     def __init__(self, errors: list[str]) -> None:
         super().__init__("; ".join(errors))
         self.errors = errors
+
+
+def settings_json_read(stream: IO[bytes]) -> Any:
+    """The JSON document in ``stream`` (UTF-8), read within the bounds; raises
+    SettingsImportError (a ``ValueError``) with one line saying what is wrong."""
+    raw = stream.read(IMPORT_MAX_BYTES + 1)
+    if len(raw) > IMPORT_MAX_BYTES:
+        raise SettingsImportError([_("larger than 1 MB; a settings export is a few kilobytes.")])
+    try:
+        return json_loads_bounded(raw.decode("utf-8"), max_depth=IMPORT_MAX_DEPTH)
+    except JsonTooDeep:
+        raise SettingsImportError(
+            [
+                _("nested deeper than %(depth)s levels; a settings export has two.")
+                % {"depth": IMPORT_MAX_DEPTH}
+            ]
+        ) from None
+    except ValueError as error:  # not UTF-8, or not JSON
+        raise SettingsImportError(
+            [_("not a JSON document (%(error)s).") % {"error": error}]
+        ) from None
 
 
 def settings_export(integration_settings: IntegrationSettings) -> dict[str, Any]:
@@ -97,6 +125,12 @@ def settings_import(
         f"“{key}” must be true or false."
         for key in BOOLEAN_KEYS
         if key in data and not isinstance(data[key], bool)
+    ]
+    # The form reads what a browser posts (text): false would become the record type "False".
+    errors += [
+        f"“{key}” must be a string or null."
+        for key in RECORD_TYPE_KEYS
+        if data.get(key) is not None and not isinstance(data[key], str)
     ]
     current = settings_export(integration_settings)
     merged = {**current, **{k: v for k, v in data.items() if k in TOP_KEYS}}

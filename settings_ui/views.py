@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
@@ -31,6 +32,7 @@ from connector.services.deletions import (
 from connector.services.settings import integration_settings_update, integration_sync_set
 from connector.services.sync_errors import sync_errors_retry
 from connector.status import sync_status_get
+from marketing import csv_safety
 from marketing.services import smart_list_create
 
 from .forms import InclusionListForm, IntegrationSettingsForm, SyncToggleForm
@@ -73,7 +75,14 @@ class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.integration_settings = integration_settings_get()
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        emulator = django_settings.SALESFORCE_EMULATOR_URL
+        if emulator:
+            # The Content-Security-Policy lets forms lead to Salesforce's login only: with the
+            # emulator, "Connect with Salesforce" is redirected to its authorize page instead.
+            parts = urlsplit(emulator)
+            response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+        return response
 
     @property
     def can_manage(self) -> bool:
@@ -284,13 +293,13 @@ class SyncErrorsRetryView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
 
 class SyncErrorsCsvView(LoginRequiredMixin, View):
-    """The (filtered) error list as CSV, streamed."""
+    """The (filtered) error list as CSV, streamed; formula cells neutralised."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         errors = sync_errors_open(
             object_type=request.GET.get("object", ""), code=request.GET.get("code", "")
         )
-        writer = csv.writer(_Echo())
+        writer = csv_safety.writer(_Echo())
         response = StreamingHttpResponse(
             (writer.writerow(row) for row in sync_errors_csv_rows(errors)),
             content_type="text/csv; charset=utf-8",

@@ -18,6 +18,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from marketing.selectors import smart_list_contacts
+
 from ..client import SalesforceClient
 from ..errors import ApiLimitReached, ConcurrentLimitReached, ConnectorError, RecoverableError
 from ..messages import (
@@ -50,8 +52,16 @@ VERSION_CHECK_EVERY = timedelta(hours=24)
 
 def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
     """Run one full cycle now and return its finished record."""
-    integration_settings = integration_settings_get()
     run = SyncRun.objects.create(trigger=trigger)
+    try:
+        return _run(run, client_kwargs)
+    except Exception as error:  # noqa: BLE001 — reading the settings, the lock: still finished
+        logger.exception("Salesforce sync failed before or after its cycle")
+        return _finish(run, SyncRunStatus.FAILED, str(error) or type(error).__name__)
+
+
+def _run(run: SyncRun, client_kwargs: dict[str, Any]) -> SyncRun:
+    integration_settings = integration_settings_get()
     if not integration_settings.sync_enabled:
         return _finish(run, SyncRunStatus.SKIPPED, SYNC_OFF)
     if integration_settings.credentials_status == CredentialsStatus.INVALID:
@@ -105,6 +115,10 @@ def _cycle(
     client_kwargs: dict[str, Any],
 ) -> tuple[str, str]:
     """The cycle's work; returns (status, reason). Raises what ends it early."""
+    if integration_settings.inclusion_list is not None:
+        # A stored list that cannot run (over the conditions limit): the run fails with
+        # the reason before it spends a call (raises SmartListInvalid).
+        smart_list_contacts(smart_list=integration_settings.inclusion_list)
     client = SalesforceClient.from_settings(integration_settings, meter=meter, **client_kwargs)
     meter.check()  # paused runs cost nothing until the window frees up
     client_login(client, integration_settings)

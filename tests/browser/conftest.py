@@ -79,7 +79,7 @@ def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing; the browser tests need Debian's Chromium: "
-            "run `apt-get install chromium` (as root). CI installs it in .ci/run.",
+            "run `make test` (it installs it as root or with sudo) or `apt-get install chromium`.",
             pytrace=False,
         )
     # Playwright's sync API leaves its asyncio loop marked as running in this thread while it

@@ -30,7 +30,7 @@ def test_watch_a_running_sync_progress_update(
     )
     # 1,500 new contacts go as 8 sObject Collections calls (below the Bulk threshold); each
     # takes a while here, so the run is long enough to watch.
-    salesforce.control.add_fault(r"composite/sobjects", method="PATCH", delay_s=1.2, count=20)
+    salesforce.control.add_fault(r"composite/sobjects", method="POST", delay_s=1.2, count=20)
     open_settings(page, marketing_admin)
     panel = page.locator("#sync-status")
     expect(panel).to_have_attribute("data-state", "idle")

@@ -178,7 +178,7 @@ def test_export_columns_and_content() -> None:
         "Anna",
         "Müller",
         'Müller, "Söhne"',
-        "+49 1",
+        "'+49 1",  # a leading + is a formula to a spreadsheet: quoted (marketing.csv_safety)
         "Bayern",
         "Deutschland",
         "customer",

@@ -3,18 +3,19 @@
 Columns: ``email,first_name,last_name,company,phone,state,country,lifecycle_stage,
 salesforce_id,salesforce_object`` (``company`` is the contact's company name text;
 the last two stay blank until the sync links the contact). Streams the table in
-chunks of 2000 rows, so memory use does not grow with the table.
+chunks of 2000 rows, so memory use does not grow with the table. Formula cells are
+neutralised (:mod:`marketing.csv_safety`); ``contacts_import`` reads them back as stored.
 """
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from marketing import csv_safety
 from marketing.selectors import CONTACT_EXPORT_COLUMNS, contacts_export_rows
 
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
     help = "Write all contacts as CSV to stdout (" + ",".join(CONTACT_EXPORT_COLUMNS) + ")."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        writer = csv.writer(_Stdout(self), lineterminator="\n")
+        writer = csv_safety.writer(_Stdout(self), lineterminator="\n")
         try:
             writer.writerow(CONTACT_EXPORT_COLUMNS)
             writer.writerows(contacts_export_rows(chunk_size=2000))

@@ -1,15 +1,17 @@
 """``manage.py contacts_import FILE.csv``: upsert contacts from a CSV file by email.
 
-Thin wrapper around :func:`marketing.services.contacts_import_csv` (read its
-docstring for the row rules). Output and exit codes:
+Thin wrapper around :func:`marketing.services.contacts_import_csv_file` (read
+``contacts_import_csv`` for the row rules; an export of ``contacts_export`` imports
+back as it was stored). Output and exit codes:
 
 - each rejected row: ``line N: REASON`` on stderr, as it is found;
 - finally ``created N, updated M, rejected K`` on stdout (counts per contact);
 - exit 0 when every row was stored, **1 when any row was rejected** (the good
   rows are stored all the same), 2 when the file cannot be read, is empty or
-  has no ``email`` column (a broken CSV record or non-UTF-8 text found half-way
-  also exits 2; batches before it stay stored, and re-running the fixed file is
-  safe because the import is an upsert).
+  has no ``email`` column, or is larger than 100 MB (a broken CSV record, a line
+  longer than 64 KiB or non-UTF-8 text found half-way also exits 2; batches before
+  it stay stored, and re-running the fixed file is safe because the import is an
+  upsert).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketing.services import ImportFileError, RejectedRow, contacts_import_csv
+from marketing.services import ImportFileError, RejectedRow, contacts_import_csv_file
 
 
 class Command(BaseCommand):
@@ -45,12 +47,9 @@ class Command(BaseCommand):
             self.stderr.write(f"line {rejected.line}: {rejected.reason}")
 
         try:
-            # newline="" lets the csv module handle quoted line breaks;
-            # utf-8-sig drops the BOM that spreadsheet programs write.
-            with open(path, encoding="utf-8-sig", newline="") as handle:
-                result = contacts_import_csv(
-                    lines=handle, batch_size=options["batch_size"], on_reject=report
-                )
+            result = contacts_import_csv_file(
+                path=path, batch_size=options["batch_size"], on_reject=report
+            )
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror or exc}", returncode=2) from exc
         except ImportFileError as exc:
@@ -59,13 +58,13 @@ class Command(BaseCommand):
         if result.ignored_columns:
             self.stderr.write(f"ignored unknown columns: {', '.join(result.ignored_columns)}")
         self.stdout.write(
-            f"created {result.created}, updated {result.updated}, rejected {len(result.rejected)}"
+            f"created {result.created}, updated {result.updated}, rejected {result.rejected_count}"
         )
         if result.unchanged:
             self.stdout.write(f"{result.unchanged} existing contacts were already up to date")
-        if result.rejected:
+        if result.rejected_count:
             raise CommandError(
-                f"{len(result.rejected)} rows rejected (see the lines above); "
+                f"{result.rejected_count} rows rejected (see the lines above); "
                 "all other rows were stored",
                 returncode=1,
             )

@@ -8,7 +8,12 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from connector.selectors import integration_settings_get
-from settings_ui.settings_io import SettingsImportError, settings_export, settings_import
+from settings_ui.settings_io import (
+    SettingsImportError,
+    settings_export,
+    settings_import,
+    settings_json_read,
+)
 
 
 class Command(BaseCommand):
@@ -30,10 +35,10 @@ class Command(BaseCommand):
             return
         try:
             if options["file"] == "-":
-                data = json.load(sys.stdin)
+                data = settings_json_read(sys.stdin.buffer)
             else:
-                with open(options["file"], encoding="utf-8") as handle:
-                    data = json.load(handle)
+                with open(options["file"], "rb") as handle:
+                    data = settings_json_read(handle)
         except (OSError, ValueError) as exc:
             raise CommandError(f"Cannot read {options['file']}: {exc}", returncode=2) from exc
         try:
