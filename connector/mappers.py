@@ -93,6 +93,9 @@ def _to_picklist_codes(record: dict[str, Any], picklists: geo.Picklists) -> None
         country_field, state_field = f"{prefix}Country", f"{prefix}State"
         if country_field not in record and state_field not in record:
             continue
+        # Only what is mapped is written: a country mapped alone leaves the record's state
+        # as it is (clearing it would lose the sales team's value).
+        state_mapped = state_field in record
         country_text = record.pop(country_field, None)
         state_text = record.pop(state_field, None)
         country = None
@@ -114,7 +117,8 @@ def _to_picklist_codes(record: dict[str, Any], picklists: geo.Picklists) -> None
             except geo.NormalisationError as exc:
                 raise MappingError("INVALID_STATE", str(exc), [f"{state_field}Code"]) from None
         record[f"{country_field}Code"] = country
-        record[f"{state_field}Code"] = state
+        if state_mapped:
+            record[f"{state_field}Code"] = state
 
 
 def _blank(value: Any) -> bool:

@@ -256,9 +256,9 @@ def test_contact_places_go_to_the_mailing_codes():
 
 def test_only_a_country_or_only_a_state_mapped():
     country_only = [PLACES[2]]
+    # The state is not mapped: it is left as it is in Salesforce, not cleared.
     assert to_sf({"country": "France"}, mappings=country_only, picklists=ORG) == {
         "MailingCountryCode": "FR",
-        "MailingStateCode": None,
     }
     state_only = [PLACES[1]]
     with pytest.raises(MappingError) as raised:
