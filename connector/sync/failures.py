@@ -236,6 +236,8 @@ def inbound_failure_record(*, contact_id: int | None, failure: Failure) -> None:
             "code": failure.code,
             "message": failure.message,
             "salesforce_id": failure.salesforce_id,
+            "fields": list(failure.fields),
+            "needs_fix": failure.needs_fix,
         },
     )
 

@@ -279,5 +279,19 @@ def _bulk_insert(
         failed = client.call(lambda sf, j=job_id: bulk(sf).get_failed_records(j))
         for row in csv_rows(failed):
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
-            code, _, message = row.get("sf__Error", "").partition(":")
-            batch.failures[pk] = Failure(sobject, code.strip(), message.strip())
+            code, message, fields = bulk_error(row.get("sf__Error", ""))
+            batch.failures[pk] = Failure(sobject, code, message, fields)
+
+
+def bulk_error(text: str) -> tuple[str, str, tuple[str, ...]]:
+    """A Bulk API failed result's ``sf__Error``: ``CODE:message:Field1,Field2 --`` (the
+    fields may be empty: ``CODE:message:--``) → code, message, fields."""
+    code, _, rest = text.partition(":")
+    rest = rest.strip()
+    fields: tuple[str, ...] = ()
+    if rest.endswith("--"):
+        body, sep, tail = rest[:-2].rstrip().rpartition(":")
+        if sep:
+            rest = body
+            fields = tuple(name.strip() for name in tail.split(",") if name.strip())
+    return code.strip(), rest.strip(), fields

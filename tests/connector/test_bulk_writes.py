@@ -98,3 +98,31 @@ def test_rows_insert_select_one_row_per_source_row():
         False,
         None,
     )
+
+
+def test_a_bulk_failed_results_error_reads_as_code_message_and_fields():
+    from connector.sync.push_writes import bulk_error
+
+    assert bulk_error("FIELD_CUSTOM_VALIDATION_EXCEPTION:Interns are not leads.:Title --") == (
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "Interns are not leads.",
+        ("Title",),
+    )
+    assert bulk_error("FIELD_CUSTOM_VALIDATION_EXCEPTION:X is not a name.:--") == (
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "X is not a name.",
+        (),
+    )
+    assert bulk_error(
+        "REQUIRED_FIELD_MISSING:Required fields are missing: [LastName, Company]"
+        ":LastName,Company --"
+    ) == (
+        "REQUIRED_FIELD_MISSING",
+        "Required fields are missing: [LastName, Company]",
+        ("LastName", "Company"),
+    )
+    assert bulk_error("UNKNOWN_EXCEPTION:something broke") == (
+        "UNKNOWN_EXCEPTION",
+        "something broke",
+        (),
+    )

@@ -1,6 +1,7 @@
 """Behaviours a user relies on that no other test held (issue 19), end to end against the
 emulator: a cleared field, the Company placeholder, an edit while its push is in flight, a
-postponed Bulk job, and the resume a paused cycle schedules."""
+postponed Bulk job, the resume a paused cycle schedules, an email change from Salesforce
+that another contact already has, and records a Bulk insert refuses one by one."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from celery.exceptions import Retry
 from django.utils import timezone
 
 from connector.mappers import NOT_PROVIDED
-from connector.models import ApiCallBucket, ContactSyncState, SyncRun, SyncRunStatus
+from connector.models import (
+    ApiCallBucket,
+    ContactSyncState,
+    SyncDirection,
+    SyncError,
+    SyncRun,
+    SyncRunStatus,
+)
 from connector.sync.cycle import sync_cycle_run
 from connector.sync.push_writes import BULK_THRESHOLD
 from connector.tasks import RESUME_PAUSED_AFTER_MAX_S, salesforce_sync
@@ -131,3 +139,128 @@ def test_a_paused_cycle_schedules_its_resume_when_the_window_frees(
     # (plus the minute's own margin), not at the cap.
     assert asked["kwargs"] == {"trigger": "resume"}
     assert 2 * 60 <= asked["countdown"] <= 3 * 60
+
+
+def test_an_email_from_salesforce_that_another_contact_has_is_an_inbound_error(salesforce):
+    a = ContactFactory(email="a@taken.example", job_title="Engineer")
+    b = ContactFactory(email="b@taken.example", job_title="Chemist")
+    c = ContactFactory(email="c@taken.example", job_title="Pilot")
+    sync_cycle_run(trigger="test")
+    for contact in (a, b, c):
+        contact.refresh_from_db()
+    sf = salesforce.salesforce(SF_USERNAME, SF_PASSWORD, SF_TOKEN)
+    # In Salesforce, A's Lead gets B's email (in other letter case) and a new title; C's
+    # Lead, in the same page, only a new title.
+    sf.Lead.update(a.salesforce_id, {"Email": "B@taken.example", "Title": "CTO"})
+    sf.Lead.update(c.salesforce_id, {"Title": "Captain"})
+    run = sync_cycle_run(trigger="test")
+    assert run.status == SyncRunStatus.SUCCEEDED, run.reason
+    assert (run.counts["pull_updated"], run.counts["pull_errors"]) == (1, 1)
+    # A is not half-applied: neither the email nor the title of its Lead; B is untouched;
+    # the rest of the page went on.
+    contacts = {x.pk: (x.email, x.job_title) for x in Contact.objects.all()}
+    assert contacts == {
+        a.pk: ("a@taken.example", "Engineer"),
+        b.pk: ("b@taken.example", "Chemist"),
+        c.pk: ("c@taken.example", "Captain"),
+    }
+    # Salesforce keeps what its user typed: hubsync writes nothing back.
+    assert {lead["Id"]: lead["Email"] for lead in salesforce.control.records("Lead")} == {
+        a.salesforce_id: "B@taken.example",
+        b.salesforce_id: "b@taken.example",
+        c.salesforce_id: "c@taken.example",
+    }
+    error = SyncError.objects.get()
+    assert (
+        error.contact_id,
+        error.direction,
+        error.object_type,
+        error.code,
+        error.message,
+        error.resolved_at,
+    ) == (
+        a.pk,
+        SyncDirection.INBOUND,
+        "Lead",
+        "DUPLICATE_VALUE",
+        "Another hubsync contact already has the email B@taken.example.",
+        None,
+    )
+    # Which Salesforce record carries it, as every other inbound error of a linked contact
+    # says (the errors CSV has a column for it).
+    assert error.salesforce_id == a.salesforce_id
+    assert (error.fields, error.needs_fix) == (["email"], True)
+
+
+REFUSED = {
+    # email: (the contact's values, Salesforce's code, message and fields)
+    "intern@refused.example": (
+        {"job_title": "Intern"},
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "Interns are not leads.",
+        ["Title"],
+    ),
+    "x@refused.example": (
+        {"first_name": "X"},
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "X is not a name.",
+        [],
+    ),
+    # hubsync keeps 100 characters of last name, Salesforce 80.
+    "long@refused.example": (
+        {"last_name": "L" * 95},
+        "STRING_TOO_LONG",
+        f"Last Name: data value too large: {'L' * 40} (max length=80)",
+        ["LastName"],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "new", [pytest.param(5, id="collections"), pytest.param(BULK_THRESHOLD, id="bulk")]
+)
+def test_records_salesforce_refuses_in_a_create_fail_alone_with_its_words(salesforce, new):
+    """The same refusals, whether the creates went by sObject Collections or as one Bulk API
+    2.0 job (whose failed-results CSV packs code, message and fields into one cell)."""
+    salesforce.control.add_validation_rule(
+        "Lead",
+        "No_interns",
+        "Title",
+        "equals",
+        "Interns are not leads.",
+        value="Intern",
+        error_field="Title",
+    )
+    salesforce.control.add_validation_rule(
+        "Lead", "No_X", "FirstName", "equals", "X is not a name.", value="X"
+    )
+    good = new - len(REFUSED)
+    Contact.objects.bulk_create(
+        [Contact(email=f"g{i}@created.example", last_name=f"G{i}") for i in range(good)]
+        + [
+            Contact(email=email, **{"last_name": "Refused", **values})
+            for email, (values, *_) in REFUSED.items()
+        ]
+    )
+    salesforce.control.reset_stats()
+    run = sync_cycle_run(trigger="test")
+    assert run.status == SyncRunStatus.SUCCEEDED, run.reason
+    assert (run.counts["push_created"], run.counts["push_failed"]) == (good, len(REFUSED))
+    went_by_bulk = (
+        "POST /services/data/v<version>/jobs/ingest/" in (salesforce.control.stats()["requests"])
+    )
+    assert went_by_bulk is (new == BULK_THRESHOLD)
+    # The rest are created and linked, each to its own Lead.
+    leads = {lead["Email"]: lead["Id"] for lead in salesforce.control.records("Lead")}
+    linked = dict(Contact.objects.exclude(salesforce_id="").values_list("email", "salesforce_id"))
+    assert linked == leads
+    assert set(leads) == {f"g{i}@created.example" for i in range(good)}
+    # Exactly the refused ones have an error: Salesforce's own code, message and fields.
+    errors = {
+        e.contact.email: (e.direction, e.object_type, e.code, e.message, e.fields, e.needs_fix)
+        for e in SyncError.objects.select_related("contact")
+    }
+    assert errors == {
+        email: (SyncDirection.OUTBOUND, "Lead", code, message, fields, True)
+        for email, (_, code, message, fields) in REFUSED.items()
+    }

@@ -80,7 +80,10 @@ def test_a_dead_workers_lock_is_taken_over_and_its_run_ended(salesforce, setting
     dead.refresh_from_db()
     assert dead.status == SyncRunStatus.FAILED
     assert dead.finished_at is not None
-    assert f"run {run.pk} took over" in dead.reason
+    assert dead.reason == (
+        "The worker running this cycle stopped without finishing it "
+        f"(no sign of life for 60 s); run {run.pk} took over."
+    )
     assert len(salesforce.control.records("Lead")) == 2
 
 

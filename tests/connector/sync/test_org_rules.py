@@ -137,17 +137,22 @@ class TestConcurrentRequestLimit:
     def test_told_apart_from_the_daily_limit_short_retry_no_pause(
         self, salesforce, integration_settings, admin_browser
     ):
-        from connector.tasks import retry_countdown
+        from connector.tasks import RETRY_FAILED_AFTER_S, retry_countdown
 
         ContactFactory()
         salesforce.control.configure_org(concurrent_request_limit=0)  # the org is saturated
         run = sync_cycle_run(trigger="test")
         assert run.status == SyncRunStatus.FAILED and run.retry_soon
-        assert "concurrent request limit" in run.reason and "daily" in run.reason
+        assert run.reason == (
+            "Salesforce's concurrent request limit: too many long-running requests run in your "
+            "org at once (REQUEST_LIMIT_EXCEEDED, ConcurrentRequests). hubsync tries again "
+            "shortly (after 1, 2, 4 … minutes); the daily API limit is not reached."
+        )
         countdown = retry_countdown(
             status=run.status, retry_soon=run.retry_soon, trigger="schedule", retries=0
         )
-        assert countdown is not None and countdown <= 90  # about a minute, not the 24 h window
+        # About a minute (with ±20 % jitter), not the 24 h window.
+        assert 0.8 * RETRY_FAILED_AFTER_S <= countdown <= 1.2 * RETRY_FAILED_AFTER_S
         page = admin_browser.get(reverse("settings_ui:salesforce_settings")).content.decode()
         assert "concurrent request limit" in page
         salesforce.control.configure_org(concurrent_request_limit=None)

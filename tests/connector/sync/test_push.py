@@ -35,6 +35,7 @@ def test_new_contacts_become_leads_with_mapped_fields(salesforce):
     assert ada["LastName"] == "Lovelace"
     assert ada["Company"] == "Analytical Engines"
     assert ada["Title"] == "Engineer"
+    assert ada["Phone"] == "+44 20 1234"
     assert ada["Country"] == "United Kingdom"
     assert salesforce.control.records("Contact") == []
     assert run.counts["push_created"] == 5
@@ -276,7 +277,7 @@ class TestFieldMappings:
         ContactFactory(email="a@example.com", job_title="CFO", phone="123")
         sync_cycle_run(trigger="test")
         lead = by_email(salesforce.control, "Lead")["a@example.com"]
-        assert not lead.get("Title")
+        assert lead["Title"] is None
         assert lead["Phone"] == "123"
 
     def test_prefer_salesforce_is_sent_on_create_but_never_overwrites(self, salesforce):

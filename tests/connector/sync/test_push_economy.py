@@ -80,7 +80,9 @@ class TestApiCallLimit:
         make_contacts(1_000)
         run = sync_cycle_run(trigger="test")
         assert run.status == SyncRunStatus.PAUSED
-        assert "API call limit of 5" in run.reason
+        assert run.reason == (
+            "API_LIMIT_REACHED: hubsync's API call limit of 5 calls in 24 hours is used up."
+        )
         assert run.api_calls == 5
         assert len(salesforce.control.records("Lead")) == 400
         # Paused: the next cycle costs nothing while the window is full.
@@ -136,7 +138,9 @@ class TestApiCallLimit:
         ContactSyncState.objects.filter(contact=failing).update(not_before=timezone.now())
         ApiCallBucket.objects.create(minute=timezone.now() - timedelta(hours=1), calls=80)
         run = sync_cycle_run(trigger="test")
-        assert "75 %" in run.reason
+        assert run.reason == (
+            "Retries of failed records wait: more than 75 % of the API limit is used."
+        )
         assert ContactSyncState.objects.get(contact=failing).attempts == 1
         ApiCallBucket.objects.filter(calls=80).delete()
         sync_cycle_run(trigger="test")

@@ -140,7 +140,11 @@ def test_client_credentials_only_on_my_domain(emulator):
     )
     assert resp.status_code == 400
     assert resp.json()["error"] == "invalid_request"
-    assert exc.value is not None
+    # (simple-salesforce's own refusal, made before any request on the login domain)
+    assert (exc.value.code, exc.value.auth_message) == (
+        "INVALID AUTH",
+        "You must submit either a security token or organizationId for authentication",
+    )
 
 
 def test_jwt_bearer_grant(emulator):
