@@ -1,5 +1,6 @@
 """``python -m salesforce_emulator --host 127.0.0.1 --port 8765 [--db PATH|:memory:]
-[--seed demo|empty] [--demo-certificate PEM] [--api-limit N] [--tls [--tls-dir DIR]]``."""
+[--seed demo|empty] [--demo-certificate PEM] [--api-limit N] [--tls [--tls-dir DIR]]
+[--pubsub-port N] [--latency-ms N] [--bulk-records-per-s N]``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import signal
 from pathlib import Path
 
+from .pubsub import start_pubsub_server
 from .seed import demo_connected_app
 from .server import create_app, make_server, stop_server
 from .tls import make_tls_server, write_self_signed
@@ -38,10 +40,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tls-dir", type=Path, help="with --tls: write cert.pem and key.pem here (default: temp)"
     )
+    parser.add_argument(
+        "--pubsub-port",
+        type=int,
+        default=None,
+        help="port of the Pub/Sub API (gRPC; default: --port + 1, a free one with --port 0); "
+        "0 picks a free one; printed as SALESFORCE_PUBSUB_ADDRESS=HOST:PORT",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0,
+        help="every API request and Pub/Sub call waits this long before answering (network)",
+    )
+    parser.add_argument(
+        "--bulk-records-per-s",
+        type=float,
+        default=None,
+        help="Bulk API 2.0 jobs process at most this many records per second",
+    )
     args = parser.parse_args(argv)
+    if args.pubsub_port is None:
+        args.pubsub_port = args.port + 1 if args.port else 0
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-    app = create_app(args.db, seed=args.seed, api_limit=args.api_limit)
+    app = create_app(
+        args.db,
+        seed=args.seed,
+        api_limit=args.api_limit,
+        latency_ms=args.latency_ms,
+        bulk_records_per_s=args.bulk_records_per_s,
+    )
     if args.seed == "demo" and args.demo_certificate and args.demo_certificate.is_file():
         demo_connected_app(app.store, args.demo_certificate.read_text())
         print("Demo org: JWT bearer app registered; SOAP login is off.", flush=True)
@@ -50,9 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         tls_server = make_tls_server(app, args.host, args.port, cert, key)
         print(f"SALESFORCE_EMULATOR_CERT={cert}", flush=True)
         url = f"https://{args.host}:{tls_server.port}"
+        pubsub = start_pubsub_server(app.store, args.host, args.pubsub_port, cert=cert, key=key)
     else:
         server = make_server(app, args.host, args.port, args.threads)
         url = f"http://{args.host}:{server.effective_port}"
+        pubsub = start_pubsub_server(app.store, args.host, args.pubsub_port)
     if app.seed_info:
         info = app.seed_info
         print(
@@ -60,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
             f"security_token={info['security_token']}",
             flush=True,
         )
-    # Machine-readable line: testing.running_emulator(in_process=False) parses it.
+    # Machine-readable lines: testing.running_emulator(in_process=False) parses them (the
+    # URL comes last: it means "ready").
+    print(f"SALESFORCE_PUBSUB_ADDRESS={pubsub.address}", flush=True)
     print(f"SALESFORCE_EMULATOR_URL={url}", flush=True)
 
     def _terminate(*_: object) -> None:
@@ -74,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             pass
         finally:
             tls_server.server_close()
+            pubsub.stop()
         return 0
     try:
         server.run()  # waitress returns from run() on SystemExit/KeyboardInterrupt
@@ -81,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         stop_server(server)
+        pubsub.stop()
     return 0
 
 

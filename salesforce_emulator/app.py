@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -96,8 +97,11 @@ CONTROL_RULES = [
     _rule("/__emulator/stats", "control.stats", ["GET"]),
     _rule("/__emulator/stats/reset", "control.stats_reset", ["POST"]),
     _rule("/__emulator/records/<obj>", "control.records", ["GET", "POST"]),
+    _rule("/__emulator/change-events", "control.change_events", ["GET"]),
+    _rule("/__emulator/change-events/expire", "control.expire_change_events", ["POST"]),
     _rule("/__emulator/leads/<lead_id>/convert", "control.convert_lead", ["POST"]),
     _rule("/__emulator/merge", "control.merge", ["POST"]),
+    _rule("/__emulator/undelete", "control.undelete", ["POST"]),
     _rule("/__emulator/recycle-bin/purge", "control.purge_recycle_bin", ["POST"]),
     _rule("/__emulator/record-types", "control.record_types", ["GET", "POST"]),
     _rule("/__emulator/state-country", "control.state_country", ["GET", "PUT", "PATCH"]),
@@ -199,6 +203,11 @@ class EmulatorApp:
             )
         endpoint = str(rule.endpoint)
         ctx.values = values
+        if not endpoint.startswith("control."):
+            latency = self.store.org.get("latency_ms") or 0
+            if latency:
+                # The network round trip of --latency-ms: waited out, not computed.
+                time.sleep(latency / 1000)
         if rule.rule.startswith(V) and values.get("version") not in SUPPORTED_VERSIONS:
             # /services/data/v99.0/...: a version this org does not serve.
             return self._finish(sf_error(404, "NOT_FOUND", "The requested resource does not exist"))
@@ -235,7 +244,9 @@ class EmulatorApp:
             return self._finish(
                 sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
             )
-        return self._finish(self.dispatch(endpoint, ctx))
+        # Change events written by this request say where they came from.
+        with self.store.change_origin(f"com/salesforce/api/rest/{ctx.values.get('version', '')}"):
+            return self._finish(self.dispatch(endpoint, ctx))
 
     def dispatch(self, endpoint: str, ctx: Ctx) -> Out:
         """Run a handler (also for composite subrequests), mapping errors to Salesforce's."""

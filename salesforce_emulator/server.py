@@ -14,10 +14,19 @@ from .store import Store
 
 
 def create_app(
-    db: str = ":memory:", *, seed: str = "empty", api_limit: int = 100_000
+    db: str = ":memory:",
+    *,
+    seed: str = "empty",
+    api_limit: int = 100_000,
+    latency_ms: float = 0,
+    bulk_records_per_s: float | None = None,
 ) -> EmulatorApp:
-    """A ready WSGI app over a fresh (or existing, for a file ``db``) org."""
-    return EmulatorApp(Store(db, api_limit=api_limit), seed=seed)
+    """A ready WSGI app over a fresh (or existing, for a file ``db``) org; ``latency_ms``
+    and ``bulk_records_per_s`` model a real network and Bulk API (org settings that the
+    control API can change, and ``reset`` restores to these values)."""
+    store = Store(db, api_limit=api_limit)
+    store.apply_start_settings(latency_ms=latency_ms, bulk_records_per_s=bulk_records_per_s)
+    return EmulatorApp(store, seed=seed)
 
 
 def make_server(app: EmulatorApp, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> Any:

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from .pubsub import start_pubsub_server
 from .server import create_app, make_server, stop_server
 from .testing_org import OrgControlMixin
 from .testing_rules import RulesControlMixin
@@ -132,11 +133,12 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin):
 
     def configure_org(self, **settings: Any) -> dict[str, Any]:
         """Change org settings; returns them all. Keys: ``api_limit``, ``api_used``,
-        ``state_country_picklists``, ``connector_version``, ``org_name``,
+        ``state_country_picklists``, ``multi_currency``, ``connector_version``, ``org_name``,
         ``soap_login_enabled``, ``username_password_flow_enabled``, ``my_domain``,
         ``login_requires_my_domain``, ``hubsync_metadata_deployed``, ``recycle_bin_capacity``,
-        ``concurrent_request_limit``, ``long_running_request_s``, ``query_timeout_rows`` (see
-        the README)."""
+        ``concurrent_request_limit``, ``long_running_request_s``, ``query_timeout_rows``,
+        ``pubsub_enabled``, ``change_data_capture_entities``, ``pubsub_keepalive_s``,
+        ``latency_ms``, ``bulk_records_per_s`` (see the README)."""
         return self._call("POST", "org", json=settings)
 
     def set_field_security(self, username: str, mapping: dict[str, str]) -> dict[str, str]:
@@ -209,6 +211,16 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin):
     def reset_stats(self) -> None:
         self._call("POST", "stats/reset")
 
+    def expire_change_events(self, before: str | None = None) -> dict[str, int]:
+        """Stop retaining the change events committed at or before ``before`` (ISO
+        datetime; default: all), as if the 72-hour window had passed them → ``{expired,
+        purged_through}``. Subscribing with the replay id of one of them is then refused."""
+        return self._call("POST", "change-events/expire", json={"before": before})
+
+    def change_events(self) -> dict[str, int]:
+        """``{latest_seq, purged_through, retained}`` of the change event log."""
+        return self._call("GET", "change-events")
+
     def records(self, sobject: str, *, include_deleted: bool = True) -> list[dict[str, Any]]:
         """All rows of an object (deleted ones too, by default), without API usage."""
         params = {"include_deleted": str(include_deleted).lower()}
@@ -225,13 +237,37 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin):
 
 @dataclass
 class RunningEmulator:
-    """A started emulator: its base ``url`` and a :class:`EmulatorControl`."""
+    """A started emulator: its base ``url``, a :class:`EmulatorControl` and the
+    ``pubsub_address`` (``host:port``) of its Pub/Sub API."""
 
     url: str
     control: EmulatorControl
     process: subprocess.Popen[str] | None = None
     app: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    pubsub_address: str = ""
+
+    def pubsub_stub(self) -> Any:
+        """A ``pubsub_api.pb2_grpc.PubSubStub`` on a new insecure channel to the Pub/Sub API
+        (close it with ``stub.channel.close()``)."""
+        # Imported here: grpc is needed only by callers that talk to the Pub/Sub API.
+        import grpc
+
+        from pubsub_api import pb2_grpc
+
+        channel = grpc.insecure_channel(self.pubsub_address)
+        stub = pb2_grpc.PubSubStub(channel)
+        stub.channel = channel  # type: ignore[attr-defined]
+        return stub
+
+    def pubsub_metadata(self, session_id: str) -> tuple[tuple[str, str], ...]:
+        """Salesforce's auth metadata for a Pub/Sub call made with ``session_id`` (a
+        ``Salesforce.session_id`` or an OAuth access token of this org)."""
+        return (
+            ("accesstoken", session_id),
+            ("instanceurl", self.url),
+            ("tenantid", self.control.org()["org_id"]),
+        )
 
     def session(self) -> requests.Session:
         """A ``requests`` session routed to this emulator (connector.transport)."""
@@ -276,21 +312,36 @@ def running_emulator(
     port: int = 0,
     threads: int = 8,
     startup_timeout: float = 20.0,
+    pubsub_port: int = 0,
+    latency_ms: float = 0,
+    bulk_records_per_s: float | None = None,
 ) -> Iterator[RunningEmulator]:
-    """Start an emulator on a free port (``port=0``) and stop it on exit.
+    """Start an emulator on a free port (``port=0``; its Pub/Sub API on ``pubsub_port``,
+    also free by default) and stop it on exit.
 
     ``in_process=True`` serves from a waitress thread in this process (fast start, shares
     the GIL); ``False`` runs ``python -m salesforce_emulator`` as a subprocess.
+    ``latency_ms`` and ``bulk_records_per_s``: as the command-line flags.
     """
     if in_process:
-        app = create_app(db, seed=seed, api_limit=api_limit)
+        app = create_app(
+            db,
+            seed=seed,
+            api_limit=api_limit,
+            latency_ms=latency_ms,
+            bulk_records_per_s=bulk_records_per_s,
+        )
         server = make_server(app, host, port, threads)
         thread = threading.Thread(target=server.run, name="salesforce-emulator", daemon=True)
         thread.start()
+        pubsub = start_pubsub_server(app.store, host, pubsub_port)
         url = f"http://{host}:{server.effective_port}"
         try:
-            yield RunningEmulator(url=url, control=EmulatorControl(url), app=app)
+            yield RunningEmulator(
+                url=url, control=EmulatorControl(url), app=app, pubsub_address=pubsub.address
+            )
         finally:
+            pubsub.stop(grace=0)
             stop_server(server, thread)
         return
     cmd = [
@@ -309,14 +360,20 @@ def running_emulator(
         str(api_limit),
         "--threads",
         str(threads),
+        "--pubsub-port",
+        str(pubsub_port),
+        "--latency-ms",
+        str(latency_ms),
     ]
+    if bulk_records_per_s is not None:
+        cmd += ["--bulk-records-per-s", str(bulk_records_per_s)]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(
         os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
     )
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
     try:
-        url = _wait_for_url(proc, startup_timeout)
+        url, pubsub_address = _wait_for_url(proc, startup_timeout)
         control = EmulatorControl(url)
         deadline = time.monotonic() + startup_timeout
         while True:
@@ -327,7 +384,7 @@ def running_emulator(
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-        yield RunningEmulator(url=url, control=control, process=proc)
+        yield RunningEmulator(url=url, control=control, process=proc, pubsub_address=pubsub_address)
     finally:
         proc.terminate()
         try:
@@ -339,15 +396,19 @@ def running_emulator(
             proc.stdout.close()
 
 
-def _wait_for_url(proc: subprocess.Popen[str], timeout: float) -> str:
+def _wait_for_url(proc: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """The emulator's URL and Pub/Sub address from its start-up lines."""
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout
+    pubsub_address = ""
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
             if proc.poll() is not None:
                 raise RuntimeError(f"emulator exited with code {proc.returncode}")
             continue
+        if line.startswith("SALESFORCE_PUBSUB_ADDRESS="):
+            pubsub_address = line.strip().split("=", 1)[1]
         if line.startswith("SALESFORCE_EMULATOR_URL="):
-            return line.strip().split("=", 1)[1]
+            return line.strip().split("=", 1)[1], pubsub_address
     raise RuntimeError("emulator did not start in time")

@@ -20,6 +20,10 @@ class OrgControlMixin:
         ``create_opportunity``, ``converted_status``, ``opportunity_name``."""
         return self._call("POST", f"leads/{lead_id}/convert", json=options)
 
+    def undelete(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Restore records from the recycle bin (Salesforce's undelete) → one result each."""
+        return self._call("POST", "undelete", json={"ids": ids})["results"]
+
     def merge(self, sobject: str, master_id: str, merged_ids: list[str]) -> dict[str, Any]:
         """Merge 1-2 Leads, Contacts or Accounts into ``master_id`` (losers go to the
         recycle bin with ``MasterRecordId`` set) → ``{master_id, merged_ids, reparented}``."""

@@ -34,7 +34,7 @@ def assignment_rule_run(
     ids = [r.id for r in results if r.success and r.id]
     if owner is None or not ids:
         return
-    with store.lock:
+    with store.lock, store.transaction():
         store.conn.executemany(
             f"UPDATE {quote('Lead')} SET OwnerId = ? WHERE Id = ?",
             [(owner["user_id"], record_id) for record_id in ids],

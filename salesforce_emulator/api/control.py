@@ -14,6 +14,7 @@ from ..seed import seed_demo, seed_on_start
 from ..store import Store
 from ..store.faults import FaultBook
 from ..store.metering import Meter
+from ..values import parse_dt
 from .common import Ctx, Out
 from .control_lifecycle import LifecycleControl
 from .control_rules import RulesControl
@@ -115,6 +116,29 @@ class ControlApi(SetupControl, LifecycleControl, RulesControl):
     def stats_reset(self, ctx: Ctx) -> Out:
         self.meter.reset()
         return Out(200, {"requests": {}})
+
+    def expire_change_events(self, ctx: Ctx) -> Out:
+        """Stop retaining change events committed at or before ``before`` (ISO datetime;
+        default: all of them), as the 72-hour window would."""
+        before = (ctx.json() or {}).get("before")
+        before_ms = None
+        if before is not None:
+            moment = parse_dt(str(before))
+            if moment is None:
+                raise ValueError(f"before must be an ISO datetime, not {before!r}")
+            before_ms = int(moment.timestamp() * 1000)
+        return Out(200, self.store.expire_change_events(before_ms))
+
+    def change_events(self, ctx: Ctx) -> Out:
+        """The retained change events' bookkeeping (no payloads)."""
+        return Out(
+            200,
+            {
+                "latest_seq": self.store.latest_event_seq(),
+                "purged_through": self.store.purged_through(),
+                "retained": self.store.retained_event_count(),
+            },
+        )
 
     def records(self, ctx: Ctx) -> Out:
         obj = OBJECTS.get(ctx.values["obj"]) or get_object(ctx.values["obj"])

@@ -1,6 +1,7 @@
 """Control API endpoints for what an admin or a user does to records outside the API:
-lead conversion, merges and emptying the recycle bin (``/__emulator/leads/<id>/convert``,
-``/__emulator/merge``, ``/__emulator/recycle-bin/purge``). Like the rest of the control API
+lead conversion, merges, restoring from and emptying the recycle bin
+(``/__emulator/leads/<id>/convert``, ``/__emulator/merge``, ``/__emulator/undelete``,
+``/__emulator/recycle-bin/purge``). Like the rest of the control API
 they use no API calls; bad input is a ValueError, answered 400 ``{"error": ...}``."""
 
 from __future__ import annotations
@@ -15,6 +16,14 @@ class LifecycleControl:
     """Mixed into :class:`~.control.ControlApi` (which sets ``store``)."""
 
     store: Store
+
+    def undelete(self, ctx: Ctx) -> Out:
+        ids = (ctx.json() or {}).get("ids")
+        if not isinstance(ids, list) or not ids:
+            raise ValueError('expected {"ids": ["001...", ...]}')
+        user_id = self.store.any_user_id()
+        results = self.store.undelete([str(i) for i in ids], user_id=user_id)
+        return Out(200, {"results": [r.as_json() for r in results]})
 
     def convert_lead(self, ctx: Ctx) -> Out:
         body = ctx.json() or {}

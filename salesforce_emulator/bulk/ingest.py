@@ -13,7 +13,7 @@ from typing import Any
 from ..schema import OBJECTS, SchemaView
 from ..store import Store, WriteResult
 from ..values import format_dt, now_utc
-from .jobs import DELIMITERS, LINE_ENDINGS, BulkError, Job
+from .jobs import DELIMITERS, LINE_ENDINGS, BulkError, Job, pace
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,7 @@ def _ingest(store: Store, job: Job) -> None:
     if job.state == "Aborted":
         return
     job.state = "InProgress"
+    since = time.monotonic()
     delim = DELIMITERS[job.column_delimiter]
     rows: list[list[str]] = []
     header: list[str] | None = None
@@ -143,6 +144,7 @@ def _ingest(store: Store, job: Job) -> None:
                 job.failed_rows.append([res.id or "", _error_text(res), *raw])
                 job.failed += 1
         job.processed += len(chunk)
+        pace(store.org, since, job.processed)
     job.state = "JobComplete"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,3 +86,14 @@ class Job:
         if self.error_message:
             out["errorMessage"] = self.error_message
         return out
+
+
+def pace(org: dict[str, Any], since: float, records: int) -> None:
+    """Hold a job until ``records`` records have had their time at the org's
+    ``bulk_records_per_s`` since ``since`` (``time.monotonic()``): Bulk API 2.0 throughput of
+    a real org (``--bulk-records-per-s``). No limit set: no wait."""
+    rate = org.get("bulk_records_per_s")
+    if rate:
+        wait = since + records / rate - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)

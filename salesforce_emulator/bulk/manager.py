@@ -81,7 +81,8 @@ class BulkManager:
         return job
 
     def _run_ingest(self, store: Store, job: Job) -> None:
-        run_ingest(store, job)
+        with store.change_origin(f"com/salesforce/api/bulk/{job.api_version}"):
+            run_ingest(store, job)
         self.allocations.use("batches", batches_for(job.processed))
 
     def results_csv(self, job: Job, kind: str) -> str:

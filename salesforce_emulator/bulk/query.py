@@ -12,7 +12,7 @@ from typing import Any
 
 from ..store import Store
 from ..values import format_dt, now_utc
-from .jobs import DELIMITERS, LINE_ENDINGS, BulkError, Job
+from .jobs import DELIMITERS, LINE_ENDINGS, BulkError, Job, pace
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ def run_query(store: Store, job: Job) -> None:
         assert job.compiled is not None
         job.rowids = store.query_rowids(job.compiled)
         job.processed = len(job.rowids)
+        pace(store.org, time.monotonic() - (time.perf_counter() - started), job.processed)
         if job.state != "Aborted":
             job.state = "JobComplete"
     except Exception as exc:

@@ -45,6 +45,8 @@ class Field:
     needs_picklists: bool = False
     #: ``RecordTypeId``: only present once the org has record types for the object.
     needs_record_types: bool = False
+    #: ``CurrencyIsoCode``: only present when the org has multiple currencies enabled.
+    needs_multi_currency: bool = False
     #: Indexed column (filters/ordering on it must not scan the table).
     indexed: bool = False
     #: Defined by hubsync's setup package (``salesforce/``): exists only once deployed.
@@ -123,6 +125,27 @@ def ref(name: str, to: tuple[str, ...], rel: str, label: str = "", **kw: Any) ->
 
 def pick(name: str, values: tuple[str, ...], label: str = "", **kw: Any) -> Field:
     return Field(name, "picklist", label or name, 255, picklist=values, **kw)
+
+
+#: The active currencies of a multi-currency org (ISO 4217); the first is the corporate one.
+CURRENCIES = ("USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD")
+CORPORATE_CURRENCY = CURRENCIES[0]
+
+
+def currency_field() -> Field:
+    """``CurrencyIsoCode`` of a multi-currency org: the currency of the record's amounts, a
+    restricted picklist of the org's active currencies, the corporate currency by default."""
+    return Field(
+        "CurrencyIsoCode",
+        "picklist",
+        "Currency ISO Code",
+        3,
+        nillable=False,
+        picklist=CURRENCIES,
+        restricted=True,
+        default=CORPORATE_CURRENCY,
+        needs_multi_currency=True,
+    )
 
 
 def system_fields(with_owner: bool = True) -> list[Field]:

@@ -8,7 +8,7 @@ objects come from its setup package (:mod:`.metadata`, the ``salesforce/`` DX so
 from __future__ import annotations
 
 from .fields import READ_ONLY as _RO
-from .fields import Field, SObject, address, pick, ref, system_fields, text
+from .fields import Field, SObject, address, currency_field, pick, ref, system_fields, text
 from .metadata import MetadataError, SetupPackage, load_setup_package
 from .picklists import (
     INDUSTRIES,
@@ -63,6 +63,7 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
             "Accounts",
             [
                 *system_fields(),
+                currency_field(),
                 _master_record("Account"),
                 text("Name", 255, "Account Name", nillable=False, required=True),
                 record_type_field(),
@@ -88,6 +89,7 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
             "Contacts",
             [
                 *system_fields(),
+                currency_field(),
                 _master_record("Contact"),
                 text("FirstName", 40, "First Name"),
                 text("LastName", 80, "Last Name", nillable=False, required=True),
@@ -116,6 +118,7 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
             "Leads",
             [
                 *system_fields(),
+                currency_field(),
                 _master_record("Lead"),
                 text("FirstName", 40, "First Name"),
                 text("LastName", 80, "Last Name", nillable=False, required=True),
@@ -166,6 +169,7 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
             "Opportunities",
             [
                 *system_fields(),
+                currency_field(),
                 text("Name", 120, "Name", nillable=False, required=True),
                 pick(
                     "StageName",
@@ -332,6 +336,22 @@ def _tooling_objects() -> list[SObject]:
                     "SubscriberPackageVersion",
                     **_RO,
                 ),
+            ],
+            tooling=True,
+        ),
+        SObject(
+            # Change Data Capture's entity selection: one row per object selected for the
+            # standard ChangeEvents channel (``SelectedEntity`` = ``LeadChangeEvent``).
+            "PlatformEventChannelMember",
+            "0v8",
+            "Platform Event Channel Member",
+            "Platform Event Channel Members",
+            [
+                Field("Id", "id", "Id", 18, nillable=False, **_RO),
+                text("DeveloperName", 80, "Developer Name", **_RO),
+                text("MasterLabel", 80, "Master Label", **_RO),
+                text("EventChannel", 255, "Event Channel", **_RO),
+                text("SelectedEntity", 255, "Selected Entity", **_RO),
             ],
             tooling=True,
         ),

@@ -1,8 +1,9 @@
 """What one caller sees of the org's schema: :class:`SchemaView`.
 
-Three things decide whether an object or field exists for a request, and whether it may be
-written: the org's state/country picklists setting, whether hubsync's setup package is
-deployed (``hubsync_metadata_deployed``), and the user's field-level security. Describe, SOQL
+Four things decide whether an object or field exists for a request, and whether it may be
+written: the org's state/country picklists and multi-currency settings, whether hubsync's
+setup package is deployed (``hubsync_metadata_deployed``), and the user's field-level
+security. Describe, SOQL
 name resolution, record reads and write validation all ask the same view, so they agree.
 """
 
@@ -26,6 +27,8 @@ class SchemaView:
 
     picklists_on: bool = False
     deployed: bool = True
+    #: The org has multiple currencies (``CurrencyIsoCode`` exists).
+    multi_currency: bool = False
     #: (object name, field name) -> ``"hidden"`` or ``"read"``; absent = ``"edit"``.
     security: Mapping[tuple[str, str], str] = field(default_factory=dict)
     #: Object name -> its record types (an object without an entry has no ``RecordTypeId``).
@@ -70,6 +73,8 @@ class SchemaView:
         if f.package and not self.deployed:
             return None
         if f.needs_record_types and obj.name not in self.record_types:
+            return None
+        if f.needs_multi_currency and not self.multi_currency:
             return None
         return f
 

@@ -13,6 +13,7 @@ is assembled from layers that each add one concern on top of the database:
 * :mod:`.state_country`: the org's state and country picklist values;
 * :mod:`.integrity`: references and unique fields of a write batch;
 * :mod:`.custom_fields`: custom fields an admin adds at run time (columns, live objects);
+* :mod:`.change_log`: Change Data Capture's event log (triggers, replay, 72-hour retention);
 * :mod:`.rules`: duplicate rules (:mod:`.duplicates`) and validation rules
   (:mod:`.validation_rules`), run on every create and update;
 * :mod:`.writes`, :mod:`.upsert`, :mod:`.recycle_bin`: inserts/updates, upserts, deletes;
@@ -66,6 +67,7 @@ class Store(
             self.reset_state_country()
             self.reset_rules()
             self.reset_custom_fields()
+            self.reset_change_log()
 
     def delete_custom_field(self, obj_name: str, name: str) -> dict[str, Any]:
         """Remove a run-time custom field, its values and its field-level security."""

@@ -112,6 +112,8 @@ class StoreBase:
         with self.lock:
             self._sp += 1
             name = f"sp{self._sp}"
+            if self._sp == 1:
+                self.transaction_began()
             self.conn.execute(f"SAVEPOINT {name}")
             try:
                 yield
@@ -121,8 +123,16 @@ class StoreBase:
                 raise
             else:
                 self.conn.execute(f"RELEASE {name}")
+                if self._sp == 1:
+                    self.transaction_committed()
             finally:
                 self._sp -= 1
+
+    def transaction_began(self) -> None:
+        """Hook: an outermost transaction starts (the change log numbers its events)."""
+
+    def transaction_committed(self) -> None:
+        """Hook: an outermost transaction committed (the change log wakes subscribers)."""
 
     def rows_by_id(self, obj: SObject, ids: list[str]) -> dict[str, dict[str, Any]]:
         """Current rows (deleted ones too) by id, every column."""

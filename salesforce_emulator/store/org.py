@@ -14,10 +14,15 @@ from ..soql import quote
 from ..values import format_dt, make_id, normalize_id, now_utc
 from .base import StoreBase
 
+#: Objects whose change events the emulator can publish (Change Data Capture).
+CDC_ENTITIES = ("Account", "Contact", "Lead", "Opportunity", "Task")
+
 DEFAULT_ORG: dict[str, Any] = {
     "api_limit": 100_000,
     "api_used": 0,
     "state_country_picklists": False,
+    # Multiple currencies: CurrencyIsoCode on Account, Contact, Lead and Opportunity.
+    "multi_currency": False,
     "connector_version": None,
     #: 18 characters with the case-safe suffix, like every id (``values.make_id``).
     "org_id": make_id("00D", 1),
@@ -37,14 +42,30 @@ DEFAULT_ORG: dict[str, Any] = {
     "long_running_request_s": 20,
     # REST queries on objects with more rows fail QUERY_TIMEOUT unless selective; None: off.
     "query_timeout_rows": None,
+    # Pub/Sub API (gRPC, salesforce_emulator/pubsub/): false = every call answers UNAVAILABLE.
+    "pubsub_enabled": True,
+    # Objects selected for Change Data Capture (Setup > Change Data Capture): their change
+    # events are published; the Tooling API lists them as PlatformEventChannelMember rows.
+    "change_data_capture_entities": list(CDC_ENTITIES),
+    # Seconds between the empty keepalive FetchResponses of an idle subscription (Salesforce:
+    # within 270 s).
+    "pubsub_keepalive_s": 270,
+    # The network: every API request (and Pub/Sub call) waits this long before its answer.
+    "latency_ms": 0,
+    # Bulk API 2.0 jobs process at most this many records per second; None: as fast as can be.
+    "bulk_records_per_s": None,
 }
 BOOLEAN_SETTINGS = (
     "state_country_picklists",
+    "multi_currency",
     "soap_login_enabled",
     "username_password_flow_enabled",
     "login_requires_my_domain",
     "hubsync_metadata_deployed",
+    "pubsub_enabled",
 )
+#: The Tooling object listing the entities selected for Change Data Capture.
+CHANNEL_MEMBERS = "PlatformEventChannelMember"
 TOOLING_TABLES = ("InstalledSubscriberPackage", "SubscriberPackage", "SubscriberPackageVersion")
 #: The custom label hubsync reads its deployed version from (Tooling ``ExternalString``).
 VERSION_LABEL = "HubSync_Connector_Version"
@@ -65,6 +86,22 @@ def check_setting(key: str, value: Any) -> Any:
         isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
     ):
         raise ValueError("long_running_request_s must be a number of seconds >= 0")
+    if key in ("pubsub_keepalive_s", "latency_ms") and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+    ):
+        raise ValueError(f"{key} must be a number >= 0")
+    if (
+        key == "bulk_records_per_s"
+        and value is not None
+        and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0)
+    ):
+        raise ValueError("bulk_records_per_s must be a number > 0 or null")
+    if key == "change_data_capture_entities":
+        if not isinstance(value, list) or any(v not in CDC_ENTITIES for v in value):
+            raise ValueError(
+                f"change_data_capture_entities must list some of {', '.join(CDC_ENTITIES)}"
+            )
+        return sorted(set(value))
     if key == "lead_assignment_rule_owner" and value is not None and not isinstance(value, str):
         raise ValueError("lead_assignment_rule_owner must be a username or null")
     if key == "my_domain" and value is not None:
@@ -89,6 +126,8 @@ class OrgSettings(StoreBase):
     def __init__(self, path: str = ":memory:", *, api_limit: int = 100_000) -> None:
         super().__init__(path)
         self.default_api_limit = api_limit
+        #: Settings given on the command line (``--latency-ms``...): the defaults of ``reset``.
+        self.start_settings: dict[str, Any] = {}
         self.org: dict[str, Any] = dict(DEFAULT_ORG, api_limit=api_limit)
         with self.lock:
             self._load_meta()
@@ -111,14 +150,22 @@ class OrgSettings(StoreBase):
 
     def reset_org(self) -> None:
         """Back to the default settings (the rows are wiped by :meth:`wipe`)."""
-        self.org = dict(DEFAULT_ORG, api_limit=self.default_api_limit)
+        self.org = dict(DEFAULT_ORG, api_limit=self.default_api_limit, **self.start_settings)
         self._sync_tooling()
+
+    def apply_start_settings(self, **settings: Any) -> None:
+        """Settings from the command line: in force now (over saved ones) and after reset."""
+        with self.lock:
+            checked = {key: check_setting(key, value) for key, value in settings.items()}
+            self.start_settings.update(checked)
+            self.org.update(checked)
 
     def configure(self, **settings: Any) -> dict[str, Any]:
         """Change org settings (see README: api_limit, api_used, state_country_picklists,
-        connector_version, org_name, soap_login_enabled, username_password_flow_enabled,
-        my_domain, login_requires_my_domain, hubsync_metadata_deployed, recycle_bin_capacity,
-        concurrent_request_limit, long_running_request_s, query_timeout_rows)."""
+        multi_currency, connector_version, org_name, soap_login_enabled,
+        username_password_flow_enabled, my_domain, login_requires_my_domain,
+        hubsync_metadata_deployed, recycle_bin_capacity, concurrent_request_limit,
+        long_running_request_s, query_timeout_rows)."""
         with self.lock:
             checked = {key: check_setting(key, value) for key, value in settings.items()}
             self.org.update(checked)
@@ -137,16 +184,33 @@ class OrgSettings(StoreBase):
 
     def org_view(self) -> SchemaView:
         """The org's schema, without any user's field-level security."""
-        return SchemaView(picklists_on=self.picklists_on, deployed=self.metadata_deployed)
+        return SchemaView(
+            picklists_on=self.picklists_on,
+            deployed=self.metadata_deployed,
+            multi_currency=bool(self.org.get("multi_currency")),
+        )
 
     def _sync_tooling(self) -> None:
         """Mirror the settings into rows: the ``Organization``, the installed package's
         tooling objects (no row = not installed) and the version label's ``ExternalString``
         (no row = the setup package is not deployed)."""
         c = self.conn
-        for name in (*TOOLING_TABLES, "ExternalString", "Organization"):
+        for name in (*TOOLING_TABLES, "ExternalString", "Organization", CHANNEL_MEMBERS):
             c.execute(f"DELETE FROM {quote(name)}")
         self._sync_organization()
+        c.executemany(
+            f'INSERT INTO {quote(CHANNEL_MEMBERS)} ("Id", "DeveloperName", "MasterLabel", '
+            '"EventChannel", "SelectedEntity") VALUES (?, ?, ?, \'ChangeEvents\', ?)',
+            [
+                (
+                    make_id("0v8", n),
+                    f"ChangeEvents_{e}ChangeEvent",
+                    f"{e}ChangeEvent",
+                    f"{e}ChangeEvent",
+                )
+                for n, e in enumerate(self.org.get("change_data_capture_entities") or [], 1)
+            ],
+        )
         version = self.org.get("connector_version")
         label = version or SETUP_PACKAGE.labels.get(VERSION_LABEL)
         if self.metadata_deployed and label:

@@ -11,6 +11,7 @@ deletes before it are invisible to them."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 from ..schema import CASCADES, DATA_OBJECTS, NAME_BY_PREFIX, OBJECTS
@@ -77,6 +78,44 @@ class RecycleBin(OrgSettings):
             with self.transaction():
                 self._soft_delete(todo, stamp, user_id)
                 self.enforce_bin_capacity()
+            return results
+
+    def undelete(self, ids: list[str], *, user_id: str | None = None) -> list[WriteResult]:
+        """Restore records from the recycle bin (Salesforce's ``undelete``: the UI's Restore,
+        Apex, SOAP; the REST API has none). Only the records named: cascaded children stay
+        deleted. One result per id: ``UNDELETE_FAILED`` when a record is not in the bin,
+        ``NOT_FOUND`` when purged or unknown, ``DUPLICATE_VALUE`` when a live record took its
+        unique value meanwhile."""
+        with self.lock:
+            results = [WriteResult() for _ in ids]
+            stamp = format_dt(now_utc())
+            for i, raw in enumerate(ids):
+                rid = normalize_id(str(raw))
+                target = NAME_BY_PREFIX.get(rid[:3]) if rid else None
+                row = self.rows_by_id(OBJECTS[target], [rid]).get(rid) if target and rid else None
+                if row is None or target not in BIN_OBJECTS:
+                    results[i].errors = [
+                        err("NOT_FOUND", "The requested resource does not exist", [])
+                    ]
+                elif not row["IsDeleted"]:
+                    results[i].errors = [
+                        err("UNDELETE_FAILED", "Entity is not in the recycle bin", [])
+                    ]
+                else:
+                    try:
+                        with self.transaction():
+                            self.conn.execute(
+                                f'UPDATE {quote(target)} SET "IsDeleted" = 0, "SystemModstamp" '
+                                '= ?, "LastModifiedDate" = ?, "LastModifiedById" = '
+                                'coalesce(?, "LastModifiedById") WHERE "Id" = ?',
+                                (stamp, stamp, user_id, rid),
+                            )
+                    except sqlite3.IntegrityError:
+                        results[i].errors = [
+                            err("DUPLICATE_VALUE", "duplicate value found on a unique field", [])
+                        ]
+                    else:
+                        results[i].id = rid
             return results
 
     def _soft_delete(self, todo: dict[str, list[str]], stamp: str, user_id: str | None) -> None:

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from ..schema import SchemaView, SObject
-from .custom_fields import CustomFields
+from .change_log import ChangeLog
 from .duplicates import DuplicateRule, duplicate_check, parse_duplicate_rule
 from .results import WriteResult, err
 from .validation_rules import (
@@ -22,7 +22,7 @@ from .validation_rules import (
 )
 
 
-class OrgRules(CustomFields):
+class OrgRules(ChangeLog):
     """``duplicate_rules`` and ``validation_rules`` of the org, in the order they were added."""
 
     def __init__(self, path: str = ":memory:", *, api_limit: int = 100_000) -> None:
