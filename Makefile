@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 EMULATOR_PORT ?= 8765
+PUBSUB_PORT ?= 8766
 
 export DEBUG ?= true
 EMULATOR_URL ?= http://127.0.0.1:$(EMULATOR_PORT)
@@ -40,6 +41,7 @@ run: demo
 	@echo "  Salesforce emulator: $(EMULATOR_URL) (its demo org; credentials are pre-filled)"
 	@echo ""
 	HOST=$(HOST) WEB_PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) SALESFORCE_EMULATOR_URL=$(EMULATOR_URL) \
+		PUBSUB_PORT=$(PUBSUB_PORT) SALESFORCE_PUBSUB_URL=grpc://127.0.0.1:$(PUBSUB_PORT) \
 		$(BIN)/honcho start -f Procfile
 
 test: test-prerequisites install test-clients-install
@@ -89,7 +91,7 @@ format: install
 # (needs GNU gettext; the compiled .mo is committed, so running hubsync does not).
 messages: install
 	$(BIN)/python manage.py makemessages -l de --ignore=.venv --ignore=var --ignore=staticfiles \
-		--ignore=tests --ignore=bench --ignore=salesforce_emulator
+		--ignore=tests --ignore=bench --ignore=salesforce_emulator --ignore=mutants
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:

@@ -36,8 +36,16 @@ from .services.settings import (
 CREDENTIAL_FIELDS = {column: name for name, column in PLAIN_FIELDS.items()}
 
 
+class NoAddAdmin(admin.ModelAdmin):
+    """Rows hubsync writes itself (the one settings row per installation, what the sync
+    records): staff read, correct or delete them, but an added one would be made up."""
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(IntegrationSettings)
-class IntegrationSettingsAdmin(SimpleHistoryAdmin):
+class IntegrationSettingsAdmin(NoAddAdmin, SimpleHistoryAdmin):
     """Staff edit the installation flags here; secrets are never shown (only whether one is set)."""
 
     list_display = (
@@ -155,7 +163,7 @@ class IntegrationSettingsAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ApiCallBucket)
-class ApiCallBucketAdmin(admin.ModelAdmin):
+class ApiCallBucketAdmin(NoAddAdmin):
     list_display = ("minute", "calls")
     date_hierarchy = "minute"
 
@@ -172,18 +180,15 @@ class FieldMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(NoAddAdmin):
     list_display = ("started_at", "trigger", "status", "api_calls", "errors", "finished_at")
     list_filter = ("status", "trigger")
     readonly_fields = [f.name for f in SyncRun._meta.fields]
     date_hierarchy = "started_at"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
 
 @admin.register(SyncError)
-class SyncErrorAdmin(admin.ModelAdmin):
+class SyncErrorAdmin(NoAddAdmin):
     list_display = (
         "updated_at",
         "direction",
@@ -209,7 +214,7 @@ class SyncErrorAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactSyncState)
-class ContactSyncStateAdmin(admin.ModelAdmin):
+class ContactSyncStateAdmin(NoAddAdmin):
     list_display = (
         "contact",
         "due",
@@ -226,7 +231,7 @@ class ContactSyncStateAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactSyncEvent)
-class ContactSyncEventAdmin(admin.ModelAdmin):
+class ContactSyncEventAdmin(NoAddAdmin):
     list_display = ("at", "contact", "direction", "object_type", "outcome", "detail")
     list_filter = ("direction", "outcome", "object_type")
     search_fields = ("contact__email", "salesforce_id")
@@ -235,7 +240,7 @@ class ContactSyncEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmailCollision)
-class EmailCollisionAdmin(admin.ModelAdmin):
+class EmailCollisionAdmin(NoAddAdmin):
     list_display = ("detected_at", "email", "chosen_id", "other_ids")
     search_fields = ("email", "chosen_id")
 

@@ -101,11 +101,14 @@ def _transport(meter: ApiMeter, emulator_url: str | None, timeout: Any) -> reque
     return meter_session(_TimeoutSession(salesforce_session(emulator_url), timeout), meter)
 
 
-def salesforce_transport(integration_settings: Any) -> requests.Session:
+def salesforce_transport(
+    integration_settings: Any, *, meter: ApiMeter | None = None
+) -> requests.Session:
     """The HTTP session the client uses (emulator adapter, meter, timeouts), for calls that
-    are not simple-salesforce's (OAuth: connector.oauth)."""
+    are not simple-salesforce's (OAuth: connector.oauth). ``meter``: another meter than
+    one keeping to hubsync's own limit (a sign-in may pass it; it is counted all the same)."""
     return _transport(
-        ApiMeter(limit=integration_settings.api_call_limit),
+        meter or ApiMeter(limit=integration_settings.api_call_limit),
         django_settings.SALESFORCE_EMULATOR_URL,
         DEFAULT_TIMEOUT,
     )
@@ -176,6 +179,31 @@ class SalesforceClient:
 
     def limits(self) -> dict:
         return self._call(lambda: self.sf.limits())
+
+    def identity(self) -> dict:
+        """OpenID Connect userinfo of the logged-in user: ``user_id``, ``organization_id`` …
+        (the Pub/Sub API's tenant id, and the user whose own changes are echoes)."""
+        url = f"https://{self.sf.sf_instance}/services/oauth2/userinfo"
+
+        def get() -> dict:
+            response = self.session.get(url, headers=self.sf.headers, timeout=DEFAULT_TIMEOUT)
+            if response.status_code in (401, 403):
+                raise SalesforceExpiredSession(url, response.status_code, "userinfo", "")
+            if not response.ok:
+                raise RecoverableError(
+                    f"userinfo answered {response.status_code}.", code=str(response.status_code)
+                )
+            return response.json()
+
+        return self._call(get)
+
+    @property
+    def session_id(self) -> str:
+        return self.sf.session_id
+
+    @property
+    def instance_url(self) -> str:
+        return f"https://{self.sf.sf_instance}"
 
     def tooling_query(self, soql: str) -> dict:
         return self._call(lambda: self.sf.toolingexecute(f"query/?q={requests.utils.quote(soql)}"))

@@ -40,6 +40,7 @@ def org_schema_store(
     more)."""
     if any(not described.get(name) for name in PEOPLE):
         return False  # a describe failed (or is not visible): keep what is known
+    opportunity = described.get("Opportunity")
     described = {name: described[name] for name in PEOPLE}
     lead = described["Lead"] or {}
     fields = {f["name"]: f for f in lead.get("fields") or []}
@@ -48,7 +49,12 @@ def org_schema_store(
     schema.record_types = {
         name: _record_types(described[name] or {}) for name in PEOPLE if described.get(name)
     }
+    known_opportunity = schema.fields.get("Opportunity")
     schema.fields = {name: _fields(described[name] or {}) for name in PEOPLE}
+    # Opportunity's fields tell whether the org has several currencies (CurrencyIsoCode);
+    # described only while opportunity sync is on: otherwise what is known stays.
+    if opportunity or known_opportunity is not None:
+        schema.fields["Opportunity"] = _fields(opportunity) if opportunity else known_opportunity
     fingerprint = _fingerprint(described)
     changed = bool(schema.fingerprint) and fingerprint != schema.fingerprint
     schema.fingerprint = fingerprint
@@ -115,6 +121,14 @@ def org_fields(integration_settings: IntegrationSettings, object_type: str) -> l
     describe read them; None while the org was never read."""
     known = org_schema_get(integration_settings).fields
     return list(known[object_type]) if object_type in known else None
+
+
+def org_multi_currency(integration_settings: IntegrationSettings) -> bool:
+    """Whether the org has several currencies (Opportunity has ``CurrencyIsoCode``), as the
+    setup check last read it; False while it was never read. (An org cannot turn multiple
+    currencies off again once on.)"""
+    fields = org_fields(integration_settings, "Opportunity") or []
+    return any(f["name"] == "CurrencyIsoCode" for f in fields)
 
 
 def _fields(describe: Mapping[str, Any]) -> list[dict]:

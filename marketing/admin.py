@@ -60,8 +60,8 @@ class OpportunityRoleInline(admin.TabularInline):
         return role.opportunity.stage
 
     @admin.display(description="Amount")
-    def amount(self, role: OpportunityContactRole):  # type: ignore[no-untyped-def]
-        return role.opportunity.amount
+    def amount(self, role: OpportunityContactRole) -> str:
+        return role.opportunity.amount_with_currency or "—"
 
     @admin.display(description="Close date")
     def close_date(self, role: OpportunityContactRole):  # type: ignore[no-untyped-def]
@@ -223,8 +223,16 @@ class OpportunityAdmin(admin.ModelAdmin):
     """Opportunities the sync copied from Salesforce: to look at, not to edit (Salesforce owns
     them; an edit here would be overwritten by the next sync)."""
 
-    list_display = ("name", "stage", "amount", "close_date", "is_won", "owner_name", "updated_at")
-    list_filter = ("stage", "is_closed", "is_won")
+    list_display = (
+        "name",
+        "stage",
+        "amount_with_currency",
+        "close_date",
+        "is_won",
+        "owner_name",
+        "updated_at",
+    )
+    list_filter = ("stage", "is_closed", "is_won", "currency")
     search_fields = ("name", "salesforce_id", "contacts__email")
     date_hierarchy = "close_date"
     inlines = (ContactRoleInline,)
@@ -234,6 +242,10 @@ class OpportunityAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("Amount"), ordering="amount")
+    def amount_with_currency(self, opportunity: Opportunity) -> str:
+        return opportunity.amount_with_currency or "—"
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

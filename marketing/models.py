@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from marketing.choices import (
@@ -186,7 +187,11 @@ class Activity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()} by {self.contact_id} at {self.occurred_at:%Y-%m-%d}"
+        return _("%(type)s by %(contact)s on %(date)s") % {
+            "type": self.get_type_display(),
+            "contact": self.contact,  # its email (its id told staff nothing)
+            "date": f"{self.occurred_at:%Y-%m-%d}",
+        }
 
     def clean(self) -> None:
         super().clean()
@@ -244,6 +249,9 @@ class Opportunity(models.Model):
     stage = models.CharField(max_length=255, db_index=True)
     close_date = models.DateField(null=True, blank=True)
     amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    # The amount's currency (ISO 4217, CurrencyIsoCode) in a multi-currency org; blank in an
+    # org with one currency.
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
     is_closed = models.BooleanField(default=False)
     is_won = models.BooleanField(default=False)
     owner_name = models.CharField(max_length=121, blank=True)
@@ -260,6 +268,14 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.stage})"
+
+    @property
+    def amount_with_currency(self) -> str:
+        """The amount as the reader's language writes it, with its currency when known."""
+        if self.amount is None:
+            return ""
+        amount = number_format(self.amount, decimal_pos=2, force_grouping=True)
+        return f"{amount} {self.currency}" if self.currency else amount
 
 
 class OpportunityContactRole(models.Model):

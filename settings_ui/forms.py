@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.utils.formats import number_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from connector.models import (
@@ -20,6 +21,7 @@ from connector.org_schema import record_types
 from connector.services.settings import SETTINGS_FIELDS
 from marketing.models import ActivityType, SmartList
 from marketing.smart_list_criteria import (
+    MAX_SMART_LIST_CONDITIONS,
     SMART_LIST_PROPERTIES,
     SmartListMatch,
     SmartListOperator,
@@ -33,8 +35,20 @@ API_USAGE_DOCS_URL = (
     "salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm"
 )
 SHARING_SETTINGS_DOCS_URL = "https://help.salesforce.com/s/articleView?id=sf.admin_sharing.htm"
+# Further reading under a section's help text: the object in Salesforce's object reference.
+OBJECT_REFERENCE_URL = (
+    "https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/"
+    "sforce_api_objects_{}.htm"
+)
 # Salesforce's own ceiling for a single org's daily API requests is well below this.
 MAX_API_CALL_LIMIT = 10_000_000
+
+
+def _help_with_link(text: str, link_text: str, url: str) -> str:
+    """A help text (the seed's explanation) with a link to further reading."""
+    return format_lazy(  # type: ignore[return-value]
+        '{} <a href="{}" target="_blank" rel="noopener">{}</a>', text, url, link_text
+    )
 
 
 def _bool_choice(label: str, choices=YES_NO, help_text: str = "") -> forms.TypedChoiceField:
@@ -72,14 +86,59 @@ class IntegrationSettingsForm(forms.Form):
         help_text=_("Leave blank for no limit of hubsync's own."),
         widget=forms.NumberInput(attrs={"aria-describedby": "api-usage"}),
     )
-    account_sync = forms.ChoiceField(label=_("Account sync"), choices=AccountSync.choices)
-    opportunity_sync = _bool_choice(_("Opportunity sync"), ON_OFF)
-    task_sync = _bool_choice(_("Task sync"), ON_OFF)
+    account_sync = forms.ChoiceField(
+        label=_("Account sync"),
+        choices=AccountSync.choices,
+        help_text=_help_with_link(
+            _(
+                "Leads and Contacts in Salesforce often belong to an Account. Sync Accounts "
+                "copies every field of that Account to the properties of a company in hubsync "
+                "and links the contact to it: more to know about the contact, and company "
+                "details to personalise with."
+            ),
+            _("Accounts in Salesforce's object reference"),
+            OBJECT_REFERENCE_URL.format("account"),
+        ),
+    )
+    opportunity_sync = _bool_choice(
+        _("Opportunity sync"),
+        ON_OFF,
+        help_text=_help_with_link(
+            _(
+                "On: the Opportunities of synced contacts (through their contact roles) are "
+                "copied to hubsync with Owner, Close Date, Stage and Amount, and smart lists "
+                "can filter contacts on them."
+            ),
+            _("Opportunities in Salesforce's object reference"),
+            OBJECT_REFERENCE_URL.format("opportunity"),
+        ),
+    )
+    task_sync = _bool_choice(
+        _("Task sync"),
+        ON_OFF,
+        help_text=_help_with_link(
+            _(
+                "Shown because the CRM is enabled. On: CRM tasks and logged calls on a hubsync "
+                "contact become Salesforce Tasks on its Lead or Contact (a logged call as a "
+                "call Task), and Salesforce Tasks on synced records come back."
+            ),
+            _("Tasks in Salesforce's object reference"),
+            OBJECT_REFERENCE_URL.format("task"),
+        ),
+    )
     inclusion_list = forms.ModelChoiceField(
         label=_("Inclusion list"),
         queryset=SmartList.objects.none(),
         required=False,
         empty_label=_("-- No Inclusion List --"),
+        help_text=_(
+            "Limits which contacts sync from hubsync to Salesforce. Not every contact who fills "
+            "in a form is a qualified lead: only contacts in this smart list are sent, so "
+            "Salesforce is not cluttered with leads your sales team does not want yet. "
+            "Contacts outside the list receive no updates from Salesforce until they match "
+            "again. No inclusion list: every contact syncs. Create Inclusion List builds a "
+            "new smart list and brings you back here with it selected."
+        ),
     )
     activity_storage = forms.ChoiceField(
         label=_("Store activity data in Salesforce as"),
@@ -205,6 +264,14 @@ class IntegrationSettingsForm(forms.Form):
         )
 
         def section(key: str, title, *fields) -> Fieldset:
+            # A field labelled like its section: the legend is the heading, the label is
+            # kept for screen readers only (static/css/hubsync.css).
+            fields = tuple(
+                Field(f, wrapper_class="label-in-legend")
+                if isinstance(f, str) and str(self.fields[f].label).lower() == str(title).lower()
+                else f
+                for f in fields
+            )
             return Fieldset(title, *fields, css_id=f"section-{key}", css_class="mb-4")
 
         inclusion_button = HTML(
@@ -216,7 +283,7 @@ class IntegrationSettingsForm(forms.Form):
             + "</button>"
         )
         sections = [
-            section("api-limit", _("API Call Limit"), Field("api_call_limit"), usage),
+            section("api-limit", _("API Call Limit"), "api_call_limit", usage),
             section("account-sync", _("Account Sync"), "account_sync"),
             section("opportunity-sync", _("Opportunity Sync"), "opportunity_sync"),
         ]
@@ -264,6 +331,13 @@ class IntegrationSettingsForm(forms.Form):
                 Div(Submit("save", _("Save"), css_class="btn-primary btn-lg"), css_class="mt-3")
             )
         return Layout(*sections)
+
+    def clean_inclusion_list(self) -> SmartList | None:
+        # A list that the sync cannot evaluate (e.g. over the conditions limit) is refused.
+        smart_list = self.cleaned_data.get("inclusion_list")
+        if smart_list is not None:
+            validate_criteria(smart_list.criteria)
+        return smart_list
 
     def clean_activity_types(self) -> list[str]:
         return [
@@ -339,8 +413,13 @@ class SmartListConditionForm(forms.Form):
         ]
 
 
+# absolute_max too: a forged TOTAL_FORMS builds no more forms than the limit.
 SmartListConditionFormSet = forms.formset_factory(
-    SmartListConditionForm, extra=3, max_num=20, validate_max=True
+    SmartListConditionForm,
+    extra=3,
+    max_num=MAX_SMART_LIST_CONDITIONS,
+    absolute_max=MAX_SMART_LIST_CONDITIONS,
+    validate_max=True,
 )
 
 

@@ -69,7 +69,11 @@ class CredentialsForm(forms.Form):
     sandbox = forms.BooleanField(
         label=_("This is a Salesforce sandbox"),
         required=False,
-        help_text=_("Sandboxes log in at test.salesforce.com, production orgs at login."),
+        help_text=_(
+            "Sandboxes log in at test.salesforce.com, production orgs at login.salesforce.com "
+            "(a My Domain, when given, is used instead). Not sure whether yours is a sandbox? "
+            "Ask your Salesforce admin."
+        ),
     )
     my_domain = forms.CharField(
         label=_("My Domain"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, View
 
 from connector.crypto import decrypt_secret, encrypt_secret
+from connector.messages import in_language
 from connector.models import AuthMethod
 from connector.services.credentials import (
     CredentialsOutcome,
@@ -31,6 +32,11 @@ OAUTH_SESSION_KEY = "salesforce_oauth_pending"
 
 
 def _refused_text(outcome: CredentialsOutcome) -> str:
+    if outcome.limit_reached:
+        return _(
+            "An API call limit stopped the check of these credentials: %(code)s %(message)s "
+            "Nothing was changed."
+        ) % {"code": outcome.code, "message": in_language(outcome.message)}
     if outcome.unreachable:
         return _(
             "Salesforce could not be reached to check these credentials (%(e)s). Nothing was "
@@ -40,6 +46,14 @@ def _refused_text(outcome: CredentialsOutcome) -> str:
         "Salesforce refused these credentials: %(code)s %(message)s. Nothing was changed: "
         "the working credentials stay in place."
     ) % {"code": outcome.code, "message": outcome.message}
+
+
+def _limit_text(outcome: CredentialsOutcome) -> str:
+    return _(
+        "%(message)s The credentials were checked with one login call past it; the setup "
+        "check and the sync wait until calls free up in the 24-hour window (or the limit "
+        "is raised)."
+    ) % {"message": in_language(outcome.message)}
 
 
 class CredentialsView(SalesforcePageMixin, FormView):
@@ -73,6 +87,8 @@ class CredentialsView(SalesforcePageMixin, FormView):
             self.integration_settings.refresh_from_db()
             return self.form_invalid(form)
         messages.success(self.request, _("Your Salesforce credentials work and were saved."))
+        if outcome.limit_reached:
+            messages.warning(self.request, _limit_text(outcome))
         return self.success_redirect()
 
     def _connect(self, values: dict[str, Any]) -> HttpResponse:
@@ -138,6 +154,8 @@ class OAuthCallbackView(SalesforcePageMixin, View):
                     "org": self.integration_settings.connected_org_name,
                 },
             )
+            if outcome.limit_reached:
+                messages.warning(request, _limit_text(outcome))
         else:
             messages.error(request, _refused_text(outcome))
         return self.success_redirect()

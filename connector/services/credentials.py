@@ -18,7 +18,14 @@ from django.db import transaction
 
 from ..auth import Credentials, credentials_from_settings
 from ..client import SalesforceClient, salesforce_transport
-from ..errors import AuthenticationFailed, ConfigurationError, ConnectorError, RecoverableError
+from ..errors import (
+    ApiLimitReached,
+    AuthenticationFailed,
+    ConfigurationError,
+    ConnectorError,
+    RecoverableError,
+)
+from ..metering import ApiMeter
 from ..models import SECRET_NAMES, AuthMethod, IntegrationSettings
 from ..oauth import (
     PendingAuthorization,
@@ -56,12 +63,18 @@ CREDENTIAL_COLUMNS = (
 @dataclass(frozen=True)
 class CredentialsOutcome:
     """What saving credentials came to: saved (they work), refused (Salesforce's code and
-    message), or not checked (Salesforce unreachable; nothing saved)."""
+    message), or not checked (Salesforce unreachable; nothing saved).
+
+    ``limit_reached``: saved, but hubsync's own API call limit is used up, so the setup
+    check and the sync wait for the 24-hour window to free up (``message`` says so); or,
+    not saved, an API limit stopped the check (``code`` and ``message`` say which).
+    """
 
     saved: bool
     code: str = ""
     message: str = ""
     unreachable: bool = False
+    limit_reached: bool = False
 
 
 def integration_credentials_save(
@@ -166,7 +179,8 @@ def oauth_connect_finish(
         sandbox=sandbox,
         my_domain=my_domain,
     )
-    transport = salesforce_transport(integration_settings)
+    # The sign-in (code exchange and identity) may pass hubsync's own limit, as a login does.
+    transport = salesforce_transport(integration_settings, meter=ApiMeter(limit=None))
     try:
         token = code_exchange(
             transport=transport,
@@ -180,6 +194,10 @@ def oauth_connect_finish(
         who = identity(transport=transport, token=token)
     except AuthenticationFailed as error:
         return CredentialsOutcome(saved=False, code=error.code, message=error.message)
+    except ApiLimitReached as error:
+        return CredentialsOutcome(
+            saved=False, code=error.code, message=error.message, limit_reached=True
+        )
     except RecoverableError as error:
         return CredentialsOutcome(saved=False, message=str(error), unreachable=True)
     candidate = replace(
@@ -226,10 +244,18 @@ def _login(
     integration_settings: IntegrationSettings, credentials: Credentials
 ) -> SalesforceClient | AuthenticationFailed | RecoverableError:
     """Log in with ``credentials``: the logged-in client, or why not (a missing value or an
-    org's refusal as AuthenticationFailed with Salesforce's code; an outage as itself)."""
+    org's refusal as AuthenticationFailed with Salesforce's code; an outage as itself).
+
+    The login call itself may go past hubsync's own API call limit (it is still counted):
+    a used-up limit must not lock an admin out of checking and fixing the credentials.
+    Every later call of the client keeps to the limit again.
+    """
     try:
-        client = SalesforceClient.from_settings(integration_settings, credentials=credentials)
+        client = SalesforceClient.from_settings(
+            integration_settings, credentials=credentials, meter=ApiMeter(limit=None)
+        )
         client.login()
+        client.meter.limit = integration_settings.api_call_limit
     except ConfigurationError as error:
         return AuthenticationFailed(error.message, code=error.code)
     except AuthenticationFailed as error:
@@ -246,6 +272,10 @@ def _verify_and_store(
     acting_user: AbstractBaseUser | None,
 ) -> CredentialsOutcome:
     outcome = _login(integration_settings, candidate)
+    if isinstance(outcome, ApiLimitReached):  # the org's daily limit, at login
+        return CredentialsOutcome(
+            saved=False, code=outcome.code, message=outcome.message, limit_reached=True
+        )
     if isinstance(outcome, RecoverableError):
         return CredentialsOutcome(saved=False, message=str(outcome), unreachable=True)
     if isinstance(outcome, AuthenticationFailed):
@@ -266,6 +296,12 @@ def _verify_and_store(
         )
         credentials_mark(integration_settings, error=None)
         sync_enqueue(trigger="credentials_saved")
+    try:
+        outcome.meter.check()
+    except ApiLimitReached as error:
+        # The setup check would only hit the limit: it keeps its last result, and the
+        # sync resumes by itself when the window frees up (the status panel says so).
+        return CredentialsOutcome(saved=True, message=error.message, limit_reached=True)
     # What the org has (and its version) shows at once; a Save it rules out is refused.
     setup_check_run(integration_settings=integration_settings)
     return CredentialsOutcome(saved=True)
@@ -274,7 +310,7 @@ def _verify_and_store(
 def _org_name(client: SalesforceClient) -> str:
     try:
         rows = client.query_all("SELECT Name FROM Organization")
-    except ConnectorError:
+    except ConnectorError:  # hubsync's own limit too: the name is only a nicety
         return ""
     return rows[0].get("Name", "") if rows else ""
 

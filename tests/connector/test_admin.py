@@ -119,3 +119,33 @@ def test_the_settings_history_is_visible_in_the_admin(admin_client, integration_
 
 def test_api_usage_admin_lists(admin_client):
     assert admin_client.get(reverse("admin:connector_apicallbucket_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "integrationsettings",  # one per installation, made by hubsync itself
+        "syncerror",
+        "apicallbucket",
+        "contactsyncstate",
+        "contactsyncevent",
+        "emailcollision",
+        "syncrun",
+    ],
+)
+def test_singletons_and_rows_the_sync_writes_offer_no_add(
+    admin_client, integration_settings, model
+):
+    """Issue 18: these offered *Add*, which only makes rows the sync never wrote."""
+    assert admin_client.get(reverse(f"admin:connector_{model}_add")).status_code == 403
+    listing = admin_client.get(reverse(f"admin:connector_{model}_changelist")).content.decode()
+    assert reverse(f"admin:connector_{model}_add") not in listing
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert f'href="{reverse(f"admin:connector_{model}_add")}"' not in index
+
+
+def test_the_admin_says_hubsync(admin_client):
+    """Issue 18: the header said "Django administration"."""
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Django administration" not in page and "Django site admin" not in page
+    assert "hubsync administration" in page

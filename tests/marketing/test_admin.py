@@ -110,3 +110,14 @@ def test_smart_list_admin_rejects_invalid_criteria(
     )
     assert response.status_code == 200
     assert "unknown property" in response.content.decode()
+
+
+def test_an_activity_is_named_by_its_contact_not_its_id(
+    admin_client: Client, records: dict[str, Any]
+) -> None:
+    """Issue 18: the admin read "Form submission by 404" (the contact's id)."""
+    activity = records["activity"]
+    assert str(activity).startswith("Page view by anna@acme.test on ")
+    page = admin_client.get(reverse("admin:marketing_activity_change", args=[activity.pk]))
+    assert "Page view by anna@acme.test" in page.content.decode()
+    assert f"by {activity.contact_id} " not in page.content.decode()

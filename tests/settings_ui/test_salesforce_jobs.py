@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from connector.models import CredentialsStatus, SyncRun
+from connector.metering import ApiMeter
+from connector.models import ApiCallBucket, CredentialsStatus, SyncRun
 from connector.services.credentials import integration_credentials_update
 from connector.sync.cycle import sync_cycle_run
 from settings_ui.presenters import settings_form_data
@@ -16,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 SETTINGS_URL = reverse("settings_ui:salesforce_settings")
 CREDENTIALS_URL = reverse("settings_ui:salesforce_credentials")
+TEST_CONNECTION_URL = reverse("settings_ui:salesforce_test_connection")
 
 
 def save_credentials(client, **overrides):
@@ -52,6 +55,31 @@ def test_invalid_credentials_show_salesforces_code_and_message(
     assert "wrong-password" not in page
 
 
+def test_new_credentials_are_checked_even_when_hubsyncs_own_limit_is_used_up(
+    admin_browser, salesforce, integration_settings
+):
+    """Issue 18: the check said "could not be reached: API_LIMIT_REACHED" and saved nothing."""
+    integration_settings.api_call_limit = 50
+    integration_settings.save()
+    ApiCallBucket.objects.create(minute=timezone.now(), calls=50)
+    salesforce.control.reset_stats()
+    page = save_credentials(admin_browser).content.decode()
+    integration_settings.refresh_from_db()
+    assert integration_settings.credentials_status == CredentialsStatus.VALID
+    assert '<span class="badge text-bg-success">Valid</span>' in page
+    assert "Your Salesforce credentials work and were saved." in page
+    # Says what happened: hubsync's own limit, not Salesforce being out of reach.
+    assert "could not be reached" not in page
+    assert "hubsync&#x27;s API call limit of 50 calls in 24 hours is used up" in page
+    # One login call past the limit, nothing more (no setup check, no org query).
+    assert salesforce.control.stats()["total_requests"] == 1
+    assert ApiMeter(limit=50).used() == 51
+    # Test connection logs in too.
+    page = admin_browser.post(TEST_CONNECTION_URL, follow=True).content.decode()
+    assert "Connection test: Salesforce accepted the credentials." in page
+    assert salesforce.control.stats()["total_requests"] == 2
+
+
 def test_a_sync_never_starts_with_credentials_known_to_be_invalid(
     admin_browser, salesforce, integration_settings
 ):
@@ -64,7 +92,7 @@ def test_a_sync_never_starts_with_credentials_known_to_be_invalid(
     salesforce.control.reset_stats()
     run = sync_cycle_run(trigger="test")
     assert run.status == "skipped"
-    assert "INVALID_LOGIN" in run.reason
+    assert run.reason == "The Salesforce credentials are invalid: INVALID_LOGIN."
     assert salesforce.control.stats()["total_requests"] == 0
 
 

@@ -62,6 +62,54 @@ def test_page_shows_every_section_in_the_seed_order(admin_browser, integration_s
         assert label in html, label
 
 
+def section_html(html: str, key: str) -> str:
+    return html.split(f'id="section-{key}"')[1].split("</fieldset>")[0]
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "explains", "link"),
+    [
+        (
+            "account-sync",
+            "account_sync",
+            "every field of that Account",
+            "sforce_api_objects_account",
+        ),
+        (
+            "opportunity-sync",
+            "opportunity_sync",
+            "smart lists can filter contacts on them",
+            "sforce_api_objects_opportunity",
+        ),
+        ("task-sync", "task_sync", "a logged call", "sforce_api_objects_task"),
+        (
+            "inclusion-list",
+            "inclusion_list",
+            "Not every contact",
+            "receive no updates from Salesforce until they match again",
+        ),
+    ],
+)
+def test_sections_explain_themselves_under_one_heading(
+    admin_browser, integration_settings, key, field, explains, link
+):
+    """Issue 18: no help text on these four, and each heading repeated its field's label."""
+    integration_settings.crm_enabled = True
+    integration_settings.save()
+    section = section_html(admin_browser.get(SETTINGS_URL).content.decode(), key)
+    assert f'id="id_{field}_helptext"' in section
+    assert explains in section and link in section
+    # The legend is the heading; the field's own label is kept for screen readers only.
+    assert 'class="mb-3 label-in-legend"' in section
+
+
+def test_sandbox_help_names_both_login_hosts(admin_browser, integration_settings):
+    """Issue 18: it ended "production orgs at login."."""
+    html = admin_browser.get(SETTINGS_URL).content.decode()
+    assert "production orgs at login.salesforce.com" in html
+    assert "production orgs at login.<" not in html
+
+
 def test_task_sync_is_shown_only_with_the_crm_enabled(admin_browser, integration_settings):
     assert 'id="section-task-sync"' not in admin_browser.get(SETTINGS_URL).content.decode()
     integration_settings.crm_enabled = True
@@ -326,4 +374,5 @@ class TestCreateInclusionList:
     def test_no_conditions_is_an_error(self, admin_browser):
         response = admin_browser.post(self.CREATE_URL, inclusion_list_post("Empty", BLANK_ROW))
         assert response.status_code == 200
-        assert "Add at least one condition." in response.content.decode()
+        # Issue 18: it was shown twice (the page's alert and crispy's error list).
+        assert response.content.decode().count("Add at least one condition.") == 1

@@ -42,7 +42,7 @@ class TestStatusPanel:
         run = sync_cycle_run(trigger="test")
         html = admin_browser.get(STATUS_URL).content.decode()
         assert 'data-state="idle"' in html
-        assert "2 sent, 0 read, 0 errors, 4 API calls" in html
+        assert "2 sent to Salesforce, 0 read from Salesforce, 0 errors, 4 API calls" in html
         assert 'id="status-next-run"' in html
         assert run.finished_at is not None
 

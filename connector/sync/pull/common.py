@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from marketing.selectors import smart_list_contacts
+
 from ...bulk_writes import SYNC_EVENT_FIELDS, rows_insert
 from ...client import SalesforceClient
 from ...mappers import MappingSpec
@@ -21,7 +23,8 @@ Pages = Iterable[list[dict[str, Any]]]
 
 @dataclass
 class PullCounts:
-    read: int = 0
+    read: int = 0  # records that changed in Salesforce (hubsync's own writes not included)
+    echoes: int = 0  # hubsync's own writes read back: not a change from Salesforce
     created: int = 0
     updated: int = 0
     linked: int = 0
@@ -73,6 +76,21 @@ def contact_events(rows: list[tuple[int, str, list[str]]], object_type: str, out
             for pk, sf_id, fields in rows
         ),
     )
+
+
+def inclusion_list_members(
+    *, settings: IntegrationSettings, contact_ids: Iterable[int]
+) -> set[int]:
+    """Those of these contacts that may receive updates from Salesforce (the inclusion list).
+
+    PRODUCT.md rule 8: contacts outside the list receive no updates from Salesforce
+    (fields, company link, lifecycle stage) until they match again.
+    """
+    contact_ids = set(contact_ids)
+    if settings.inclusion_list is None or not contact_ids:
+        return contact_ids
+    members = smart_list_contacts(smart_list=settings.inclusion_list)
+    return set(members.filter(pk__in=contact_ids).values_list("pk", flat=True))
 
 
 def contacts_mark_synced(contact_ids: list[int], version: datetime) -> None:

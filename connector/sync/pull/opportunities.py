@@ -15,9 +15,10 @@ from django.utils import timezone
 from marketing.lifecycle import contacts_lifecycle_advance
 from marketing.models import Contact, Opportunity, OpportunityContactRole
 
+from ...org_schema import org_multi_currency
 from ...soql import chunks, in_list
 from .accounts import IDS_PER_QUERY
-from .common import Pages, PullContext, Query, contacts_mark_synced
+from .common import Pages, PullContext, Query, contacts_mark_synced, inclusion_list_members
 from .people import PeopleRead
 from .watermark import Watermark
 
@@ -30,6 +31,10 @@ ROLE_FIELDS = "Id, ContactId, OpportunityId, Role, IsPrimary, SystemModstamp"
 class OpportunitiesPhase:
     def __init__(self, context: PullContext) -> None:
         self.context = context
+        # A multi-currency org: each amount's currency comes along.
+        self.fields = OPPORTUNITY_FIELDS + (
+            ", CurrencyIsoCode" if org_multi_currency(context.settings) else ""
+        )
         self.known = set(Opportunity.objects.values_list("salesforce_id", flat=True))
         self.role_watermark = Watermark("OpportunityContactRole")
         self.opp_watermark = Watermark("Opportunity")
@@ -41,7 +46,7 @@ class OpportunitiesPhase:
         ]
         if self.opp_watermark.since is not None and self.known:
             self.queries.append(
-                (f"SELECT {OPPORTUNITY_FIELDS} FROM Opportunity{self.opp_watermark.where()}", False)
+                (f"SELECT {self.fields} FROM Opportunity{self.opp_watermark.where()}", False)
             )
 
     def _query_ids(self, select: str, ids: list[str]) -> list[list[dict]]:
@@ -76,7 +81,7 @@ class OpportunitiesPhase:
         )
         roles = [r for r in roles if r["ContactId"] in contact_pks]
         needed = sorted({r["OpportunityId"] for r in roles} - self.known)
-        select = f"SELECT {OPPORTUNITY_FIELDS} FROM Opportunity WHERE Id IN"
+        select = f"SELECT {self.fields} FROM Opportunity WHERE Id IN"
         for page in self._query_ids(select, needed):
             opportunities.update({r["Id"]: r for r in page})
             for record in page:
@@ -88,7 +93,10 @@ class OpportunitiesPhase:
         self.opp_watermark.save()
         if self.context.settings.lifecycle_transitions:
             now = timezone.now()
-            changed_stages = contacts_lifecycle_advance(contact_ids=touched, now=now)
+            # The opportunities are stored for every contact; the stage moves only for
+            # those the inclusion list lets receive updates.
+            members = inclusion_list_members(settings=self.context.settings, contact_ids=touched)
+            changed_stages = contacts_lifecycle_advance(contact_ids=members, now=now)
             self.context.counts.lifecycle_changes += len(changed_stages)
             contacts_mark_synced(changed_stages, now)
 
@@ -111,6 +119,7 @@ class OpportunitiesPhase:
                     "stage": record.get("StageName") or "",
                     "close_date": record.get("CloseDate"),
                     "amount": amount,
+                    "currency": (record.get("CurrencyIsoCode") or "")[:3],
                     "is_closed": bool(record.get("IsClosed")),
                     "is_won": bool(record.get("IsWon")),
                     "owner_salesforce_id": record.get("OwnerId") or "",

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketing.models import Contact
-from marketing.selectors import contacts_by_email_keys, smart_list_contacts
+from marketing.selectors import contacts_by_email_keys
 
 from ...bulk_writes import rows_insert, rows_update
 from ...mappers import salesforce_fields_for, salesforce_to_contact
@@ -29,7 +29,14 @@ from ...soql import parse_datetime
 from ..failures import Failure
 from ..queue import contacts_link
 from ..relink import records_followed
-from .common import Pages, PullContext, Query, contact_events, contacts_mark_synced
+from .common import (
+    Pages,
+    PullContext,
+    Query,
+    contact_events,
+    contacts_mark_synced,
+    inclusion_list_members,
+)
 from .watermark import IN_ORDER, Watermark
 
 PEOPLE = ("Lead", "Contact")
@@ -100,12 +107,36 @@ class PeoplePhase:
             watermark = self.watermarks[object_type]
             for page in pages:
                 fresh = watermark.fresh(page)
-                self.counts.read += len(fresh)
+                echoes = self._echoes(fresh)
+                self.counts.read += len(fresh) - echoes
+                self.counts.echoes += echoes
                 self._apply_people_page(object_type, fresh)
                 watermark.advance(page)
                 self.context.progressed()
             watermark.caught_up(queried_at)
         return self.found
+
+    @staticmethod
+    def _echoes(records: list[dict]) -> int:
+        """How many of these records hubsync's own push wrote last: modified no later than
+        it pushed their contact (so a Salesforce edit after the push is a change again).
+
+        Only for the counts: the records are applied all the same, and values equal on
+        both sides are not written.
+        """
+        pushed = dict(
+            ContactSyncState.objects.filter(
+                contact__salesforce_id__in=[r["Id"] for r in records],
+                last_pushed_at__isnull=False,
+            ).values_list("contact__salesforce_id", "last_pushed_at")
+        )
+        echoes = 0
+        for record in records:
+            modified = parse_datetime(record.get("LastModifiedDate"))
+            at = pushed.get(record["Id"])
+            if at is not None and modified is not None and modified <= at:
+                echoes += 1
+        return echoes
 
     def _apply_people_page(self, object_type: str, records: list[dict]) -> None:
         if object_type == "Lead":
@@ -209,10 +240,7 @@ class PeoplePhase:
         return self.settings.create_contact_from_contact
 
     def _members(self, contact_ids: list[int]) -> set[int]:
-        if self.settings.inclusion_list is None:
-            return set(contact_ids)
-        members = smart_list_contacts(smart_list=self.settings.inclusion_list)
-        return set(members.filter(pk__in=contact_ids).values_list("pk", flat=True))
+        return inclusion_list_members(settings=self.settings, contact_ids=contact_ids)
 
     def _update_linked(
         self, object_type: str, by_id: dict[str, dict], linked: dict[str, dict]
@@ -248,10 +276,10 @@ class PeoplePhase:
                 continue
             if changes:
                 changed.append((contact["pk"], changes))
-        written = self._write_changes(object_type, changed, now)
+        sf_ids = {contact["pk"]: sf_id for sf_id, contact in linked.items()}
+        written = self._write_changes(object_type, changed, now, sf_ids=sf_ids)
         self.counts.updated += len(written)
         contacts_mark_synced(written, now)
-        sf_ids = {contact["pk"]: sf_id for sf_id, contact in linked.items()}
         contact_events(
             [(pk, sf_ids.get(pk, ""), sorted(changes)) for pk, changes in changed if pk in written],
             object_type,
@@ -259,7 +287,12 @@ class PeoplePhase:
         )
 
     def _write_changes(
-        self, object_type: str, changed: list[tuple[int, dict[str, str]]], now: datetime
+        self,
+        object_type: str,
+        changed: list[tuple[int, dict[str, str]]],
+        now: datetime,
+        *,
+        sf_ids: dict[int, str],
     ) -> set[int]:
         """Write Salesforce's values; returns the contacts written.
 
@@ -294,6 +327,8 @@ class PeoplePhase:
                             object_type,
                             "DUPLICATE_VALUE",
                             said(EMAIL_TAKEN, email=changes.get("email")),
+                            ("email",),
+                            sf_ids.get(pk, ""),
                         ),
                     )
                     continue

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
+from django.core.management import call_command
+from django.urls import reverse
 
 from connector.models import (
     ContactSyncState,
@@ -163,6 +168,25 @@ class TestUpdatesFromSalesforce:
         salesforce.control.load_records("Lead", [lead(Email="new@x.example")])
         cycle()
         assert Contact.objects.filter(email="new@x.example").exists()
+
+    def test_hubsyncs_own_writes_read_back_are_not_counted_as_changes(
+        self, salesforce, admin_browser
+    ):
+        """Issue 18: after a push, the next run reported its own writes read back as reads."""
+        ContactFactory.create_batch(30)
+        assert cycle().counts["push_created"] == 30
+        out = io.StringIO()
+        call_command("salesforce_sync", stdout=out)
+        counts = json.loads(out.getvalue())
+        assert counts["pull_read"] == 0  # nothing changed in Salesforce
+        assert counts["pull_echoes"] == 30  # hubsync's own writes, read back
+        status = admin_browser.get(reverse("settings_ui:salesforce_status")).content.decode()
+        assert "0 sent to Salesforce, 0 read from Salesforce" in status
+        # A change made in Salesforce after the push is one.
+        contact = Contact.objects.filter(salesforce_id__gt="").first()
+        self.edit_in_salesforce(salesforce, contact, Title="CTO")
+        run = cycle()
+        assert (run.counts["pull_read"], run.counts["pull_echoes"]) == (1, 0)
 
     def test_no_sync_loop_a_two_way_edit_settles_after_one_cycle(self, salesforce):
         contact = self.linked(salesforce, job_title="Engineer")
@@ -326,6 +350,37 @@ class TestOpportunitySync:
         )
         assert list(smart_list_contacts(smart_list=won)) == [buyer]
 
+    def test_multi_currency_amounts_keep_their_currency(
+        self, salesforce, integration_settings, client, staff
+    ):
+        """Issue 18: CurrencyIsoCode was never read, so 50,000 EUR and 50,000 USD looked alike."""
+        from connector.services.setup_check import setup_check_run
+
+        salesforce.control.configure_org(multi_currency=True)
+        setup_check_run(integration_settings=integration_settings)  # reads the org
+        euro_id = load_opportunity(salesforce.control, stage="Prospecting")
+        sf = salesforce.salesforce(*TestUpdatesFromSalesforce.credentials())
+        sf.Opportunity.update(euro_id, {"CurrencyIsoCode": "EUR"})
+        dollar_id = load_opportunity(salesforce.control, stage="Prospecting", email="b@x.example")
+        cycle()
+        euro = Opportunity.objects.get(salesforce_id=euro_id)
+        assert (euro.amount, euro.currency) == (50000, "EUR")
+        assert Opportunity.objects.get(salesforce_id=dollar_id).currency == "USD"
+        client.force_login(staff)
+        listing = client.get(reverse("admin:marketing_opportunity_changelist")).content.decode()
+        assert "50,000.00 EUR" in listing and "50,000.00 USD" in listing
+        buyer = Contact.objects.get(email="buyer@x.example")
+        page = client.get(reverse("settings_ui:contact_sync", args=[buyer.pk])).content.decode()
+        assert "50,000.00 EUR" in page
+
+    def test_a_single_currency_org_has_no_currency_to_read(self, salesforce, integration_settings):
+        from connector.services.setup_check import setup_check_run
+
+        setup_check_run(integration_settings=integration_settings)
+        opportunity_id = load_opportunity(salesforce.control, stage="Prospecting")
+        cycle()  # the query names no CurrencyIsoCode (the org has none: INVALID_FIELD)
+        assert Opportunity.objects.get(salesforce_id=opportunity_id).currency == ""
+
     def test_off_no_opportunity_is_read(self, salesforce, integration_settings):
         integration_settings.opportunity_sync = False
         integration_settings.save()
@@ -356,6 +411,35 @@ class TestLifecycleTransitions:
         # Written by the sync itself: the next cycle has nothing to push or pull.
         run = cycle()
         assert run.counts["push_updated"] == run.counts["pull_updated"] == 0
+
+    def test_a_contact_outside_the_inclusion_list_keeps_its_stage(
+        self, salesforce, integration_settings
+    ):
+        """Issue 18: a Closed Won opportunity made a contact outside the list a *customer*."""
+        contact = ContactFactory(
+            email="buyer@x.example", lifecycle_stage=LifecycleStage.LEAD, country="France"
+        )
+        integration_settings.inclusion_list = SmartListFactory(
+            criteria={
+                "match": "all",
+                "conditions": [{"property": "country", "operator": "equals", "value": "Germany"}],
+            }
+        )
+        integration_settings.save()
+        load_opportunity(salesforce.control, stage="Closed Won")
+        run = cycle()
+        contact.refresh_from_db()
+        assert contact.lifecycle_stage == LifecycleStage.LEAD
+        assert run.counts["pull_lifecycle_changes"] == 0
+        # Once it matches again, the next change of its opportunities moves it on.
+        contact.country = "Germany"
+        contact.save()
+        opportunity = contact.opportunities.get()
+        sf = salesforce.salesforce(*TestUpdatesFromSalesforce.credentials())
+        sf.Opportunity.update(opportunity.salesforce_id, {"Amount": 60000})
+        cycle()
+        contact.refresh_from_db()
+        assert contact.lifecycle_stage == LifecycleStage.CUSTOMER
 
     def test_no_opportunities_never_change_the_stage(self, salesforce, integration_settings):
         integration_settings.lifecycle_transitions = False
