@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings as django_settings
 from django.contrib.sites.models import Site
 from django.db.models import Sum
 from django.db.models.functions import TruncHour
@@ -12,11 +13,14 @@ from django.utils import timezone
 from .mappers import MappingSpec
 from .models import (
     ApiCallBucket,
+    ChangeEventState,
+    ChangeEventStream,
     FieldMapping,
     IntegrationSettings,
     OrgUsageSample,
     SyncError,
     SyncRun,
+    SyncRunStatus,
 )
 
 
@@ -117,3 +121,35 @@ def contact_sync_overview(*, contact, history_length: int = 25) -> dict:
         ),
         "events": contact.sync_events.all()[:history_length],
     }
+
+
+#: The listener writes a heartbeat at most a minute apart while the stream answers
+#: (Salesforce's keepalives come about every 4.5 minutes when nothing happens).
+CHANGE_EVENTS_STALE_AFTER = timedelta(minutes=10)
+
+
+def change_events_flowing(integration_settings: IntegrationSettings) -> bool:
+    """Whether the Change Data Capture listener is subscribed and alive (beat's polling is
+    then only the safety net, SALESFORCE_EVENTS_POLL_MINUTES apart)."""
+    if not (integration_settings.sync_enabled and integration_settings.change_events):
+        return False
+    return ChangeEventStream.objects.filter(
+        state=ChangeEventState.LISTENING,
+        heartbeat_at__gte=timezone.now() - CHANGE_EVENTS_STALE_AFTER,
+    ).exists()
+
+
+def safety_net_not_due() -> bool:
+    """Change events flow and a cycle finished less than SALESFORCE_EVENTS_POLL_MINUTES ago:
+    beat's scheduled cycle is not needed (an idle org then costs no call)."""
+    if not change_events_flowing(integration_settings_get()):
+        return False
+    since = timezone.now() - timedelta(minutes=django_settings.SALESFORCE_EVENTS_POLL_MINUTES)
+    return SyncRun.objects.filter(
+        finished_at__gte=since,
+        status__in=[SyncRunStatus.SUCCEEDED, SyncRunStatus.STOPPED],
+    ).exists()
+
+
+def change_event_stream_get() -> ChangeEventStream | None:
+    return ChangeEventStream.objects.order_by("pk").first()

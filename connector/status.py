@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from .metering import ApiMeter
 from .models import (
+    ChangeEventState,
+    ChangeEventStream,
     CredentialsStatus,
     HeldDeletion,
     IntegrationSettings,
@@ -19,6 +21,7 @@ from .models import (
     SyncRun,
     SyncRunStatus,
 )
+from .selectors import CHANGE_EVENTS_STALE_AFTER
 
 # A running cycle that has not reported for this long was cut off (a killed worker).
 RUN_STALE_AFTER = timedelta(minutes=15)
@@ -47,6 +50,18 @@ class SyncStatus:
     next_due_at: datetime | None
     count: int = 0  # deletions held / records failing
     until: datetime | None = None  # paused: when the window frees enough to go on
+    # How Salesforce's changes arrive: "events" (Change Data Capture, the listener is
+    # subscribed) or "polling" (every SALESFORCE_SYNC_INTERVAL_MINUTES); why not events.
+    changes: str = "polling"
+    changes_detail: str = ""
+
+    @property
+    def poll_minutes(self) -> int:
+        return django_settings.SALESFORCE_SYNC_INTERVAL_MINUTES
+
+    @property
+    def safety_net_minutes(self) -> int:
+        return django_settings.SALESFORCE_EVENTS_POLL_MINUTES
 
     @property
     def last_summary(self) -> dict[str, int]:
@@ -81,11 +96,25 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
         None,
     )
     last = next((r for r in runs if r.status != SyncRunStatus.RUNNING), None)
-    interval = timedelta(minutes=django_settings.SALESFORCE_SYNC_INTERVAL_MINUTES)
-    next_due = (last.finished_at or last.started_at) + interval if last else None
+    changes, changes_detail = _changes_mode(integration_settings, now)
+    minutes = (
+        django_settings.SALESFORCE_EVENTS_POLL_MINUTES
+        if changes == "events"
+        else django_settings.SALESFORCE_SYNC_INTERVAL_MINUTES
+    )
+    next_due = (last.finished_at or last.started_at) + timedelta(minutes=minutes) if last else None
 
     def status(state: str, reason: str = "", **extra) -> SyncStatus:  # type: ignore[no-untyped-def]
-        return SyncStatus(state, reason, current, last, next_due, **extra)
+        return SyncStatus(
+            state,
+            reason,
+            current,
+            last,
+            next_due,
+            changes=changes,
+            changes_detail=changes_detail,
+            **extra,
+        )
 
     if not integration_settings.sync_enabled:
         return SyncStatus("disabled", "", current, last, None)
@@ -115,3 +144,18 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
     if current is not None:
         return status("running")
     return status("idle")
+
+
+def _changes_mode(integration_settings: IntegrationSettings, now: datetime) -> tuple[str, str]:
+    """("events", "") while the listener is subscribed and alive; else ("polling", why)."""
+    if not integration_settings.change_events:
+        return "polling", ""
+    stream = ChangeEventStream.objects.order_by("pk").first()
+    if stream is None or stream.heartbeat_at is None:
+        return "polling", ""
+    fresh = stream.heartbeat_at >= now - CHANGE_EVENTS_STALE_AFTER
+    if stream.state == ChangeEventState.LISTENING and fresh:
+        return "events", ""
+    if stream.state in (ChangeEventState.UNAVAILABLE, ChangeEventState.REPLAY_MISSED) and fresh:
+        return "polling", stream.detail
+    return "polling", ""

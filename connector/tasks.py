@@ -20,7 +20,7 @@ from celery import shared_task
 
 from .metering import RETRY_BUDGET_SHARE, ApiMeter
 from .models import SyncRunStatus
-from .selectors import integration_settings_get
+from .selectors import integration_settings_get, safety_net_not_due
 from .sync.cycle import sync_cycle_run
 from .sync.failures import contact_failures_unpark
 
@@ -56,7 +56,12 @@ def retry_countdown(*, status: str, retry_soon: bool, trigger: str, retries: int
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
 def salesforce_sync(self, trigger: str = "schedule") -> dict:
-    """Run one sync cycle; come back by the retry policy when it paused, failed or was skipped."""
+    """Run one sync cycle; come back by the retry policy when it paused, failed or was skipped.
+
+    While change events flow (the listener runs the cycles), beat's cycle is only the
+    safety net: it runs when the last one is SALESFORCE_EVENTS_POLL_MINUTES old."""
+    if trigger == "schedule" and safety_net_not_due():
+        return {"run": None, "status": "not_due"}
     run = sync_cycle_run(trigger=trigger)
     countdown = retry_countdown(
         status=run.status, retry_soon=run.retry_soon, trigger=trigger, retries=self.request.retries

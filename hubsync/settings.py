@@ -218,6 +218,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Minutes between incremental sync cycles started by celery beat.
 SALESFORCE_SYNC_INTERVAL_MINUTES = env.int("SALESFORCE_SYNC_INTERVAL_MINUTES", default=5)
+# Change Data Capture (connector/listener.py, `manage.py salesforce_listen`): the Pub/Sub
+# API's address (grpcs:// TLS, grpc:// plain for the emulator), and the safety-net poll
+# while change events flow (beat's cycles in between are skipped).
+SALESFORCE_PUBSUB_URL = env("SALESFORCE_PUBSUB_URL", default="grpcs://api.pubsub.salesforce.com:7443")
+SALESFORCE_EVENTS_POLL_MINUTES = env.int("SALESFORCE_EVENTS_POLL_MINUTES", default=60)
 # A worker's claim on due contacts older than this is taken to be a dead worker's and
 # claimed again (connector/sync/queue.py); tests that kill workers make it short.
 SALESFORCE_CLAIM_TTL_SECONDS = env.int("SALESFORCE_CLAIM_TTL_SECONDS", default=30 * 60)

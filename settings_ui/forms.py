@@ -1,4 +1,6 @@
-"""Forms of the Salesforce settings page. They validate and present; services save."""
+"""Forms of the Salesforce settings page. They validate and present; services save.
+
+(*Create Inclusion List* has its own module: forms_inclusion.py.)"""
 
 from __future__ import annotations
 
@@ -20,13 +22,7 @@ from connector.models import (
 from connector.org_schema import record_types
 from connector.services.settings import SETTINGS_FIELDS
 from marketing.models import ActivityType, SmartList
-from marketing.smart_list_criteria import (
-    MAX_SMART_LIST_CONDITIONS,
-    SMART_LIST_PROPERTIES,
-    SmartListMatch,
-    SmartListOperator,
-    validate_criteria,
-)
+from marketing.smart_list_criteria import validate_criteria
 
 YES_NO = ((True, _("Yes")), (False, _("No")))
 ON_OFF = ((True, _("On")), (False, _("Off")))
@@ -85,6 +81,22 @@ class IntegrationSettingsForm(forms.Form):
         max_value=MAX_API_CALL_LIMIT,
         help_text=_("Leave blank for no limit of hubsync's own."),
         widget=forms.NumberInput(attrs={"aria-describedby": "api-usage"}),
+    )
+    change_events = forms.BooleanField(
+        label=_("Receive changes as they happen (Change Data Capture)"),
+        required=False,
+        help_text=_help_with_link(
+            _(
+                "On: hubsync subscribes to Salesforce's change events for Leads, Contacts, "
+                "Accounts and Opportunities (and Tasks with task sync), so a change reaches "
+                "hubsync within seconds, and polls only once an hour as a safety net. It needs "
+                "those objects selected under Setup → Change Data Capture; where the org does "
+                "not offer them, hubsync polls every few minutes and says so above."
+            ),
+            _("Change Data Capture in Salesforce's developer guide"),
+            "https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/"
+            "change_data_capture/cdc_intro.htm",
+        ),
     )
     account_sync = forms.ChoiceField(
         label=_("Account sync"),
@@ -284,6 +296,7 @@ class IntegrationSettingsForm(forms.Form):
         )
         sections = [
             section("api-limit", _("API Call Limit"), "api_call_limit", usage),
+            section("change-events", _("Changes from Salesforce"), "change_events"),
             section("account-sync", _("Account Sync"), "account_sync"),
             section("opportunity-sync", _("Opportunity Sync"), "opportunity_sync"),
         ]
@@ -397,78 +410,3 @@ class IntegrationSettingsForm(forms.Form):
     def settings_data(self) -> dict[str, Any]:
         """The cleaned values, keyed like the service expects."""
         return {name: self.cleaned_data[name] for name in self.fields}
-
-
-class SmartListConditionForm(forms.Form):
-    """One row of a smart list's criteria: property, operator, value."""
-
-    property = forms.ChoiceField(label=_("Property"), required=False)
-    operator = forms.ChoiceField(label=_("Operator"), choices=SmartListOperator.choices)
-    value = forms.CharField(label=_("Value"), required=False, max_length=255)
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["property"].choices = [("", "---------")] + [
-            (name, prop.label) for name, prop in SMART_LIST_PROPERTIES.items()
-        ]
-
-
-# absolute_max too: a forged TOTAL_FORMS builds no more forms than the limit.
-SmartListConditionFormSet = forms.formset_factory(
-    SmartListConditionForm,
-    extra=3,
-    max_num=MAX_SMART_LIST_CONDITIONS,
-    absolute_max=MAX_SMART_LIST_CONDITIONS,
-    validate_max=True,
-)
-
-
-class InclusionListForm(forms.Form):
-    """*Create Inclusion List*: a new smart list built from conditions."""
-
-    name = forms.CharField(label=_("Name"), max_length=255)
-    match = forms.ChoiceField(
-        label=_("Contacts must match"), choices=SmartListMatch.choices, initial="all"
-    )
-
-    def __init__(self, data: Any = None, **kwargs: Any):
-        kwargs.pop("prefix", None)
-        super().__init__(data, **kwargs)
-        self.conditions = SmartListConditionFormSet(data, prefix="conditions")
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if SmartList.objects.filter(name__iexact=name).exists():
-            raise forms.ValidationError(_("A smart list with this name exists already."))
-        return name
-
-    def is_valid(self) -> bool:
-        # Both must run so that every error shows at once.
-        return all([super().is_valid(), self.conditions.is_valid()])
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if not self.conditions.is_valid():
-            return cleaned
-        rows = [
-            {
-                "property": row["property"],
-                "operator": row["operator"],
-                "value": row["value"] or None,
-            }
-            for row in self.conditions.cleaned_data
-            if row and row.get("property")
-        ]
-        if not rows:
-            self.add_error(None, _("Add at least one condition."))
-            return cleaned
-        criteria = {"match": cleaned.get("match", "all"), "conditions": rows}
-        try:
-            validate_criteria(criteria)
-        except forms.ValidationError as error:
-            for message in error.messages:
-                self.add_error(None, message)
-        cleaned["criteria"] = criteria
-        return cleaned

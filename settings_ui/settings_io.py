@@ -29,6 +29,7 @@ from .presenters import settings_form_data
 BOOLEAN_KEYS = (
     "sync_enabled",
     "crm_enabled",
+    "change_events",
     "opportunity_sync",
     "task_sync",
     "create_contact_from_lead",

@@ -35,7 +35,8 @@ from connector.status import sync_status_get
 from marketing import csv_safety
 from marketing.services import smart_list_create
 
-from .forms import InclusionListForm, IntegrationSettingsForm, SyncToggleForm
+from .forms import IntegrationSettingsForm, SyncToggleForm
+from .forms_inclusion import InclusionListForm
 from .presenters import settings_draft_initial, settings_page_context, sync_errors_csv_rows
 
 MANAGE_PERMISSION = "connector.change_integrationsettings"

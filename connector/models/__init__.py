@@ -4,8 +4,10 @@
 - ``sync_state``: the push queue, failures, runs, the cycle lock, watermarks, API usage
 - ``records``: collisions, deletes (and held ones), task/activity links, sync history
 - ``org_schema``: the org's own picklist values and record types (from describe)
+- ``events``: the Change Data Capture subscription (replay id, state)
 """
 
+from .events import ChangeEventState, ChangeEventStream
 from .org_schema import OrgSchema
 from .records import (
     ActivityLink,
@@ -42,6 +44,8 @@ from .sync_state import (
 )
 
 __all__ = [
+    "ChangeEventState",
+    "ChangeEventStream",
     "OrgSchema",
     "SECRET_NAMES",
     "AccountSync",

@@ -104,6 +104,10 @@ class IntegrationSettings(models.Model):
 
     # 4. API call limit (blank = no limit of our own)
     api_call_limit = models.PositiveIntegerField(_("API call limit"), null=True, blank=True)
+    # Changes from Salesforce as they happen (Change Data Capture through the Pub/Sub API,
+    # connector/listener.py), polling only as the safety net. On by default: the listener
+    # falls back to polling by itself where the org does not offer it.
+    change_events = models.BooleanField(_("receive changes as they happen"), default=True)
 
     # The org's own daily usage, as Salesforce last reported it (Sforce-Limit-Info).
     org_api_used = models.PositiveIntegerField(null=True, blank=True)

@@ -23,6 +23,7 @@ from .jobs import sync_enqueue
 # and the on/off switch have services of their own.
 SETTINGS_FIELDS: tuple[str, ...] = (
     "api_call_limit",
+    "change_events",
     "account_sync",
     "opportunity_sync",
     "task_sync",

@@ -44,6 +44,13 @@ def cycle_lock_extend(*, run: SyncRun) -> None:
     CycleLock.objects.filter(name=NAME, run=run).update(expires_at=timezone.now() + claim_ttl())
 
 
+def cycle_lock_holder() -> SyncRun | None:
+    """The run holding the lock now (a lease not yet run out), or None."""
+    return SyncRun.objects.filter(
+        cyclelock__name=NAME, cyclelock__expires_at__gte=timezone.now()
+    ).first()
+
+
 def cycle_lock_release(*, run: SyncRun) -> None:
     CycleLock.objects.filter(name=NAME, run=run).update(run=None, expires_at=None)
 

@@ -20,6 +20,7 @@ KEYS = {
     "crm_enabled",
     "credentials",
     "api_call_limit",
+    "change_events",
     "account_sync",
     "opportunity_sync",
     "task_sync",

@@ -1,0 +1,299 @@
+"""The Change Data Capture listener, its own process: ``manage.py salesforce_listen``.
+
+It subscribes to the org's change events through the Pub/Sub API (gRPC), on the channel
+that carries every object selected for Change Data Capture (``/data/ChangeEvents``), and
+keeps only those hubsync reads (Lead, Contact, Account, Opportunity; Task with task sync)
+made by someone else than hubsync's own user. On such events it runs a sync cycle at
+once: the cycle's pull reads the changes from its watermarks, through the same code as
+polling, so an event is a wake-up call and never a second source of truth. The replay id
+is stored once that cycle has finished, so a listener killed at any moment resumes after
+the last event already read: nothing lost, nothing applied twice (and a change applied
+twice would change nothing: the pull compares values).
+
+When the subscription is unavailable (the org has no Change Data Capture, the Pub/Sub API
+is down, the credentials fail) the listener retries with back-off and beat's polling runs
+at its usual interval; when the stored replay id is past the 72-hour replay window, it
+subscribes from now on and runs a cycle, which catches up from the watermarks.
+Between events it holds no database connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import grpc
+from django.conf import settings as django_settings
+from django.db import close_old_connections, connection
+from django.db.models import F
+from django.utils import timezone
+
+from pubsub_api import pb2, pb2_grpc
+
+from .change_events import (
+    ALL_CHANGES,
+    SYNCED_OBJECTS,
+    ChangeEvent,
+    change_event_decode,
+    change_event_relevant,
+)
+from .client import SalesforceClient
+from .models import ChangeEventState, ChangeEventStream, IntegrationSettings, SyncRunStatus
+from .selectors import integration_settings_get
+from .services.jobs import sync_enqueue
+from .sync.cycle import sync_cycle_run
+from .sync.lock import cycle_lock_holder
+
+logger = logging.getLogger(__name__)
+
+#: Events asked for at a time (the Pub/Sub API's flow control; Salesforce's maximum).
+BATCH = 100
+#: The stream's heartbeat in the database at most this often (the status panel reads it).
+HEARTBEAT_EVERY = timedelta(seconds=60)
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MAX_S = 300.0
+#: While another cycle runs, look again this often (a cycle started after the events
+#: must read them).
+BUSY_WAIT_S = 0.5
+#: Salesforce's error code (the ``error-code`` trailer) for a replay id it no longer has.
+REPLAY_REFUSED = "sfdc.platform.eventbus.grpc.subscription.fetch.replayid.corrupted"
+
+
+def pubsub_channel(url: str) -> grpc.Channel:
+    """``grpc://host:port`` (plain, the emulator) or ``grpcs://host:port`` (TLS)."""
+    parts = urlsplit(url)
+    if parts.scheme == "grpc":
+        return grpc.insecure_channel(parts.netloc)
+    return grpc.secure_channel(parts.netloc, grpc.ssl_channel_credentials())
+
+
+class _Requests:
+    """The FetchRequest stream of a Subscribe call: the first names the topic and where to
+    start, each later one asks for more events."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[pb2.FetchRequest | None] = queue.Queue()
+
+    def __iter__(self) -> Iterator[pb2.FetchRequest]:
+        while (request := self._queue.get()) is not None:
+            yield request
+
+    def ask(self, request: pb2.FetchRequest) -> None:
+        self._queue.put(request)
+
+    def close(self) -> None:
+        self._queue.put(None)
+
+
+class ChangeListener:
+    """Subscribe, apply, reconnect with back-off, until ``stop`` is set."""
+
+    def __init__(self, *, stop: threading.Event, pubsub_url: str | None = None) -> None:
+        self.stop = stop
+        self.pubsub_url = pubsub_url or django_settings.SALESFORCE_PUBSUB_URL
+        self._call: grpc.Future | None = None
+        self._schemas: dict[str, str] = {}
+
+    def run(self) -> None:
+        delay = BACKOFF_FIRST_S
+        while not self.stop.is_set():
+            started = timezone.now()
+            try:
+                self._session()
+            except grpc.RpcError as error:
+                if error.code() != grpc.StatusCode.CANCELLED or not self.stop.is_set():
+                    logger.warning("Change events unavailable: %s", _describe(error))
+                    _stream_state(ChangeEventState.UNAVAILABLE, _describe(error))
+            except Exception as error:  # noqa: BLE001 — the process must outlive any failure
+                logger.warning("Change events unavailable: %s", error)
+                _stream_state(ChangeEventState.UNAVAILABLE, str(error) or type(error).__name__)
+            finally:
+                _disconnect()
+            if timezone.now() - started > timedelta(minutes=1):
+                delay = BACKOFF_FIRST_S  # it ran a while: a fresh failure starts over
+            self.stop.wait(delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, BACKOFF_MAX_S)
+        _stream_state(ChangeEventState.OFF, "")
+
+    def cancel(self) -> None:
+        """From a signal handler: end the current stream at once."""
+        self.stop.set()
+        if self._call is not None:
+            self._call.cancel()
+
+    # -- one subscription ---------------------------------------------------------------
+    def _session(self) -> None:
+        integration_settings = integration_settings_get()
+        if not (integration_settings.sync_enabled and integration_settings.change_events):
+            _stream_state(ChangeEventState.OFF, "")
+            _disconnect()
+            self.stop.wait(30)
+            return
+        client = SalesforceClient.from_settings(integration_settings)
+        client.login()
+        who = client.identity()
+        objects = SYNCED_OBJECTS + (("Task",) if integration_settings.task_sync_active else ())
+        stream, _ = ChangeEventStream.objects.get_or_create(topic=ALL_CHANGES)
+        _stream_state(ChangeEventState.CONNECTING, "")
+        _disconnect()
+        metadata = (
+            ("accesstoken", client.session_id),
+            ("instanceurl", client.instance_url),
+            ("tenantid", who["organization_id"]),
+        )
+        channel = pubsub_channel(self.pubsub_url)
+        try:
+            stub = pb2_grpc.PubSubStub(channel)
+            try:
+                self._subscribe(stub, metadata, stream.replay_id, objects, who["user_id"])
+            except grpc.RpcError as error:
+                if not _replay_refused(error):
+                    raise
+                # Past the replay window: from now on, and a cycle catches up on the rest.
+                logger.warning("Change events: the stored replay id is refused; catching up")
+                ChangeEventStream.objects.filter(topic=ALL_CHANGES).update(replay_id=None)
+                _stream_state(ChangeEventState.REPLAY_MISSED, _describe(error))
+                self._subscribe(stub, metadata, None, objects, who["user_id"], catch_up=True)
+        finally:
+            channel.close()
+
+    def _subscribe(
+        self,
+        stub: pb2_grpc.PubSubStub,
+        metadata: tuple[tuple[str, str], ...],
+        replay_id: bytes | None,
+        objects: tuple[str, ...],
+        own_user: str,
+        *,
+        catch_up: bool = False,
+    ) -> None:
+        requests = _Requests()
+        first = pb2.FetchRequest(topic_name=ALL_CHANGES, num_requested=BATCH)
+        if replay_id:
+            first.replay_preset = pb2.ReplayPreset.CUSTOM
+            first.replay_id = bytes(replay_id)
+        else:
+            first.replay_preset = pb2.ReplayPreset.LATEST
+        requests.ask(first)
+        self._call = stub.Subscribe(iter(requests), metadata=metadata)
+        pending = BATCH
+        beat_at = timezone.now()
+        listening = False
+        try:
+            for response in self._call:
+                if not listening:  # the first answer: the subscription stands
+                    listening = True
+                    _stream_state(ChangeEventState.LISTENING, "")
+                    if catch_up:
+                        self._cycle_after(timezone.now())
+                events = [self._decoded(stub, metadata, e.event) for e in response.events]
+                pending -= len(events)
+                if events:
+                    relevant = [
+                        e
+                        for e in events
+                        if change_event_relevant(e, objects=objects, own_user=own_user)
+                    ]
+                    received = timezone.now()
+                    if relevant:
+                        self._cycle_after(received)
+                    _events_applied(response.events[-1].replay_id, len(events), received)
+                    beat_at = received
+                elif timezone.now() - beat_at >= HEARTBEAT_EVERY:
+                    # Idle: everything received is applied, so the server's latest replay id
+                    # is where to resume (it also steps past other objects' events).
+                    _heartbeat(response.latest_replay_id)
+                    beat_at = timezone.now()
+                    if not _still_wanted():
+                        return  # switched off on the page: the session loop says so
+                if pending <= 0:
+                    requests.ask(pb2.FetchRequest(topic_name=ALL_CHANGES, num_requested=BATCH))
+                    pending = BATCH
+                if self.stop.is_set():
+                    return
+        finally:
+            requests.close()
+            self._call = None
+
+    def _decoded(
+        self, stub: pb2_grpc.PubSubStub, metadata: tuple, event: pb2.ProducerEvent
+    ) -> ChangeEvent:
+        schema = self._schemas.get(event.schema_id)
+        if schema is None:
+            info = stub.GetSchema(pb2.SchemaRequest(schema_id=event.schema_id), metadata=metadata)
+            schema = self._schemas[event.schema_id] = info.schema_json
+        return change_event_decode(event.payload, schema)
+
+    def _cycle_after(self, received: datetime) -> None:
+        """Run a cycle that starts after ``received`` and wait for its end. One that fails
+        or pauses goes on as a Celery task, with its retry policy."""
+        while not self.stop.is_set():
+            if cycle_lock_holder() is None:
+                run = sync_cycle_run(trigger="change_event")
+                if run.status != SyncRunStatus.SKIPPED:
+                    break
+            self.stop.wait(BUSY_WAIT_S)
+        else:
+            return
+        if run.status == SyncRunStatus.PAUSED or (
+            run.status == SyncRunStatus.FAILED and run.retry_soon
+        ):
+            sync_enqueue(trigger="change_event")
+        _disconnect()
+
+
+def _still_wanted() -> bool:
+    wanted = IntegrationSettings.objects.filter(sync_enabled=True, change_events=True).exists()
+    _disconnect()
+    return wanted
+
+
+def _replay_refused(error: grpc.RpcError) -> bool:
+    trailers = dict(error.trailing_metadata() or ())
+    return (
+        error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        and trailers.get("error-code") == REPLAY_REFUSED
+    )
+
+
+def _describe(error: grpc.RpcError) -> str:
+    return f"{error.code().name}: {error.details()}"
+
+
+def _stream_state(state: str, detail: str) -> None:
+    ChangeEventStream.objects.update_or_create(
+        topic=ALL_CHANGES,
+        defaults={"state": state, "detail": detail[:2000], "heartbeat_at": timezone.now()},
+    )
+    _disconnect()
+
+
+def _events_applied(replay_id: bytes, count: int, received: datetime) -> None:
+    ChangeEventStream.objects.filter(topic=ALL_CHANGES).update(
+        replay_id=replay_id,
+        events_received=F("events_received") + count,
+        last_event_at=received,
+        heartbeat_at=timezone.now(),
+        state=ChangeEventState.LISTENING,
+        detail="",
+    )
+    _disconnect()
+
+
+def _heartbeat(latest_replay_id: bytes) -> None:
+    changes = {"heartbeat_at": timezone.now(), "state": ChangeEventState.LISTENING}
+    if latest_replay_id:
+        changes["replay_id"] = latest_replay_id
+    ChangeEventStream.objects.filter(topic=ALL_CHANGES).update(**changes)
+    _disconnect()
+
+
+def _disconnect() -> None:
+    """No database connection between events (a long-lived process would hold one)."""
+    close_old_connections()
+    connection.close()
