@@ -221,7 +221,9 @@ SALESFORCE_SYNC_INTERVAL_MINUTES = env.int("SALESFORCE_SYNC_INTERVAL_MINUTES", d
 # Change Data Capture (connector/listener.py, `manage.py salesforce_listen`): the Pub/Sub
 # API's address (grpcs:// TLS, grpc:// plain for the emulator), and the safety-net poll
 # while change events flow (beat's cycles in between are skipped).
-SALESFORCE_PUBSUB_URL = env("SALESFORCE_PUBSUB_URL", default="grpcs://api.pubsub.salesforce.com:7443")
+SALESFORCE_PUBSUB_URL = env(
+    "SALESFORCE_PUBSUB_URL", default="grpcs://api.pubsub.salesforce.com:7443"
+)
 SALESFORCE_EVENTS_POLL_MINUTES = env.int("SALESFORCE_EVENTS_POLL_MINUTES", default=60)
 # A worker's claim on due contacts older than this is taken to be a dead worker's and
 # claimed again (connector/sync/queue.py); tests that kill workers make it short.
