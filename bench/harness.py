@@ -136,11 +136,12 @@ def configure(emulator: Any, **settings_values: Any) -> None:
 
 
 @contextmanager
-def emulator_running() -> Iterator[Any]:
-    """The emulator in a subprocess (its own GIL and CPU account), with the bench user."""
+def emulator_running(**network: Any) -> Iterator[Any]:
+    """The emulator in a subprocess (its own GIL and CPU account), with the bench user;
+    ``network``: ``latency_ms``, ``bulk_records_per_s`` (a real org's network and Bulk speed)."""
     from salesforce_emulator.testing import running_emulator
 
-    with running_emulator(in_process=False, api_limit=10**8) as emulator:
+    with running_emulator(in_process=False, api_limit=10**8, **network) as emulator:
         emulator.control.create_user(*USER)
         yield emulator
 

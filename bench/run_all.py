@@ -32,6 +32,12 @@ BENCHMARKS = (
     ("incremental", "bench/incremental.py", ["--keep"]),
     ("settings_page", "bench/settings_page.py", []),
     ("hopeless_retries", "bench/hopeless_retries.py", []),
+    ("change_events", "bench/change_events.py", []),
+    (
+        "throughput_latency",
+        "bench/throughput.py",
+        ["--latency-ms", "150", "--bulk-records-per-s", "10000"],
+    ),
 )
 VENDORS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 TARGETS = """\
@@ -44,7 +50,12 @@ TARGETS = """\
 6. Settings page: SQL queries independent of the data (tests/settings_ui/test_query_counts.py),
    server time at 200,000 contacts printed.
 7. API calls on one record a validation rule rejects, over 24 simulated hours: at most 1 per
-   change of the contact (issue 13)."""
+   change of the contact (issue 13).
+8. Freshness from a Salesforce change to the hubsync record at 150 ms latency: p95 ≤ 10 s with
+   change events, ≤ one poll interval (+ a cycle) with polling (issue 17).
+9. API calls over an idle 24 hours with change events: ≤ 300 (issue 17).
+10. Initial push of 100,000 records at 150 ms latency (Bulk jobs at 10,000 records/s): ≤ 90 s,
+   printed with the pull and next to calls × latency ÷ parallelism (issue 17)."""
 
 
 def run(name: str, script: str, args: list[str], database_url: str | None) -> dict:

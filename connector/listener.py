@@ -60,6 +60,10 @@ BACKOFF_MAX_S = 300.0
 #: While another cycle runs, look again this often (a cycle started after the events
 #: must read them).
 BUSY_WAIT_S = 0.5
+#: Sync runs the listener starts: on change events, and to catch up when it subscribes
+#: from now on (no replay id yet, or the stored one is past the replay window).
+EVENT_TRIGGER = "change_event"
+CATCH_UP_TRIGGER = "change_events_catch_up"
 #: Salesforce's error code (the ``error-code`` trailer) for a replay id it no longer has.
 REPLAY_REFUSED = "sfdc.platform.eventbus.grpc.subscription.fetch.replayid.corrupted"
 
@@ -150,7 +154,16 @@ class ChangeListener:
         try:
             stub = pb2_grpc.PubSubStub(channel)
             try:
-                self._subscribe(stub, metadata, stream.replay_id, objects, who["user_id"])
+                # Without a replay id (the first subscription, or a listener stopped before
+                # its first cycle ended) it starts from now, and a cycle reads what came before.
+                self._subscribe(
+                    stub,
+                    metadata,
+                    stream.replay_id,
+                    objects,
+                    who["user_id"],
+                    catch_up=stream.replay_id is None,
+                )
             except grpc.RpcError as error:
                 if not _replay_refused(error):
                     raise
@@ -180,17 +193,17 @@ class ChangeListener:
         else:
             first.replay_preset = pb2.ReplayPreset.LATEST
         requests.ask(first)
+        # The topic answers (auth, Change Data Capture offered): the subscription stands. A
+        # Subscribe says nothing until the first event or keepalive, minutes later.
+        stub.GetTopic(pb2.TopicRequest(topic_name=ALL_CHANGES), metadata=metadata)
         self._call = stub.Subscribe(iter(requests), metadata=metadata)
+        _stream_state(ChangeEventState.LISTENING, "")
+        if catch_up:
+            self._cycle_after(timezone.now(), trigger=CATCH_UP_TRIGGER)
         pending = BATCH
         beat_at = timezone.now()
-        listening = False
         try:
             for response in self._call:
-                if not listening:  # the first answer: the subscription stands
-                    listening = True
-                    _stream_state(ChangeEventState.LISTENING, "")
-                    if catch_up:
-                        self._cycle_after(timezone.now())
                 events = [self._decoded(stub, metadata, e.event) for e in response.events]
                 pending -= len(events)
                 if events:
@@ -229,12 +242,12 @@ class ChangeListener:
             schema = self._schemas[event.schema_id] = info.schema_json
         return change_event_decode(event.payload, schema)
 
-    def _cycle_after(self, received: datetime) -> None:
+    def _cycle_after(self, received: datetime, *, trigger: str = EVENT_TRIGGER) -> None:
         """Run a cycle that starts after ``received`` and wait for its end. One that fails
         or pauses goes on as a Celery task, with its retry policy."""
         while not self.stop.is_set():
             if cycle_lock_holder() is None:
-                run = sync_cycle_run(trigger="change_event")
+                run = sync_cycle_run(trigger=trigger)
                 if run.status != SyncRunStatus.SKIPPED:
                     break
             self.stop.wait(BUSY_WAIT_S)
@@ -243,7 +256,7 @@ class ChangeListener:
         if run.status == SyncRunStatus.PAUSED or (
             run.status == SyncRunStatus.FAILED and run.retry_soon
         ):
-            sync_enqueue(trigger="change_event")
+            sync_enqueue(trigger=trigger)
         _disconnect()
 
 

@@ -15,13 +15,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from connector.change_events import ALL_CHANGES
-from connector.listener import ChangeListener
+from connector.listener import CATCH_UP_TRIGGER, ChangeListener
 from connector.models import (
     ChangeEventState,
     ChangeEventStream,
@@ -78,6 +79,15 @@ def listener(org) -> Iterator[ChangeListener]:
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
     wait_for(listening, what="the subscription")
+    # Subscribed from now on (no replay id yet): a cycle reads what came before.
+    wait_for(
+        lambda: (
+            SyncRun.objects.filter(trigger=CATCH_UP_TRIGGER)
+            .exclude(status=SyncRunStatus.RUNNING)
+            .exists()
+        ),
+        what="the catch-up cycle",
+    )
     yield running
     running.cancel()
     thread.join(timeout=10)
@@ -133,7 +143,10 @@ def test_hubsyncs_own_writes_come_back_as_echoes_and_start_no_cycle(org, listene
 
 
 def test_while_events_flow_beat_polls_only_as_the_safety_net(org, listener, settings):
-    assert safety_net_not_due() is False  # no cycle has finished yet
+    # The listener's catch-up cycle has just finished: beat's next cycle is not needed.
+    assert safety_net_not_due() is True
+    SyncRun.objects.update(finished_at=timezone.now() - timedelta(minutes=61))
+    assert safety_net_not_due() is False  # an hour without a cycle: the safety net runs
     assert sync_cycle_run(trigger="test").status == SyncRunStatus.SUCCEEDED
     assert safety_net_not_due() is True
     assert salesforce_sync.run(trigger="schedule") == {"run": None, "status": "not_due"}

@@ -149,8 +149,12 @@ ROUND_TRIP = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 formulas = st.sampled_from(["=1+1", "+49 30", "-5", "@SUM(A1)", "\tx", "\rx", "'x", "''", " x "])
+# What a contact can hold: PostgreSQL's text cannot hold NUL (a file with one is refused).
+storable = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30
+)
 tricky = st.one_of(
-    formulas, text, st.tuples(formulas, text).map("".join), st.just(""), st.just("'")
+    formulas, storable, st.tuples(formulas, storable).map("".join), st.just(""), st.just("'")
 )
 EXPORTED = ("email", "first_name", "last_name", "company_name", "phone", "state", "country")
 FIELD_OF = {"company": "company_name"}
