@@ -55,12 +55,36 @@ def change_event_decode(payload: bytes, schema_json: str) -> ChangeEvent:
     )
 
 
-def change_event_relevant(event: ChangeEvent, *, objects: tuple[str, ...], own_user: str) -> bool:
+#: Fields every write changes: an update by hubsync touching only these and its own fields
+#: is its own write coming back.
+SYSTEM_FIELDS = frozenset(
+    {"LastModifiedDate", "LastModifiedById", "SystemModstamp", "HubSync_Id__c", "OwnerId"}
+)
+
+
+def change_event_relevant(
+    event: ChangeEvent,
+    *,
+    objects: tuple[str, ...],
+    own_user: str,
+    own_fields: frozenset[str] = frozenset(),
+) -> bool:
     """Whether ``event`` may bring a change hubsync reads: an object it syncs, changed by
-    someone else (hubsync's own writes come back as events too: echoes, not changes)."""
+    someone else. hubsync's own writes come back as events too (echoes, not changes): a
+    create by hubsync's user, or an update of only the fields hubsync writes
+    (``own_fields``). An update by hubsync's user of other fields is the org's automation
+    (a flow, a workflow field update) running on hubsync's write: a change to read."""
     if event.entity not in objects:
         return False
-    return not (own_user and event.commit_user and _same_id(event.commit_user, own_user))
+    if not (own_user and event.commit_user and _same_id(event.commit_user, own_user)):
+        return True
+    if event.change_type == "CREATE":
+        return False
+    if event.change_type != "UPDATE":
+        return True
+    # Compound fields come as "Name.FirstName", "Address.City": their component is the field.
+    changed = {name.rpartition(".")[2] for name in event.changed_fields}
+    return not changed <= own_fields | SYSTEM_FIELDS
 
 
 def _same_id(a: str, b: str) -> bool:

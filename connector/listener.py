@@ -44,7 +44,7 @@ from .change_events import (
 )
 from .client import SalesforceClient
 from .models import ChangeEventState, ChangeEventStream, IntegrationSettings, SyncRunStatus
-from .selectors import integration_settings_get
+from .selectors import field_mappings_get, integration_settings_get
 from .services.jobs import sync_enqueue
 from .sync.cycle import sync_cycle_run
 from .sync.lock import cycle_lock_holder
@@ -108,7 +108,8 @@ class ChangeListener:
         while not self.stop.is_set():
             started = timezone.now()
             try:
-                self._session()
+                if not self._session():
+                    delay = BACKOFF_FIRST_S  # switched off: no failure to back off from
             except grpc.RpcError as error:
                 if error.code() != grpc.StatusCode.CANCELLED or not self.stop.is_set():
                     logger.warning("Change events unavailable: %s", _describe(error))
@@ -131,17 +132,24 @@ class ChangeListener:
             self._call.cancel()
 
     # -- one subscription ---------------------------------------------------------------
-    def _session(self) -> None:
+    def _session(self) -> bool:
+        """One subscription until it ends; False when the sync or change events are off."""
         integration_settings = integration_settings_get()
         if not (integration_settings.sync_enabled and integration_settings.change_events):
             _stream_state(ChangeEventState.OFF, "")
             _disconnect()
             self.stop.wait(30)
-            return
+            return False
         client = SalesforceClient.from_settings(integration_settings)
         client.login()
         who = client.identity()
         objects = SYNCED_OBJECTS + (("Task",) if integration_settings.task_sync_active else ())
+        own_fields = frozenset(
+            name
+            for mapping in field_mappings_get()
+            for name in (mapping.lead_field, mapping.contact_field)
+            if name
+        )
         stream, _ = ChangeEventStream.objects.get_or_create(topic=ALL_CHANGES)
         _stream_state(ChangeEventState.CONNECTING, "")
         _disconnect()
@@ -160,8 +168,7 @@ class ChangeListener:
                     stub,
                     metadata,
                     stream.replay_id,
-                    objects,
-                    who["user_id"],
+                    (objects, who["user_id"], own_fields),
                     catch_up=stream.replay_id is None,
                 )
             except grpc.RpcError as error:
@@ -171,20 +178,24 @@ class ChangeListener:
                 logger.warning("Change events: the stored replay id is refused; catching up")
                 ChangeEventStream.objects.filter(topic=ALL_CHANGES).update(replay_id=None)
                 _stream_state(ChangeEventState.REPLAY_MISSED, _describe(error))
-                self._subscribe(stub, metadata, None, objects, who["user_id"], catch_up=True)
+                self._subscribe(
+                    stub, metadata, None, (objects, who["user_id"], own_fields), catch_up=True
+                )
         finally:
             channel.close()
+        return True
 
     def _subscribe(
         self,
         stub: pb2_grpc.PubSubStub,
         metadata: tuple[tuple[str, str], ...],
         replay_id: bytes | None,
-        objects: tuple[str, ...],
-        own_user: str,
+        ours: tuple[tuple[str, ...], str, frozenset[str]],
         *,
         catch_up: bool = False,
     ) -> None:
+        """``ours``: the objects hubsync reads, its user, the fields it writes."""
+        objects, own_user, own_fields = ours
         requests = _Requests()
         first = pb2.FetchRequest(topic_name=ALL_CHANGES, num_requested=BATCH)
         if replay_id:
@@ -198,8 +209,8 @@ class ChangeListener:
         stub.GetTopic(pb2.TopicRequest(topic_name=ALL_CHANGES), metadata=metadata)
         self._call = stub.Subscribe(iter(requests), metadata=metadata)
         _stream_state(ChangeEventState.LISTENING, "")
-        if catch_up:
-            self._cycle_after(timezone.now(), trigger=CATCH_UP_TRIGGER)
+        if catch_up and not self._cycle_after(timezone.now(), trigger=CATCH_UP_TRIGGER):
+            return  # no cycle could run: catch up at the next subscription
         pending = BATCH
         beat_at = timezone.now()
         try:
@@ -210,11 +221,13 @@ class ChangeListener:
                     relevant = [
                         e
                         for e in events
-                        if change_event_relevant(e, objects=objects, own_user=own_user)
+                        if change_event_relevant(
+                            e, objects=objects, own_user=own_user, own_fields=own_fields
+                        )
                     ]
                     received = timezone.now()
-                    if relevant:
-                        self._cycle_after(received)
+                    if relevant and not self._cycle_after(received):
+                        return  # unread: the next subscription replays them
                     _events_applied(response.events[-1].replay_id, len(events), received)
                     beat_at = received
                 elif timezone.now() - beat_at >= HEARTBEAT_EVERY:
@@ -242,22 +255,28 @@ class ChangeListener:
             schema = self._schemas[event.schema_id] = info.schema_json
         return change_event_decode(event.payload, schema)
 
-    def _cycle_after(self, received: datetime, *, trigger: str = EVENT_TRIGGER) -> None:
-        """Run a cycle that starts after ``received`` and wait for its end. One that fails
-        or pauses goes on as a Celery task, with its retry policy."""
+    def _cycle_after(self, received: datetime, *, trigger: str = EVENT_TRIGGER) -> bool:
+        """Run a cycle that starts after ``received`` and wait for its end; False when none
+        ran (stopped, the sync off, credentials known bad: the events stay unread until a
+        cycle that can read them). One that fails or pauses goes on as a Celery task, with
+        its retry policy."""
         while not self.stop.is_set():
             if cycle_lock_holder() is None:
                 run = sync_cycle_run(trigger=trigger)
                 if run.status != SyncRunStatus.SKIPPED:
                     break
+                if not run.retry_soon:  # not another cycle running: nothing to wait for
+                    _disconnect()
+                    return False
             self.stop.wait(BUSY_WAIT_S)
         else:
-            return
+            return False
         if run.status == SyncRunStatus.PAUSED or (
             run.status == SyncRunStatus.FAILED and run.retry_soon
         ):
             sync_enqueue(trigger=trigger)
         _disconnect()
+        return True
 
 
 def _still_wanted() -> bool:

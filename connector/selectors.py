@@ -9,6 +9,7 @@ from django.contrib.sites.models import Site
 from django.db.models import Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .mappers import MappingSpec
 from .models import (
@@ -128,15 +129,31 @@ def contact_sync_overview(*, contact, history_length: int = 25) -> dict:
 CHANGE_EVENTS_STALE_AFTER = timedelta(minutes=10)
 
 
-def change_events_flowing(integration_settings: IntegrationSettings) -> bool:
-    """Whether the Change Data Capture listener is subscribed and alive (beat's polling is
-    then only the safety net, SALESFORCE_EVENTS_POLL_MINUTES apart)."""
+def change_events_mode(integration_settings: IntegrationSettings) -> tuple[str, str]:
+    """How Salesforce's changes arrive: ("events", "") while the Change Data Capture
+    listener is subscribed and alive; else ("polling", why not events — "" when they are off
+    on the page)."""
     if not (integration_settings.sync_enabled and integration_settings.change_events):
-        return False
-    return ChangeEventStream.objects.filter(
-        state=ChangeEventState.LISTENING,
-        heartbeat_at__gte=timezone.now() - CHANGE_EVENTS_STALE_AFTER,
-    ).exists()
+        return "polling", ""
+    stream = ChangeEventStream.objects.order_by("pk").first()
+    fresh = bool(
+        stream
+        and stream.heartbeat_at
+        and stream.heartbeat_at >= timezone.now() - CHANGE_EVENTS_STALE_AFTER
+    )
+    if not fresh or stream.state == ChangeEventState.OFF:
+        return "polling", _(
+            "the change-event listener is not running (manage.py salesforce_listen)"
+        )
+    if stream.state == ChangeEventState.LISTENING:
+        return "events", ""
+    return "polling", stream.detail or stream.get_state_display()
+
+
+def change_events_flowing(integration_settings: IntegrationSettings) -> bool:
+    """Whether the listener is subscribed and alive (beat's polling is then only the
+    safety net, SALESFORCE_EVENTS_POLL_MINUTES apart)."""
+    return change_events_mode(integration_settings)[0] == "events"
 
 
 def safety_net_not_due() -> bool:
@@ -149,7 +166,3 @@ def safety_net_not_due() -> bool:
         finished_at__gte=since,
         status__in=[SyncRunStatus.SUCCEEDED, SyncRunStatus.STOPPED],
     ).exists()
-
-
-def change_event_stream_get() -> ChangeEventStream | None:
-    return ChangeEventStream.objects.order_by("pk").first()

@@ -12,8 +12,6 @@ from django.utils import timezone
 
 from .metering import ApiMeter
 from .models import (
-    ChangeEventState,
-    ChangeEventStream,
     CredentialsStatus,
     HeldDeletion,
     IntegrationSettings,
@@ -21,7 +19,7 @@ from .models import (
     SyncRun,
     SyncRunStatus,
 )
-from .selectors import CHANGE_EVENTS_STALE_AFTER
+from .selectors import change_events_mode
 
 # A running cycle that has not reported for this long was cut off (a killed worker).
 RUN_STALE_AFTER = timedelta(minutes=15)
@@ -96,7 +94,7 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
         None,
     )
     last = next((r for r in runs if r.status != SyncRunStatus.RUNNING), None)
-    changes, changes_detail = _changes_mode(integration_settings, now)
+    changes, changes_detail = change_events_mode(integration_settings)
     minutes = (
         django_settings.SALESFORCE_EVENTS_POLL_MINUTES
         if changes == "events"
@@ -144,18 +142,3 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
     if current is not None:
         return status("running")
     return status("idle")
-
-
-def _changes_mode(integration_settings: IntegrationSettings, now: datetime) -> tuple[str, str]:
-    """("events", "") while the listener is subscribed and alive; else ("polling", why)."""
-    if not integration_settings.change_events:
-        return "polling", ""
-    stream = ChangeEventStream.objects.order_by("pk").first()
-    if stream is None or stream.heartbeat_at is None:
-        return "polling", ""
-    fresh = stream.heartbeat_at >= now - CHANGE_EVENTS_STALE_AFTER
-    if stream.state == ChangeEventState.LISTENING and fresh:
-        return "events", ""
-    if stream.state in (ChangeEventState.UNAVAILABLE, ChangeEventState.REPLAY_MISSED) and fresh:
-        return "polling", stream.detail
-    return "polling", ""

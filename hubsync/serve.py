@@ -36,16 +36,15 @@ def server_options(settings) -> dict:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--listen", default=os.environ.get("WEB_LISTEN", "0.0.0.0:8000"))
-    args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubsync.settings")
-
     import waitress
     from django.conf import settings
 
     from hubsync.wsgi import application
 
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--listen", default=settings.WEB_LISTEN, help="default: WEB_LISTEN")
+    args = parser.parse_args()
     waitress.serve(application, listen=args.listen, **server_options(settings))
 
 

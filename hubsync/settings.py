@@ -287,11 +287,12 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 TRUSTED_PROXY = env("TRUSTED_PROXY", default="127.0.0.1")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 WEB_THREADS = env.int("WEB_THREADS", default=8)
+WEB_LISTEN = env("WEB_LISTEN", default="0.0.0.0:8000")
 
 if not DEBUG:
     # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
-    # waitress sets wsgi.url_scheme from a trusted proxy's X-Forwarded-Proto and removes
-    # the header; behind another server the header itself says https.
+    # waitress sets wsgi.url_scheme from a trusted proxy's X-Forwarded-Proto (and drops
+    # the header from any other peer); behind another server the header itself says https.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True

@@ -89,7 +89,7 @@ class IntegrationSettingsForm(forms.Form):
             _(
                 "On: hubsync subscribes to Salesforce's change events for Leads, Contacts, "
                 "Accounts and Opportunities (and Tasks with task sync), so a change reaches "
-                "hubsync within seconds, and polls only once an hour as a safety net. It needs "
+                "hubsync within seconds, and polls only rarely, as a safety net. It needs "
                 "those objects selected under Setup → Change Data Capture; where the org does "
                 "not offer them, hubsync polls every few minutes and says so above."
             ),

@@ -19,9 +19,16 @@ from typing import Any
 from django.utils import timezone
 
 from marketing.selectors import smart_list_contacts
+from marketing.smart_list_criteria import SmartListInvalid
 
 from ..client import SalesforceClient
-from ..errors import ApiLimitReached, ConcurrentLimitReached, ConnectorError, RecoverableError
+from ..errors import (
+    ApiLimitReached,
+    ConcurrentLimitReached,
+    ConfigurationError,
+    ConnectorError,
+    RecoverableError,
+)
 from ..messages import (
     CONCURRENT_LIMIT,
     CREDENTIALS_INVALID,
@@ -116,9 +123,12 @@ def _cycle(
 ) -> tuple[str, str]:
     """The cycle's work; returns (status, reason). Raises what ends it early."""
     if integration_settings.inclusion_list is not None:
-        # A stored list that cannot run (over the conditions limit): the run fails with
-        # the reason before it spends a call (raises SmartListInvalid).
-        smart_list_contacts(smart_list=integration_settings.inclusion_list)
+        # A stored list that cannot run (over the conditions limit): a configuration error,
+        # the run fails with the reason before it spends a call.
+        try:
+            smart_list_contacts(smart_list=integration_settings.inclusion_list)
+        except SmartListInvalid as error:
+            raise ConfigurationError(str(error)) from None
     client = SalesforceClient.from_settings(integration_settings, meter=meter, **client_kwargs)
     meter.check()  # paused runs cost nothing until the window frees up
     client_login(client, integration_settings)

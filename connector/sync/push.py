@@ -42,6 +42,7 @@ from ..soql import in_lists
 from .failures import Failure, contact_failures_record
 from .push_writes import PushBatch, PushCounts, lookup_by_email, write_creates, write_updates
 from .queue import (
+    contact_creates_answered,
     contact_creates_sent,
     contact_states_claim,
     contact_states_release,
@@ -266,6 +267,7 @@ def _settle(batch: PushBatch, counts: PushCounts) -> int:
     """Store every outcome; contacts with no outcome yet are released, still due."""
     with transaction.atomic():
         contacts_link(batch.links)
+        contact_creates_answered(batch.creates_answered)
         contact_states_succeeded(token=batch.token, versions=batch.succeeded)
         contact_failures_record(token=batch.token, failures=batch.failures, versions=batch.versions)
         _record_events(batch)

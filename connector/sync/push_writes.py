@@ -79,6 +79,9 @@ class PushBatch:
     moved: set[int] = field(default_factory=set)  # linked to another record: due again
     # Linked Leads Salesforce refused as converted: contact → Lead id.
     converted_leads: dict[int, str] = field(default_factory=dict)
+    # Contacts whose create Salesforce answered, record by record (created or refused): their
+    # create is no longer possibly landed unseen (ContactSyncState.create_sent).
+    creates_answered: set[int] = field(default_factory=set)
 
 
 def lookup_by_email(
@@ -139,6 +142,8 @@ def _record_outcomes(
     """``creates``: the call created records (its results carry no ``created`` flag)."""
     for (pk, record), result in zip(pairs, results, strict=True):
         sf_object = record["attributes"]["type"]
+        if "Id" not in record:
+            batch.creates_answered.add(pk)
         if result.success:
             batch.succeeded[pk] = batch.versions[pk]
             if result.id and (result.created or "Id" not in record):
@@ -281,6 +286,7 @@ def _bulk_insert(
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
             code, message, fields = bulk_error(row.get("sf__Error", ""))
             batch.failures[pk] = Failure(sobject, code, message, fields)
+            batch.creates_answered.add(pk)
 
 
 def bulk_error(text: str) -> tuple[str, str, tuple[str, ...]]:

@@ -195,6 +195,15 @@ def contact_creates_sent(contact_ids: list[int]) -> None:
         )
 
 
+def contact_creates_answered(contact_ids: set[int]) -> None:
+    """Salesforce answered these contacts' creates (created or refused, record by record):
+    the next try creates again, so a record someone else gave the id stays refused."""
+    if contact_ids:
+        ContactSyncState.objects.filter(contact_id__in=list(contact_ids), create_sent=True).update(
+            create_sent=False
+        )
+
+
 def contacts_with_creates_sent(contact_ids: list[int]) -> set[int]:
     """Those of ``contact_ids`` whose earlier create may have reached Salesforce."""
     return set(

@@ -279,3 +279,33 @@ def test_turning_change_events_off_on_the_page_means_polling(org, listener, admi
     assert org_settings().change_events is False
     assert change_events_flowing(org_settings()) is False
     assert safety_net_not_due() is False  # beat polls at its usual interval again
+
+
+def test_events_a_cycle_cannot_read_yet_are_not_marked_read(org, listener):
+    """Credentials known bad: the cycle is skipped. The listener neither loops on it nor
+    stores the replay id: once a cycle can run, the events are read."""
+    from connector.models import CredentialsStatus, IntegrationSettings
+
+    IntegrationSettings.objects.update(credentials_status=CredentialsStatus.INVALID)
+    replay_before = bytes(stream().replay_id or b"")
+    new_lead(org.rep, 1)
+    time.sleep(2.5)
+    skipped = SyncRun.objects.filter(trigger="change_event", status=SyncRunStatus.SKIPPED)
+    assert 1 <= skipped.count() <= 3  # tried, then backed off: no run every half second
+    assert bytes(stream().replay_id or b"") == replay_before
+    IntegrationSettings.objects.update(credentials_status=CredentialsStatus.VALID)
+    wait_for(
+        lambda: Contact.objects.filter(email="event1@cdc.example").exists(),
+        timeout=30,
+        what="the event read once the cycle can run",
+    )
+
+
+def test_with_change_events_on_but_no_listener_the_panel_says_so(org, admin_browser):
+    from django.urls import reverse
+
+    page = admin_browser.get(reverse("settings_ui:salesforce_status")).content.decode()
+    assert (
+        "Polled every 5 minutes · Change Data Capture is unavailable: the change-event "
+        "listener is not running (manage.py salesforce_listen)" in page
+    )

@@ -101,6 +101,15 @@ def test_a_record_that_already_carries_a_contacts_id_is_a_sync_error_not_an_over
     assert victim.salesforce_id == ""
     bystander.refresh_from_db()
     assert bystander.salesforce_id.startswith("00Q")
+    # Refused, not unknown: the next try (after an edit) creates again, never upserts onto it.
+    assert ContactSyncState.objects.get(contact=victim).create_sent is False
+    victim.last_name = "Edited"
+    victim.save()
+    again = sync_cycle_run(trigger="test")
+    assert (again.counts["push_created"], again.counts["push_failed"]) == (0, 1)
+    mallory = next(lead for lead in leads(salesforce.control) if lead["Id"] == planted)
+    assert (mallory["LastName"], mallory["Email"]) == ("Mallory", None)
+    assert SyncError.objects.get(contact=victim, resolved_at__isnull=True).code == "DUPLICATE_VALUE"
 
 
 def test_a_create_that_landed_unseen_is_found_by_its_id_not_made_twice(
