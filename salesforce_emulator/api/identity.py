@@ -61,16 +61,22 @@ class IdentityApi:
                 "mobile_phone_verified": False,
                 "is_lightning_login_user": False,
                 "status": {"created_date": None, "body": None},
-                "urls": self._urls(ctx, uid),
-                "active": bool(user["IsActive"]),
-                "user_type": "STANDARD",
-                "language": "en_US",
-                "locale": "en_US",
-                "utcOffset": 0,
+                **self._user_common(ctx, user, uid),
                 "last_modified_date": user.get("LastModifiedDate"),
                 "is_app_installed": True,
             },
         )
+
+    def _user_common(self, ctx: Ctx, user: dict, uid: str) -> dict:
+        """What the identity URL and userinfo both say of the user."""
+        return {
+            "urls": self._urls(ctx, uid),
+            "active": bool(user["IsActive"]),
+            "user_type": "STANDARD",
+            "language": "en_US",
+            "locale": "en_US",
+            "utcOffset": 0,
+        }
 
     def userinfo(self, ctx: Ctx) -> Out:
         """OpenID Connect claims of the token's user (``sub`` is the identity URL)."""
@@ -99,12 +105,7 @@ class IdentityApi:
                 "picture": self._photos(ctx, uid)["picture"],
                 "address": {},
                 "is_salesforce_integration_user": False,
-                "urls": self._urls(ctx, uid),
-                "active": bool(user["IsActive"]),
-                "user_type": "STANDARD",
-                "language": "en_US",
-                "locale": "en_US",
-                "utcOffset": 0,
+                **self._user_common(ctx, user, uid),
                 # OpenID Connect's form: 2024-01-31T10:00:00Z.
                 "updated_at": stamp[:19] + "Z" if stamp else None,
                 "is_app_installed": True,

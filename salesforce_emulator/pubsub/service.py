@@ -79,11 +79,8 @@ class PubSubService(pb2_grpc.PubSubServicer):
         context.set_trailing_metadata((("error-code", error_code), ("rpc-id", rpc_id)))
         context.abort(code, f"{msg} rpcId: {rpc_id}")
 
-    def _admit(self, context: grpc.ServicerContext) -> dict[str, Any]:
-        """Network latency, availability and authentication of a call → the session user."""
-        latency = float(self.store.org.get("latency_ms") or 0)
-        if latency:
-            time.sleep(latency / 1000)
+    def _abort_if_unavailable(self, context: grpc.ServicerContext) -> None:
+        """The org setting ``pubsub_enabled`` off: UNAVAILABLE, as Salesforce in an outage."""
         if not self.store.org.get("pubsub_enabled", True):
             self._abort(
                 context,
@@ -91,6 +88,13 @@ class PubSubService(pb2_grpc.PubSubServicer):
                 "sfdc.platform.eventbus.grpc.service.unavailable",
                 "The Pub/Sub API is unavailable. Try again later.",
             )
+
+    def _admit(self, context: grpc.ServicerContext) -> dict[str, Any]:
+        """Network latency, availability and authentication of a call → the session user."""
+        latency = float(self.store.org.get("latency_ms") or 0)
+        if latency:
+            time.sleep(latency / 1000)
+        self._abort_if_unavailable(context)
         metadata = {k.lower(): v for k, v in context.invocation_metadata()}
         token = metadata.get("accesstoken", "")
         user = self.store.session(token) if token else None
@@ -238,13 +242,7 @@ class PubSubService(pb2_grpc.PubSubServicer):
         while not flow.closed and context.is_active():
             if flow.error:
                 self._abort(context, grpc.StatusCode.INVALID_ARGUMENT, TOPIC_ERROR, flow.error)
-            if not self.store.org.get("pubsub_enabled", True):
-                self._abort(
-                    context,
-                    grpc.StatusCode.UNAVAILABLE,
-                    "sfdc.platform.eventbus.grpc.service.unavailable",
-                    "The Pub/Sub API is unavailable. Try again later.",
-                )
+            self._abort_if_unavailable(context)
             if flow.pending > 0:
                 stored = self.store.change_events_after(
                     position, entities, min(flow.pending, MAX_BATCH)
