@@ -116,19 +116,7 @@ class Parser:
             while self.peek().kind == "punct" and self.peek().text == ",":
                 self.next()
                 q.group_by.append(self.path())
-        if self.is_kw("order"):
-            self.next()
-            self.expect_kw("by")
-            q.order.append(self.order_item())
-            while self.peek().kind == "punct" and self.peek().text == ",":
-                self.next()
-                q.order.append(self.order_item())
-        if self.is_kw("limit"):
-            self.next()
-            q.limit = self.int_value()
-        if self.is_kw("offset"):
-            self.next()
-            q.offset = self.int_value()
+        self.order_limit_offset(q)
         counts = [it for it in items if isinstance(it, Aggregate) and it.path is None]
         if counts:
             if len(items) > 1 or q.group_by:
@@ -191,6 +179,22 @@ class Parser:
             return Aggregate(func, p, alias)
         self.next()
         return SelectField(Path(tok.text.split("."), tok.pos))
+
+    def order_limit_offset(self, q: Query) -> None:
+        """``ORDER BY … LIMIT n OFFSET m``, each optional (SOQL, and SOSL's RETURNING)."""
+        if self.is_kw("order"):
+            self.next()
+            self.expect_kw("by")
+            q.order.append(self.order_item())
+            while self.peek().kind == "punct" and self.peek().text == ",":
+                self.next()
+                q.order.append(self.order_item())
+        if self.is_kw("limit"):
+            self.next()
+            q.limit = self.int_value()
+        if self.is_kw("offset"):
+            self.next()
+            q.offset = self.int_value()
 
     def order_item(self) -> OrderItem:
         tok, nxt = self.peek(), self.peek(1)

@@ -163,19 +163,7 @@ class SoslParser(Parser):
         if self.is_kw("where"):
             self.next()
             q.where = self.condition()
-        if self.is_kw("order"):
-            self.next()
-            self.expect_kw("by")
-            q.order.append(self.order_item())
-            while self.peek().kind == "punct" and self.peek().text == ",":
-                self.next()
-                q.order.append(self.order_item())
-        if self.is_kw("limit"):
-            self.next()
-            q.limit = self.int_value()
-        if self.is_kw("offset"):
-            self.next()
-            q.offset = self.int_value()
+        self.order_limit_offset(q)
         self.expect_punct(")")
         return q
 
