@@ -237,6 +237,9 @@ SALESFORCE_MASS_DELETE_MIN = env.int("SALESFORCE_MASS_DELETE_MIN", default=10)
 # A first load reads objects with at least this many records with Bulk API 2.0 query
 # (connector/sync/pull/first_load.py).
 SALESFORCE_BULK_QUERY_MIN = env.int("SALESFORCE_BULK_QUERY_MIN", default=10_000)
+# A backfill of more than one claimed batch pushes this many batches at once (threads, each
+# with its own database connection): one waits for Salesforce while another works.
+SALESFORCE_PUSH_PARALLELISM = env.int("SALESFORCE_PUSH_PARALLELISM", default=2)
 CELERY_BEAT_SCHEDULE = {
     "salesforce-incremental-sync": {
         "task": "connector.tasks.salesforce_sync",

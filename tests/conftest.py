@@ -20,6 +20,14 @@ def _user(username: str, **extra):
     )
 
 
+@pytest.fixture(autouse=True)
+def _one_push_lane(settings):
+    """Push lanes are threads with their own database connections, which cannot see the
+    rows of a test that runs inside a transaction: one lane here, and
+    tests/connector/sync/test_push_lanes.py (transactional) runs several."""
+    settings.SALESFORCE_PUSH_PARALLELISM = 1
+
+
 @pytest.fixture
 def viewer(db):
     """Logged-in user without any permission: sees the page read-only."""

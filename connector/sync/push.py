@@ -1,4 +1,4 @@
-"""hubsync → Salesforce: push due contacts in batches.
+"""hubsync → Salesforce: push due contacts in batches (several at once for a backfill).
 
 Per batch of claimed contacts: one composite call looks up the unlinked ones
 by email (Lead and Contact queries with IN lists), then the writes go out as
@@ -14,9 +14,13 @@ record never sinks the batch.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
-from django.db import transaction
+from django.conf import settings as django_settings
+from django.db import connection, transaction
 
 from marketing.models import Contact
 
@@ -47,6 +51,7 @@ from .queue import (
     contact_states_claim,
     contact_states_release,
     contact_states_succeeded,
+    contacts_due_count,
     contacts_link,
     contacts_with_creates_sent,
 )
@@ -55,6 +60,8 @@ from .relink import Move, contacts_follow
 # Contacts claimed per batch: large enough that a backfill becomes one Bulk API job,
 # bounded so a batch stays a few megabytes in memory.
 CLAIM_BATCH = 10_000
+# Batches in flight at once, at most: far below Salesforce's 25 concurrent long requests.
+MAX_LANES = 4
 
 
 def contacts_push(
@@ -66,16 +73,49 @@ def contacts_push(
     include_retries: bool = True,
     batch_size: int | None = None,
     on_progress: Callable[[PushCounts], None] | None = None,
+    parallelism: int | None = None,
 ) -> PushCounts:
     """Push every due contact (inside the inclusion list) until none is left.
+
+    More than one batch due: SALESFORCE_PUSH_PARALLELISM (or ``parallelism``) lanes push
+    batches at once, each in its own thread with its own database connection.
 
     Checks ``should_continue`` at each batch boundary (the sync switched off).
     Raises ApiLimitReached (claims released, nothing lost) when the budget ends.
     """
-    counts = PushCounts(on_progress=on_progress)
-    while should_continue():
+    size = batch_size or CLAIM_BATCH
+    lanes = min(parallelism or django_settings.SALESFORCE_PUSH_PARALLELISM, MAX_LANES)
+    lane = partial(
+        _push_lane,
+        client=client,
+        integration_settings=integration_settings,
+        mappings=mappings,
+        should_continue=should_continue,
+        include_retries=include_retries,
+        size=size,
+    )
+    if lanes < 2 or contacts_due_count(integration_settings=integration_settings) <= size:
+        counts = PushCounts(on_progress=on_progress)
+        lane(counts=counts, stop=threading.Event())
+        return counts
+    return _push_lanes(lane, lanes=lanes, on_progress=on_progress)
+
+
+def _push_lane(
+    *,
+    client: SalesforceClient,
+    integration_settings: IntegrationSettings,
+    mappings: Sequence[MappingSpec],
+    should_continue: Callable[[], bool],
+    include_retries: bool,
+    size: int,
+    counts: PushCounts,
+    stop: threading.Event,
+) -> None:
+    """Claim and push batches one after the other until none is left (or ``stop``)."""
+    while not stop.is_set() and should_continue():
         token, ids = contact_states_claim(
-            limit=batch_size or CLAIM_BATCH,
+            limit=size,
             inclusion_list=integration_settings.inclusion_list,
             include_retries=include_retries,
         )
@@ -93,8 +133,39 @@ def contacts_push(
             # Every write of the batch was postponed (Salesforce down, timing out): its
             # contacts are due again at once, so claiming on would resend them in a loop
             # that only the API limit ends. The next cycle takes them.
-            break
-    return counts
+            stop.set()
+
+
+def _push_lanes(
+    lane: Callable[..., None],
+    *,
+    lanes: int,
+    on_progress: Callable[[PushCounts], None] | None,
+) -> PushCounts:
+    """Several batches in flight at once (a backfill of more than one batch): while one
+    lane waits for Salesforce (a Bulk job, a round trip), another prepares and settles its
+    own batch. Claims keep the lanes apart; each lane counts on its own, and the first
+    error (the API limit …) stops the others at their next batch and is raised."""
+    stop = threading.Event()
+    parts = [PushCounts() for _ in range(lanes)]
+    if on_progress is not None:
+        for part in parts:
+            part.on_progress = lambda _part: on_progress(PushCounts.total(parts))
+
+    def run(part: PushCounts) -> None:
+        try:
+            lane(counts=part, stop=stop)
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="push-lane") as pool:
+        futures = [pool.submit(run, part) for part in parts]
+    for future in futures:
+        future.result()
+    return PushCounts.total(parts, on_progress=on_progress)
 
 
 def _push_batch(

@@ -59,6 +59,17 @@ class PushCounts:
         if self.on_progress is not None:
             self.on_progress(self)
 
+    @classmethod
+    def total(
+        cls, parts: list[PushCounts], on_progress: Callable[[PushCounts], None] | None = None
+    ) -> PushCounts:
+        """The sum of several lanes' counts."""
+        names = [name for name, value in cls().__dict__.items() if isinstance(value, int)]
+        return cls(
+            **{name: sum(getattr(part, name) for part in parts) for name in names},
+            on_progress=on_progress,
+        )
+
 
 @dataclass
 class PushBatch:
