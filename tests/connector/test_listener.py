@@ -309,3 +309,63 @@ def test_with_change_events_on_but_no_listener_the_panel_says_so(org, admin_brow
         "Polled every 5 minutes · Change Data Capture is unavailable: the change-event "
         "listener is not running (manage.py salesforce_listen)" in page
     )
+
+
+def database_handles(pid: int) -> int:
+    """Open connections of process ``pid`` to the test database (Linux /proc): file
+    descriptors on the SQLite file, or established TCP sockets to PostgreSQL's port."""
+    from django.db import connection
+
+    fds = Path(f"/proc/{pid}/fd")
+    targets = []
+    for fd in fds.iterdir():
+        try:
+            targets.append(os.readlink(fd))
+        except OSError:
+            continue
+    if connection.vendor == "sqlite":
+        name = str(connection.settings_dict["NAME"])
+        return sum(1 for target in targets if target.startswith(name))
+    inodes = {t[len("socket:[") : -1] for t in targets if t.startswith("socket:[")}
+    port = f"{int(connection.settings_dict.get('PORT') or 5432):04X}"
+    count = 0
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            remote, state, inode = fields[2], fields[3], fields[9]
+            if remote.endswith(f":{port}") and state == "01" and inode in inodes:
+                count += 1
+    return count
+
+
+def test_between_events_the_listener_holds_no_database_connection(org, settings):
+    env = worker_env(org, settings, SALESFORCE_PUBSUB_URL=settings.SALESFORCE_PUBSUB_URL)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "salesforce_listen"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(listening, timeout=60, what="the subscription")
+        wait_for(
+            lambda: (
+                SyncRun.objects.filter(trigger=CATCH_UP_TRIGGER)
+                .exclude(status=SyncRunStatus.RUNNING)
+                .exists()
+            ),
+            timeout=60,
+            what="the catch-up cycle",
+        )
+        wait_for(lambda: database_handles(process.pid) == 0, timeout=10, what="an idle listener")
+        new_lead(org.rep, 1)
+        wait_for(lambda: (s := stream()) and s.events_received == 1, timeout=30, what="the event")
+        wait_for(lambda: database_handles(process.pid) == 0, timeout=10, what="idle again")
+        time.sleep(1)
+        assert database_handles(process.pid) == 0
+        # The probe sees a connection where there is one: this test's own.
+        assert stream() is not None and database_handles(os.getpid()) >= 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
