@@ -92,3 +92,16 @@ def test_a_finished_cycle_releases_the_lock(salesforce):
     second = sync_cycle_run(trigger="test")
     assert (first.status, second.status) == (SyncRunStatus.SUCCEEDED, SyncRunStatus.SUCCEEDED)
     assert CycleLock.objects.get().run is None
+
+
+def test_a_failure_before_the_cycle_itself_still_finishes_its_run(db, settings):
+    """The settings cannot even be read (here: the installation's Site is gone): the run
+    that was started ends failed with the reason, never left running."""
+    from django.contrib.sites.models import Site
+
+    settings.SITE_ID = 9_999
+    Site.objects.filter(pk=9_999).delete()
+    run = sync_cycle_run(trigger="test")
+    assert (run.status, run.reason) == (SyncRunStatus.FAILED, "Site matching query does not exist.")
+    assert run.finished_at is not None
+    assert not SyncRun.objects.filter(status=SyncRunStatus.RUNNING).exists()
