@@ -10,7 +10,6 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.utils.formats import number_format
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from connector.models import (
@@ -24,6 +23,13 @@ from connector.services.settings import SETTINGS_FIELDS
 from marketing.models import ActivityType, SmartList
 from marketing.smart_list_criteria import validate_criteria
 
+from .forms_help import (
+    HELP_ACCOUNT_SYNC,
+    HELP_CHANGE_EVENTS,
+    HELP_OPPORTUNITY_SYNC,
+    HELP_TASK_SYNC,
+)
+
 YES_NO = ((True, _("Yes")), (False, _("No")))
 ON_OFF = ((True, _("On")), (False, _("Off")))
 API_USAGE_DOCS_URL = (
@@ -31,20 +37,8 @@ API_USAGE_DOCS_URL = (
     "salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm"
 )
 SHARING_SETTINGS_DOCS_URL = "https://help.salesforce.com/s/articleView?id=sf.admin_sharing.htm"
-# Further reading under a section's help text: the object in Salesforce's object reference.
-OBJECT_REFERENCE_URL = (
-    "https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/"
-    "sforce_api_objects_{}.htm"
-)
 # Salesforce's own ceiling for a single org's daily API requests is well below this.
 MAX_API_CALL_LIMIT = 10_000_000
-
-
-def _help_with_link(text: str, link_text: str, url: str) -> str:
-    """A help text (the seed's explanation) with a link to further reading."""
-    return format_lazy(  # type: ignore[return-value]
-        '{} <a href="{}" target="_blank" rel="noopener">{}</a>', text, url, link_text
-    )
 
 
 def _bool_choice(label: str, choices=YES_NO, help_text: str = "") -> forms.TypedChoiceField:
@@ -85,58 +79,22 @@ class IntegrationSettingsForm(forms.Form):
     change_events = forms.BooleanField(
         label=_("Receive changes as they happen (Change Data Capture)"),
         required=False,
-        help_text=_help_with_link(
-            _(
-                "On: hubsync subscribes to Salesforce's change events for Leads, Contacts, "
-                "Accounts and Opportunities (and Tasks with task sync), so a change reaches "
-                "hubsync within seconds, and polls only rarely, as a safety net. It needs "
-                "those objects selected under Setup → Change Data Capture; where the org does "
-                "not offer them, hubsync polls every few minutes and says so above."
-            ),
-            _("Change Data Capture in Salesforce's developer guide"),
-            "https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/"
-            "change_data_capture/cdc_intro.htm",
-        ),
+        help_text=HELP_CHANGE_EVENTS,
     )
     account_sync = forms.ChoiceField(
         label=_("Account sync"),
         choices=AccountSync.choices,
-        help_text=_help_with_link(
-            _(
-                "Leads and Contacts in Salesforce often belong to an Account. Sync Accounts "
-                "copies every field of that Account to the properties of a company in hubsync "
-                "and links the contact to it: more to know about the contact, and company "
-                "details to personalise with."
-            ),
-            _("Accounts in Salesforce's object reference"),
-            OBJECT_REFERENCE_URL.format("account"),
-        ),
+        help_text=HELP_ACCOUNT_SYNC,
     )
     opportunity_sync = _bool_choice(
         _("Opportunity sync"),
         ON_OFF,
-        help_text=_help_with_link(
-            _(
-                "On: the Opportunities of synced contacts (through their contact roles) are "
-                "copied to hubsync with Owner, Close Date, Stage and Amount, and smart lists "
-                "can filter contacts on them."
-            ),
-            _("Opportunities in Salesforce's object reference"),
-            OBJECT_REFERENCE_URL.format("opportunity"),
-        ),
+        help_text=HELP_OPPORTUNITY_SYNC,
     )
     task_sync = _bool_choice(
         _("Task sync"),
         ON_OFF,
-        help_text=_help_with_link(
-            _(
-                "Shown because the CRM is enabled. On: CRM tasks and logged calls on a hubsync "
-                "contact become Salesforce Tasks on its Lead or Contact (a logged call as a "
-                "call Task), and Salesforce Tasks on synced records come back."
-            ),
-            _("Tasks in Salesforce's object reference"),
-            OBJECT_REFERENCE_URL.format("task"),
-        ),
+        help_text=HELP_TASK_SYNC,
     )
     inclusion_list = forms.ModelChoiceField(
         label=_("Inclusion list"),
