@@ -10,6 +10,7 @@ COPY marketing ./marketing
 COPY connector ./connector
 COPY settings_ui ./settings_ui
 COPY salesforce_emulator ./salesforce_emulator
+COPY pubsub_api ./pubsub_api
 RUN pip install --no-cache-dir .
 COPY . .
 RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput
