@@ -37,6 +37,7 @@ from pubsub_api.bitmaps import encode_bitmap
 from ..schema import SchemaView
 from ..schema.fields import Field
 from ..store.change_log import NOT_EVENT_FIELDS, StoredEvent
+from ..store.results import to_json
 from ..values import parse_date, parse_dt
 
 NAMESPACE = "com.sforce.eventbus"
@@ -197,14 +198,12 @@ class EventSchemas:
 
 
 def _avro_value(f: Field, value: Any) -> Any:
+    """As the REST API returns it (``to_json``), but datetimes as epoch milliseconds and
+    dates as days since 1970 (Avro's logical types), and everything else as text."""
     if value is None:
         return None
-    if f.type == "boolean":
-        return bool(value)
-    if f.type == "int":
-        return int(value)
-    if f.type in ("double", "currency", "percent"):
-        return float(value)
+    if f.type in ("boolean", "int", "double", "currency", "percent"):
+        return to_json(f, value)
     if f.type == "datetime":
         dt = parse_dt(str(value))
         return int(dt.timestamp() * 1000) if dt else None
