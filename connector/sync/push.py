@@ -57,7 +57,7 @@ from .queue import (
     contact_states_claim,
     contact_states_release,
     contact_states_succeeded,
-    contacts_due_count,
+    contacts_due_more_than,
     contacts_link,
     contacts_with_creates_sent,
 )
@@ -99,7 +99,7 @@ def contacts_push(
         include_retries=include_retries,
         size=size,
     )
-    if lanes < 2 or contacts_due_count(integration_settings=integration_settings) <= size:
+    if lanes < 2 or not contacts_due_more_than(size, integration_settings=integration_settings):
         counts = PushCounts(on_progress=on_progress)
         lane(counts=counts, stop=threading.Event())
         return counts
