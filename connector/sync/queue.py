@@ -17,14 +17,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from marketing.models import Contact, SmartList
 from marketing.selectors import smart_list_contacts
 
-from ..bulk_writes import rows_insert_select
+from ..bulk_writes import rows_insert_select, rows_update
 from ..models import ContactSyncState, IntegrationSettings, SyncCursor
 from .failures import PEOPLE, failures_resolve
 
@@ -219,17 +219,17 @@ def contact_states_succeeded(*, token: str, versions: dict[int, datetime]) -> No
 def contacts_link(links: dict[int, tuple[str, str]]) -> None:
     """Store ``{contact_id: (salesforce_object, salesforce_id)}``.
 
-    One parametrised UPDATE run with executemany: Django's bulk_update builds a
-    CASE expression per row, which took 20+ s for 10,000 contacts. Linking does
+    One many-row UPDATE (:func:`rows_update`): Django's bulk_update builds a CASE
+    expression per row, which took 20+ s for 10,000 contacts. Linking does
     not touch ``updated_at``: it is not a change to push again.
     """
     if not links:
         return
-    table = connection.ops.quote_name(Contact._meta.db_table)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET salesforce_object = %s, salesforce_id = %s WHERE id = %s",
-            [(sf_object, sf_id, pk) for pk, (sf_object, sf_id) in links.items()],
+    with transaction.atomic():
+        rows_update(
+            Contact,
+            ["salesforce_object", "salesforce_id"],
+            ((sf_object, sf_id, pk) for pk, (sf_object, sf_id) in links.items()),
         )
         ContactSyncState.objects.filter(contact_id__in=list(links), create_sent=True).update(
             create_sent=False
