@@ -1,0 +1,40 @@
+"""The operations endpoints (served by operations.middleware, not the URLconf)."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from .health import readiness_problems
+from .metrics import registry
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process answers (no database, no broker: a restart would not fix those)."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready to serve: database reachable, migrations applied, broker reachable. 503 names
+    the failing parts, e.g. ``{"status": "unavailable", "failing": {"broker": "…"}}``."""
+    problems = readiness_problems()
+    if problems:
+        return JsonResponse({"status": "unavailable", "failing": problems}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, only for ``Authorization: Bearer <METRICS_TOKEN>``; 404 while
+    METRICS_TOKEN is not set (the endpoint does not exist), 401 for any other request."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        return HttpResponse("Not Found", status=404, content_type="text/plain")
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        response = HttpResponse("Unauthorized", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="hubsync metrics"'
+        return response
+    return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
