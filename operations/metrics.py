@@ -29,11 +29,11 @@ from connector.selectors import (
     change_events_mode,
     integration_settings_get,
 )
-from connector.sync.queue import contacts_due_count
 
 from .models import ProcessHeartbeat, ProcessKind
 from .selectors import (
     CYCLE_DURATION_BUCKETS,
+    contacts_due_total,
     held_deletions_counts,
     sync_errors_open_by_code,
     sync_records_moved,
@@ -54,8 +54,8 @@ class HubsyncCollector(Collector):
         yield from _errors()
         yield _gauge(
             "hubsync_records_due",
-            "Contacts waiting to be sent to Salesforce now.",
-            contacts_due_count(integration_settings=integration_settings),
+            "Contacts waiting to be sent to Salesforce (retries waiting for back-off included).",
+            contacts_due_total(),
         )
         yield from _api_calls(integration_settings)
         yield from _change_events(integration_settings)

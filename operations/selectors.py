@@ -9,7 +9,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Integer
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 
-from connector.models import HeldDeletion, SyncError, SyncRun
+from connector.models import ContactSyncState, HeldDeletion, SyncError, SyncRun
 
 #: Upper bounds (seconds) of the cycle duration histogram's buckets.
 CYCLE_DURATION_BUCKETS: tuple[float, ...] = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
@@ -70,3 +70,9 @@ def held_deletions_counts() -> dict[str, int]:
     return HeldDeletion.objects.aggregate(
         contacts=Count("id"), cycles=Count("cycle", distinct=True)
     )
+
+
+def contacts_due_total() -> int:
+    """Contacts waiting to be sent: due now or after a retry's back-off (neither parked nor
+    excluded); what a cycle found changed in hubsync and has not sent yet."""
+    return ContactSyncState.objects.filter(due=True, parked=False, excluded=False).count()

@@ -6,7 +6,7 @@ import hmac
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.exposition import choose_encoder
 
 from .health import readiness_problems
 from .metrics import registry
@@ -37,4 +37,6 @@ def metrics(request: HttpRequest) -> HttpResponse:
         response = HttpResponse("Unauthorized", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="hubsync metrics"'
         return response
-    return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
+    # The format the scraper asks for in Accept (Prometheus' text format, or OpenMetrics).
+    encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
+    return HttpResponse(encoder(registry()), content_type=content_type)
