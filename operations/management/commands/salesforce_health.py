@@ -57,7 +57,7 @@ class Command(BaseCommand):
             raise CommandError(f"database unreachable: {error}".strip()) from None
         for liveness in found:
             if liveness.last is None:
-                line = f"{liveness.kind}: silent (no heartbeat yet)"
+                line = f"{liveness.kind}: silent (no heartbeat from any such process)"
             else:
                 state = "alive" if liveness.alive else "silent"
                 line = (
