@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client.exposition import choose_encoder
 
@@ -39,4 +40,12 @@ def metrics(request: HttpRequest) -> HttpResponse:
         return response
     # The format the scraper asks for in Accept (Prometheus' text format, or OpenMetrics).
     encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
-    return HttpResponse(encoder(registry()), content_type=content_type)
+    try:
+        body = encoder(registry())
+    except DatabaseError as error:  # the scrape fails (Prometheus: up 0), not a 500 page
+        return HttpResponse(
+            f"database unreachable ({type(error).__name__})",
+            status=503,
+            content_type="text/plain",
+        )
+    return HttpResponse(body, content_type=content_type)

@@ -109,6 +109,7 @@ def test_readyz_names_the_database_and_the_broker_when_they_are_down(tmp_path):
         tmp_path,
         DATABASE_URL=f"postgres://hubsync@127.0.0.1:{closed}/hubsync",
         CELERY_BROKER_URL=f"redis://127.0.0.1:{closed}/0",
+        METRICS_TOKEN="probe-token-0123456789",
     )
     with production_server(env) as url:
         started = time.monotonic()
@@ -122,6 +123,13 @@ def test_readyz_names_the_database_and_the_broker_when_they_are_down(tmp_path):
         assert failing["database"].startswith("unreachable")
         assert failing["broker"].startswith("unreachable")
         assert str(closed) not in not_ready.text  # no address or credentials in the answer
+        # A scrape then fails plainly (Prometheus records the target down), no error page.
+        scrape = requests.get(
+            url + "/metrics",
+            headers={"Authorization": "Bearer probe-token-0123456789"},
+            timeout=10,
+        )
+        assert (scrape.status_code, scrape.text) == (503, "database unreachable (OperationalError)")
 
 
 @pytest.mark.django_db
