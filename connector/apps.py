@@ -8,11 +8,28 @@ from django.db.models.signals import post_migrate, post_save
 # the app registry is ready (an app module's top level runs before it is).
 
 
-def _ensure_groups(sender, **kwargs) -> None:
+def _ensure_groups(sender, using: str = "default", **kwargs) -> None:
     from .services.bootstrap import field_mappings_ensure_defaults, marketing_admins_group_ensure
 
+    if not _fully_migrated(using):
+        # `migrate connector 0006` (a rollback, or an older release's state): today's models
+        # do not match those tables yet; the final `migrate` runs this.
+        return
     marketing_admins_group_ensure()
     field_mappings_ensure_defaults()
+
+
+def _fully_migrated(using: str) -> bool:
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[using])
+    targets = [
+        node
+        for node in executor.loader.graph.leaf_nodes()
+        if node[0] in ("auth", "connector", "marketing")
+    ]
+    return not executor.migration_plan(targets)
 
 
 def _contact_saved(sender, **kwargs) -> None:

@@ -45,3 +45,17 @@ def decrypt_secret(token: str) -> str:
 def clear_key_cache() -> None:
     """Forget the cached keys (tests that override HUBSYNC_ENCRYPTION_KEYS)."""
     _fernet.cache_clear()
+
+
+def rotate_secret(token: str) -> str:
+    """Re-encrypt ``token`` with the first key (MultiFernet.rotate); any key may have
+    encrypted it. Raises ImproperlyConfigured when none of the keys can read it."""
+    if not token:
+        return ""
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "A stored Salesforce secret cannot be decrypted with any key of "
+            "HUBSYNC_ENCRYPTION_KEY: add the old key after the new one."
+        ) from exc

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "marketing",
     "connector",
     "settings_ui",
+    "operations",  # /healthz, /readyz, /metrics, process heartbeats
     "axes",  # login rate limiting (see AXES_* below)
     "csp",  # Content-Security-Policy header (see CONTENT_SECURITY_POLICY below)
 ]
@@ -57,6 +59,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Refuses a body over MAX_REQUEST_BODY_BYTES before anything reads it (413).
     "hubsync.middleware.RequestBodyLimitMiddleware",
+    # /healthz, /readyz and /metrics answered before host validation, the HTTPS redirect,
+    # sessions, CSRF and the login rate limit (probes come by IP over plain http).
+    "operations.middleware.OperationsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Serves the project's own static files (Bootstrap included) without a CDN or nginx.
@@ -253,16 +258,42 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Logs go to stderr at LOG_LEVEL. LOG_FORMAT=json writes one JSON object per line
+# (python-json-logger: time, level, logger, message, and run_id on the lines a sync cycle
+# writes) for log collectors; the default is one plain line.
+# https://nhairs.github.io/python-json-logger/latest/
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "filters": {"run_id": {"()": "connector.log_context.RunIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["run_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django-axes announces itself at INFO whenever Django starts: every management command
     # printed it. Its lockout and failure lines are WARNING and still reach the logs.
     "loggers": {"axes.apps": {"level": "WARNING"}},
 }
+# Celery workers log through the configuration above when the format is JSON (Celery's own
+# plain format otherwise).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 # Password guessing: django-axes counts failed logins per username + IP address in the
 # database; the 6th attempt within the cool-off is refused (even with the right password)
@@ -292,12 +323,22 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 WEB_THREADS = env.int("WEB_THREADS", default=8)
 WEB_LISTEN = env("WEB_LISTEN", default="0.0.0.0:8000")
 
+# Prometheus metrics at /metrics, only for "Authorization: Bearer <METRICS_TOKEN>";
+# unset: /metrics answers 404. https://prometheus.io/docs/prometheus/latest/configuration/configuration/#scrape_config
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Worker, beat and listener processes write a heartbeat this often (operations/heartbeat.py;
+# `manage.py salesforce_health`).
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=30.0)
+
 if not DEBUG:
     # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
     # waitress sets wsgi.url_scheme from a trusted proxy's X-Forwarded-Proto (and drops
     # the header from any other peer); behind another server the header itself says https.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Probes and scrapers speak plain http to the container (operations.middleware answers
+    # them before SecurityMiddleware; this keeps them unredirected should the order change).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)

@@ -29,6 +29,7 @@ from ..errors import (
     ConnectorError,
     RecoverableError,
 )
+from ..log_context import sync_run_logging
 from ..messages import (
     CONCURRENT_LIMIT,
     CREDENTIALS_INVALID,
@@ -60,11 +61,12 @@ VERSION_CHECK_EVERY = timedelta(hours=24)
 def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
     """Run one full cycle now and return its finished record."""
     run = SyncRun.objects.create(trigger=trigger)
-    try:
-        return _run(run, client_kwargs)
-    except Exception as error:  # noqa: BLE001 — reading the settings, the lock: still finished
-        logger.exception("Salesforce sync failed before or after its cycle")
-        return _finish(run, SyncRunStatus.FAILED, str(error) or type(error).__name__)
+    with sync_run_logging(run.pk):  # run_id on every log line of this cycle
+        try:
+            return _run(run, client_kwargs)
+        except Exception as error:  # noqa: BLE001 — reading the settings, the lock: finished
+            logger.exception("Salesforce sync failed before or after its cycle")
+            return _finish(run, SyncRunStatus.FAILED, str(error) or type(error).__name__)
 
 
 def _run(run: SyncRun, client_kwargs: dict[str, Any]) -> SyncRun:

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from connector.listener import ChangeListener
+from operations.heartbeat import heartbeat_start
 
 
 class Command(BaseCommand):
@@ -25,4 +26,9 @@ class Command(BaseCommand):
         listener = ChangeListener(stop=threading.Event())
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: listener.cancel())
-        listener.run()
+        # Liveness for `manage.py salesforce_health` (its own thread and connection).
+        heartbeat = heartbeat_start("listener")
+        try:
+            listener.run()
+        finally:
+            heartbeat.stop()

@@ -1,0 +1,1 @@
+"""Operating hubsync: health and readiness probes, process heartbeats, Prometheus metrics."""
