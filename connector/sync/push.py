@@ -14,6 +14,7 @@ record never sinks the batch.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -167,7 +168,8 @@ def _push_lanes(
             connection.close()  # this thread's own connection
 
     with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="push-lane") as pool:
-        futures = [pool.submit(run, part) for part in parts]
+        # Each lane in a copy of this thread's context: its log lines carry the run id.
+        futures = [pool.submit(contextvars.copy_context().run, run, part) for part in parts]
     for future in futures:
         future.result()
     return PushCounts.total(parts, on_progress=on_progress)

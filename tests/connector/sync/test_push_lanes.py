@@ -93,3 +93,34 @@ def test_the_limit_in_one_lane_stops_both_and_loses_nothing(salesforce, integrat
     due = ContactSyncState.objects.filter(due=True)
     assert due.count() == N - created
     assert not due.exclude(claim_token="").exists()
+
+
+def test_each_lane_logs_with_the_cycles_run_id(salesforce, integration_settings):
+    """The lanes are threads: they run in a copy of the cycle's context, so every line they
+    log (here the warning of a write Salesforce postponed) carries the run id."""
+    import logging
+
+    from connector.log_context import current_run_id, sync_run_logging
+
+    Contact.objects.bulk_create(
+        [Contact(email=f"log{i}@lanes.example", last_name=f"L{i}") for i in range(N)]
+    )
+    contacts_mark_due()
+    seen: list[tuple[str, int | None]] = []
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append((record.threadName, current_run_id()))
+
+    recorder = Recorder(level=logging.WARNING)
+    logger = logging.getLogger("connector.sync.push_writes")
+    logger.addHandler(recorder)
+    salesforce.control.add_fault(r"/composite/sobjects$", method="POST", status=503, count=100)
+    try:
+        with sync_run_logging(4242):
+            push(integration_settings, parallelism=2)
+    finally:
+        logger.removeHandler(recorder)
+    lanes = {name for name, _ in seen if name.startswith("push-lane")}
+    assert len(lanes) == 2, seen
+    assert {run_id for _, run_id in seen} == {4242}
