@@ -16,8 +16,10 @@ from typing import Any
 import requests
 from simple_salesforce import Salesforce
 
+from .errors import AuthenticationFailed
 from .models import SECRET_NAMES, AuthMethod
 from .oauth import token_refresh
+from .salesforce_hosts import allow_instance
 
 API_VERSION = "59.0"
 # When the legacy method stops working everywhere (shown on the page).
@@ -91,7 +93,16 @@ def credentials_from_settings(integration_settings: Any, **changes: Any) -> Cred
 
 
 def salesforce_login(credentials: Credentials, session: requests.Session) -> Salesforce:
-    """Log in by the credentials' method; simple-salesforce and OAuth errors pass through."""
+    """Log in by the credentials' method; simple-salesforce and OAuth errors pass through.
+
+    The instance Salesforce returns becomes a host this session may send the token to
+    (connector.salesforce_hosts); nothing else does."""
+    sf = _login(credentials, session)
+    allow_instance(session, sf.sf_instance)
+    return sf
+
+
+def _login(credentials: Credentials, session: requests.Session) -> Salesforce:
     common: dict[str, Any] = {"session": session, "version": API_VERSION}
     method = AuthMethod(credentials.method)
     if method == AuthMethod.WEB_SERVER:
@@ -102,6 +113,13 @@ def salesforce_login(credentials: Credentials, session: requests.Session) -> Sal
             consumer_secret=credentials.consumer_secret,
             refresh_token=credentials.refresh_token,
         )
+        if not token.get("instance_url") or not token.get("access_token"):
+            # Salesforce always names the instance; an answer without it is not Salesforce's.
+            raise AuthenticationFailed(
+                "Salesforce's token answer has no instance_url or access_token.",
+                code="NO_INSTANCE_URL",
+            )
+        allow_instance(session, token["instance_url"])
         return Salesforce(
             instance_url=token["instance_url"], session_id=token["access_token"], **common
         )

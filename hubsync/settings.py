@@ -191,6 +191,11 @@ if DEBUG and not HUBSYNC_ENCRYPTION_KEYS:
 # Point the connector at the local Salesforce emulator instead of salesforce.com
 # (salesforce_emulator/README.md). Unset: the real Salesforce.
 SALESFORCE_EMULATOR_URL = env("SALESFORCE_EMULATOR_URL", default=None)
+# Credentials and tokens go only to login.salesforce.com, test.salesforce.com, a My Domain
+# (*.my.salesforce.com) and the instance Salesforce returns (connector/salesforce_hosts.py).
+# Special cases (another Salesforce cloud, e.g. ".my.salesforce.mil"): list them here,
+# comma-separated; ".suffix" admits its subdomains.
+SALESFORCE_ALLOWED_HOSTS = env.list("SALESFORCE_ALLOWED_HOSTS", default=[])
 
 # Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # Default broker is kombu's filesystem transport, which needs no server.
