@@ -25,6 +25,11 @@ API_VERSION = "59.0"
 # When the legacy method stops working everywhere (shown on the page).
 SOAP_LOGIN_RETIREMENT = "Summer '27"
 SALESFORCE_SUFFIX = ".salesforce.com"
+# Salesforce always says where the org lives; a login answer without it is not Salesforce's.
+NO_INSTANCE = (
+    "The login answer names no Salesforce instance (no instance_url or serverUrl): it did not "
+    "come from Salesforce."
+)
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,13 @@ def salesforce_login(credentials: Credentials, session: requests.Session) -> Sal
 
     The instance Salesforce returns becomes a host this session may send the token to
     (connector.salesforce_hosts); nothing else does."""
-    sf = _login(credentials, session)
+    try:
+        sf = _login(credentials, session)
+    except (AttributeError, KeyError, TypeError):
+        # simple-salesforce reads instance_url / serverUrl without checking it is there.
+        raise AuthenticationFailed(NO_INSTANCE, code="NO_INSTANCE_URL") from None
+    if not sf.sf_instance:
+        raise AuthenticationFailed(NO_INSTANCE, code="NO_INSTANCE_URL")
     allow_instance(session, sf.sf_instance)
     return sf
 
@@ -115,10 +126,7 @@ def _login(credentials: Credentials, session: requests.Session) -> Salesforce:
         )
         if not token.get("instance_url") or not token.get("access_token"):
             # Salesforce always names the instance; an answer without it is not Salesforce's.
-            raise AuthenticationFailed(
-                "Salesforce's token answer has no instance_url or access_token.",
-                code="NO_INSTANCE_URL",
-            )
+            raise AuthenticationFailed(NO_INSTANCE, code="NO_INSTANCE_URL")
         allow_instance(session, token["instance_url"])
         return Salesforce(
             instance_url=token["instance_url"], session_id=token["access_token"], **common
