@@ -295,6 +295,13 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 TRUSTED_PROXY = env("TRUSTED_PROXY", default="127.0.0.1")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 WEB_THREADS = env.int("WEB_THREADS", default=8)
+# Slow clients (hubsync/serve.py): at most this many open connections (at the limit the one
+# waiting longest without being served is closed to make room), seconds to read one request
+# (headers and body, however steadily it trickles in), seconds an idle connection stays open.
+# https://docs.pylonsproject.org/projects/waitress/en/stable/arguments.html
+WEB_CONNECTION_LIMIT = env.int("WEB_CONNECTION_LIMIT", default=100)
+WEB_REQUEST_READ_TIMEOUT = env.int("WEB_REQUEST_READ_TIMEOUT", default=60)
+WEB_CHANNEL_TIMEOUT = env.int("WEB_CHANNEL_TIMEOUT", default=60)
 WEB_LISTEN = env("WEB_LISTEN", default="0.0.0.0:8000")
 
 if not DEBUG:
