@@ -269,15 +269,18 @@ LOGGING = {
     "loggers": {"axes.apps": {"level": "WARNING"}},
 }
 
-# Password guessing: django-axes counts failed logins per username + IP address in the
-# database; the 6th attempt within the cool-off is refused (even with the right password)
-# and shows templates/axes/lockout.html. https://django-axes.readthedocs.io/en/latest/4_configuration.html
+# Password guessing: django-axes counts failed logins per username + IP address (and per
+# username across addresses) in the database; the 6th attempt within the cool-off is
+# refused (even with the right password) and shows templates/axes/lockout.html. https://django-axes.readthedocs.io/en/latest/4_configuration.html
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# hubsync/lockout.py: also AXES_USERNAME_FAILURE_LIMIT failures of one username from any
+# number of addresses lock it (an admin unlocks: manage.py axes_reset_username USERNAME).
+AXES_HANDLER = "hubsync.lockout.UsernameAcrossAddressesHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
