@@ -341,3 +341,27 @@ def test_fewer_failures_across_addresses_than_the_threshold_do_not_lock(
     for address in range(3):
         login(Client(REMOTE_ADDR=f"203.0.113.{address + 1}"), "marketer", "wrong password")
     assert login(Client(REMOTE_ADDR="198.51.100.7"), "marketer", PASSWORD).status_code == 302
+
+
+# -- Cache-Control --------------------------------------------------------------------------
+
+
+def test_authenticated_pages_and_exports_are_never_cached(
+    admin_browser, staff, integration_settings
+):
+    """Every page a logged-in user gets (the settings pages, the errors CSV export, the
+    admin's) says no-store: personal data stays out of shared and browser caches."""
+    urls = [*settings_ui_urls(get_only=True), reverse("admin:index")]
+    admin_browser.force_login(staff)
+    checked = 0
+    for url in urls:
+        response = admin_browser.get(url)
+        if response.status_code != 200:
+            continue  # a redirect or a 404 without data of its own
+        assert "no-store" in response.headers.get("Cache-Control", ""), url
+        checked += 1
+    assert checked >= 5
+    export = admin_browser.get(reverse("settings_ui:sync_errors_csv"))
+    assert export.status_code == 200
+    assert "no-store" in export.headers["Cache-Control"]
+
