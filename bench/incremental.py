@@ -19,6 +19,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -26,6 +27,7 @@ from bench.harness import (  # noqa: E402
     USER,
     Figure,
     add_database_argument,
+    ceil_div,
     configure,
     contacts_make,
     cpu_seconds,
@@ -77,16 +79,20 @@ def edits_make(emulator, n: int = EDITS) -> None:
     emulator.control.reset_stats()
 
 
-def in_sync(sync, label: str) -> None:
+def in_sync(sync, label: str) -> tuple[Any, float]:
     """Push every due contact, then read the pushed records back once (they come back as
-    Salesforce changes with no new values): the steady state of a synced installation."""
+    Salesforce changes with no new values): the steady state of a synced installation.
+    Returns the push's run and its seconds from enqueue to finish."""
     from connector.sync.pull.watermark import CLOSED_AFTER
 
     started = time.perf_counter()
     pushed = 0.0
+    push: tuple[Any, float] | None = None
     for step in ("push", "read-back"):
+        step_started = time.perf_counter()
         run = sync(f"setup-{label}-{step}")
         assert run.status == "succeeded", (run.status, run.reason)
+        push = push or (run, time.perf_counter() - step_started)
         pushed = pushed or time.monotonic()
     took = time.perf_counter() - started
     database_maintained()
@@ -96,6 +102,8 @@ def in_sync(sync, label: str) -> None:
     wait = CLOSED_AFTER.total_seconds() + 1 - (time.monotonic() - pushed)
     print(f"  ({label}: initial push and read-back took {took:.0f} s; waiting {wait:.0f} s)")
     time.sleep(max(wait, 0))
+    assert push is not None
+    return push
 
 
 def measure(worker, emulator, rounds: int, label: str) -> tuple[float, list[int], list[float]]:
@@ -129,6 +137,12 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     parser.add_argument("--large", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="leave the database for the next")
+    parser.add_argument(
+        "--push-rate-target",
+        type=int,
+        default=None,
+        help="also report the growth step's initial push (records/s target, memory, calls)",
+    )
     add_database_argument(parser)
     args = parser.parse_args(argv)
     description = django_setup("incremental", args.database_url)
@@ -148,7 +162,11 @@ def main(argv: list[str] | None = None) -> list[Figure]:
             # The new contacts are backdated like an old import: let the scan see them.
             contacts_make(args.large - args.small, start=args.small)
             SyncCursor.objects.filter(name=SCAN_CURSOR).update(value=None)
-            in_sync(lambda trigger: worker.sync(trigger=trigger)[0], f"{args.large:,} contacts")
+            growth, growth_s = in_sync(
+                lambda trigger: worker.sync(trigger=trigger, timeout=7_200)[0],
+                f"{args.large:,} contacts",
+            )
+            peak_rss = worker.peak_rss_mb()
             assert Contact.objects.exclude(salesforce_id="").count() == args.large
             results["large"] = measure(worker, emulator, args.rounds, "large")
     (small_s, small_calls, _), (large_s, large_calls, _) = results["small"], results["large"]
@@ -158,7 +176,12 @@ def main(argv: list[str] | None = None) -> list[Figure]:
             f"  {size:>7,} contacts: cycles of {', '.join(f'{x * 1000:.0f}' for x in every)} ms "
             f"(median {s * 1000:.0f} ms), calls {calls}"
         )
-    return [
+    figures = []
+    if args.push_rate_target:
+        figures += push_figures(
+            args.large - args.small, growth, growth_s, peak_rss, args.push_rate_target
+        )
+    return figures + [
         report(
             Figure(
                 f"incremental cycle ({EDITS} contacts edited in hubsync + {EDITS} in Salesforce), "
@@ -175,6 +198,46 @@ def main(argv: list[str] | None = None) -> list[Figure]:
                 f"{large_s * 1000:.0f} ms / {small_s * 1000:.0f} ms = {ratio:.2f}",
                 f"<= {RATIO_TARGET}",
                 ratio <= RATIO_TARGET,
+            )
+        ),
+    ]
+
+
+# Bulk API 2.0 takes up to 150 MB of CSV per job; a contact's row is about 200 bytes.
+BULK_JOB_BYTES = 150 * 1024 * 1024
+ROW_BYTES = 200
+BULK_JOB_CALLS = 7  # create, upload, close, poll, job info, successful and failed results
+
+
+def push_figures(n: int, run, wall: float, peak_rss: float, rate_target: int) -> list[Figure]:
+    """The growth step's initial push of ``n`` new contacts through the worker."""
+    jobs = ceil_div(n * ROW_BYTES, BULK_JOB_BYTES)
+    limit = jobs * BULK_JOB_CALLS
+    rate = n / wall
+    return [
+        report(
+            Figure(
+                f"initial push of {n:,} new contacts through the worker",
+                f"{rate:,.0f} records/s ({wall:.0f} s from enqueue to finish)",
+                f">= {rate_target:,} records/s",
+                rate >= rate_target,
+            )
+        ),
+        report(
+            Figure(
+                f"worker peak RSS during the push of {n:,} contacts (--pool=solo, VmHWM)",
+                f"{peak_rss:.0f} MB",
+                "< 300 MB",
+                peak_rss < 300,
+            )
+        ),
+        report(
+            Figure(
+                f"API calls, push of {n:,} new contacts",
+                f"{run.api_calls} calls; Bulk API 2.0 physical limit {limit} ({jobs} jobs of "
+                f"150 MB × {BULK_JOB_CALLS} calls)",
+                f"<= 1.1 x {limit} + 10 = {1.1 * limit + 10:.0f}",
+                run.api_calls <= 1.1 * limit + 10,
             )
         ),
     ]

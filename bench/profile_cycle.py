@@ -34,6 +34,29 @@ from bench.harness import (  # noqa: E402
 )
 
 
+class SlowestStatements:
+    """A database execute wrapper: the time spent in each kind of statement (its first 90
+    characters), to tell the database's share from Python's."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, list[float]] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - started
+            self.seconds.setdefault(" ".join(str(sql).split())[:90], []).append(spent)
+
+    def print(self, top: int) -> None:
+        total = sum(sum(times) for times in self.seconds.values())
+        print(f"database statements: {total:.2f} s in all; the slowest kinds:")
+        ranked = sorted(self.seconds.items(), key=lambda item: -sum(item[1]))[:top]
+        for sql, times in ranked:
+            print(f"  {sum(times):6.2f} s {len(times):5} x  {sql}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -46,6 +69,8 @@ def main() -> None:
     add_database_argument(parser)
     args = parser.parse_args()
     print(django_setup("profile", args.database_url))
+    from django.db import connection
+
     from connector.sync.cycle import sync_cycle_run
 
     fresh_database()
@@ -71,11 +96,14 @@ def main() -> None:
             in_sync(lambda trigger: sync_cycle_run(trigger=trigger), f"{args.contacts:,}")
             edits_make(emulator, 10)
         profiler = cProfile.Profile()
+        statements = SlowestStatements()
         started = time.perf_counter()
         if not args.no_profile:
             profiler.enable()
-        run = sync_cycle_run(trigger="profile")
+        with connection.execute_wrapper(statements):
+            run = sync_cycle_run(trigger="profile")
         profiler.disable()
+        statements.print(10)
         print(f"{run.status} in {time.perf_counter() - started:.2f} s, {run.api_calls} calls")
         print(run.counts)
     if args.no_profile:

@@ -55,7 +55,9 @@ def org_count(emulator, sobject: str) -> int:
     return sf.query(f"SELECT COUNT() FROM {sobject}")["totalSize"]
 
 
-def one_direction(direction: str, n: int, network: dict) -> list[Figure]:
+def one_direction(
+    direction: str, n: int, network: dict, rate_target: int = RATE_TARGET
+) -> list[Figure]:
     from marketing.models import Contact
 
     fresh_database()
@@ -71,7 +73,7 @@ def one_direction(direction: str, n: int, network: dict) -> list[Figure]:
             idle_rss = worker.peak_rss_mb()
             emulator_cpu = cpu_seconds(emulator.process.pid)
             worker_cpu = worker.cpu_seconds()
-            run, wall = worker.sync(trigger=f"bench-{direction}")
+            run, wall = worker.sync(trigger=f"bench-{direction}", timeout=7_200)
             emulator_cpu = cpu_seconds(emulator.process.pid) - emulator_cpu
             worker_cpu = worker.cpu_seconds() - worker_cpu
             peak_rss = worker.peak_rss_mb()
@@ -95,8 +97,8 @@ def one_direction(direction: str, n: int, network: dict) -> list[Figure]:
             Figure(
                 f"throughput {direction}, {n:,} contacts, initial sync through the worker",
                 f"{rate:,.0f} records/s ({wall:.1f} s from enqueue to finish)",
-                f">= {RATE_TARGET:,} records/s",
-                rate >= RATE_TARGET,
+                f">= {rate_target:,} records/s",
+                rate >= rate_target,
             )
         ),
         report(
@@ -150,6 +152,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     )
     parser.add_argument("--latency-ms", type=float, default=0)
     parser.add_argument("--bulk-records-per-s", type=float, default=None)
+    parser.add_argument("--rate-target", type=int, default=RATE_TARGET, help="records/s")
     add_database_argument(parser)
     args = parser.parse_args(argv)
     network = {"latency_ms": args.latency_ms, "bulk_records_per_s": args.bulk_records_per_s}
@@ -158,7 +161,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     figures: list[Figure] = []
     for direction in ("outbound", "inbound"):
         if args.direction in (direction, "both"):
-            figures += one_direction(direction, args.contacts, network)
+            figures += one_direction(direction, args.contacts, network, args.rate_target)
     return figures
 
 

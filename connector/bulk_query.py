@@ -4,32 +4,40 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+import requests
+import urllib3
 from simple_salesforce import Salesforce
 from simple_salesforce.bulk2 import JobState, Operation
+from simple_salesforce.util import exception_handler
 
 from .client import SalesforceClient
 from .errors import RecoverableError
 from .messages import BULK_JOB_ENDED, said
 
-# A result page (one call each; 10,000 records keep a worker's memory near a REST read's:
-# 50,000 took it from 140 to 340 MB on a 100,000-Lead first load), and the longest pause
-# between polls of the job.
-BULK_QUERY_PAGE = 10_000
+# Records handed on at a time while a result page streams in: 10,000 keep a worker's memory
+# near a REST read's (holding a 50,000-record page took it from 140 to 340 MB on a
+# 100,000-Lead first load). The result pages themselves are as large as Salesforce makes
+# them (no maxRecords): one call each, as few as Salesforce allows.
+BULK_QUERY_CHUNK = 10_000
+# The longest pause between polls of the job.
 BULK_QUERY_POLL_MAX_S = 30
 
 
 def bulk_query_pages(client: SalesforceClient, sobject: str, soql: str) -> Iterator[list[dict]]:
-    """A Bulk API 2.0 query job's results as records shaped like REST's, a page (up to
-    BULK_QUERY_PAGE records, one call) at a time; the pages come in no order.
+    """A Bulk API 2.0 query job's results as records shaped like REST's, BULK_QUERY_CHUNK
+    records at a time; they come in no order.
 
     Every step is its own translated call (a fresh Bulk handle each, so a re-login after
     an expired session reaches it): create, then poll with a growing pause (1, 2, 4 …
     at most BULK_QUERY_POLL_MAX_S seconds, so a ten-minute job costs ~25 calls, not
-    simple-salesforce's one every 2 s), then the result pages by locator.
+    simple-salesforce's one every 2 s), then the result pages by locator, each as large as
+    Salesforce makes it (one call) and read as it streams in, so that no page is ever held
+    whole in memory.
     """
 
     def bulk(sf: Salesforce) -> Any:
@@ -55,13 +63,51 @@ def bulk_query_pages(client: SalesforceClient, sobject: str, soql: str) -> Itera
         pause = min(pause * 2, BULK_QUERY_POLL_MAX_S)
     locator = ""
     while True:
-        page = client.call(
-            lambda sf, at=locator: bulk(sf).get_query_results(job["id"], at, BULK_QUERY_PAGE)
-        )
-        yield UnorderedPage(_csv_records(page["records"], sobject))
-        locator = page["locator"]
-        if not locator:
+        response = client.call(lambda sf, at=locator: _results(bulk(sf), job["id"], at))
+        with response:
+            locator = response.headers.get("Sforce-Locator", "")
+            rows = csv.DictReader(_text_stream(response))
+            while True:
+                chunk = client.call(
+                    lambda _sf, rows=rows: _records(rows, sobject, BULK_QUERY_CHUNK)
+                )
+                if chunk:
+                    yield UnorderedPage(chunk)
+                if len(chunk) < BULK_QUERY_CHUNK:
+                    break
+        if not locator or locator == "null":
             return
+
+
+def _results(bulk: Any, job_id: str, locator: str) -> requests.Response:
+    """One result page, streaming (``maxRecords`` left to Salesforce)."""
+    url = bulk._construct_request_url(job_id, True) + "/results"
+    params = {"locator": locator} if locator and locator != "null" else {}
+    headers = bulk._get_headers(bulk.JSON_CONTENT_TYPE, bulk.CSV_CONTENT_TYPE)
+    response = bulk.session.get(url, headers=headers, params=params, stream=True)
+    if response.status_code >= 300:
+        try:
+            exception_handler(response, name="Bulk API 2.0 query results")
+        finally:
+            response.close()
+    return response
+
+
+def _text_stream(response: requests.Response) -> io.TextIOWrapper:
+    response.raw.decode_content = True  # gzip, when Salesforce compresses the page
+    # Else urllib3 closes the stream at its end, before the text layer has read its last
+    # empty chunk ("I/O operation on closed file"); the response is closed by its owner.
+    response.raw.auto_close = False
+    return io.TextIOWrapper(response.raw, encoding="utf-8", newline="")
+
+
+def _records(rows: Iterator[dict[str, str]], sobject: str, limit: int) -> list[dict]:
+    """Up to ``limit`` more records of a streaming page (a broken stream is a connection
+    failure: the client translates it)."""
+    try:
+        return _csv_records(itertools.islice(rows, limit), sobject)
+    except (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.HTTPError) as exc:
+        raise requests.ConnectionError(str(exc)) from exc
 
 
 class UnorderedPage(list):
@@ -71,7 +117,7 @@ class UnorderedPage(list):
     unordered = True
 
 
-def _csv_records(text: str, sobject: str) -> list[dict]:
+def _csv_records(rows: Iterable[dict[str, str]], sobject: str) -> list[dict]:
     """Bulk CSV rows as REST records: empty → None; true/false → booleans in the flags
     (``IsConverted``, ``HasOptedOutOfEmail`` …), text elsewhere."""
 
@@ -84,7 +130,7 @@ def _csv_records(text: str, sobject: str) -> list[dict]:
 
     return [
         {"attributes": {"type": sobject}, **{k: value(k, v) for k, v in row.items()}}
-        for row in csv_rows(text)
+        for row in rows
     ]
 
 

@@ -14,6 +14,7 @@ model later with a default needs no change here. No signals are sent, as with
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -94,22 +95,33 @@ def rows_insert(
     columns = ", ".join(qn(f.column) for f in [*given, *others, *per_row])
     placeholders = ", ".join(["%s"] * (len(given) + len(others) + len(per_row)))
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    values = (
+        (
+            *(v if c is None else c(v) for c, v in zip(converters, row, strict=True)),
+            *constants,
+            *(f.get_db_prep_save(f.get_default(), connection) for f in per_row),
+        )
+        for row in rows
+    )
+    if connection.vendor == "postgresql":
+        fields = [*given, *others, *per_row]
+        suffix = connection.ops.on_conflict_suffix_sql(given, on_conflict, None, None)
+        _copy_then(
+            opts.db_table,
+            [f.column for f in fields],
+            values,
+            lambda rows_table: (
+                f"{connection.ops.insert_statement(on_conflict=on_conflict)} "
+                f"{qn(opts.db_table)} ({columns}) SELECT {columns} FROM {rows_table} {suffix}"
+            ),
+        )
+        return
     sql = (
         f"{connection.ops.insert_statement(on_conflict=on_conflict)} {qn(opts.db_table)} "
         f"({columns}) VALUES ({placeholders}) "
         f"{connection.ops.on_conflict_suffix_sql(given, on_conflict, None, None)}"
     )
-    _executemany(
-        sql,
-        (
-            (
-                *(v if c is None else c(v) for c, v in zip(converters, row, strict=True)),
-                *constants,
-                *(f.get_db_prep_save(f.get_default(), connection) for f in per_row),
-            )
-            for row in rows
-        ),
-    )
+    _executemany(sql, values)
 
 
 def _per_row(field: models.Field) -> bool:
@@ -129,18 +141,56 @@ def rows_update(
     key_field = opts.pk if key == "pk" else opts.get_field(key)
     converters = [_converter(f) for f in given]
     qn = connection.ops.quote_name
+    values = (
+        (
+            *(v if c is None else c(v) for c, v in zip(converters, row[:-1], strict=True)),
+            row[-1],
+        )
+        for row in rows
+    )
+    if connection.vendor == "postgresql":
+        table, key = qn(opts.db_table), qn(key_field.column)
+        _copy_then(
+            opts.db_table,
+            [*(f.column for f in given), key_field.column],
+            values,
+            lambda rows_table: (
+                f"UPDATE {table} SET "
+                + ", ".join(f"{qn(f.column)} = {rows_table}.{qn(f.column)}" for f in given)
+                + f" FROM {rows_table} WHERE {table}.{key} = {rows_table}.{key}"
+            ),
+        )
+        return
     assignments = ", ".join(f"{qn(f.column)} = %s" for f in given)
     sql = f"UPDATE {qn(opts.db_table)} SET {assignments} WHERE {qn(key_field.column)} = %s"
-    _executemany(
-        sql,
-        (
-            (
-                *(v if c is None else c(v) for c, v in zip(converters, row[:-1], strict=True)),
-                row[-1],
-            )
-            for row in rows
-        ),
-    )
+    _executemany(sql, values)
+
+
+def _copy_then(
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    statement: Callable[[str], str],
+) -> None:
+    """PostgreSQL: COPY the rows into a temporary table shaped like ``table``'s columns, then
+    run one ``statement(temporary table)`` (an INSERT … SELECT or an UPDATE … FROM).
+
+    An executemany sends one statement per row: 10,000 pushed contacts settled in about
+    30,000 statements, most of the push's time on PostgreSQL; this is four per call.
+    """
+    qn = connection.ops.quote_name
+    rows_table = qn(f"hubsync_rows_{uuid.uuid4().hex[:12]}")
+    names = ", ".join(qn(column) for column in columns)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {rows_table} ON COMMIT DROP AS "
+            f"SELECT {names} FROM {qn(table)} WITH NO DATA"
+        )
+        with cursor.copy(f"COPY {rows_table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(statement(rows_table))
+        cursor.execute(f"DROP TABLE {rows_table}")
 
 
 def _executemany(sql: str, params: Iterable[tuple[Any, ...]]) -> None:

@@ -6,7 +6,7 @@ is tested directly (tests/connector/test_mappers.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -61,12 +61,14 @@ def contact_to_salesforce(
     mappings: Sequence[MappingSpec],
     picklists: geo.Picklists | None,
     creating: bool,
+    only: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The Salesforce fields to write for one contact.
 
     ``creating`` sends every synced property; an update sends only *Two-way*
     properties, because *Prefer Salesforce unless blank* and *Always use
-    Salesforce* mean Salesforce's value stands once the record exists.
+    Salesforce* mean Salesforce's value stands once the record exists, and of those only
+    ``only`` when given (the properties hubsync changed: :mod:`connector.merge`).
     ``picklists``: the org's state and country picklists (None: the org has none, the
     text fields are sent). Raises :class:`MappingError` for a state/country they lack.
     """
@@ -75,6 +77,12 @@ def contact_to_salesforce(
     for mapping in mappings:
         field = mapping.field_for(object_type)
         if not field or mapping.sync_rule not in allowed:
+            continue
+        if (
+            only is not None
+            and mapping.hubsync_property not in only
+            and not (picklists is not None and _twin_sent(mapping, object_type, mappings, only))
+        ):
             continue
         value = values.get(mapping.hubsync_property)
         record[field] = value.strip() if isinstance(value, str) and value.strip() else None
@@ -86,6 +94,20 @@ def contact_to_salesforce(
     if creating:
         record = {field: value for field, value in record.items() if value is not None}
     return record
+
+
+def _twin_sent(
+    mapping: MappingSpec, object_type: str, mappings: Sequence[MappingSpec], only: Collection[str]
+) -> bool:
+    """A country sent as a code goes with its state (the state's code needs it), and the
+    other way round; the unchanged twin's value is the same as Salesforce's."""
+    field = mapping.field_for(object_type)
+    if field not in PICKLIST_FIELDS:
+        return False
+    twin = field[: -len("State")] + "Country" if field.endswith("State") else ""
+    if field.endswith("Country"):
+        twin = field[: -len("Country")] + "State"
+    return any(m.field_for(object_type) == twin and m.hubsync_property in only for m in mappings)
 
 
 def _to_picklist_codes(record: dict[str, Any], picklists: geo.Picklists) -> None:
@@ -121,15 +143,11 @@ def _to_picklist_codes(record: dict[str, Any], picklists: geo.Picklists) -> None
             record[f"{state_field}Code"] = state
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _same_place(
+def same_place(
     record: Mapping[str, Any], field: str, current: str, picklists: geo.Picklists
 ) -> bool:
     """With picklists on, "Deutschland"/"Bayern" in hubsync equal DE/BY in Salesforce."""
@@ -154,42 +172,21 @@ def salesforce_to_contact(
     *,
     object_type: str,
     mappings: Sequence[MappingSpec],
-    current: Mapping[str, Any] | None,
-    salesforce_is_newer: bool,
-    picklists: geo.Picklists | None,
 ) -> dict[str, str]:
-    """The contact property changes a Salesforce record calls for, by each mapping's rule.
+    """The properties of a new contact made from a Salesforce record: every synced,
+    non-blank value (hubsync's own placeholder for a required field is no value).
 
-    ``current`` None means a new contact: every synced, non-blank value is taken.
-    *Prefer Salesforce unless blank* takes a non-blank Salesforce value; *Always use
-    Salesforce* takes it even when blank; *Two-way* takes it only when the Salesforce
-    record changed after the contact (``salesforce_is_newer``); *Don't sync* never.
+    A linked contact is merged field by field instead (:mod:`connector.merge`).
     """
-    changes: dict[str, str] = {}
+    values: dict[str, str] = {}
     for mapping in mappings:
         field = mapping.field_for(object_type)
         if not field or mapping.sync_rule == "dont_sync":
             continue
         incoming = _text(record.get(field))
-        if current is None:
-            if incoming and incoming != NOT_PROVIDED:
-                changes[mapping.hubsync_property] = incoming
-            continue
-        existing = _text(current.get(mapping.hubsync_property))
-        if incoming in (existing, NOT_PROVIDED):
-            continue
-        if (
-            picklists is not None
-            and field in PICKLIST_FIELDS
-            and _same_place(record, field, existing, picklists)
-        ):
-            continue
-        if mapping.sync_rule == "prefer_salesforce" and _blank(incoming):
-            continue
-        if mapping.sync_rule == "two_way" and not salesforce_is_newer:
-            continue
-        changes[mapping.hubsync_property] = incoming
-    return changes
+        if incoming and incoming != NOT_PROVIDED:
+            values[mapping.hubsync_property] = incoming
+    return values
 
 
 def salesforce_fields_for(

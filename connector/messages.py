@@ -68,6 +68,18 @@ SUCCESSOR_TAKEN = gettext_noop(
     "follows: this contact is kept, unlinked and no longer synced."
 )
 DUPLICATE_LINKED = gettext_noop("Salesforce's duplicate rule matched this record: linked to it.")
+BOTH_CHANGED_SALESFORCE = gettext_noop(
+    "Changed on both sides since the last sync; Salesforce's change was later and was taken: "
+    "%(fields)s."
+)
+BOTH_CHANGED_HUBSYNC = gettext_noop(
+    "Changed on both sides since the last sync; hubsync's change was later and was kept (it "
+    "goes to Salesforce): %(fields)s."
+)
+BOTH_CHANGED_EACH = gettext_noop(
+    "Changed on both sides since the last sync; Salesforce's later change was taken: "
+    "%(salesforce)s; hubsync's later change was kept: %(hubsync)s."
+)
 
 NO_ANSWER = gettext_noop("Salesforce did not answer in time.")
 CONNECTION_FAILED = gettext_noop("The connection to Salesforce failed.")
@@ -98,6 +110,9 @@ TEMPLATES = (
     RECORD_MERGED_INTO,
     SUCCESSOR_TAKEN,
     DUPLICATE_LINKED,
+    BOTH_CHANGED_SALESFORCE,
+    BOTH_CHANGED_HUBSYNC,
+    BOTH_CHANGED_EACH,
     NO_ANSWER,
     CONNECTION_FAILED,
     CREDENTIALS_NOT_SET,

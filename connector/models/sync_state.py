@@ -62,6 +62,9 @@ class ContactSyncState(models.Model):
     # its outcome being stored (a worker killed, a timeout): the next try upserts on the
     # external id instead of creating, so it finds that record rather than failing on it.
     create_sent = models.BooleanField(default=False)
+    # The per-field merge's base: ``{property: value}`` as both sides had it after the last
+    # sync (a property missing: not known). See connector/merge.py.
+    synced_values = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=dict, blank=True)
 
     class Meta:
         indexes = [

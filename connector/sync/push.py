@@ -32,18 +32,24 @@ from ..mappers import (
     MappingSpec,
     contact_to_salesforce,
     hubsync_id,
+    salesforce_fields_for,
 )
 from ..messages import (
-    CONVERTED_NOT_FOLLOWED,
     DUPLICATE_LINKED,
-    DUPLICATE_TAKEN,
     RECORD_TYPE_GONE,
     said,
 )
 from ..models import ContactSyncEvent, IntegrationSettings, SyncDirection, SyncEventOutcome
 from ..org_schema import org_picklists, record_type_id
-from ..soql import in_lists
+from .base import (
+    base_after_push,
+    first_matches_merge,
+    properties_changed,
+    synced_values_get,
+    synced_values_store,
+)
 from .failures import Failure, contact_failures_record
+from .push_moves import follow_converted, link_duplicate_matches
 from .push_writes import PushBatch, PushCounts, lookup_by_email, write_creates, write_updates
 from .queue import (
     contact_creates_answered,
@@ -51,11 +57,10 @@ from .queue import (
     contact_states_claim,
     contact_states_release,
     contact_states_succeeded,
-    contacts_due_count,
+    contacts_due_more_than,
     contacts_link,
     contacts_with_creates_sent,
 )
-from .relink import Move, contacts_follow
 
 # Contacts claimed per batch: large enough that a backfill becomes one Bulk API job,
 # bounded so a batch stays a few megabytes in memory.
@@ -94,7 +99,7 @@ def contacts_push(
         include_retries=include_retries,
         size=size,
     )
-    if lanes < 2 or contacts_due_count(integration_settings=integration_settings) <= size:
+    if lanes < 2 or not contacts_due_more_than(size, integration_settings=integration_settings):
         counts = PushCounts(on_progress=on_progress)
         lane(counts=counts, stop=threading.Event())
         return counts
@@ -187,22 +192,45 @@ def _push_batch(
     batch = PushBatch(token=token, versions={c["pk"]: c["updated_at"] for c in contacts})
     try:
         unlinked = [c for c in contacts if not c["salesforce_id"]]
-        matches = lookup_by_email(client, [c["email"] for c in unlinked], counts)
+        picklists = org_picklists(integration_settings)
+        read = {
+            object_type: salesforce_fields_for(
+                object_type, mappings, picklists=integration_settings.state_country_picklists
+            )
+            for object_type in ("Lead", "Contact")
+        }
+        matches = lookup_by_email(client, [c["email"] for c in unlinked], counts, fields=read)
+        matched = {
+            c["pk"]: (c, matches[c["email"].lower()])
+            for c in unlinked
+            if c["email"].lower() in matches
+        }
+        merged = first_matches_merge(
+            matched, mappings=mappings, picklists=picklists, versions=batch.versions
+        )
+        bases = synced_values_get(c["pk"] for c in contacts if c["salesforce_id"])
         updates: list[tuple[int, dict]] = []
         creates: list[tuple[int, dict]] = []
         new_type = integration_settings.new_record_type
-        picklists = org_picklists(integration_settings)
         record_types = _record_type_ids(integration_settings)
         for contact in contacts:
-            match = matches.get(contact["email"].lower()) if not contact["salesforce_id"] else None
-            if match:
+            pk = contact["pk"]
+            if pk in matched:
                 counts.matched += 1
-                batch.links[contact["pk"]] = match
+                record = matched[pk][1]
+                batch.links[pk] = (record["attributes"]["type"], record["Id"])
             sf_object, sf_id = (
                 (contact["salesforce_object"], contact["salesforce_id"])
                 if contact["salesforce_id"]
-                else match or (new_type, "")
+                else batch.links.get(pk) or (new_type, "")
             )
+            if pk in merged:
+                sent, base = merged[pk]
+            elif sf_id:
+                base = bases.get(pk) or {}
+                sent = properties_changed(contact, base, mappings)
+            else:
+                sent, base = None, {}
             try:
                 record = contact_to_salesforce(
                     contact,
@@ -210,23 +238,31 @@ def _push_batch(
                     mappings=mappings,
                     picklists=picklists,
                     creating=not sf_id,
+                    only=sent,
                 )
                 if not sf_id:
                     record.update(_record_type(record_types, sf_object))
             except MappingError as error:
-                batch.failures[contact["pk"]] = Failure(
+                batch.failures[pk] = Failure(
                     sf_object, error.code, error.message, tuple(error.fields), sf_id
                 )
                 continue
-            batch.sent_fields[contact["pk"]] = sorted(record)
-            batch.targets[contact["pk"]] = (sf_object, sf_id)
+            batch.bases[pk] = base_after_push(contact, base, mappings, sent)
+            if sf_id and not record:
+                # Nothing Salesforce lacks (an edit of a property hubsync does not send, or
+                # one Salesforce already had): in sync without a call.
+                batch.succeeded[pk] = batch.versions[pk]
+                batch.targets[pk] = (sf_object, sf_id)
+                continue
+            batch.sent_fields[pk] = sorted(record)
+            batch.targets[pk] = (sf_object, sf_id)
             record[EXTERNAL_ID_FIELD] = hubsync_id(contact["external_id"])
             record["attributes"] = {"type": sf_object}
             if sf_id:
                 record["Id"] = sf_id
-                updates.append((contact["pk"], record))
+                updates.append((pk, record))
             else:
-                creates.append((contact["pk"], record))
+                creates.append((pk, record))
         batch.unsettled = {pk for pk, _ in updates + creates}
         write_updates(client, updates, batch, counts)
         sent_before = contacts_with_creates_sent([pk for pk, _ in creates])
@@ -240,8 +276,8 @@ def _push_batch(
             assign=integration_settings.lead_assignment_rules,
             sent_before=sent_before,
         )
-        _follow_converted(client, batch)
-        _link_duplicate_matches(batch)
+        follow_converted(client, batch)
+        link_duplicate_matches(batch)
     except Exception:  # noqa: BLE001 — whatever ends the batch, its outcomes are kept
         # The limit, or a failed email lookup: keep what got through and release the
         # rest at once (left claimed, it would wait out CLAIM_TTL).
@@ -272,74 +308,13 @@ def _record_type(ids: dict[str, str | None], object_type: str) -> dict[str, str]
     return {"RecordTypeId": record_type} if record_type else {}
 
 
-def _follow_converted(client: SalesforceClient, batch: PushBatch) -> None:
-    """Leads converted since they were linked (CANNOT_UPDATE_CONVERTED_LEAD): the contacts
-    follow their new Contacts and stay due, so this cycle's next batch writes there. One
-    whose Contact cannot be found (or another hubsync contact follows) is a sync error."""
-    if not batch.converted_leads:
-        return
-    lead_ids = sorted(set(batch.converted_leads.values()))
-    queries = [
-        (f"SELECT Id, ConvertedContactId FROM Lead WHERE Id IN ({chunk})", False)
-        for chunk in in_lists(lead_ids)
-    ]
-    converted = {
-        record["Id"]: record["ConvertedContactId"]
-        for pages in client.query_many(queries)
-        for page in pages
-        for record in page
-        if record.get("ConvertedContactId")
-    }
-    moves = [
-        Move(pk, ("Lead", lead_id), ("Contact", converted[lead_id]))
-        for pk, lead_id in batch.converted_leads.items()
-        if lead_id in converted
-    ]
-    batch.moved |= contacts_follow(moves, outcome=SyncEventOutcome.CONVERTED)
-    for pk, lead_id in batch.converted_leads.items():
-        if pk not in batch.moved:
-            batch.failures[pk] = Failure(
-                "Lead",
-                "CANNOT_UPDATE_CONVERTED_LEAD",
-                said(CONVERTED_NOT_FOLLOWED, lead=lead_id),
-                salesforce_id=lead_id,
-            )
-
-
-def _link_duplicate_matches(batch: PushBatch) -> None:
-    """A new record the org's duplicate rule matched to one record: the contact is linked to
-    that record (and stays due, so the next batch updates it), unless another hubsync
-    contact already is — then it is a sync error naming the match."""
-    if not batch.duplicate_matches:
-        return
-    taken = dict(
-        Contact.objects.filter(
-            salesforce_id__in=[sf_id for _, sf_id in batch.duplicate_matches.values()]
-        ).values_list("salesforce_id", "email")
-    )
-    emails = dict(
-        Contact.objects.filter(pk__in=list(batch.duplicate_matches)).values_list("pk", "email")
-    )
-    for pk, (sf_type, sf_id) in batch.duplicate_matches.items():
-        if sf_id in taken:
-            batch.failures[pk] = Failure(
-                sf_type,
-                "DUPLICATES_DETECTED",
-                said(DUPLICATE_TAKEN, object=sf_type, id=sf_id, email=taken[sf_id]),
-            )
-            continue
-        taken[sf_id] = emails[pk]  # a second match in this batch is an error
-        batch.links[pk] = (sf_type, sf_id)
-        batch.duplicate_linked.add(pk)
-        batch.moved.add(pk)
-
-
 def _settle(batch: PushBatch, counts: PushCounts) -> int:
     """Store every outcome; contacts with no outcome yet are released, still due."""
     with transaction.atomic():
         contacts_link(batch.links)
         contact_creates_answered(batch.creates_answered)
         contact_states_succeeded(token=batch.token, versions=batch.succeeded)
+        synced_values_store({pk: batch.bases[pk] for pk in batch.succeeded if pk in batch.bases})
         contact_failures_record(token=batch.token, failures=batch.failures, versions=batch.versions)
         _record_events(batch)
     counts.failed += len(batch.failures)

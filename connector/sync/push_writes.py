@@ -93,12 +93,19 @@ class PushBatch:
     # Contacts whose create Salesforce answered, record by record (created or refused): their
     # create is no longer possibly landed unseen (ContactSyncState.create_sent).
     creates_answered: set[int] = field(default_factory=set)
+    # Each contact's base once its write succeeds (ContactSyncState.synced_values).
+    bases: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 def lookup_by_email(
-    client: SalesforceClient, emails: list[str], counts: PushCounts
-) -> dict[str, tuple[str, str]]:
-    """Existing Leads (not converted) and Contacts by email: ``{email: (object, id)}``.
+    client: SalesforceClient,
+    emails: list[str],
+    counts: PushCounts,
+    *,
+    fields: dict[str, list[str]],
+) -> dict[str, dict]:
+    """Existing Leads (not converted) and Contacts by email: ``{email: record}``, each
+    record with ``fields[object]`` (what the first match merges: connector.merge).
 
     Several records with one email: the oldest (CreatedDate, then Id) wins and
     the collision is recorded.
@@ -107,33 +114,34 @@ def lookup_by_email(
     if not emails:
         return {}
     queries: list[str] = []
+    lead_fields = ", ".join(sorted({"Id", "Email", "CreatedDate", *fields["Lead"]}))
+    contact_fields = ", ".join(sorted({"Id", "Email", "CreatedDate", *fields["Contact"]}))
     for chunk in in_lists(emails, max_values=LOOKUP_CHUNK, max_chars=LOOKUP_MAX_CHARS):
         queries.append(
-            "SELECT Id, Email, CreatedDate FROM Lead "
+            f"SELECT {lead_fields} FROM Lead "
             f"WHERE IsConverted = false AND Email IN ({chunk}) ORDER BY CreatedDate, Id"
         )
         queries.append(
-            f"SELECT Id, Email, CreatedDate FROM Contact WHERE Email IN ({chunk}) "
+            f"SELECT {contact_fields} FROM Contact WHERE Email IN ({chunk}) "
             "ORDER BY CreatedDate, Id"
         )
-    found: dict[str, list[tuple[str, str, str]]] = {}
+    found: dict[str, list[tuple[str, str, dict]]] = {}
     for pages in client.query_many([(soql, False) for soql in queries]):
         for page in pages:
             for record in page:
                 if record.get("Email"):
                     found.setdefault(record["Email"].lower(), []).append(
-                        (record["CreatedDate"], record["attributes"]["type"], record["Id"])
+                        (record["CreatedDate"], record["Id"], record)
                     )
-    matches: dict[str, tuple[str, str]] = {}
+    matches: dict[str, dict] = {}
     collisions = []
     for email, candidates in found.items():
-        candidates.sort()
-        _, sf_object, sf_id = candidates[0]
-        matches[email] = (sf_object, sf_id)
+        candidates.sort(key=lambda candidate: candidate[:2])
+        _, sf_id, matches[email] = candidates[0]
         if len(candidates) > 1:
             collisions.append(
                 EmailCollision(
-                    email=email, chosen_id=sf_id, other_ids=[c[2] for c in candidates[1:]]
+                    email=email, chosen_id=sf_id, other_ids=[c[1] for c in candidates[1:]]
                 )
             )
     if collisions:

@@ -14,16 +14,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db import transaction
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from marketing.models import Contact, SmartList
 from marketing.selectors import smart_list_contacts
 
-from ..bulk_writes import rows_insert_select
+from ..bulk_writes import rows_insert_select, rows_update
 from ..models import ContactSyncState, IntegrationSettings, SyncCursor
 from .failures import PEOPLE, failures_resolve
 
@@ -77,13 +78,22 @@ def contacts_mark_due(*, now: datetime | None = None) -> int:
 
 def contacts_due_count(*, integration_settings: IntegrationSettings) -> int:
     """How many contacts the push has to send now (the progress bar's total)."""
+    return _due_now(integration_settings).count()
+
+
+def contacts_due_more_than(n: int, *, integration_settings: IntegrationSettings) -> bool:
+    """Whether more than ``n`` contacts are due (reads at most n + 1 of them)."""
+    return _due_now(integration_settings)[n : n + 1].exists()
+
+
+def _due_now(integration_settings: IntegrationSettings) -> QuerySet[ContactSyncState]:
     due = ContactSyncState.objects.filter(due=True, parked=False, excluded=False).filter(
         Q(not_before__isnull=True) | Q(not_before__lte=timezone.now())
     )
     if integration_settings.inclusion_list is not None:
         members = smart_list_contacts(smart_list=integration_settings.inclusion_list)
         due = due.filter(contact__in=members.values("pk"))
-    return due.count()
+    return due
 
 
 def claim_ttl() -> timedelta:
@@ -108,26 +118,65 @@ def contact_states_claim(
     token = uuid.uuid4().hex
     with transaction.atomic():
         due = (
-            ContactSyncState.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(due=True, parked=False, excluded=False)
+            ContactSyncState.objects.filter(due=True, parked=False, excluded=False)
             .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
             .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_ttl()))
         )
         if not include_retries:
             due = due.filter(attempts=0)
-        if inclusion_list is not None:
-            due = due.filter(
-                contact__in=smart_list_contacts(smart_list=inclusion_list).values("pk")
-            )
-        # "due" first, as in the partial index syncstate_due (due, contact) WHERE due: then
-        # SQLite reads that index in order instead of scanning every state row by contact_id
-        # (12 ms at 200,000 contacts with nothing due). The order is the same: due is true.
-        ids = list(due.order_by("due", "contact_id").values_list("contact_id", flat=True)[:limit])
+        if inclusion_list is None:
+            ids = list(_in_order(due.select_for_update(skip_locked=True, of=("self",)))[:limit])
+        else:
+            ids = _members_in_order(due, inclusion_list, limit)
         if ids:
             ContactSyncState.objects.filter(contact_id__in=ids).update(
                 claimed_at=now, claim_token=token
             )
     return token, ids
+
+
+# Due contacts looked at per step of a claim with an inclusion list.
+CLAIM_WINDOW = 20_000
+
+
+def _in_order(due: QuerySet[ContactSyncState]) -> QuerySet[Any]:
+    # "due" first, as in the partial index syncstate_due (due, contact) WHERE due: then
+    # SQLite reads that index in order instead of scanning every state row by contact_id
+    # (12 ms at 200,000 contacts with nothing due). The order is the same: due is true.
+    return due.order_by("due", "contact_id").values_list("contact_id", flat=True)
+
+
+def _members_in_order(
+    due: QuerySet[ContactSyncState], inclusion_list: SmartList, limit: int
+) -> list[int]:
+    """The first ``limit`` due contacts that are in the inclusion list, window by window.
+
+    One query with the list's conditions and a LIMIT lets PostgreSQL's planner, which takes
+    ten conditions to match almost nothing, evaluate the list for every contact first
+    (1.3 s at 200,000 contacts, growing with the table); a window of due contacts in index
+    order, then the list on just that range of contacts, keeps each step bounded.
+    """
+    members = smart_list_contacts(smart_list=inclusion_list)
+    candidates = due.select_for_update(skip_locked=True, of=("self",))
+    ids: list[int] = []
+    after = -1
+    while len(ids) < limit:
+        # The window's last due contact (one index read), then the list on that range, on
+        # both tables: PostgreSQL carries no range condition across a join.
+        last = _in_order(due.filter(contact_id__gt=after))[CLAIM_WINDOW - 1 : CLAIM_WINDOW]
+        upto = next(iter(last), None)
+        bounds = {"gt": after} if upto is None else {"gt": after, "lte": upto}
+        window = candidates.filter(
+            **{f"contact_id__{op}": value for op, value in bounds.items()},
+            contact__in=members.filter(
+                **{f"pk__{op}": value for op, value in bounds.items()}
+            ).values("pk"),
+        )
+        ids += _in_order(window)[: limit - len(ids)]
+        if upto is None:
+            break
+        after = upto
+    return ids
 
 
 def contact_states_release(*, token: str, contact_ids: Iterable[int]) -> None:
@@ -170,17 +219,17 @@ def contact_states_succeeded(*, token: str, versions: dict[int, datetime]) -> No
 def contacts_link(links: dict[int, tuple[str, str]]) -> None:
     """Store ``{contact_id: (salesforce_object, salesforce_id)}``.
 
-    One parametrised UPDATE run with executemany: Django's bulk_update builds a
-    CASE expression per row, which took 20+ s for 10,000 contacts. Linking does
+    One many-row UPDATE (:func:`rows_update`): Django's bulk_update builds a CASE
+    expression per row, which took 20+ s for 10,000 contacts. Linking does
     not touch ``updated_at``: it is not a change to push again.
     """
     if not links:
         return
-    table = connection.ops.quote_name(Contact._meta.db_table)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET salesforce_object = %s, salesforce_id = %s WHERE id = %s",
-            [(sf_object, sf_id, pk) for pk, (sf_object, sf_id) in links.items()],
+    with transaction.atomic():
+        rows_update(
+            Contact,
+            ["salesforce_object", "salesforce_id"],
+            ((sf_object, sf_id, pk) for pk, (sf_object, sf_id) in links.items()),
         )
         ContactSyncState.objects.filter(contact_id__in=list(links), create_sent=True).update(
             create_sent=False

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
 
+import connector.merge
 from connector.geo import Picklists, iso_picklists
 from connector.mappers import (
     NOT_PROVIDED,
@@ -18,6 +20,8 @@ from connector.mappers import (
 )
 
 pytestmark = pytest.mark.usefixtures("fresh_geo_tables")
+EARLY = datetime(2026, 1, 1, tzinfo=UTC)
+LATE = datetime(2026, 1, 2, tzinfo=UTC)
 
 MAPPINGS = [
     MappingSpec("email", "Email", "Email", "prefer_salesforce"),
@@ -29,6 +33,21 @@ MAPPINGS = [
     MappingSpec("state", "State", "MailingState", "two_way"),
     MappingSpec("country", "Country", "MailingCountry", "two_way"),
 ]
+
+
+def contact_merge(record, *, object_type="Lead", current=None, picklists=None, **times):
+    return connector.merge.contact_merge(
+        record,
+        object_type=object_type,
+        mappings=MAPPINGS,
+        current=CONTACT if current is None else current,
+        base=times.pop("base", None),
+        salesforce_modified=times.pop("salesforce_modified", LATE),
+        hubsync_modified=times.pop("hubsync_modified", EARLY),
+        picklists=picklists,
+    )
+
+
 CONTACT = {
     "email": "ada@example.com",
     "first_name": "Ada",
@@ -93,39 +112,25 @@ def test_picklists_write_codes_and_reject_unknown_places():
 
 
 def test_inbound_rules():
+    """Without a base (a first match): prefer_salesforce ignores a blank; always_salesforce
+    takes it; two_way takes a value hubsync lacks and decides two values by the later
+    change; dont_sync never."""
     record = {"Email": "", "FirstName": "Augusta", "Title": "", "Phone": "999", "LastName": "L"}
-    changes = salesforce_to_contact(
-        record,
-        object_type="Lead",
-        mappings=MAPPINGS,
-        current=CONTACT,
-        salesforce_is_newer=False,
-        picklists=None,
-    )
-    # prefer_salesforce ignores a blank; always_salesforce takes it; two_way waits for a newer
-    # record; dont_sync never.
-    assert changes == {"job_title": ""}
-    newer = salesforce_to_contact(
-        record,
-        object_type="Lead",
-        mappings=MAPPINGS,
-        current=CONTACT,
-        salesforce_is_newer=True,
-        picklists=None,
-    )
-    assert newer == {"first_name": "Augusta", "last_name": "L", "job_title": ""}
+    older = contact_merge(record, base=None, salesforce_modified=EARLY, hubsync_modified=LATE)
+    assert older.take == {"job_title": "", "last_name": "L"}
+    assert older.both_changed == {"first_name": "hubsync"}
+    newer = contact_merge(record, base=None, salesforce_modified=LATE, hubsync_modified=EARLY)
+    assert newer.take == {"first_name": "Augusta", "last_name": "L", "job_title": ""}
 
 
 def test_inbound_with_picklists_equal_places_are_not_changes():
-    changes = salesforce_to_contact(
+    merge = contact_merge(
         {"MailingCountry": "Germany", "MailingCountryCode": "DE"},
         object_type="Contact",
-        mappings=MAPPINGS,
         current={**CONTACT, "country": "Deutschland"},
-        salesforce_is_newer=True,
         picklists=iso_picklists(),
     )
-    assert "country" not in changes
+    assert "country" not in merge.take and "country" not in merge.send
 
 
 def test_new_contact_takes_non_blank_values_but_not_placeholders():
@@ -133,9 +138,6 @@ def test_new_contact_takes_non_blank_values_but_not_placeholders():
         {"Email": "x@example.com", "LastName": NOT_PROVIDED, "FirstName": "X"},
         object_type="Lead",
         mappings=MAPPINGS,
-        current=None,
-        salesforce_is_newer=True,
-        picklists=None,
     )
     assert changes == {"email": "x@example.com", "first_name": "X"}
 
@@ -169,14 +171,19 @@ def to_sf(values, *, object_type="Contact", mappings=PLACES, picklists=None, cre
 
 
 def from_sf(record, current, *, object_type="Contact", mappings=PLACES, picklists=ORG):
-    return salesforce_to_contact(
+    """What hubsync takes from a record Salesforce changed last (no base known)."""
+    if current is None:
+        return salesforce_to_contact(record, object_type=object_type, mappings=mappings)
+    return connector.merge.contact_merge(
         record,
         object_type=object_type,
         mappings=mappings,
         current=current,
-        salesforce_is_newer=True,
+        base=None,
+        salesforce_modified=LATE,
+        hubsync_modified=EARLY,
         picklists=picklists,
-    )
+    ).take
 
 
 def test_a_mapping_error_carries_code_message_and_fields():

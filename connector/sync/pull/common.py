@@ -9,10 +9,9 @@ from typing import Any
 
 from marketing.selectors import smart_list_contacts
 
-from ...bulk_writes import SYNC_EVENT_FIELDS, rows_insert
 from ...client import SalesforceClient
 from ...mappers import MappingSpec
-from ...models import ContactSyncEvent, ContactSyncState, IntegrationSettings, SyncDirection
+from ...models import ContactSyncState, IntegrationSettings
 from ..failures import Failure, inbound_failure_record
 
 # A SOQL query and whether it reads deleted records too (queryAll).
@@ -64,18 +63,6 @@ class PullContext:
         """A Salesforce record hubsync cannot store: an open inbound sync error."""
         self.counts.errors += 1
         inbound_failure_record(contact_id=contact_id, failure=failure)
-
-
-def contact_events(rows: list[tuple[int, str, list[str]]], object_type: str, outcome: str) -> None:
-    """Each contact's sync history (see ContactSyncEvent): ``(contact, sf id, fields)`` rows."""
-    rows_insert(
-        ContactSyncEvent,
-        SYNC_EVENT_FIELDS,
-        (
-            (pk, SyncDirection.INBOUND, object_type, sf_id, fields, outcome, "")
-            for pk, sf_id, fields in rows
-        ),
-    )
 
 
 def inclusion_list_members(

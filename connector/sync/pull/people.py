@@ -10,30 +10,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from marketing.models import Contact
 from marketing.selectors import contacts_by_email_keys
 
-from ...bulk_writes import rows_insert, rows_update
+from ...bulk_writes import rows_insert
 from ...mappers import salesforce_fields_for, salesforce_to_contact
-from ...messages import EMAIL_NOT_STORABLE, EMAIL_TAKEN, TOO_LONG_FOR_HUBSYNC, said
+from ...merge import contact_merge
 from ...models import ContactSyncState, EmailCollision, SyncEventOutcome
 from ...org_schema import org_picklists
 from ...soql import parse_datetime
+from ..base import synced_values_get, synced_values_store
+from ..contact_values import contact_values_problem, contact_values_write
 from ..failures import Failure
+from ..history import both_changed_detail, contact_events
 from ..queue import contacts_link
 from ..relink import records_followed
 from .common import (
     Pages,
     PullContext,
     Query,
-    contact_events,
     contacts_mark_synced,
     inclusion_list_members,
 )
@@ -49,35 +48,6 @@ class PeopleRead:
     account_ids: set[str] = field(default_factory=set)  # every changed Contact's Account
     contacts_by_account: dict[str, set[int]] = field(default_factory=dict)
     newly_linked_contacts: set[str] = field(default_factory=set)  # Salesforce Contact ids
-
-
-def contact_values_problem(values: dict[str, Any]) -> tuple[str, str, tuple[str, ...]] | None:
-    """Why hubsync cannot store Salesforce's values for a contact, or None.
-
-    Salesforce accepts emails Django's validator refuses (``a..b@x.example``) and a
-    field mapping may pour a long Salesforce field into a short property: such a
-    record becomes an inbound sync error instead of invalid data (or, on PostgreSQL,
-    a failed INSERT that would sink the whole page).
-    """
-    email = values.get("email")
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            return (
-                "INVALID_EMAIL_ADDRESS",
-                said(EMAIL_NOT_STORABLE, email=email),
-                ("email",),
-            )
-    for name, value in values.items():
-        max_length = getattr(Contact._meta.get_field(name), "max_length", None)
-        if max_length and isinstance(value, str) and len(value) > max_length:
-            return (
-                "STRING_TOO_LONG",
-                said(TOO_LONG_FOR_HUBSYNC, field=name, length=len(value), max=max_length),
-                (name,),
-            )
-    return None
 
 
 class PeoplePhase:
@@ -194,7 +164,7 @@ class PeoplePhase:
             )
             if object_type == "Contact":
                 self.found.newly_linked_contacts.update(links.values())
-        self._update_linked(object_type, by_id, linked)
+        self._update_linked(object_type, by_id, linked, first_matches=set(links.values()))
         self._create_contacts(object_type, creates)
         if object_type == "Contact":
             for record in records:
@@ -243,111 +213,85 @@ class PeoplePhase:
         return inclusion_list_members(settings=self.settings, contact_ids=contact_ids)
 
     def _update_linked(
-        self, object_type: str, by_id: dict[str, dict], linked: dict[str, dict]
+        self,
+        object_type: str,
+        by_id: dict[str, dict],
+        linked: dict[str, dict],
+        *,
+        first_matches: set[str],
     ) -> None:
+        """Merge each linked contact with its record, field by field (connector.merge).
+
+        ``first_matches``: records just matched by email, merged with no base (whatever
+        the contact kept from an earlier link is not about this record)."""
         if not linked:
             return
         members = self._members([c["pk"] for c in linked.values()])
+        bases = synced_values_get(c["pk"] for c in linked.values())
         now = timezone.now()
         changed: list[tuple[int, dict[str, str]]] = []
+        new_bases: dict[int, dict[str, str]] = {}
+        both_changed: dict[int, dict[str, str]] = {}
         for sf_id, contact in linked.items():
             if contact["pk"] not in members:
                 self.counts.outside_inclusion_list += 1
                 continue
             record = by_id[sf_id]
-            modified = parse_datetime(record.get("LastModifiedDate"))
-            changes = salesforce_to_contact(
+            stored = None if sf_id in first_matches else bases.get(contact["pk"])
+            merge = contact_merge(
                 record,
                 object_type=object_type,
                 mappings=self.mappings,
                 current=contact,
-                salesforce_is_newer=bool(modified and modified > contact["updated_at"]),
+                base=stored,
+                salesforce_modified=parse_datetime(record.get("LastModifiedDate")),
+                hubsync_modified=contact["updated_at"],
                 picklists=self.picklists,
             )
             if object_type == "Contact" and record.get("AccountId"):
                 self.found.contacts_by_account.setdefault(record["AccountId"], set()).add(
                     contact["pk"]
                 )
-            problem = contact_values_problem(changes) if changes else None
+            problem = contact_values_problem(merge.take) if merge.take else None
             if problem:
                 self.context.failed(
                     contact["pk"], Failure(object_type, *problem, salesforce_id=sf_id)
                 )
                 continue
-            if changes:
-                changed.append((contact["pk"], changes))
+            if merge.take:
+                changed.append((contact["pk"], merge.take))
+            if merge.base != (stored or {}):
+                new_bases[contact["pk"]] = {**(stored or {}), **merge.base}
+            if merge.both_changed:
+                both_changed[contact["pk"]] = merge.both_changed
         sf_ids = {contact["pk"]: sf_id for sf_id, contact in linked.items()}
-        written = self._write_changes(object_type, changed, now, sf_ids=sf_ids)
+        written = contact_values_write(
+            object_type, changed, now, sf_ids=sf_ids, failed=self.context.failed
+        )
+        # A contact whose values could not be written keeps its base: the fields stay
+        # different, and the next cycle decides them again.
+        unwritten = {pk for pk, _ in changed} - written
+        synced_values_store({pk: b for pk, b in new_bases.items() if pk not in unwritten})
         self.counts.updated += len(written)
         contacts_mark_synced(written, now)
+        taken = {pk: sorted(changes) for pk, changes in changed if pk in written}
         contact_events(
-            [(pk, sf_ids.get(pk, ""), sorted(changes)) for pk, changes in changed if pk in written],
+            [
+                (pk, sf_ids.get(pk, ""), taken.get(pk, []), both_changed_detail(both_changed[pk]))
+                if pk in both_changed
+                else (pk, sf_ids.get(pk, ""), taken[pk])
+                for pk in sorted(set(taken) | set(both_changed))
+            ],
             object_type,
             SyncEventOutcome.UPDATED,
         )
-
-    def _write_changes(
-        self,
-        object_type: str,
-        changed: list[tuple[int, dict[str, str]]],
-        now: datetime,
-        *,
-        sf_ids: dict[int, str],
-    ) -> set[int]:
-        """Write Salesforce's values; returns the contacts written.
-
-        One executemany per set of changed fields (an UPDATE per contact took most of a
-        10,000-record pull). A set that breaks the unique email (another contact has the
-        address) is written row by row, so that only the offending contacts fail.
-        """
-        groups: dict[tuple[str, ...], list[tuple[int, dict[str, str]]]] = {}
-        for pk, changes in changed:
-            groups.setdefault(tuple(sorted(changes)), []).append((pk, changes))
-        written: set[int] = set()
-        for fields, members in groups.items():
-            try:
-                with transaction.atomic():
-                    rows_update(
-                        Contact,
-                        [*fields, "updated_at"],
-                        [(*(changes[f] for f in fields), now, pk) for pk, changes in members],
-                    )
-                written.update(pk for pk, _ in members)
-                continue
-            except IntegrityError:
-                pass
-            for pk, changes in members:
-                try:
-                    with transaction.atomic():
-                        Contact.objects.filter(pk=pk).update(**changes, updated_at=now)
-                except IntegrityError:
-                    self.context.failed(
-                        pk,
-                        Failure(
-                            object_type,
-                            "DUPLICATE_VALUE",
-                            said(EMAIL_TAKEN, email=changes.get("email")),
-                            ("email",),
-                            sf_ids.get(pk, ""),
-                        ),
-                    )
-                    continue
-                written.add(pk)
-        return written
 
     def _create_contacts(self, object_type: str, records: list[dict]) -> None:
         if not records:
             return
         rows: list[tuple[str, dict[str, str]]] = []
         for record in records:
-            values = salesforce_to_contact(
-                record,
-                object_type=object_type,
-                mappings=self.mappings,
-                current=None,
-                salesforce_is_newer=True,
-                picklists=self.picklists,
-            )
+            values = salesforce_to_contact(record, object_type=object_type, mappings=self.mappings)
             values["email"] = record["Email"].strip()
             problem = contact_values_problem(values)
             if problem:
@@ -385,10 +329,12 @@ class PeoplePhase:
                     salesforce_object=object_type, salesforce_id__in=[sf_id for sf_id, _ in rows]
                 ).values_list("salesforce_id", "pk")
             )
+            two_way = [m.hubsync_property for m in self.mappings if m.sync_rule == "two_way"]
+            bases = {sf_id: {p: values.get(p, "") for p in two_way} for sf_id, values in rows}
             rows_insert(
                 ContactSyncState,
-                ["contact", "due", "synced_version"],
-                ((pk, False, now) for pk in pks.values()),
+                ["contact", "due", "synced_version", "synced_values"],
+                ((pk, False, now, bases[sf_id]) for sf_id, pk in pks.items()),
                 ignore_conflicts=True,
             )
         self.counts.created += len(rows)

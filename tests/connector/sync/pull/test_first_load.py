@@ -82,3 +82,30 @@ def test_no_first_load_query_is_unselective(large_org, settings, integration_set
     assert run.status == "succeeded", run.reason
     assert not any("jobs/query" in path for path in requests(large_org))
     assert Contact.objects.count() == 180
+
+
+def test_each_result_page_is_one_call_and_streams_in_chunks(large_org, monkeypatch):
+    """Issue 31: the result pages are as large as Salesforce makes them (no maxRecords), one
+    call each, and each is read as it streams in, BULK_QUERY_CHUNK records at a time (the
+    worker never holds a page whole)."""
+    from connector import bulk_query
+
+    monkeypatch.setattr(bulk_query, "BULK_QUERY_CHUNK", 25)
+    handed_on: list[int] = []
+    records = bulk_query._csv_records
+
+    def counted(rows, sobject):
+        chunk = records(rows, sobject)
+        handed_on.append(len(chunk))
+        return chunk
+
+    monkeypatch.setattr(bulk_query, "_csv_records", counted)
+    large_org.control.reset_stats()
+    run = sync_cycle_run(trigger="test")
+    assert run.status == "succeeded", run.reason
+    assert Contact.objects.count() == 180
+    seen = requests(large_org)
+    results = {path: n for path, n in seen.items() if "/results" in path}
+    # The emulator, like Salesforce for a result this small, answers in one page a job.
+    assert sum(results.values()) == 2, seen  # one Lead job, one Contact job
+    assert max(handed_on) == 25 and sum(handed_on) == 180
