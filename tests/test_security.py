@@ -364,4 +364,3 @@ def test_authenticated_pages_and_exports_are_never_cached(
     export = admin_browser.get(reverse("settings_ui:sync_errors_csv"))
     assert export.status_code == 200
     assert "no-store" in export.headers["Cache-Control"]
-
