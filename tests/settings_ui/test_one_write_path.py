@@ -24,7 +24,8 @@ from connector.services.credentials import integration_credentials_update
 from connector.services.mappings import field_mapping_save
 from connector.services.settings import integration_settings_update
 from connector.services.setup_check import setup_check_run
-from marketing.models import Company
+from connector.sync.cycle import sync_cycle_run
+from marketing.models import Company, Contact
 from settings_ui.presenters import settings_form_data
 from settings_ui.settings_io import settings_export
 from tests.conftest import SF_USERNAME
@@ -354,3 +355,15 @@ def test_a_value_nobody_typed_never_fails_a_save(
     integration_settings.refresh_from_db()
     assert integration_settings.api_call_limit == 7000
     assert integration_settings.installed_connector_version == label
+
+
+def test_a_mapping_stored_before_the_rule_never_reaches_a_query(salesforce, integration_settings):
+    """A row written past every rule (as before them): the cycle leaves the field out
+    instead of putting it into the SELECT list of every query (MALFORMED_QUERY)."""
+    FieldMapping.objects.filter(hubsync_property="job_title").update(lead_field=INJECTION)
+    integration_settings.sync_enabled = True
+    integration_settings.save()
+    salesforce.control.load_records("Lead", [{"LastName": "Ng", "Company": "Ng Ltd", "Email": "ng@x.example"}])
+    run = sync_cycle_run(trigger="test")
+    assert run.status == "succeeded", run.reason
+    assert Contact.objects.filter(email="ng@x.example").exists()
