@@ -10,13 +10,15 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from connector.client import salesforce_transport
 from connector.models import AuthMethod, IntegrationSettings, SyncRun
-from connector.salesforce_hosts import HostPolicy, UntrustedHost
+from connector.salesforce_hosts import HostGuardAdapter, HostPolicy, UntrustedHost
 from connector.services.credentials import (
     integration_connection_test,
     integration_credentials_update,
 )
 from connector.sync.cycle import sync_cycle_run
+from connector.transport import EmulatorAdapter
 from salesforce_emulator.testing import jwt_key_pair
 from tests.conftest import SF_USERNAME
 
@@ -123,3 +125,23 @@ def test_a_token_answer_without_instance_url_is_a_clear_error(
     response = admin_browser.post(reverse("settings_ui:salesforce_test_connection"), follow=True)
     assert response.status_code == 200
     assert "names no Salesforce instance" in response.content.decode()
+
+
+def test_the_emulator_adapter_is_used_only_with_the_emulator_setting(
+    settings, integration_settings
+):
+    """Behind the host guard (and the meter), the session talks to the emulator only when
+    SALESFORCE_EMULATOR_URL is set; otherwise to the host the URL names."""
+
+    def innermost(url: str, emulator_url: str | None):
+        settings.SALESFORCE_EMULATOR_URL = emulator_url
+        adapter = salesforce_transport(integration_settings).get_adapter(url)
+        assert isinstance(adapter, HostGuardAdapter)
+        while hasattr(adapter, "inner"):
+            adapter = adapter.inner
+        return adapter
+
+    assert not isinstance(innermost("https://login.salesforce.com/", None), EmulatorAdapter)
+    assert isinstance(
+        innermost("https://login.salesforce.com/", "http://127.0.0.1:9"), EmulatorAdapter
+    )

@@ -363,7 +363,9 @@ def test_a_mapping_stored_before_the_rule_never_reaches_a_query(salesforce, inte
     FieldMapping.objects.filter(hubsync_property="job_title").update(lead_field=INJECTION)
     integration_settings.sync_enabled = True
     integration_settings.save()
-    salesforce.control.load_records("Lead", [{"LastName": "Ng", "Company": "Ng Ltd", "Email": "ng@x.example"}])
+    salesforce.control.load_records(
+        "Lead", [{"LastName": "Ng", "Company": "Ng Ltd", "Email": "ng@x.example"}]
+    )
     run = sync_cycle_run(trigger="test")
     assert run.status == "succeeded", run.reason
     assert Contact.objects.filter(email="ng@x.example").exists()
