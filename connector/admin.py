@@ -11,6 +11,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from marketing.admin import ContactAdmin
 from marketing.models import Contact
 
+from .admin_forms import (
+    CREDENTIAL_FIELDS,
+    FieldMappingAdminForm,
+    IntegrationSettingsAdminForm,
+    field_mapping_changelist_form,
+)
 from .messages import in_language
 from .models import (
     ApiCallBucket,
@@ -23,7 +29,7 @@ from .models import (
     SyncRun,
 )
 from .selectors import integration_settings_get
-from .services.credentials import PLAIN_FIELDS, integration_credentials_update
+from .services.credentials import integration_credentials_update
 from .services.mappings import field_mapping_save
 from .services.settings import (
     SETTINGS_FIELDS,
@@ -31,9 +37,6 @@ from .services.settings import (
     integration_settings_update,
     integration_sync_set,
 )
-
-# Credentials staff may edit here (form field → connector.auth.Credentials field).
-CREDENTIAL_FIELDS = {column: name for name, column in PLAIN_FIELDS.items()}
 
 
 class NoAddAdmin(admin.ModelAdmin):
@@ -46,7 +49,10 @@ class NoAddAdmin(admin.ModelAdmin):
 
 @admin.register(IntegrationSettings)
 class IntegrationSettingsAdmin(NoAddAdmin, SimpleHistoryAdmin):
-    """Staff edit the installation flags here; secrets are never shown (only whether one is set)."""
+    """Staff edit the installation flags here; secrets are never shown (only whether one is set).
+    The form holds every value to the services' rules (a refused value is a field error)."""
+
+    form = IntegrationSettingsAdminForm
 
     list_display = (
         "site",
@@ -170,10 +176,15 @@ class ApiCallBucketAdmin(NoAddAdmin):
 
 @admin.register(FieldMapping)
 class FieldMappingAdmin(admin.ModelAdmin):
+    form = FieldMappingAdminForm
     list_display = ("hubsync_property", "lead_field", "contact_field", "sync_rule")
     list_editable = ("sync_rule",)
     list_filter = ("sync_rule",)
     search_fields = ("hubsync_property", "lead_field", "contact_field")
+
+    def get_changelist_form(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        # The list's editable sync rule is held to the same rules as the change form.
+        return field_mapping_changelist_form(**kwargs)
 
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
         field_mapping_save(mapping=obj, acting_user=request.user)

@@ -16,13 +16,20 @@ from typing import Any
 import requests
 from simple_salesforce import Salesforce
 
+from .errors import AuthenticationFailed
 from .models import SECRET_NAMES, AuthMethod
 from .oauth import token_refresh
+from .salesforce_hosts import allow_instance
 
 API_VERSION = "59.0"
 # When the legacy method stops working everywhere (shown on the page).
 SOAP_LOGIN_RETIREMENT = "Summer '27"
 SALESFORCE_SUFFIX = ".salesforce.com"
+# Salesforce always says where the org lives; a login answer without it is not Salesforce's.
+NO_INSTANCE = (
+    "The login answer names no Salesforce instance (no instance_url or serverUrl): it did not "
+    "come from Salesforce."
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,22 @@ def credentials_from_settings(integration_settings: Any, **changes: Any) -> Cred
 
 
 def salesforce_login(credentials: Credentials, session: requests.Session) -> Salesforce:
-    """Log in by the credentials' method; simple-salesforce and OAuth errors pass through."""
+    """Log in by the credentials' method; simple-salesforce and OAuth errors pass through.
+
+    The instance Salesforce returns becomes a host this session may send the token to
+    (connector.salesforce_hosts); nothing else does."""
+    try:
+        sf = _login(credentials, session)
+    except (AttributeError, KeyError, TypeError):
+        # simple-salesforce reads instance_url / serverUrl without checking it is there.
+        raise AuthenticationFailed(NO_INSTANCE, code="NO_INSTANCE_URL") from None
+    if not sf.sf_instance:
+        raise AuthenticationFailed(NO_INSTANCE, code="NO_INSTANCE_URL")
+    allow_instance(session, sf.sf_instance)
+    return sf
+
+
+def _login(credentials: Credentials, session: requests.Session) -> Salesforce:
     common: dict[str, Any] = {"session": session, "version": API_VERSION}
     method = AuthMethod(credentials.method)
     if method == AuthMethod.WEB_SERVER:
@@ -102,6 +124,10 @@ def salesforce_login(credentials: Credentials, session: requests.Session) -> Sal
             consumer_secret=credentials.consumer_secret,
             refresh_token=credentials.refresh_token,
         )
+        if not token.get("instance_url") or not token.get("access_token"):
+            # Salesforce always names the instance; an answer without it is not Salesforce's.
+            raise AuthenticationFailed(NO_INSTANCE, code="NO_INSTANCE_URL")
+        allow_instance(session, token["instance_url"])
         return Salesforce(
             instance_url=token["instance_url"], session_id=token["access_token"], **common
         )

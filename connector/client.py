@@ -44,6 +44,7 @@ from .messages import (
     said,
 )
 from .metering import ApiMeter, meter_session
+from .salesforce_hosts import HostPolicy, guard_session
 from .transport import salesforce_session
 
 T = TypeVar("T")
@@ -98,7 +99,10 @@ class _TimeoutSession(requests.Session):
 
 
 def _transport(meter: ApiMeter, emulator_url: str | None, timeout: Any) -> requests.Session:
-    return meter_session(_TimeoutSession(salesforce_session(emulator_url), timeout), meter)
+    """The emulator adapter (only with SALESFORCE_EMULATOR_URL), the meter, and outermost the
+    host guard: a request to a host that is not Salesforce is neither sent nor counted."""
+    session = meter_session(_TimeoutSession(salesforce_session(emulator_url), timeout), meter)
+    return guard_session(session, HostPolicy(django_settings.SALESFORCE_ALLOWED_HOSTS))
 
 
 def salesforce_transport(

@@ -23,6 +23,7 @@ from .models import (
     SyncRun,
     SyncRunStatus,
 )
+from .validators import SALESFORCE_FIELD_NAME
 
 
 def integration_settings_get(*, site: Site | None = None) -> IntegrationSettings:
@@ -44,12 +45,18 @@ def api_calls_used_last_24h(*, now=None) -> int:
 
 
 def field_mappings_get() -> list[MappingSpec]:
-    """The field mappings as plain data for the pure mappers."""
+    """The field mappings as plain data for the pure mappers. A field name that is not a
+    Salesforce API name (a row stored before connector.validators held it) is left out, as
+    if unmapped: it would otherwise go into the SELECT list of every query."""
+
+    def usable(name: str) -> str:
+        return name if SALESFORCE_FIELD_NAME.match(name or "") else ""
+
     return [
         MappingSpec(
             hubsync_property=m.hubsync_property,
-            lead_field=m.lead_field,
-            contact_field=m.contact_field,
+            lead_field=usable(m.lead_field),
+            contact_field=usable(m.contact_field),
             sync_rule=m.sync_rule,
         )
         for m in FieldMapping.objects.order_by("id")

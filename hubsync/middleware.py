@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 
 class RequestBodyLimitMiddleware:
@@ -28,3 +29,19 @@ class RequestBodyLimitMiddleware:
         if length > settings.MAX_REQUEST_BODY_BYTES:
             return HttpResponse("Request body too large.", status=413, content_type="text/plain")
         return self.get_response(request)
+
+
+class PrivateCacheControlMiddleware:
+    """``Cache-Control: no-store`` (Django's never-cache headers) on every response to a
+    logged-in user: pages and exports carry personal data and must stay out of shared and
+    browser caches. A view's own Cache-Control is kept."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

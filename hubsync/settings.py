@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on every response to a logged-in user (pages, exports).
+    "hubsync.middleware.PrivateCacheControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who changed the integration settings (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -196,6 +198,11 @@ if DEBUG and not HUBSYNC_ENCRYPTION_KEYS:
 # Point the connector at the local Salesforce emulator instead of salesforce.com
 # (salesforce_emulator/README.md). Unset: the real Salesforce.
 SALESFORCE_EMULATOR_URL = env("SALESFORCE_EMULATOR_URL", default=None)
+# Credentials and tokens go only to login.salesforce.com, test.salesforce.com, a My Domain
+# (*.my.salesforce.com) and the instance Salesforce returns (connector/salesforce_hosts.py).
+# Special cases (another Salesforce cloud, e.g. ".my.salesforce.mil"): list them here,
+# comma-separated; ".suffix" admits its subdomains.
+SALESFORCE_ALLOWED_HOSTS = env.list("SALESFORCE_ALLOWED_HOSTS", default=[])
 
 # Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # Default broker is kombu's filesystem transport, which needs no server.
@@ -295,15 +302,18 @@ LOGGING = {
 # plain format otherwise).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
-# Password guessing: django-axes counts failed logins per username + IP address in the
-# database; the 6th attempt within the cool-off is refused (even with the right password)
-# and shows templates/axes/lockout.html. https://django-axes.readthedocs.io/en/latest/4_configuration.html
+# Password guessing: django-axes counts failed logins per username + IP address (and per
+# username across addresses) in the database; the 6th attempt within the cool-off is
+# refused (even with the right password) and shows templates/axes/lockout.html. https://django-axes.readthedocs.io/en/latest/4_configuration.html
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# hubsync/lockout.py: also AXES_USERNAME_FAILURE_LIMIT failures of one username from any
+# number of addresses lock it (an admin unlocks: manage.py axes_reset_username USERNAME).
+AXES_HANDLER = "hubsync.lockout.UsernameAcrossAddressesHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -321,6 +331,13 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 TRUSTED_PROXY = env("TRUSTED_PROXY", default="127.0.0.1")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 WEB_THREADS = env.int("WEB_THREADS", default=8)
+# Slow clients (hubsync/serve.py): at most this many open connections (at the limit the one
+# waiting longest without being served is closed to make room), seconds to read one request
+# (headers and body, however steadily it trickles in), seconds an idle connection stays open.
+# https://docs.pylonsproject.org/projects/waitress/en/stable/arguments.html
+WEB_CONNECTION_LIMIT = env.int("WEB_CONNECTION_LIMIT", default=100)
+WEB_REQUEST_READ_TIMEOUT = env.int("WEB_REQUEST_READ_TIMEOUT", default=60)
+WEB_CHANNEL_TIMEOUT = env.int("WEB_CHANNEL_TIMEOUT", default=60)
 WEB_LISTEN = env("WEB_LISTEN", default="0.0.0.0:8000")
 
 # Prometheus metrics at /metrics, only for "Authorization: Bearer <METRICS_TOKEN>";

@@ -7,11 +7,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from marketing.json_bounds import JsonTooDeep, json_loads_bounded
 from marketing.models import (
     Activity,
     Company,
@@ -97,39 +95,10 @@ class ContactAdmin(admin.ModelAdmin):
     )
 
 
-# Criteria are three levels deep (object, list of conditions, condition); more is a mistake.
-CRITERIA_MAX_DEPTH = 8
-
-
-class CriteriaField(forms.JSONField):
-    """The criteria as JSON; nesting too deep is an error on the field, not a crash (500)."""
-
-    def to_python(self, value: Any) -> Any:
-        if self.disabled or not isinstance(value, str) or not value.strip():
-            return super().to_python(value)
-        try:
-            json_loads_bounded(value, max_depth=CRITERIA_MAX_DEPTH)
-        except JsonTooDeep:
-            raise ValidationError(  # noqa: B904 — the parser's own error says nothing more
-                _("Enter valid criteria: the JSON is nested too deeply.")
-            )
-        except ValueError:
-            pass  # invalid JSON: the parent reports it in its own words
-        return super().to_python(value)
-
-    def bound_data(self, data: Any, initial: Any) -> Any:
-        # Re-showing what was typed parses it again: too deep, it is shown as typed.
-        try:
-            return super().bound_data(data, initial)
-        except RecursionError:
-            return InvalidJSONInput(data)
-
-
 class SmartListAdminForm(forms.ModelForm):
-    """The criteria are checked by the model's validator (``validate_criteria``, which caps
-    the number of conditions): the page shows the error instead of saving."""
-
-    criteria = CriteriaField()
+    """The criteria are checked by the model's validators (``validate_criteria``, which caps
+    the number of conditions; the JSON bounds of marketing.json_fields, which also parse
+    what was typed within them): the page shows the error instead of saving."""
 
     class Meta:
         model = SmartList

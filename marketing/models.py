@@ -26,6 +26,7 @@ from marketing.choices import (
     LifecycleStage,
     SalesforceObject,
 )
+from marketing.json_fields import BoundedJSONField
 from marketing.smart_list_criteria import validate_criteria
 
 __all__ = [
@@ -52,7 +53,7 @@ class Company(models.Model):
 
     name = models.CharField(max_length=255)
     domain = models.CharField(max_length=255, blank=True)
-    properties = models.JSONField(default=dict, blank=True)
+    properties = BoundedJSONField(default=dict, blank=True, max_bytes=1024 * 1024)
     salesforce_id = models.CharField(max_length=18, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -153,7 +154,7 @@ class SmartList(models.Model):
     # Validated by the field validator so that model forms (admin, settings page)
     # report criteria errors on the field itself; it caps the number of conditions
     # (MAX_SMART_LIST_CONDITIONS), so no save path stores a list that cannot run.
-    criteria = models.JSONField(validators=[validate_criteria])
+    criteria = BoundedJSONField(validators=[validate_criteria])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -174,7 +175,7 @@ class Activity(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
     type = models.CharField(max_length=32, choices=ActivityType.choices)
     occurred_at = models.DateTimeField()
-    details = models.JSONField(default=dict, blank=True)
+    details = BoundedJSONField(default=dict, blank=True)
     # Its id in Salesforce (HubSync_Id__c, "activity-<uuid>"): random, like the contact's.
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

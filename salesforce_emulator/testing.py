@@ -167,15 +167,18 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin):
         record_error_code: str | None = None,
         record_count: int = 0,
         record_share: float = 0.0,
+        body: Any = None,
     ) -> dict[str, Any]:
         """Make the next ``count`` requests whose path matches the regex ``path`` fail.
+
+        ``body`` (with ``status``): answer that JSON instead of Salesforce's error list.
 
         ``share`` < 1 fails only that share of the matching requests, spread evenly.
         ``record_error_code`` fails records, not the request: in each of the next
         ``count`` sObject Collections writes that match, ``record_count`` records (or
         ``record_share`` of them) fail with that code and the others are written.
         """
-        body = {
+        request = {
             "path": path,
             "method": method,
             "status": status,
@@ -188,8 +191,9 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin):
             "record_error_code": record_error_code,
             "record_count": record_count,
             "record_share": record_share,
+            "body": body,
         }
-        return self._call("POST", "faults", json=body)
+        return self._call("POST", "faults", json=request)
 
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")

@@ -9,6 +9,7 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -19,9 +20,9 @@ from connector.models import (
     NewRecordType,
 )
 from connector.org_schema import record_types
-from connector.services.settings import SETTINGS_FIELDS
+from connector.services.settings import SETTINGS_FIELDS, integration_settings_validate
+from connector.validators import form_errors_add
 from marketing.models import ActivityType, SmartList
-from marketing.smart_list_criteria import validate_criteria
 
 from .forms_help import (
     HELP_ACCOUNT_SYNC,
@@ -193,7 +194,6 @@ class IntegrationSettingsForm(forms.Form):
         self.fields["inclusion_list"].queryset = smart_lists.order_by("name")
         if not (self.instance.crm_enabled if crm_enabled is None else crm_enabled):
             del self.fields["task_sync"]
-        self._known_record_types: dict[str, set[str]] = {}
         for object_type in ("Lead", "Contact"):
             self._record_type_choices(object_type)
         if read_only:
@@ -303,13 +303,6 @@ class IntegrationSettingsForm(forms.Form):
             )
         return Layout(*sections)
 
-    def clean_inclusion_list(self) -> SmartList | None:
-        # A list that the sync cannot evaluate (e.g. over the conditions limit) is refused.
-        smart_list = self.cleaned_data.get("inclusion_list")
-        if smart_list is not None:
-            validate_criteria(smart_list.criteria)
-        return smart_list
-
     def clean_activity_types(self) -> list[str]:
         return [
             value for value in ActivityType.values if value in self.cleaned_data["activity_types"]
@@ -336,24 +329,6 @@ class IntegrationSettingsForm(forms.Form):
             if read is None
             else None
         )
-        if read is not None:  # the org was read: only its record types are valid
-            self._known_record_types[name] = {t["developer_name"] for t in known}
-
-    def _clean_record_type(self, name: str) -> str:
-        value = (self.cleaned_data.get(name) or "").strip()
-        known = self._known_record_types.get(name)
-        if value and known is not None and value not in known:
-            raise forms.ValidationError(
-                _("“%(value)s” is not an active record type of your org (%(known)s).")
-                % {"value": value, "known": ", ".join(sorted(known)) or _("none")}
-            )
-        return value
-
-    def clean_lead_record_type(self) -> str:
-        return self._clean_record_type("lead_record_type")
-
-    def clean_contact_record_type(self) -> str:
-        return self._clean_record_type("contact_record_type")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -363,6 +338,13 @@ class IntegrationSettingsForm(forms.Form):
                 "activity_types",
                 _("Choose at least one activity type, or choose not to store activity data."),
             )
+        # The rules of the stored values (the org's record types and picklists, the inclusion
+        # list, the model's own): the service's, shown on the fields (no network call).
+        given = {name: cleaned[name] for name in self.fields if name in cleaned}
+        try:
+            integration_settings_validate(integration_settings=self.instance, data=given)
+        except ValidationError as error:
+            form_errors_add(self, error)
         return cleaned
 
     def settings_data(self) -> dict[str, Any]:

@@ -7,22 +7,19 @@ Salesforce accepts them is the service's job (it logs in before anything is save
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from cryptography.hazmat.primitives import serialization
 from django import forms
-from django.core.validators import EmailValidator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from connector.auth import SOAP_LOGIN_RETIREMENT
 from connector.models import SECRET_NAMES, AuthMethod, IntegrationSettings
+from connector.validators import validate_my_domain
 
-# acme.my.salesforce.com, acme--uat.sandbox.my.salesforce.com
-MY_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*(\.sandbox)?\.my\.salesforce\.com$")
 # What each method needs, besides the login host (form field → stored secret, if any).
 NEEDS: dict[str, tuple[tuple[str, str | None], ...]] = {
     AuthMethod.PASSWORD: (("username", None), ("password", "password")),
@@ -96,9 +93,8 @@ class CredentialsForm(forms.Form):
         label=_("Username"),
         required=False,
         max_length=255,
-        validators=[
-            EmailValidator(message=_("A Salesforce username looks like an email address."))
-        ],
+        # The stored value's own rule (an email address), from the model.
+        validators=IntegrationSettings._meta.get_field("username")._validators,
     )
     password = _secret(_("Password"), autocomplete="new-password")
     security_token = _secret(_("Security token"))
@@ -185,8 +181,7 @@ class CredentialsForm(forms.Form):
     def clean_my_domain(self) -> str:
         host = self.cleaned_data["my_domain"].strip().lower()
         host = host.removeprefix("https://").removeprefix("http://").rstrip("/")
-        if host and not MY_DOMAIN.match(host):
-            raise forms.ValidationError(_("Enter a My Domain host such as acme.my.salesforce.com."))
+        validate_my_domain(host)  # the stored value's rule (connector.validators)
         return host
 
     def clean_private_key(self) -> str:

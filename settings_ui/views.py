@@ -32,6 +32,7 @@ from connector.services.deletions import (
 from connector.services.settings import integration_settings_update, integration_sync_set
 from connector.services.sync_errors import sync_errors_retry
 from connector.status import sync_status_get
+from connector.validators import form_errors_add
 from marketing import csv_safety
 from marketing.services import smart_list_create
 
@@ -164,7 +165,7 @@ class SalesforceSettingsView(SalesforcePageMixin, FormView):
                 acting_user=self.request.user,
             )
         except ValidationError as error:  # what the org rules out (the setup check saw it)
-            form.add_error(None, error)  # a dict of field errors lands on those fields
+            form_errors_add(form, error)  # on their fields; others above the form
             self.integration_settings.refresh_from_db()
             return self.form_invalid(form)
         messages.success(self.request, _("Your Salesforce settings were saved."))

@@ -313,3 +313,54 @@ def test_the_new_secrets_never_appear_anywhere(salesforce, admin_browser, staff,
         text = text.decode() if isinstance(text, bytes) else text
         for secret in secrets:
             assert secret not in text, f"a secret in {where}"
+
+
+def test_guesses_spread_over_many_addresses_lock_the_username(client, marketing_admin, settings):
+    """50 guesses from 10 addresses, then the right password from an 11th: refused. The
+    per-username threshold (AXES_USERNAME_FAILURE_LIMIT) counts across addresses."""
+    assert settings.AXES_USERNAME_FAILURE_LIMIT <= 50
+    for address in range(10):
+        guesser = Client(REMOTE_ADDR=f"203.0.113.{address + 1}")
+        for _ in range(5):
+            assert login(guesser, "marketer", "wrong password").status_code in (200, 429)
+    response = login(Client(REMOTE_ADDR="198.51.100.7"), "marketer", PASSWORD)
+    assert response.status_code == 429
+    assert 'id="lockout-message"' in response.content.decode()
+    # Another user is not affected; an admin unlocks the username.
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("other", password=PASSWORD)
+    assert login(Client(REMOTE_ADDR="198.51.100.7"), "other", PASSWORD).status_code == 302
+    call_command("axes_reset_username", "marketer", stdout=io.StringIO())
+    assert login(Client(REMOTE_ADDR="198.51.100.7"), "marketer", PASSWORD).status_code == 302
+
+
+def test_fewer_failures_across_addresses_than_the_threshold_do_not_lock(
+    client, marketing_admin, settings
+):
+    for address in range(3):
+        login(Client(REMOTE_ADDR=f"203.0.113.{address + 1}"), "marketer", "wrong password")
+    assert login(Client(REMOTE_ADDR="198.51.100.7"), "marketer", PASSWORD).status_code == 302
+
+
+# -- Cache-Control --------------------------------------------------------------------------
+
+
+def test_authenticated_pages_and_exports_are_never_cached(
+    admin_browser, staff, integration_settings
+):
+    """Every page a logged-in user gets (the settings pages, the errors CSV export, the
+    admin's) says no-store: personal data stays out of shared and browser caches."""
+    urls = [*settings_ui_urls(get_only=True), reverse("admin:index")]
+    admin_browser.force_login(staff)
+    checked = 0
+    for url in urls:
+        response = admin_browser.get(url)
+        if response.status_code != 200:
+            continue  # a redirect or a 404 without data of its own
+        assert "no-store" in response.headers.get("Cache-Control", ""), url
+        checked += 1
+    assert checked >= 5
+    export = admin_browser.get(reverse("settings_ui:sync_errors_csv"))
+    assert export.status_code == 200
+    assert "no-store" in export.headers["Cache-Control"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from marketing.json_fields import SYNC_WRITTEN_MAX_BYTES, BoundedJSONField
+
 
 class OrgSchema(models.Model):
     """The org's state and country picklists and its Lead and Contact record types.
@@ -18,11 +20,11 @@ class OrgSchema(models.Model):
         "connector.IntegrationSettings", on_delete=models.CASCADE, related_name="org_schema"
     )
     # {"countries": {code: label}, "states": {country: {code: label}}}; null: no picklists.
-    picklists = models.JSONField(null=True, blank=True)
+    picklists = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, null=True, blank=True)
     # {"Lead": [{"developer_name", "name", "id", "default"}], "Contact": [...]}
-    record_types = models.JSONField(default=dict, blank=True)
+    record_types = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=dict, blank=True)
     # {"Lead": [{"name", "label", "type", "length", "createable", "updateable", "custom"}], ...}
-    fields = models.JSONField(default=dict, blank=True)
+    fields = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
 

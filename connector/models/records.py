@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marketing.json_fields import SYNC_WRITTEN_MAX_BYTES, BoundedJSONField
+
 from .sync_state import SyncDirection
 
 
@@ -14,7 +16,7 @@ class EmailCollision(models.Model):
 
     email = models.EmailField()
     chosen_id = models.CharField(max_length=18)
-    other_ids = models.JSONField(default=list)
+    other_ids = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=list)
     detected_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -97,7 +99,7 @@ class ContactSyncEvent(models.Model):
     direction = models.CharField(max_length=8, choices=SyncDirection.choices)
     object_type = models.CharField(max_length=40)
     salesforce_id = models.CharField(max_length=18, blank=True)
-    fields = models.JSONField(default=list, blank=True)
+    fields = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=list, blank=True)
     outcome = models.CharField(max_length=12, choices=SyncEventOutcome.choices)
     detail = models.TextField(blank=True)
 

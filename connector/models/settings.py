@@ -5,14 +5,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from marketing.json_fields import SYNC_WRITTEN_MAX_BYTES, BoundedJSONField
 from marketing.models import ActivityType, Contact
 
 from ..crypto import decrypt_secret, encrypt_secret
+from ..validators import validate_my_domain, validate_salesforce_field_name
 
 
 class AccountSync(models.TextChoices):
@@ -24,6 +27,11 @@ class ActivityStorage(models.TextChoices):
     TASKS = "tasks", _("Salesforce Tasks")
     CUSTOM_OBJECT = "custom_object", _("Custom object (HubSpot_Intelligence__c)")
     NONE = "none", _("Do not store activity data")
+
+
+# activity_types is a flat list of ActivityType values.
+ACTIVITY_TYPES_MAX_DEPTH = 2
+ACTIVITY_TYPES_MAX_BYTES = 4096
 
 
 def default_activity_types() -> list[str]:
@@ -73,19 +81,30 @@ class IntegrationSettings(models.Model):
     )
 
     # 2. Integration version (read from the org by the connector)
-    installed_connector_version = models.CharField(max_length=32, blank=True)
+    # Stored whole (a custom label's value may be up to 1,000 characters): what the org
+    # says is never cut, and never fails a Save on a value nobody typed.
+    installed_connector_version = models.TextField(blank=True)
     connector_version_checked_at = models.DateTimeField(null=True, blank=True)
 
     # 3. Credentials
     auth_method = models.CharField(
         _("login method"), max_length=20, choices=AuthMethod.choices, default=AuthMethod.PASSWORD
     )
-    username = models.CharField(_("username"), max_length=255, blank=True)
+    username = models.CharField(
+        _("username"),
+        max_length=255,
+        blank=True,
+        validators=[
+            EmailValidator(message=_("A Salesforce username looks like an email address."))
+        ],
+    )
     password_encrypted = models.TextField(blank=True, editable=False)
     security_token_encrypted = models.TextField(blank=True, editable=False)
     sandbox = models.BooleanField(_("sandbox"), default=False)
     # The org's My Domain host (acme.my.salesforce.com); blank: login or test.salesforce.com.
-    my_domain = models.CharField(_("My Domain"), max_length=255, blank=True)
+    my_domain = models.CharField(
+        _("My Domain"), max_length=255, blank=True, validators=[validate_my_domain]
+    )
     consumer_key = models.CharField(_("consumer key"), max_length=255, blank=True)
     consumer_secret_encrypted = models.TextField(blank=True, editable=False)
     private_key_encrypted = models.TextField(blank=True, editable=False)
@@ -139,8 +158,12 @@ class IntegrationSettings(models.Model):
         choices=ActivityStorage.choices,
         default=ActivityStorage.TASKS,
     )
-    activity_types = models.JSONField(
-        _("activity types"), default=default_activity_types, blank=True
+    activity_types = BoundedJSONField(
+        _("activity types"),
+        default=default_activity_types,
+        blank=True,
+        max_depth=ACTIVITY_TYPES_MAX_DEPTH,
+        max_bytes=ACTIVITY_TYPES_MAX_BYTES,
     )
 
     # 10. Records created in Salesforce
@@ -172,7 +195,7 @@ class IntegrationSettings(models.Model):
 
     # What the last setup check found in the org (connector.services.setup_check).
     org_state_country_picklists = models.BooleanField(null=True, blank=True)
-    setup_check = models.JSONField(default=dict, blank=True)
+    setup_check = BoundedJSONField(default=dict, blank=True, max_bytes=SYNC_WRITTEN_MAX_BYTES)
     setup_checked_at = models.DateTimeField(null=True, blank=True)
 
     # 14. Deletes
@@ -211,8 +234,12 @@ class IntegrationSettings(models.Model):
         return f"Salesforce integration settings ({self.site.domain})"
 
     def clean(self) -> None:
-        unknown = set(self.activity_types or []) - set(ActivityType.values)
-        if not isinstance(self.activity_types, list) or unknown:
+        types = self.activity_types
+        if (
+            not isinstance(types, list)
+            or not all(isinstance(value, str) for value in types)
+            or set(types) - set(ActivityType.values)
+        ):
             raise ValidationError({"activity_types": _("Unknown activity type.")})
 
     # Secrets: stored encrypted, readable only through these accessors.
@@ -276,8 +303,13 @@ class FieldMapping(models.Model):
     """
 
     hubsync_property = models.CharField(max_length=64, unique=True)
-    lead_field = models.CharField(max_length=80, blank=True)
-    contact_field = models.CharField(max_length=80, blank=True)
+    # A Salesforce field's API name: it goes into the SELECT list of every cycle's query.
+    lead_field = models.CharField(
+        max_length=80, blank=True, validators=[validate_salesforce_field_name]
+    )
+    contact_field = models.CharField(
+        max_length=80, blank=True, validators=[validate_salesforce_field_name]
+    )
     sync_rule = models.CharField(max_length=20, choices=SyncRule.choices, default=SyncRule.TWO_WAY)
 
     # Every change, with who and when: shown in the settings history.

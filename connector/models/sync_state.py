@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marketing.json_fields import SYNC_WRITTEN_MAX_BYTES, BoundedJSONField
+
 
 class ApiCallBucket(models.Model):
     """Calls sent to Salesforce, counted per minute.
@@ -62,7 +64,7 @@ class ContactSyncState(models.Model):
     create_sent = models.BooleanField(default=False)
     # The per-field merge's base: ``{property: value}`` as both sides had it after the last
     # sync (a property missing: not known). See connector/merge.py.
-    synced_values = models.JSONField(default=dict, blank=True)
+    synced_values = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=dict, blank=True)
 
     class Meta:
         indexes = [
@@ -93,7 +95,7 @@ class SyncError(models.Model):
     salesforce_id = models.CharField(max_length=18, blank=True)
     code = models.CharField(max_length=64)
     message = models.TextField(blank=True)
-    fields = models.JSONField(default=list, blank=True)
+    fields = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=1)
     next_retry_at = models.DateTimeField(null=True, blank=True)
     parked = models.BooleanField(default=False)
@@ -137,10 +139,10 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     api_calls = models.PositiveIntegerField(default=0)
-    counts = models.JSONField(default=dict, blank=True)
+    counts = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=dict, blank=True)
     errors = models.PositiveIntegerField(default=0)
     # Live progress while running: {"phase": ..., "done": n, "total": n}.
-    progress = models.JSONField(default=dict, blank=True)
+    progress = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=dict, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     # Failed or skipped for a reason that passes by itself (Salesforce unreachable, another
     # cycle running): the task tries again soon. Bad credentials or settings do not.
@@ -171,7 +173,7 @@ class SyncCursor(models.Model):
     name = models.CharField(max_length=64, unique=True)
     value = models.DateTimeField(null=True, blank=True)
     # Records already read in the watermark's own second (Salesforce compares seconds).
-    boundary_ids = models.JSONField(default=list, blank=True)
+    boundary_ids = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

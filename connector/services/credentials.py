@@ -14,6 +14,7 @@ from typing import Any
 import requests
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..auth import Credentials, credentials_from_settings
@@ -86,9 +87,31 @@ def integration_credentials_save(
     """*Save credentials*: log in with the new ones; store them only when that works.
 
     ``changes`` are fields of connector.auth.Credentials (a blank secret keeps the stored one).
+    Raises ValidationError for a value the rules refuse (nothing is sent anywhere then).
     """
+    integration_credentials_validate(integration_settings=integration_settings, changes=changes)
     candidate = credentials_from_settings(integration_settings, **changes)
     return _verify_and_store(integration_settings, candidate, acting_user=acting_user)
+
+
+def integration_credentials_validate(
+    *, integration_settings: IntegrationSettings, changes: dict[str, Any]
+) -> None:
+    """The stored-value rules on the plain credentials in ``changes`` (fields of
+    connector.auth.Credentials): the login method, a username that looks like an email
+    address, My Domain a Salesforce host (connector.validators). Raises ValidationError keyed
+    by the settings' column names. Only what ``changes`` names is judged."""
+    candidate = credentials_from_settings(integration_settings, **changes)
+    errors: dict[str, list[str]] = {}
+    for name, column in PLAIN_FIELDS.items():
+        if name not in changes:
+            continue
+        try:
+            IntegrationSettings._meta.get_field(column).clean(getattr(candidate, name), None)
+        except ValidationError as error:
+            errors[column] = error.messages
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -99,7 +122,9 @@ def integration_credentials_update(
     **changes: Any,
 ) -> IntegrationSettings:
     """Store credentials without checking them (the admin, a settings import, demo setup):
-    they are *not checked yet* until a cycle logs in with them."""
+    they are *not checked yet* until a cycle logs in with them. Raises ValidationError
+    (:func:`integration_credentials_validate`) and then stores nothing."""
+    integration_credentials_validate(integration_settings=integration_settings, changes=changes)
     candidate = credentials_from_settings(integration_settings, **changes)
     if _store(integration_settings, candidate):
         credentials_unchecked(integration_settings)

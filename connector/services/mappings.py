@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ..models import FieldMapping, IntegrationSettings, SyncRule
 from ..org_schema import org_fields
+from ..selectors import integration_settings_get
 from ..sync.failures import contact_failures_unpark
 
 # Salesforce field types a text property of hubsync can go to and come from.
@@ -62,16 +63,32 @@ def field_mapping_problems(
     return problems
 
 
+def field_mapping_validate(*, mapping: FieldMapping) -> None:
+    """Every rule on a mapping: the model's (a contact property, Salesforce field names) and
+    the org's describe where it was read (:func:`field_mapping_problems`). Raises
+    ValidationError by field; the Field mappings page and the admin's form show it."""
+    mapping.full_clean()
+    problems = field_mapping_problems(
+        integration_settings_get(),
+        hubsync_property=mapping.hubsync_property,
+        lead_field=mapping.lead_field,
+        contact_field=mapping.contact_field,
+        sync_rule=mapping.sync_rule,
+    )
+    if problems:
+        raise ValidationError(problems)
+
+
 @transaction.atomic
 def field_mapping_save(
     *, mapping: FieldMapping, acting_user: AbstractBaseUser | None, **changes: Any
 ) -> FieldMapping:
-    """Validate and save a mapping (who changed it goes to the settings history). Records
-    that failed — those that needed a fix too: a required field may now be mapped, a
-    read-only one unmapped — are tried again."""
+    """Validate (:func:`field_mapping_validate`) and save a mapping (who changed it goes to
+    the settings history). Records that failed — those that needed a fix too: a required
+    field may now be mapped, a read-only one unmapped — are tried again."""
     for name, value in changes.items():
         setattr(mapping, name, value)
-    mapping.full_clean()
+    field_mapping_validate(mapping=mapping)
     mapping._history_user = (  # type: ignore[attr-defined]
         acting_user if getattr(acting_user, "is_authenticated", False) else None
     )

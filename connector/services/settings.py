@@ -7,6 +7,7 @@ enqueues alike.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,7 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketing.smart_list_criteria import validate_criteria
+
 from ..models import AccountSync, IntegrationSettings
+from ..org_schema import record_types
 from ..sync.failures import contact_failures_unpark
 from ..sync.pull.watermark import inbound_cursors_reset
 from .jobs import sync_enqueue
@@ -41,6 +45,8 @@ SETTINGS_FIELDS: tuple[str, ...] = (
     "delete_when_lead_deleted",
     "delete_when_contact_deleted",
 )
+# The record type settings and the object each one is for.
+RECORD_TYPE_FIELDS = {"lead_record_type": "Lead", "contact_record_type": "Contact"}
 # Settings under which records that failed may pass now: changing one retries them at once.
 RETRY_ON_CHANGE = {
     "state_country_picklists",
@@ -48,6 +54,69 @@ RETRY_ON_CHANGE = {
     "lead_record_type",
     "contact_record_type",
 }
+
+
+def integration_settings_validate(
+    *, integration_settings: IntegrationSettings, data: dict[str, Any]
+) -> None:
+    """Every rule on the main settings (keys of SETTINGS_FIELDS in ``data``), against the
+    stored row and the org as the setup check last read it; raises ValidationError with a
+    message per field. The page's form, the admin's form and the import show what this
+    raises; :func:`integration_settings_update` calls it before it writes anything.
+
+    Only the values in ``data`` are judged: a Save never fails on a value nobody typed
+    (the version label read from the org, the credentials).
+    """
+    unknown = set(data) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"Not settings fields: {sorted(unknown)}")
+    errors: dict[str, list[Any]] = {}
+    if (
+        data.get("state_country_picklists")
+        and not integration_settings.state_country_picklists
+        and integration_settings.org_state_country_picklists is False
+    ):
+        # The setup check saw an org without them: every record would fail every cycle.
+        errors["state_country_picklists"] = [
+            _(
+                "Your Salesforce org does not use state and country picklists (the setup "
+                "check found no StateCode/CountryCode fields). Turn them on in Salesforce "
+                "Setup first, or keep this at No."
+            )
+        ]
+    for name, object_type in RECORD_TYPE_FIELDS.items():
+        value = data.get(name)
+        known = record_types(integration_settings, object_type)
+        if not value or known is None or not isinstance(value, str):
+            continue  # the user's default, or the org never read: nothing to hold it to
+        names = {t["developer_name"] for t in known}
+        if value not in names:
+            errors[name] = [
+                _("“%(value)s” is not an active record type of your org (%(known)s).")
+                % {"value": value, "known": ", ".join(sorted(names)) or _("none")}
+            ]
+    smart_list = data.get("inclusion_list")
+    if smart_list is not None and "inclusion_list" not in errors:
+        try:  # a list the sync cannot evaluate (e.g. over the conditions limit)
+            validate_criteria(getattr(smart_list, "criteria", None))
+        except ValidationError as error:
+            errors["inclusion_list"] = error.messages
+    # The model's own rules (choices, lengths, JSON bounds, activity types) on a copy.
+    candidate = copy.copy(integration_settings)
+    for name, value in data.items():
+        setattr(candidate, name, value)
+    judged = set(data)
+    try:
+        candidate.full_clean(
+            exclude=[f.name for f in IntegrationSettings._meta.fields if f.name not in judged],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -59,32 +128,14 @@ def integration_settings_update(
 ) -> IntegrationSettings:
     """Apply the main settings (keys of SETTINGS_FIELDS present in ``data``) at once.
 
-    Validates the whole record first, so an invalid value saves nothing.
-    Returns the saved settings; the names of changed fields are in
+    Validates first (:func:`integration_settings_validate`), so an invalid value saves
+    nothing. Returns the saved settings; the names of changed fields are in
     ``integration_settings.changed_fields`` for the caller.
     """
-    unknown = set(data) - set(SETTINGS_FIELDS)
-    if unknown:
-        raise ValueError(f"Not settings fields: {sorted(unknown)}")
+    integration_settings_validate(integration_settings=integration_settings, data=data)
     changed = [name for name, value in data.items() if getattr(integration_settings, name) != value]
-    if (
-        "state_country_picklists" in changed
-        and data["state_country_picklists"]
-        and integration_settings.org_state_country_picklists is False
-    ):
-        # The setup check saw an org without them: every record would fail every cycle.
-        raise ValidationError(
-            {
-                "state_country_picklists": _(
-                    "Your Salesforce org does not use state and country picklists (the setup "
-                    "check found no StateCode/CountryCode fields). Turn them on in Salesforce "
-                    "Setup first, or keep this at No."
-                )
-            }
-        )
     for name, value in data.items():
         setattr(integration_settings, name, value)
-    integration_settings.full_clean(exclude=["site"])
     set_acting_user(integration_settings, acting_user)
     integration_settings.save()
     integration_settings.changed_fields = changed

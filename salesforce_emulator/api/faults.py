@@ -32,6 +32,8 @@ def apply_fault(faults: FaultBook, meter: Meter, ctx: Ctx) -> Out | None:
         code = fault.error_code or "SERVER_UNAVAILABLE"
         msg = fault.message or "Injected fault"
         meter.count_fault(f"status:{fault.status}:{code}")
+        if fault.body is not None:
+            return Out(fault.status, fault.body)
         return sf_error(fault.status, code, msg)
     return None
 

@@ -39,6 +39,9 @@ class Fault:
     # Per-record failure inside an sObject Collections write: the request succeeds,
     # but ``record_count`` (or ``record_share``) of its records fail with this code.
     record_error_code: str | None = None
+    # With ``status``: answer this JSON body instead of Salesforce's error list (a reply
+    # Salesforce would never give, e.g. a token answer without ``instance_url``).
+    body: Any = None
     record_count: int = 0
     record_share: float = 0.0
     fired: int = 0
@@ -130,6 +133,7 @@ class FaultBook:
                 record_error_code=body.get("record_error_code") or None,
                 record_count=int(body.get("record_count", 0) or 0),
                 record_share=float(body.get("record_share", 0) or 0),
+                body=body.get("body"),
             )
             if not 0 < fault.share <= 1 or not 0 <= fault.record_share <= 1:
                 raise ValueError("share and record_share are between 0 and 1")

@@ -23,6 +23,13 @@ from settings_ui.management.commands import demo_setup
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _development(settings):
+    """demo_setup is for development (DEBUG on); tests/settings_ui/test_one_write_path.py
+    shows it refused with DEBUG off."""
+    settings.DEBUG = True
+
+
 def test_the_demo_org_is_configured_like_a_save_on_the_page(
     settings, integration_settings, monkeypatch, django_capture_on_commit_callbacks, tmp_path
 ):

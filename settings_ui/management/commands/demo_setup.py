@@ -1,4 +1,5 @@
-"""`manage.py demo_setup`: the demo `make run` starts with. Idempotent."""
+"""`manage.py demo_setup`: the demo `make run` starts with. Idempotent. Development only: with
+DEBUG off it refuses (one line, exit 2) unless told ``--allow-production``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from connector.models import AuthMethod
 from connector.selectors import integration_settings_get
@@ -26,7 +27,21 @@ DEMO_CERTIFICATE = Path(settings.BASE_DIR) / "var" / "demo" / "jwt-certificate.p
 class Command(BaseCommand):
     help = "Create the demo admin, demo marketing data and, with the emulator, its credentials."
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="run even with DEBUG off (it creates a superuser with a published password)",
+        )
+
+    def handle(self, *args, allow_production: bool = False, **options) -> None:
+        if not settings.DEBUG and not allow_production:
+            # The demo superuser's password is in the README: never on a production site.
+            raise CommandError(
+                "demo_setup creates the superuser demo / demo-password-2024 and is for "
+                "development only (DEBUG is off); pass --allow-production to run it anyway.",
+                returncode=2,
+            )
         user_model = get_user_model()
         user = user_model.objects.filter(username=DEMO_USERNAME).first()
         if user is None:

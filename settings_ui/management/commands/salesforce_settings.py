@@ -44,8 +44,7 @@ class Command(BaseCommand):
         try:
             settings_import(integration_settings=integration_settings, data=data)
         except SettingsImportError as exc:
-            raise CommandError(
-                "Nothing was applied. Fix these problems:\n  " + "\n  ".join(exc.errors),
-                returncode=2,
-            ) from exc
+            # One line, every problem on it (a script reads the exit code and this line).
+            problems = "; ".join(" ".join(error.split()) for error in exc.errors)
+            raise CommandError(f"Nothing was applied: {problems}", returncode=2) from exc
         self.stdout.write(self.style.SUCCESS("Settings imported."))

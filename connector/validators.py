@@ -1,0 +1,62 @@
+"""Rules on single stored values of the connector (model field validators), and how an
+interface shows a rule's refusal on its form.
+
+The models use these validators, so every writer that validates (the settings page, the
+Django admin, a settings import, the services) refuses the same value with the same
+message.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .salesforce_hosts import is_my_domain, operator_allows
+
+# A Salesforce field's API name: a letter, then letters, digits and underscores
+# (FirstName, Title, Region__c, ns__Score__c). Anything else (spaces, commas,
+# parentheses, quotes) would become SOQL in every cycle's SELECT list.
+SALESFORCE_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+
+# A bare host name: no scheme, port, path, user or anything after it.
+HOST_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$")
+
+MY_DOMAIN_MESSAGE = _("Enter a My Domain host such as acme.my.salesforce.com.")
+FIELD_NAME_MESSAGE = _(
+    "Enter a Salesforce field's API name (letters, digits and underscores, e.g. Title or "
+    "Region__c)."
+)
+
+
+def validate_my_domain(value: str) -> None:
+    """The org's My Domain: ``*.my.salesforce.com`` (sandbox: ``*.sandbox.my.salesforce.com``)
+    or a host the operator lists in SALESFORCE_ALLOWED_HOSTS; a bare host, lower case."""
+    if not value:
+        return
+    salesforce = is_my_domain(value) or operator_allows(value, settings.SALESFORCE_ALLOWED_HOSTS)
+    if salesforce and HOST_NAME.match(value):
+        return
+    raise ValidationError(MY_DOMAIN_MESSAGE, code="my_domain")
+
+
+def validate_salesforce_field_name(value: str) -> None:
+    if value and not SALESFORCE_FIELD_NAME.match(value):
+        raise ValidationError(FIELD_NAME_MESSAGE, code="salesforce_field_name")
+
+
+def form_errors_add(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a rule's ValidationError on ``form``: each message on its field when the form has
+    that field, otherwise above the form (never Django's "has no field named" ValueError)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        target = field if field in form.fields and field != NON_FIELD_ERRORS else None
+        if target is not None and target not in form.cleaned_data and target in form.errors:
+            # Already refused by the form itself: one message is enough.
+            continue
+        form.add_error(target, errors)
