@@ -13,7 +13,7 @@ import io
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,21 +23,11 @@ from connector.listener import CATCH_UP_TRIGGER, ChangeListener
 from connector.messages import BOTH_CHANGED_HUBSYNC, BOTH_CHANGED_SALESFORCE, said
 from connector.models import ContactSyncEvent, SyncRun, SyncRunStatus
 from marketing.models import Contact
+from tests.connector.test_listener import REP, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REP = ("rep@acme.example", "rep-Password-1", "REPTOKEN")
 EMAIL = "ada@engines.example"
-
-
-def wait_for(condition: Callable[[], object], *, timeout: float = 30, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def contacts_import(tmp_path: Path, header: str, *rows: str) -> None:
