@@ -7,8 +7,8 @@ objects come from its setup package (:mod:`.metadata`, the ``salesforce/`` DX so
 
 from __future__ import annotations
 
-from .fields import READ_ONLY as _RO
 from .campaigns import campaign_objects
+from .fields import READ_ONLY as _RO
 from .fields import Field, SObject, address, currency_field, pick, ref, system_fields, text
 from .metadata import MetadataError, SetupPackage, load_setup_package
 from .picklists import (

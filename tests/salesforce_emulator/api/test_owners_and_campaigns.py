@@ -106,7 +106,8 @@ def test_campaign_statuses_members_and_rules(sf, emulator_control, org):
     results = sf.restful("composite/sobjects", method="POST", json={"records": records})
     assert [r["success"] for r in results] == [True, False]
     counted = sf.query(
-        f"SELECT COUNT() FROM CampaignMember WHERE CampaignId = '{campaign}' AND HasResponded = true"
+        f"SELECT COUNT() FROM CampaignMember WHERE CampaignId = '{campaign}' "
+        "AND HasResponded = true"
     )
     assert counted["totalSize"] == 1
 
@@ -130,7 +131,8 @@ def test_control_api_campaigns_with_own_statuses_and_bulk_query(sf, emulator_con
     assert results[1]["errors"][0]["statusCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
     pages = list(
         sf.bulk2.CampaignMember.query(
-            f"SELECT LeadId, Status, HasResponded FROM CampaignMember WHERE CampaignId = '{campaign}'",
+            "SELECT LeadId, Status, HasResponded FROM CampaignMember "
+            f"WHERE CampaignId = '{campaign}'",
             wait=0,
         )
     )
@@ -154,7 +156,8 @@ def test_members_go_with_their_campaign_or_person_and_convert_with_the_lead(
     )
     converted = emulator_control.convert_lead(org["lead"])
     rows = sf.query(
-        f"SELECT CampaignId, LeadId, ContactId, Type FROM CampaignMember WHERE LeadId = '{org['lead']}'"
+        "SELECT CampaignId, LeadId, ContactId, Type FROM CampaignMember "
+        f"WHERE LeadId = '{org['lead']}'"
     )["records"]
     assert [(r["ContactId"], r["Type"]) for r in rows] == [(converted["contact_id"], "Contact")]
     sf.Contact.delete(org["contact"])
