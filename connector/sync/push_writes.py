@@ -14,9 +14,10 @@ from datetime import datetime
 from ..bulk_query import csv_rows
 from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
 from ..errors import LimitReached, RecoverableError
-from ..mappers import EXTERNAL_ID_FIELD
-from ..messages import DUPLICATE_MATCHES, said
+from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
+from ..messages import DUPLICATE_MATCHES, OWNER_REFUSED, said
 from ..models import EmailCollision
+from ..owners import salesforce_user_names
 from ..soql import chunks, in_lists
 from .failures import Failure
 
@@ -182,7 +183,11 @@ def _record_outcomes(
             batch.duplicate_matches[pk] = result.duplicates[0]
         else:
             batch.failures[pk] = Failure(
-                sf_object, result.code, _message(result), tuple(result.fields), record.get("Id", "")
+                sf_object,
+                result.code,
+                owner_named(result.code, _message(result), tuple(result.fields), record),
+                tuple(result.fields),
+                record.get("Id", ""),
             )
     counts.progressed()
 
@@ -304,8 +309,22 @@ def _bulk_insert(
         for row in csv_rows(failed):
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
             code, message, fields = bulk_error(row.get("sf__Error", ""))
+            message = owner_named(code, message, fields, row)
             batch.failures[pk] = Failure(sobject, code, message, fields)
             batch.creates_answered.add(pk)
+
+
+def owner_named(code: str, message: str, fields: tuple[str, ...], record: dict) -> str:
+    """An owner Salesforce refused (inactive, ``INACTIVE_OWNER_OR_USER``, or unknown) is
+    named: the page says which user to fix (the match, or the user in Salesforce)."""
+    owner = record.get(OWNER_FIELD) or ""
+    if not owner or not (
+        code == "INACTIVE_OWNER_OR_USER"
+        or (code == "INVALID_CROSS_REFERENCE_KEY" and OWNER_FIELD in fields)
+    ):
+        return message
+    name = salesforce_user_names([owner]).get(owner) or owner
+    return said(OWNER_REFUSED, message=message, user=name, id=owner)
 
 
 def bulk_error(text: str) -> tuple[str, str, tuple[str, ...]]:
