@@ -24,7 +24,7 @@ from marketing.selectors import smart_list_contacts
 from ..bulk_query import csv_rows
 from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
 from ..errors import LimitReached, RecoverableError
-from ..models import CampaignLink, CampaignLinkMember
+from ..models import CampaignLink, CampaignLinkMember, SyncError
 from ..soql import chunks
 from .failures import Failure, failures_resolve, record_failures_record, waiting_for_retry
 from .push_writes import BULK_POLL_WAIT_S, BULK_THRESHOLD, bulk_error
@@ -64,12 +64,18 @@ def campaign_links_push(
 def _link_push(
     client: SalesforceClient, link: CampaignLink, campaign: Campaign, counts: LinkCounts
 ) -> None:
-    in_list = dict(
-        smart_list_contacts(smart_list=link.smart_list)
-        .exclude(salesforce_id="")
-        .exclude(waiting_for_retry(OBJECT))
-        .values_list("pk", "salesforce_id")
+    waiting = set(
+        SyncError.objects.filter(waiting_for_retry(OBJECT), contact__isnull=False).values_list(
+            "contact_id", flat=True
+        )
     )
+    in_list = {
+        pk: sf_id
+        for pk, sf_id in smart_list_contacts(smart_list=link.smart_list)
+        .exclude(salesforce_id="")
+        .values_list("pk", "salesforce_id")
+        if pk not in waiting
+    }
     objects = dict(
         Contact.objects.filter(pk__in=list(in_list)).values_list("pk", "salesforce_object")
     )
@@ -109,9 +115,10 @@ def _link_push(
     if adds:
         _adds_write(client, link, campaign, adds, counts)
     if link.remove_when_leaving:
-        leaving = CampaignLinkMember.objects.filter(link=link).exclude(contact_id__in=list(in_list))
         # Contacts waiting for a retry are not in in_list: they did not leave.
-        leaving = leaving.exclude(contact__in=Contact.objects.filter(waiting_for_retry(OBJECT)))
+        leaving = CampaignLinkMember.objects.filter(link=link).exclude(
+            contact_id__in=[*in_list, *waiting]
+        )
         _removes_write(client, link, campaign, list(leaving), counts)
 
 
