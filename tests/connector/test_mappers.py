@@ -413,6 +413,7 @@ def test_the_fields_read_are_exactly_these():
         "Id",
         "IsConverted",
         "LastModifiedDate",
+        "OwnerId",  # the record's owner, always (a queue is shown on the contact page)
         "State",
         "StateCode",
         "SystemModstamp",
@@ -427,6 +428,7 @@ def test_the_fields_read_are_exactly_these():
         "LastName",
         "MailingCountry",
         "MailingState",
+        "OwnerId",
         "SystemModstamp",
         "Title",
     ]

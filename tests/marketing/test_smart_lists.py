@@ -239,8 +239,9 @@ def test_smart_list_create_validates() -> None:
 @pytest.mark.django_db
 def test_every_registry_path_resolves() -> None:
     for name in SMART_LIST_PROPERTIES:
-        operator = "before" if SMART_LIST_PROPERTIES[name].kind == "date" else "is_known"
-        value = "2024-01-01" if operator == "before" else None
+        kind = SMART_LIST_PROPERTIES[name].kind
+        operator = {"date": "before", "campaign": "member_of"}.get(kind, "is_known")
+        value = {"date": "2024-01-01", "campaign": {"campaign": "Webinar"}}.get(kind)
         list(Contact.objects.filter(smart_list_q(criteria=criteria((name, operator, value)))))
 
 

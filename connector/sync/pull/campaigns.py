@@ -1,18 +1,21 @@
 """Campaigns and campaign members changed in Salesforce (a rep adds a Lead to a campaign,
 changes a member's status, deletes a campaign): two watermarked queries in the cycle's
 composite calls (``queryAll``: deletes come as ``IsDeleted``), and the member statuses of
-the campaigns that changed (one more query, only then)."""
+the campaigns that changed (one more query, only then). An org without campaigns hubsync
+knows of (and no link) is asked once a day (:func:`campaigns_polled`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from marketing.models import Campaign, CampaignMember, Contact
 
+from ...models import CampaignLink, SyncCursor
 from ...soql import in_lists, parse_datetime
 from .common import Pages, PullContext, Query
 from .watermark import IN_ORDER, Watermark
@@ -28,17 +31,45 @@ def _date(value: Any) -> Any:
     return value or None
 
 
+#: An org where hubsync knows no campaign (and no smart list is linked to one) is asked
+#: again this often whether it has campaigns now: its idle cycles cost no campaign query.
+DISCOVER_EVERY = timedelta(hours=24)
+
+
+def campaigns_polled() -> bool:
+    """Whether this cycle reads campaigns: always once the org has campaigns hubsync knows of
+    or a smart list is linked to one; otherwise once a day (and on the first cycle)."""
+    if Campaign.objects.exists() or CampaignLink.objects.exists():
+        return True
+    row = SyncCursor.objects.filter(name="inbound:Campaign").first()
+    return row is None or row.value is None or row.updated_at < timezone.now() - DISCOVER_EVERY
+
+
+def campaigns_discover_now() -> None:
+    """A change event of a Campaign or CampaignMember: the next cycle reads campaigns even in
+    an org where hubsync knew of none."""
+    SyncCursor.objects.filter(name="inbound:Campaign").update(
+        updated_at=timezone.now() - 2 * DISCOVER_EVERY
+    )
+
+
 class CampaignsPhase:
     def __init__(self, context: PullContext) -> None:
         self.context = context
+        self.queries: list[Query] = []
+        self.polled = campaigns_polled()
+        if not self.polled:
+            return
         self.campaigns = Watermark("Campaign")
         self.members = Watermark("CampaignMember")
-        self.queries: list[Query] = [
+        self.queries = [
             (f"SELECT {CAMPAIGN_FIELDS} FROM Campaign{self.campaigns.where()}{IN_ORDER}", True),
             (f"SELECT {MEMBER_FIELDS} FROM CampaignMember{self.members.where()}{IN_ORDER}", True),
         ]
 
     def apply(self, results: list[Pages], *, queried_at: datetime) -> None:
+        if not self.polled:
+            return
         campaign_pages, member_pages = results
         changed: set[str] = set()
         for page in campaign_pages:
