@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 from connector.models import CampaignLink
 from connector.services.campaign_links import campaign_link_delete, campaign_link_save
 from connector.services.jobs import sync_enqueue
+from connector.sync.pull.campaigns import campaigns_discover_now
 from marketing.models import Campaign, SmartList
 
 from .views import SalesforcePageMixin
@@ -47,6 +48,14 @@ class CampaignsView(SalesforcePageMixin, TemplateView):
         )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "read_campaigns" in request.POST:
+            campaigns_discover_now()
+            sync_enqueue(trigger="campaigns_read")
+            messages.success(
+                request,
+                _("The campaigns are read from Salesforce with the sync that just started."),
+            )
+            return HttpResponseRedirect(reverse("settings_ui:salesforce_campaigns"))
         if request.POST.get("delete"):
             link = CampaignLink.objects.filter(pk=request.POST["delete"]).first()
             if link is not None:

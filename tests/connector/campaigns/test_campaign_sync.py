@@ -225,3 +225,16 @@ def test_refused_members_are_visible_sync_errors_and_the_rest_go_on(org):
     assert counts["campaign_members_added"] == 1
     assert len(members_in_salesforce(org, org.webinar)) == 3
     assert not SyncError.objects.filter(resolved_at__isnull=True).exists()
+
+
+def test_an_org_without_campaigns_is_asked_once_a_day_or_on_request(salesforce, admin_browser):
+    """No campaign anywhere: later cycles do not ask again within the day; a campaign made
+    meanwhile is read when the page asks (or a change event says so, or a day passed)."""
+    salesforce_sync()  # the first cycle asks: nothing
+    campaign = salesforce.control.create_campaign("Late Campaign")
+    salesforce_sync()
+    assert not Campaign.objects.exists()  # not asked again within the day
+    response = admin_browser.post("/integrations/salesforce/campaigns/", {"read_campaigns": "1"})
+    assert response.status_code == 302
+    salesforce_sync()
+    assert Campaign.objects.get().salesforce_id == campaign
