@@ -108,6 +108,7 @@ def user_match_set(
         if existing is not None:
             existing._history_user = acting_user  # type: ignore[attr-defined]
             existing.delete()
+            contact_failures_unpark(failed=True)
         return
     user = None
     if choice != NOBODY:
