@@ -219,8 +219,9 @@ def write_creates(
     """New records, created: a record carrying the same external id is refused by
     Salesforce (DUPLICATE_VALUE) instead of being written onto. Those ``sent_before``
     (their create may have landed unseen) are upserted on the external id instead.
-    ``assign``: new Leads go through the org's assignment rules. Bulk API 2.0 never runs
-    them, so such a batch goes by Collections whatever its size."""
+    ``assign``: new Leads go through the org's assignment rules (those with a mapped owner
+    keep it). Bulk API 2.0 never runs them, so such a batch goes by Collections whatever its
+    size."""
     assign = assign and sobject == "Lead"
     again = [(pk, record) for pk, record in creates if pk in sent_before]
     first = [(pk, record) for pk, record in creates if pk not in sent_before]
@@ -234,6 +235,11 @@ def write_creates(
         external_id_field=EXTERNAL_ID_FIELD,
         assign=assign,
     )
+    if assign:
+        # A Lead whose contact has a mapped owner keeps it: only the others are assigned.
+        owned = [(pk, record) for pk, record in first if record.get(OWNER_FIELD)]
+        first = [(pk, record) for pk, record in first if not record.get(OWNER_FIELD)]
+        _write_collections(client, owned, batch, counts, what="Create", method="POST")
     if len(first) >= BULK_THRESHOLD and not assign:
         try:
             _bulk_insert(client, sobject, first, batch, counts)

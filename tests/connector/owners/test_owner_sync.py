@@ -150,3 +150,18 @@ def test_owner_sync_rule_dont_sync_sends_nothing(org):
     salesforce_sync()
     c.refresh_from_db()
     assert org.rep.Lead.get(c.salesforce_id)["OwnerId"] != org.rep_id
+
+
+def test_with_assignment_rules_on_only_leads_without_a_mapped_owner_are_assigned(
+    org, integration_settings
+):
+    integration_settings.lead_assignment_rules = True
+    integration_settings.save()
+    org.control.configure_org(lead_assignment_rule_owner=REP[0])
+    owned = contact("ann@x.example", owner=org.otto)
+    unowned = contact("bob@x.example")
+    salesforce_sync()
+    owned.refresh_from_db()
+    unowned.refresh_from_db()
+    assert org.rep.Lead.get(owned.salesforce_id)["OwnerId"] == org.other_id
+    assert org.rep.Lead.get(unowned.salesforce_id)["OwnerId"] == org.rep_id  # the rule's
