@@ -34,6 +34,7 @@ BENCHMARKS = (
     ("hopeless_retries", "bench/hopeless_retries.py", []),
     ("change_events", "bench/change_events.py", []),
     ("first_load", "bench/first_load.py", ["--leads", "10000", "100000"]),
+    ("campaigns", "bench/campaigns.py", []),
     (
         "throughput_latency",
         "bench/throughput.py",
@@ -87,7 +88,10 @@ TARGETS = """\
    5,000 records/s, worker peak RSS < 300 MB, push calls ≤ 1.1 × the Bulk API 2.0 physical
    limit + 10; incremental cycle at 20,000 vs 2,000,000: equal calls, time ratio ≤ 1.5; the
    settings, sync errors (100,000 errors), contact and held-deletions pages: median ≤ 300 ms;
-   a 10-condition inclusion list evaluated in a cycle ≤ 2 s."""
+   a 10-condition inclusion list evaluated in a cycle ≤ 2 s.
+13. Campaign membership (issue 30): adding 10,000 list members to a campaign costs at most
+   ceil(10,000 / 200) + 10 calls (or one Bulk job's calls); an idle cycle with campaigns
+   linked costs no more calls than today's idle cycle + 1."""
 
 
 def run(name: str, script: str, args: list[str], database_url: str | None) -> dict:

@@ -23,7 +23,7 @@ from pubsub_api import decode_bitmaps
 #: The channel carrying the change events of every object selected for Change Data Capture.
 ALL_CHANGES = "/data/ChangeEvents"
 #: Objects whose changes hubsync reads (Task only with task sync on).
-SYNCED_OBJECTS = ("Lead", "Contact", "Account", "Opportunity")
+SYNCED_OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign", "CampaignMember")
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from .selectors import field_mappings_get, integration_settings_get
 from .services.jobs import sync_enqueue
 from .sync.cycle import sync_cycle_run
 from .sync.lock import cycle_lock_holder
+from .sync.pull.campaigns import campaigns_discover_now
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +226,8 @@ class ChangeListener:
                             e, objects=objects, own_user=own_user, own_fields=own_fields
                         )
                     ]
+                    if any(e.entity in ("Campaign", "CampaignMember") for e in relevant):
+                        campaigns_discover_now()
                     received = timezone.now()
                     if relevant and not self._cycle_after(received):
                         return  # unread: the next subscription replays them

@@ -21,6 +21,11 @@ EXTERNAL_ID_FIELD = "HubSync_Id__c"
 REQUIRED_FIELDS = {"Lead": ("LastName", "Company"), "Contact": ("LastName",)}
 # With state/country picklists on, the text fields are written through their code twins.
 PICKLIST_FIELDS = {"State", "Country", "MailingState", "MailingCountry"}
+#: The contact owner: the hubsync user ↔ the record's ``OwnerId``, through the user matches
+#: (:class:`Owners`). A blank or unmatched owner is never sent (Salesforce keeps its own:
+#: its default on create, a queue on a Lead).
+OWNER_PROPERTY = "owner"
+OWNER_FIELD = "OwnerId"
 RULES_SENT_ON_UPDATE = {"two_way"}
 RULES_SENT_ON_CREATE = {"two_way", "prefer_salesforce", "always_salesforce"}
 
@@ -36,6 +41,26 @@ class MappingSpec:
 
     def field_for(self, object_type: str) -> str:
         return self.lead_field if object_type == "Lead" else self.contact_field
+
+
+@dataclass(frozen=True)
+class Owners:
+    """The user matches as plain data: hubsync user id (as text) ↔ Salesforce user id."""
+
+    to_salesforce: Mapping[str, str]
+    to_hubsync: Mapping[str, str]
+
+
+NO_OWNERS = Owners({}, {})
+
+
+def record_in_hubsync_terms(record: Mapping[str, Any], owners: Owners) -> dict[str, Any]:
+    """The record with its ``OwnerId`` as the matched hubsync user's id (text), or blank for a
+    queue or a user nobody matches: what the merge compares with the contact's owner."""
+    out = dict(record)
+    if OWNER_FIELD in out:
+        out[OWNER_FIELD] = owners.to_hubsync.get(str(out[OWNER_FIELD] or ""), "")
+    return out
 
 
 class MappingError(ValueError):
@@ -62,6 +87,7 @@ def contact_to_salesforce(
     picklists: geo.Picklists | None,
     creating: bool,
     only: Collection[str] | None = None,
+    owners: Owners = NO_OWNERS,
 ) -> dict[str, Any]:
     """The Salesforce fields to write for one contact.
 
@@ -71,6 +97,7 @@ def contact_to_salesforce(
     ``only`` when given (the properties hubsync changed: :mod:`connector.merge`).
     ``picklists``: the org's state and country picklists (None: the org has none, the
     text fields are sent). Raises :class:`MappingError` for a state/country they lack.
+    The owner goes as its matched Salesforce user (``owners``); without one it is not sent.
     """
     allowed = RULES_SENT_ON_CREATE if creating else RULES_SENT_ON_UPDATE
     record: dict[str, Any] = {}
@@ -85,6 +112,11 @@ def contact_to_salesforce(
         ):
             continue
         value = values.get(mapping.hubsync_property)
+        if mapping.hubsync_property == OWNER_PROPERTY:
+            owner = owners.to_salesforce.get("" if value is None else str(value))
+            if owner:
+                record[field] = owner
+            continue
         record[field] = value.strip() if isinstance(value, str) and value.strip() else None
     if picklists is not None:
         _to_picklist_codes(record, picklists)
@@ -193,7 +225,7 @@ def salesforce_fields_for(
     object_type: str, mappings: Sequence[MappingSpec], *, picklists: bool
 ) -> list[str]:
     """The fields to read from a Lead or Contact for the mappings (codes included)."""
-    fields = {"Id", "Email", "CreatedDate", "LastModifiedDate", "SystemModstamp"}
+    fields = {"Id", "Email", "CreatedDate", "LastModifiedDate", "SystemModstamp", OWNER_FIELD}
     if object_type == "Lead":
         fields.update({"IsConverted", "ConvertedContactId"})
     else:

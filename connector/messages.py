@@ -61,6 +61,11 @@ DUPLICATE_TAKEN = gettext_noop(
     "contact %(email)s."
 )
 DUPLICATE_MATCHES = gettext_noop("%(message)s Matching records: %(matches)s.")
+OWNER_REFUSED = gettext_noop(
+    "The owner %(user)s (%(id)s) cannot own records in Salesforce: activate the user there or "
+    "match the contact owner to another Salesforce user (Integrations → Salesforce → Users). "
+    "Salesforce said: %(message)s"
+)
 LEAD_CONVERTED_TO = gettext_noop("%(old_object)s %(old_id)s converted to %(new_id)s.")
 RECORD_MERGED_INTO = gettext_noop("%(old_object)s %(old_id)s merged into %(new_id)s.")
 SUCCESSOR_TAKEN = gettext_noop(
@@ -106,6 +111,7 @@ TEMPLATES = (
     CONVERTED_NOT_FOLLOWED,
     DUPLICATE_TAKEN,
     DUPLICATE_MATCHES,
+    OWNER_REFUSED,
     LEAD_CONVERTED_TO,
     RECORD_MERGED_INTO,
     SUCCESSOR_TAKEN,

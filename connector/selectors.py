@@ -16,6 +16,7 @@ from .models import (
     ApiCallBucket,
     ChangeEventState,
     ChangeEventStream,
+    ContactSyncState,
     FieldMapping,
     IntegrationSettings,
     OrgUsageSample,
@@ -121,8 +122,16 @@ def sync_error_facets() -> dict[str, list[str]]:
 
 
 def contact_sync_overview(*, contact, history_length: int = 25) -> dict:
-    """What the sync knows of one contact: open errors, opportunities, its latest history."""
+    """What the sync knows of one contact: open errors, opportunities, its latest history,
+    its record's owner in Salesforce ("Queue: <name>" for a queue), its campaigns."""
+    from .owners import salesforce_owner_label
+
+    state = ContactSyncState.objects.filter(contact=contact).first()
     return {
+        "salesforce_owner": salesforce_owner_label(state.salesforce_owner_id if state else ""),
+        "campaign_memberships": contact.campaign_memberships.select_related("campaign").order_by(
+            "campaign__name"
+        ),
         "errors": SyncError.objects.filter(contact=contact, resolved_at__isnull=True),
         "roles": contact.opportunity_roles.select_related("opportunity").order_by(
             "-opportunity__close_date"

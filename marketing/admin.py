@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from marketing.models import (
     Activity,
+    Campaign,
+    CampaignMember,
     Company,
     Contact,
     CrmTask,
@@ -215,6 +217,45 @@ class OpportunityAdmin(admin.ModelAdmin):
     @admin.display(description=_("Amount"), ordering="amount")
     def amount_with_currency(self, opportunity: Opportunity) -> str:
         return opportunity.amount_with_currency or "—"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CampaignMemberInline(admin.TabularInline):
+    model = CampaignMember
+    fields = ("contact", "salesforce_person_id", "status", "has_responded", "created_date")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    """Campaigns the sync copied from Salesforce: read-only (Salesforce owns them; hubsync
+    writes only members, through smart lists linked on the Campaigns page)."""
+
+    list_display = (
+        "name",
+        "type",
+        "status",
+        "is_active",
+        "start_date",
+        "end_date",
+        "salesforce_id",
+    )
+    list_filter = ("type", "status", "is_active")
+    search_fields = ("name", "salesforce_id")
+    inlines = (CampaignMemberInline,)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

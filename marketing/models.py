@@ -31,6 +31,8 @@ from marketing.smart_list_criteria import validate_criteria
 
 __all__ = [
     "Activity",
+    "Campaign",
+    "CampaignMember",
     "ActivityType",
     "Company",
     "Contact",
@@ -299,3 +301,7 @@ class OpportunityContactRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id} on {self.opportunity_id} ({self.role or 'no role'})"
+
+
+# Salesforce campaigns and their members (their own module; Django finds them here).
+from marketing.campaign_models import Campaign, CampaignMember  # noqa: E402

@@ -8,12 +8,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketing.models import Contact, SmartList
+from marketing.models import CampaignMember, Contact, SmartList
 from marketing.smart_list_criteria import (
     SMART_LIST_PROPERTIES,
     SmartListInvalid,
@@ -156,6 +156,9 @@ def _condition_q(condition: dict[str, Any]) -> Q:
     path = prop.path
     Op = SmartListOperator
 
+    if prop.kind == "campaign":
+        member = _campaign_member_q(value)
+        return member if operator == Op.MEMBER_OF else ~member
     if operator == Op.IS_KNOWN:
         return _known_q(prop)
     if operator == Op.IS_UNKNOWN:
@@ -174,6 +177,19 @@ def _condition_q(condition: dict[str, Any]) -> Q:
     if operator in (Op.BEFORE, Op.AFTER):
         return _date_q(prop, before=operator == Op.BEFORE, value=parse_date_value(value))
     raise AssertionError(f"unhandled operator {operator!r}")  # pragma: no cover
+
+
+def _campaign_member_q(value: dict[str, Any]) -> Q:
+    """Member of the campaign (by Salesforce id or name), with that status, responded or not."""
+    name = value["campaign"].strip()
+    members = CampaignMember.objects.filter(contact=OuterRef("pk")).filter(
+        Q(campaign__salesforce_id=name) | Q(campaign__name__iexact=name)
+    )
+    if value.get("status"):
+        members = members.filter(status__iexact=value["status"].strip())
+    if value.get("responded") is not None:
+        members = members.filter(has_responded=value["responded"])
+    return Q(Exists(members))
 
 
 def _known_q(prop: SmartListProperty) -> Q:
@@ -228,4 +244,5 @@ def _crosses_to_many(criteria: dict[str, Any]) -> bool:
     return any(
         _path_crosses_to_many(SMART_LIST_PROPERTIES[c["property"]].path)
         for c in criteria["conditions"]
+        if SMART_LIST_PROPERTIES[c["property"]].kind != "campaign"  # an EXISTS: no join
     )

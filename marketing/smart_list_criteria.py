@@ -53,7 +53,7 @@ from django.utils.translation import gettext_lazy
 
 from marketing.choices import LifecycleStage
 
-PropertyKind = Literal["text", "date", "choice"]
+PropertyKind = Literal["text", "date", "choice", "campaign"]
 
 #: The most conditions a smart list may have (far more than a person builds by hand).
 MAX_SMART_LIST_CONDITIONS = 100
@@ -113,7 +113,17 @@ SMART_LIST_PROPERTIES: dict[str, SmartListProperty] = {
     "opportunity_name": SmartListProperty(
         "opportunities__name", "text", gettext_lazy("Opportunity name")
     ),
+    # The contact owner (a hubsync user, by username; synced with the record's OwnerId).
+    "owner": SmartListProperty("owner__username", "text", gettext_lazy("Contact owner")),
+    # Salesforce campaign membership (the campaign sync): "member of campaign X (with
+    # status Y, responded or not)"; the value is an object, see CAMPAIGN_VALUE_KEYS.
+    "campaign": SmartListProperty(
+        "campaign_memberships", "campaign", gettext_lazy("Salesforce campaign")
+    ),
 }
+#: A ``campaign`` condition's value: ``{"campaign": "<701… id or name>", "status":
+#: "<member status>" (optional), "responded": true | false (optional)}``.
+CAMPAIGN_VALUE_KEYS = frozenset({"campaign", "status", "responded"})
 
 
 class SmartListOperator(models.TextChoices):
@@ -124,6 +134,8 @@ class SmartListOperator(models.TextChoices):
     IS_UNKNOWN = "is_unknown", gettext_lazy("is unknown")
     BEFORE = "before", gettext_lazy("is before")
     AFTER = "after", gettext_lazy("is after")
+    MEMBER_OF = "member_of", gettext_lazy("is a member of")
+    NOT_MEMBER_OF = "not_member_of", gettext_lazy("is not a member of")
 
 
 class SmartListMatch(models.TextChoices):
@@ -138,6 +150,7 @@ OPERATORS_BY_KIND: dict[str, frozenset[str]] = {
     "text": frozenset({_Op.EQUALS, _Op.NOT_EQUALS, _Op.CONTAINS, _Op.IS_KNOWN, _Op.IS_UNKNOWN}),
     "choice": frozenset({_Op.EQUALS, _Op.NOT_EQUALS, _Op.IS_KNOWN, _Op.IS_UNKNOWN}),
     "date": frozenset({_Op.BEFORE, _Op.AFTER, _Op.IS_KNOWN, _Op.IS_UNKNOWN}),
+    "campaign": frozenset({_Op.MEMBER_OF, _Op.NOT_MEMBER_OF}),
 }
 
 #: Operators whose condition has no value.
@@ -248,6 +261,8 @@ def _condition_errors(condition: Any) -> list[str]:
             _("operator %(operator)s does not apply to %(property)s (use one of %(allowed)s).")
             % {"operator": repr(operator), "property": repr(name), "allowed": allowed}
         ]
+    if prop.kind == "campaign":
+        return _campaign_value_errors(value)
     if operator in VALUELESS_OPERATORS:
         if value not in (None, ""):
             errors.append(_("operator %(operator)s takes no value.") % {"operator": repr(operator)})
@@ -273,4 +288,24 @@ def _condition_errors(condition: Any) -> list[str]:
             _("%(value)s is not a valid %(property)s; choose one of %(allowed)s.")
             % {"value": repr(value), "property": prop.label.lower(), "allowed": allowed}
         )
+    return errors
+
+
+def _campaign_value_errors(value: Any) -> list[str]:
+    if not isinstance(value, dict) or set(value) - CAMPAIGN_VALUE_KEYS:
+        return [
+            _(
+                'the value must be an object {"campaign": "<campaign id or name>", "status": '
+                '"<member status>", "responded": true or false} (status and responded optional).'
+            )
+        ]
+    errors = []
+    campaign = value.get("campaign")
+    if not isinstance(campaign, str) or not campaign.strip():
+        errors.append(_("name the campaign (its Salesforce id or its name)."))
+    status = value.get("status")
+    if status is not None and not isinstance(status, str):
+        errors.append(_("the member status must be text."))
+    if value.get("responded") not in (None, True, False):
+        errors.append(_("responded must be true, false or left out."))
     return errors

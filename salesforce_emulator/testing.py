@@ -31,6 +31,7 @@ from cryptography.x509.oid import NameOID
 
 from .pubsub import start_pubsub_server
 from .server import create_app, make_server, stop_server
+from .testing_campaigns import CampaignControlMixin
 from .testing_org import OrgControlMixin
 from .testing_rules import RulesControlMixin
 
@@ -69,7 +70,7 @@ def jwt_key_pair(common_name: str = "hubsync") -> tuple[str, str]:
     return key_pem, certificate_for(key_pem, common_name=common_name)
 
 
-class EmulatorControl(RulesControlMixin, OrgControlMixin):
+class EmulatorControl(RulesControlMixin, OrgControlMixin, CampaignControlMixin):
     """A small client for the ``/__emulator/`` control API (costs no API calls); rules and
     custom fields: :class:`~.testing_rules.RulesControlMixin`."""
 
@@ -93,13 +94,14 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin):
     def create_user(
         self,
         username: str,
-        password: str,
+        password: str = "",
         security_token: str = "",
         *,
         sandbox: bool = False,
         **extra: Any,
     ) -> dict[str, Any]:
-        """Create a user that can log in (``sandbox`` users only on the ``test`` domain);
+        """Create a user that can log in (``sandbox`` users only on the ``test`` domain;
+        no ``password``: a random one, for users who only own records);
         ``extra``: ``first_name``, ``last_name``, ``email``, ``active`` (default true)."""
         body = {
             "username": username,

@@ -56,6 +56,9 @@ class FieldMappingForm(forms.Form):
         """The org's fields (custom ones too): text fields first; the others listed with
         their type, refused on Save (a text property cannot go there). The current field
         stays listed even if the org no longer shows it."""
+        if self.mapping.hubsync_property == "owner":
+            # The contact owner goes to OwnerId through the user matches (Users page).
+            return [NOT_MAPPED, ("OwnerId", _("Owner (OwnerId, through the user matches)"))]
         fields = org_fields(self.integration_settings, object_type) or []
         text = [f for f in fields if f["type"] in TEXT_TYPES]
         other = [f for f in fields if f["type"] not in TEXT_TYPES and f["type"] != "id"]

@@ -166,7 +166,9 @@ def settings_history(
             newer = older
         if exhausted:
             break
-    mappings = _mapping_entries()
+    from .history_lists import campaign_link_entries, user_match_entries
+
+    mappings = _mapping_entries() + user_match_entries() + campaign_link_entries()
     if not exhausted and entries:  # older mapping changes belong to later pages
         mappings = [m for m in mappings if m["at"] >= entries[-1]["at"]]
     entries = sorted(entries + mappings, key=lambda entry: entry["at"], reverse=True)

@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from connector.models import IntegrationSettings
+from connector.services.campaign_links import (
+    campaign_links_export,
+    campaign_links_parse,
+    campaign_links_replace,
+)
 from connector.services.credentials import integration_credentials_update
+from connector.services.owners import (
+    user_mappings_export,
+    user_mappings_parse,
+    user_mappings_replace,
+)
 from connector.services.settings import (
     SETTINGS_FIELDS,
     integration_crm_set,
@@ -43,7 +54,9 @@ BOOLEAN_KEYS = (
 RECORD_TYPE_KEYS = ("lead_record_type", "contact_record_type")
 # The main form's fields, in the page's order.
 FORM_KEYS = SETTINGS_FIELDS
-TOP_KEYS = ("sync_enabled", "crm_enabled", "credentials", *FORM_KEYS)
+# Owners and campaigns (issue 30): lists checked and written by their own services.
+LIST_KEYS = ("user_mappings", "campaign_links")
+TOP_KEYS = ("sync_enabled", "crm_enabled", "credentials", *FORM_KEYS, *LIST_KEYS)
 # Secrets are never exported (null); null on import keeps the stored value.
 CREDENTIAL_SECRETS = SECRET_FIELDS
 CREDENTIAL_STRINGS = ("username", "my_domain", "consumer_key", *CREDENTIAL_SECRETS)
@@ -108,6 +121,8 @@ def settings_export(integration_settings: IntegrationSettings) -> dict[str, Any]
     data["inclusion_list"] = (
         integration_settings.inclusion_list.name if integration_settings.inclusion_list else None
     )
+    data["user_mappings"] = user_mappings_export()
+    data["campaign_links"] = campaign_links_export()
     return data
 
 
@@ -199,10 +214,24 @@ def settings_import(
         if not credentials_form.is_valid():
             for field, messages in credentials_form.errors.items():
                 errors += [f"credentials.{field}: {message}" for message in messages]
+    lists: dict[str, Any] = {}
+    for key, parse in (
+        ("user_mappings", user_mappings_parse),
+        ("campaign_links", campaign_links_parse),
+    ):
+        if key in data:
+            try:
+                lists[key] = parse(data[key])
+            except ValidationError as error:
+                errors += error.messages
     if errors:
         raise SettingsImportError(errors)
 
     with transaction.atomic():
+        if "user_mappings" in lists:
+            user_mappings_replace(lists["user_mappings"], acting_user=acting_user)
+        if "campaign_links" in lists:
+            campaign_links_replace(lists["campaign_links"], acting_user=acting_user)
         if crm_enabled != integration_settings.crm_enabled:
             integration_crm_set(
                 integration_settings=integration_settings,

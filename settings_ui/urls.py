@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_contact, views_credentials, views_mappings
+from . import views, views_campaigns, views_contact, views_credentials, views_mappings, views_owners
 
 app_name = "settings_ui"
 urlpatterns = [
@@ -62,6 +62,16 @@ urlpatterns = [
         "integrations/salesforce/field-mappings/",
         views_mappings.FieldMappingsView.as_view(),
         name="field_mappings",
+    ),
+    path(
+        "integrations/salesforce/users/",
+        views_owners.UsersView.as_view(),
+        name="salesforce_users",
+    ),
+    path(
+        "integrations/salesforce/campaigns/",
+        views_campaigns.CampaignsView.as_view(),
+        name="salesforce_campaigns",
     ),
     path(
         "integrations/salesforce/held-deletions/",

@@ -28,6 +28,7 @@ class ContactSyncView(LoginRequiredMixin, TemplateView):
                 (Contact._meta.get_field(name).verbose_name.capitalize(), getattr(contact, name))
                 for name in PROPERTIES
             ],
+            owner=contact.owner,
             **contact_sync_overview(contact=contact),
             salesforce_host=credentials_from_settings(integration_settings_get()).login_host,
             **kwargs,

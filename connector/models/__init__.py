@@ -5,10 +5,14 @@
 - ``records``: collisions, deletes (and held ones), task/activity links, sync history
 - ``org_schema``: the org's own picklist values and record types (from describe)
 - ``events``: the Change Data Capture subscription (replay id, state)
+- ``owners``: the org's users and queues, user matches set by hand
+- ``campaigns``: smart lists linked to Salesforce campaigns
 """
 
+from .campaigns import CampaignLink, CampaignLinkMember
 from .events import ChangeEventState, ChangeEventStream
 from .org_schema import OrgSchema
+from .owners import SalesforceUser, UserMapping
 from .records import (
     ActivityLink,
     ContactSyncEvent,
@@ -44,6 +48,10 @@ from .sync_state import (
 )
 
 __all__ = [
+    "CampaignLink",
+    "CampaignLinkMember",
+    "SalesforceUser",
+    "UserMapping",
     "ChangeEventState",
     "ChangeEventStream",
     "OrgSchema",

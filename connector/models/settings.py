@@ -327,3 +327,8 @@ class FieldMapping(models.Model):
             raise ValidationError({"hubsync_property": _("Not a contact property.")})
         if not self.lead_field and not self.contact_field:
             raise ValidationError(_("Map the property to a Lead field, a Contact field or both."))
+        if self.hubsync_property == "owner" and {self.lead_field, self.contact_field} - {
+            "",
+            "OwnerId",
+        }:
+            raise ValidationError(_("The contact owner maps only to OwnerId."))

@@ -65,6 +65,9 @@ class ContactSyncState(models.Model):
     # The per-field merge's base: ``{property: value}`` as both sides had it after the last
     # sync (a property missing: not known). See connector/merge.py.
     synced_values = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=dict, blank=True)
+    # The linked record's OwnerId as last read or written (a user, or a Lead's queue: the
+    # contact page says "Queue: <name>").
+    salesforce_owner_id = models.CharField(max_length=18, blank=True)
 
     class Meta:
         indexes = [

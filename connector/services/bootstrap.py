@@ -24,6 +24,8 @@ DEFAULT_FIELD_MAPPINGS: tuple[tuple[str, str, str, str], ...] = (
     ("job_title", "Title", "Title", "two_way"),
     ("state", "State", "MailingState", "two_way"),
     ("country", "Country", "MailingCountry", "two_way"),
+    # The contact owner ↔ OwnerId through the user matches (issue 30).
+    ("owner", "OwnerId", "OwnerId", "prefer_salesforce"),
 )
 
 

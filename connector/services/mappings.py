@@ -35,6 +35,8 @@ def field_mapping_problems(
     a field the integration user cannot see, a type a text property cannot hold, a
     read-only field under a rule that writes. Nothing while the org was never read."""
     problems: dict[str, str] = {}
+    if hubsync_property == "owner":
+        return owner_mapping_problems(lead_field=lead_field, contact_field=contact_field)
     for object_type, name, key in (
         ("Lead", lead_field, "lead_field"),
         ("Contact", contact_field, "contact_field"),
@@ -77,6 +79,15 @@ def field_mapping_validate(*, mapping: FieldMapping) -> None:
     )
     if problems:
         raise ValidationError(problems)
+
+
+def owner_mapping_problems(*, lead_field: str, contact_field: str) -> dict[str, str]:
+    """The contact owner goes only to ``OwnerId`` (through the user matches)."""
+    return {
+        key: _("The contact owner maps only to OwnerId.")
+        for key, name in (("lead_field", lead_field), ("contact_field", contact_field))
+        if name and name != "OwnerId"
+    }
 
 
 @transaction.atomic

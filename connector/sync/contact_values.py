@@ -47,6 +47,15 @@ def contact_values_problem(values: dict[str, Any]) -> tuple[str, str, tuple[str,
     return None
 
 
+def storable(values: dict[str, Any]) -> dict[str, Any]:
+    """The merge's text values as the contact stores them: the owner (a hubsync user's id
+    as text, blank for none) as the user's id or None."""
+    if "owner" not in values:
+        return values
+    owner = values["owner"]
+    return {**values, "owner": int(owner) if owner not in (None, "") else None}
+
+
 def contact_values_write(
     object_type: str,
     changed: list[tuple[int, dict[str, str]]],
@@ -61,8 +70,8 @@ def contact_values_write(
     10,000-record pull). A set that breaks the unique email (another contact has the
     address) is written row by row, so that only the offending contacts fail.
     """
-    groups: dict[tuple[str, ...], list[tuple[int, dict[str, str]]]] = {}
-    for pk, changes in changed:
+    groups: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
+    for pk, changes in ((pk, storable(changes)) for pk, changes in changed):
         groups.setdefault(tuple(sorted(changes)), []).append((pk, changes))
     written: set[int] = set()
     for fields, members in groups.items():

@@ -44,6 +44,7 @@ from ..models import CredentialsStatus, IntegrationSettings, SyncRun, SyncRunSta
 from ..org_schema import org_schema_refresh_if_due
 from ..selectors import field_mappings_get, integration_settings_get
 from ..version import connector_version_refresh
+from .campaign_links import LinkCounts, campaign_links_push
 from .crm import CrmCounts, activities_push, crm_tasks_push
 from .lock import cycle_lock_acquire, cycle_lock_release
 from .login import client_login
@@ -165,11 +166,16 @@ def _cycle(
         if integration_settings.task_sync_active:
             crm_tasks_push(client=client, counts=crm_counts)
         activities_push(client=client, integration_settings=integration_settings, counts=crm_counts)
+        link_counts = campaign_links_push(client=client)
+    else:
+        link_counts = LinkCounts()
     if _version_check_due(integration_settings):
         connector_version_refresh(client=client, integration_settings=integration_settings)
     run.counts.update(counts.as_dict())
     run.counts.update(crm_counts.as_dict())
-    run.errors = counts.failed + pull_counts.errors + crm_counts.errors
+    # Smart lists linked to campaigns: the keys appear once a link wrote something.
+    run.counts.update({k: v for k, v in link_counts.as_dict().items() if v})
+    run.errors = counts.failed + pull_counts.errors + crm_counts.errors + link_counts.failed
     if not _sync_enabled_now(integration_settings):
         return SyncRunStatus.STOPPED, TURNED_OFF_DURING_RUN
     if not include_retries:

@@ -58,6 +58,7 @@ NEEDS_A_FIX = frozenset(
         "STATE_WITHOUT_COUNTRY",
         "INVALID_RECORD_TYPE",
         "CANNOT_UPDATE_CONVERTED_LEAD",
+        "INACTIVE_OWNER_OR_USER",
     }
 )
 

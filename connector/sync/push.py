@@ -33,6 +33,7 @@ from ..mappers import (
     MappingSpec,
     contact_to_salesforce,
     hubsync_id,
+    record_in_hubsync_terms,
     salesforce_fields_for,
 )
 from ..messages import (
@@ -42,6 +43,8 @@ from ..messages import (
 )
 from ..models import ContactSyncEvent, IntegrationSettings, SyncDirection, SyncEventOutcome
 from ..org_schema import org_picklists, record_type_id
+from ..owners import owners_get
+from ..services.owners import org_users_read_if_due
 from .base import (
     base_after_push,
     first_matches_merge,
@@ -202,8 +205,13 @@ def _push_batch(
             for object_type in ("Lead", "Contact")
         }
         matches = lookup_by_email(client, [c["email"] for c in unlinked], counts, fields=read)
+        if any(c.get("owner") for c in contacts):
+            # Owners go out as their matched users: read the org's users when due (daily).
+            org_users_read_if_due(client)
+        owners = owners_get()
+        # The merge compares hubsync's terms: OwnerId as the matched hubsync user.
         matched = {
-            c["pk"]: (c, matches[c["email"].lower()])
+            c["pk"]: (c, record_in_hubsync_terms(matches[c["email"].lower()], owners))
             for c in unlinked
             if c["email"].lower() in matches
         }
@@ -241,6 +249,7 @@ def _push_batch(
                     picklists=picklists,
                     creating=not sf_id,
                     only=sent,
+                    owners=owners,
                 )
                 if not sf_id:
                     record.update(_record_type(record_types, sf_object))

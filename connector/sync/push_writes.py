@@ -14,9 +14,10 @@ from datetime import datetime
 from ..bulk_query import csv_rows
 from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
 from ..errors import LimitReached, RecoverableError
-from ..mappers import EXTERNAL_ID_FIELD
-from ..messages import DUPLICATE_MATCHES, said
+from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
+from ..messages import DUPLICATE_MATCHES, OWNER_REFUSED, said
 from ..models import EmailCollision
+from ..owners import salesforce_user_names
 from ..soql import chunks, in_lists
 from .failures import Failure
 
@@ -182,7 +183,11 @@ def _record_outcomes(
             batch.duplicate_matches[pk] = result.duplicates[0]
         else:
             batch.failures[pk] = Failure(
-                sf_object, result.code, _message(result), tuple(result.fields), record.get("Id", "")
+                sf_object,
+                result.code,
+                owner_named(result.code, _message(result), tuple(result.fields), record),
+                tuple(result.fields),
+                record.get("Id", ""),
             )
     counts.progressed()
 
@@ -214,8 +219,9 @@ def write_creates(
     """New records, created: a record carrying the same external id is refused by
     Salesforce (DUPLICATE_VALUE) instead of being written onto. Those ``sent_before``
     (their create may have landed unseen) are upserted on the external id instead.
-    ``assign``: new Leads go through the org's assignment rules. Bulk API 2.0 never runs
-    them, so such a batch goes by Collections whatever its size."""
+    ``assign``: new Leads go through the org's assignment rules (those with a mapped owner
+    keep it). Bulk API 2.0 never runs them, so such a batch goes by Collections whatever its
+    size."""
     assign = assign and sobject == "Lead"
     again = [(pk, record) for pk, record in creates if pk in sent_before]
     first = [(pk, record) for pk, record in creates if pk not in sent_before]
@@ -229,6 +235,11 @@ def write_creates(
         external_id_field=EXTERNAL_ID_FIELD,
         assign=assign,
     )
+    if assign:
+        # A Lead whose contact has a mapped owner keeps it: only the others are assigned.
+        owned = [(pk, record) for pk, record in first if record.get(OWNER_FIELD)]
+        first = [(pk, record) for pk, record in first if not record.get(OWNER_FIELD)]
+        _write_collections(client, owned, batch, counts, what="Create", method="POST")
     if len(first) >= BULK_THRESHOLD and not assign:
         try:
             _bulk_insert(client, sobject, first, batch, counts)
@@ -304,8 +315,22 @@ def _bulk_insert(
         for row in csv_rows(failed):
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
             code, message, fields = bulk_error(row.get("sf__Error", ""))
+            message = owner_named(code, message, fields, row)
             batch.failures[pk] = Failure(sobject, code, message, fields)
             batch.creates_answered.add(pk)
+
+
+def owner_named(code: str, message: str, fields: tuple[str, ...], record: dict) -> str:
+    """An owner Salesforce refused (inactive, ``INACTIVE_OWNER_OR_USER``, or unknown) is
+    named: the page says which user to fix (the match, or the user in Salesforce)."""
+    owner = record.get(OWNER_FIELD) or ""
+    if not owner or not (
+        code == "INACTIVE_OWNER_OR_USER"
+        or (code == "INVALID_CROSS_REFERENCE_KEY" and OWNER_FIELD in fields)
+    ):
+        return message
+    name = salesforce_user_names([owner]).get(owner) or owner
+    return said(OWNER_REFUSED, message=message, user=name, id=owner)
 
 
 def bulk_error(text: str) -> tuple[str, str, tuple[str, ...]]:

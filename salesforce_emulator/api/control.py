@@ -6,6 +6,7 @@ Its requests use no API calls and are never faulted; bad input is a 400 ``{"erro
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from ..bulk import BulkManager
@@ -16,13 +17,14 @@ from ..store.faults import FaultBook
 from ..store.metering import Meter
 from ..values import parse_dt
 from .common import Ctx, Out
+from .control_campaigns import CampaignsControl
 from .control_lifecycle import LifecycleControl
 from .control_rules import RulesControl
 from .control_setup import SetupControl
 from .jwt_bearer import load_certificate
 
 
-class ControlApi(SetupControl, LifecycleControl, RulesControl):
+class ControlApi(SetupControl, LifecycleControl, RulesControl, CampaignsControl):
     """``/__emulator/*``; ``seed`` is what ``reset`` re-applies unless the body names one."""
 
     def __init__(
@@ -52,7 +54,8 @@ class ControlApi(SetupControl, LifecycleControl, RulesControl):
         body = ctx.json()
         user = self.store.create_user(
             username=body["username"],
-            password=body["password"],
+            # A user who only owns records needs no password anybody knows.
+            password=body.get("password") or secrets.token_urlsafe(16),
             security_token=body.get("security_token", ""),
             sandbox=bool(body.get("sandbox", False)),
             first_name=body.get("first_name", "Emulated"),
@@ -141,6 +144,8 @@ class ControlApi(SetupControl, LifecycleControl, RulesControl):
         )
 
     def records(self, ctx: Ctx) -> Out:
+        if ctx.method == "PATCH":
+            return self.update_records(ctx)
         obj = OBJECTS.get(ctx.values["obj"]) or get_object(ctx.values["obj"])
         if obj is None:
             raise ValueError(f"unknown object {ctx.values['obj']}")

@@ -148,7 +148,7 @@ def currency_field() -> Field:
     )
 
 
-def system_fields(with_owner: bool = True) -> list[Field]:
+def system_fields(with_owner: bool = True, owner_to: tuple[str, ...] = ("User",)) -> list[Field]:
     ro = READ_ONLY
     fields = [
         Field("Id", "id", "Record ID", 18, nillable=False, indexed=True, **ro),
@@ -169,7 +169,7 @@ def system_fields(with_owner: bool = True) -> list[Field]:
         Field("SystemModstamp", "datetime", "System Modstamp", nillable=False, indexed=True, **ro),
     ]
     if with_owner:
-        fields.append(ref("OwnerId", ("User",), "Owner", "Owner ID", nillable=False, indexed=True))
+        fields.append(ref("OwnerId", owner_to, "Owner", "Owner ID", nillable=False, indexed=True))
     return fields
 
 

@@ -7,6 +7,7 @@ objects come from its setup package (:mod:`.metadata`, the ``salesforce/`` DX so
 
 from __future__ import annotations
 
+from .campaigns import campaign_objects
 from .fields import READ_ONLY as _RO
 from .fields import Field, SObject, address, currency_field, pick, ref, system_fields, text
 from .metadata import MetadataError, SetupPackage, load_setup_package
@@ -29,7 +30,7 @@ def _data_objects(package: SetupPackage) -> list[SObject]:
             f"{package.directory}: custom fields on objects the emulator does not have: "
             f"{', '.join(unknown)}"
         )
-    return objects + [RECORD_TYPE_SOBJECT] + list(package.objects)
+    return objects + campaign_objects() + [RECORD_TYPE_SOBJECT] + list(package.objects)
 
 
 def _master_record(obj_name: str) -> Field:
@@ -117,7 +118,7 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
             "Lead",
             "Leads",
             [
-                *system_fields(),
+                *system_fields(owner_to=("Group", "User")),
                 currency_field(),
                 _master_record("Lead"),
                 text("FirstName", 40, "First Name"),
@@ -386,8 +387,10 @@ DATA_OBJECTS = [o for o in OBJECTS.values() if not o.tooling]
 #: Deleting a parent deletes these children too, as Salesforce does.
 CASCADES = {
     "Account": [("Contact", "AccountId"), ("Opportunity", "AccountId")],
-    "Contact": [("OpportunityContactRole", "ContactId")],
+    "Contact": [("OpportunityContactRole", "ContactId"), ("CampaignMember", "ContactId")],
     "Opportunity": [("OpportunityContactRole", "OpportunityId")],
+    "Lead": [("CampaignMember", "LeadId")],
+    "Campaign": [("CampaignMember", "CampaignId"), ("CampaignMemberStatus", "CampaignId")],
 }
 
 

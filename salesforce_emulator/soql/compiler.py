@@ -143,13 +143,16 @@ class Compiler:
                     "append the '__r' after the custom relationship name. Please reference "
                     "your WSDL or the describe call for the appropriate names.",
                 )
-            if len(ref.reference_to) != 1:
+            # A Lead's Owner (a User or a queue): fields of the owning user (a queue-owned
+            # Lead's Owner.Name is null here; select OwnerId and read Group instead).
+            owner = ref.name == "OwnerId" and "User" in ref.reference_to
+            if len(ref.reference_to) != 1 and not owner:
                 raise SoqlError(
                     "MALFORMED_QUERY",
                     f"polymorphic relationship '{ref.relationship_name}' is not supported by "
                     "the Salesforce emulator; select the id field instead",
                 )
-            target = self.objects[ref.reference_to[0].lower()]
+            target = self.objects["user" if owner else ref.reference_to[0].lower()]
             assert ref.relationship_name is not None
             names.append(ref.relationship_name)
             key = (*key, rel.lower())

@@ -101,7 +101,9 @@ class Parser:
             items.append(self.select_item(nested))
         self.expect_kw("from")
         obj = self.next()
-        if obj.kind != "ident" or "." in obj.text:
+        # ``Group`` is an object name as well as a keyword (``FROM Group``).
+        is_group = obj.kind == "kw" and obj.value == "group" and not self.is_kw("by")
+        if (obj.kind != "ident" and not is_group) or "." in obj.text:
             raise self.error(obj)
         q = Query(items=items, object_name=obj.text, object_pos=obj.pos)
         if self.peek().kind == "ident":  # an alias for the object is not supported

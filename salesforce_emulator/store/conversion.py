@@ -159,3 +159,12 @@ def _mark_converted(
         '"LastModifiedDate" = ?, "SystemModstamp" = ? WHERE "WhoId" = ?',
         (con_id, opp_id, stamp, stamp, lead_id),
     )
+    # The Lead's campaign memberships become the Contact's (it keeps LeadId), unless the
+    # Contact is already a member of that campaign.
+    store.conn.execute(
+        'UPDATE "CampaignMember" SET "ContactId" = ?, "Type" = \'Contact\', '
+        '"LastModifiedDate" = ?, "SystemModstamp" = ? WHERE "LeadId" = ? AND "IsDeleted" = 0 '
+        'AND "CampaignId" NOT IN (SELECT "CampaignId" FROM "CampaignMember" WHERE '
+        '"ContactId" = ? AND "IsDeleted" = 0)',
+        (con_id, stamp, stamp, lead_id, con_id),
+    )

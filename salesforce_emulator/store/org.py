@@ -15,7 +15,15 @@ from ..values import format_dt, make_id, normalize_id, now_utc
 from .base import StoreBase
 
 #: Objects whose change events the emulator can publish (Change Data Capture).
-CDC_ENTITIES = ("Account", "Contact", "Lead", "Opportunity", "Task")
+CDC_ENTITIES = (
+    "Account",
+    "Contact",
+    "Lead",
+    "Opportunity",
+    "Task",
+    "Campaign",
+    "CampaignMember",
+)
 
 DEFAULT_ORG: dict[str, Any] = {
     "api_limit": 100_000,

@@ -8,6 +8,7 @@ from typing import Any
 from ..schema import NAME_BY_PREFIX, OBJECTS, STAGE_INFO, SchemaView, SObject
 from ..soql import quote
 from ..values import format_dt, make_id, normalize_id, now_utc
+from .campaigns import after_insert, check_campaign_rows, check_owners
 from .conversion import converted_lead_error
 from .integrity import check_references, check_unique
 from .results import WriteResult, err, roll_back
@@ -50,6 +51,8 @@ class RecordWrites(OrgRules):
                     rows.append((i, row))
             check_references(self, obj, rows, results)
             check_unique(self, obj, rows, results)
+            check_owners(self, obj, rows, results)
+            check_campaign_rows(self, obj, rows, results, {})
             if run_rules:
                 self.run_rules(obj, rows, results, {}, view=view, allow_save=allow_save)
             if all_or_none and any(not r.success for r in results):
@@ -84,6 +87,7 @@ class RecordWrites(OrgRules):
                 self.conn.executemany(
                     f"INSERT INTO {quote(obj.name)} ({cols}) VALUES ({marks})", values
                 )
+                after_insert(self, obj, [row["Id"] for _, row in good], user_id)
             return results
 
     def update(
@@ -184,6 +188,8 @@ class RecordWrites(OrgRules):
                     rows.append((i, row))
                 check_references(self, obj, rows, results)
                 check_unique(self, obj, rows, results, own)
+                check_owners(self, obj, rows, results)
+                check_campaign_rows(self, obj, rows, results, existing)
                 if run_rules:
                     self.run_rules(obj, rows, results, existing, view=view, allow_save=allow_save)
                 pending.append((obj, rows))

@@ -44,6 +44,10 @@ EXPLANATIONS = {
     "CANNOT_UPDATE_CONVERTED_LEAD": _("The Lead was converted in Salesforce."),
     "UNABLE_TO_LOCK_ROW": _("Salesforce was busy with the record: hubsync tries again by itself."),
     "INVALID_CROSS_REFERENCE_KEY": _("The record refers to something your org does not have."),
+    "INACTIVE_OWNER_OR_USER": _(
+        "The contact's owner is an inactive Salesforce user: activate the user or change the "
+        "match under Users."
+    ),
 }
 
 

@@ -13,8 +13,10 @@ from connector.mappers import (
     NOT_PROVIDED,
     MappingError,
     MappingSpec,
+    Owners,
     contact_to_salesforce,
     hubsync_id,
+    record_in_hubsync_terms,
     salesforce_fields_for,
     salesforce_to_contact,
 )
@@ -413,6 +415,7 @@ def test_the_fields_read_are_exactly_these():
         "Id",
         "IsConverted",
         "LastModifiedDate",
+        "OwnerId",  # the record's owner, always (a queue is shown on the contact page)
         "State",
         "StateCode",
         "SystemModstamp",
@@ -427,6 +430,48 @@ def test_the_fields_read_are_exactly_these():
         "LastName",
         "MailingCountry",
         "MailingState",
+        "OwnerId",
         "SystemModstamp",
         "Title",
     ]
+
+
+# -- the contact owner (issue 30) ----------------------------------------------------------
+
+OWNER = MappingSpec("owner", "OwnerId", "OwnerId", "two_way")
+OWNERS = Owners(to_salesforce={"7": "005A"}, to_hubsync={"005A": "7", "005B": "8"})
+
+
+@pytest.mark.parametrize(
+    ("owner", "creating", "only", "sent"),
+    [
+        (7, True, None, {"OwnerId": "005A"}),  # a new record gets the matched user
+        (9, True, None, {}),  # matched to nobody: Salesforce's default
+        (None, True, None, {}),  # no owner: Salesforce's default
+        (7, False, {"owner"}, {"OwnerId": "005A"}),  # changed in hubsync (Two-way)
+        (None, False, {"owner"}, {}),  # cleared in hubsync: a blank is never sent (a queue)
+        (7, False, set(), {}),  # unchanged: nothing
+    ],
+)
+def test_the_owner_goes_as_its_matched_salesforce_user(owner, creating, only, sent):
+    record = contact_to_salesforce(
+        {"owner": owner, "last_name": "X"},
+        object_type="Contact",
+        mappings=[OWNER],
+        picklists=None,
+        creating=creating,
+        only=only,
+        owners=OWNERS,
+    )
+    assert {k: v for k, v in record.items() if k == "OwnerId"} == sent
+
+
+def test_a_records_owner_in_hubsync_terms():
+    def owner_of(owner_id):
+        return record_in_hubsync_terms({"Id": "00Q1", "OwnerId": owner_id}, OWNERS)["OwnerId"]
+
+    assert owner_of("005B") == "8"
+    assert owner_of("00GQUEUE") == ""  # a queue: nobody in hubsync
+    assert owner_of("005UNKNOWN") == ""
+    assert owner_of(None) == ""
+    assert record_in_hubsync_terms({"Id": "00Q1"}, OWNERS) == {"Id": "00Q1"}

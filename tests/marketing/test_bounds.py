@@ -36,7 +36,12 @@ from tests.factories import ContactFactory, SmartListFactory
 
 pytestmark = pytest.mark.django_db
 
-VALUES = {"text": "x", "choice": "lead", "date": "2024-05-01"}
+VALUES = {
+    "text": "x",
+    "choice": "lead",
+    "date": "2024-05-01",
+    "campaign": {"campaign": "Spring Webinar", "status": "Sent", "responded": False},
+}
 
 
 def conditions(count: int) -> list[dict[str, Any]]:

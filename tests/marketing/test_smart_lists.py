@@ -239,8 +239,9 @@ def test_smart_list_create_validates() -> None:
 @pytest.mark.django_db
 def test_every_registry_path_resolves() -> None:
     for name in SMART_LIST_PROPERTIES:
-        operator = "before" if SMART_LIST_PROPERTIES[name].kind == "date" else "is_known"
-        value = "2024-01-01" if operator == "before" else None
+        kind = SMART_LIST_PROPERTIES[name].kind
+        operator = {"date": "before", "campaign": "member_of"}.get(kind, "is_known")
+        value = {"date": "2024-01-01", "campaign": {"campaign": "Webinar"}}.get(kind)
         list(Contact.objects.filter(smart_list_q(criteria=criteria((name, operator, value)))))
 
 
@@ -254,3 +255,26 @@ def test_datetime_filter_uses_current_timezone(settings: Any) -> None:
     timezone.deactivate()
     assert members(("created_at", "before", "2024-05-15")) == set()
     assert members(("created_at", "after", "2024-05-14")) == {"late@x.test"}
+
+
+def test_a_smart_list_filters_on_the_contact_owner(db):
+    """Issue 30: the owner (synced with the record's OwnerId) is a smart-list property."""
+    from django.contrib.auth import get_user_model
+
+    from marketing.models import Contact, SmartList
+    from marketing.selectors import smart_list_contacts
+
+    rita = get_user_model().objects.create_user("rita")
+    Contact.objects.create(email="a@x.example", owner=rita)
+    Contact.objects.create(email="b@x.example")
+    owned = SmartList(
+        name="Rita's",
+        criteria={
+            "match": "all",
+            "conditions": [{"property": "owner", "operator": "equals", "value": "RITA"}],
+        },
+    )
+    owned.full_clean()
+    assert [c.email for c in smart_list_contacts(smart_list=owned)] == ["a@x.example"]
+    owned.criteria["conditions"][0] = {"property": "owner", "operator": "is_unknown"}
+    assert [c.email for c in smart_list_contacts(smart_list=owned)] == ["b@x.example"]

@@ -37,6 +37,8 @@ KEYS = {
     "state_country_picklists",
     "delete_when_lead_deleted",
     "delete_when_contact_deleted",
+    "user_mappings",
+    "campaign_links",
 }
 
 

@@ -13,6 +13,7 @@ what they reveal (new Accounts and Opportunities to read) the phase reads itself
 - ``accounts``: Accounts → companies (account sync on)
 - ``opportunities``: Opportunities and contact roles, lifecycle transitions
 - ``tasks``: Salesforce Tasks → CRM tasks and calls (task sync on)
+- ``campaigns``: Campaigns, their member statuses and CampaignMembers (read-only copies)
 
 A value the sync writes itself never comes back as a change: contacts it
 writes get ``synced_version`` = their new ``updated_at``, so the push scan
@@ -30,6 +31,7 @@ from ...mappers import MappingSpec
 from ...models import AccountSync, IntegrationSettings
 from ..crm import CrmCounts
 from .accounts import AccountsPhase
+from .campaigns import CampaignsPhase
 from .common import Pages, PullContext, PullCounts
 from .deletes import DeletesPhase
 from .first_load import first_load_query_many
@@ -64,7 +66,10 @@ def pull_run(
         if integration_settings.task_sync_active
         else None
     )
-    phases = [p for p in (people, deletes, accounts, opportunities, tasks) if p is not None]
+    campaigns = CampaignsPhase(context)
+    phases = [
+        p for p in (people, deletes, accounts, opportunities, tasks, campaigns) if p is not None
+    ]
     queried_at = timezone.now()
     pages = first_load_query_many(client, [query for phase in phases for query in phase.queries])
     results: dict[object, list[Pages]] = {}
@@ -80,4 +85,5 @@ def pull_run(
         opportunities.apply(results[opportunities], people=found)
     if tasks is not None:
         tasks.apply(results[tasks], queried_at=queried_at)
+    campaigns.apply(results[campaigns], queried_at=queried_at)
     return context.counts

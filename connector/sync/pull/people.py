@@ -17,14 +17,16 @@ from django.utils import timezone
 from marketing.models import Contact
 from marketing.selectors import contacts_by_email_keys
 
-from ...bulk_writes import rows_insert
-from ...mappers import salesforce_fields_for, salesforce_to_contact
+from ...bulk_writes import rows_insert, rows_update
+from ...mappers import record_in_hubsync_terms, salesforce_fields_for, salesforce_to_contact
 from ...merge import contact_merge
 from ...models import ContactSyncState, EmailCollision, SyncEventOutcome
 from ...org_schema import org_picklists
+from ...owners import owners_get
+from ...services.owners import org_users_read_if_due
 from ...soql import parse_datetime
 from ..base import synced_values_get, synced_values_store
-from ..contact_values import contact_values_problem, contact_values_write
+from ..contact_values import contact_values_problem, contact_values_write, storable
 from ..failures import Failure
 from ..history import both_changed_detail, contact_events
 from ..queue import contacts_link
@@ -50,6 +52,19 @@ class PeopleRead:
     newly_linked_contacts: set[str] = field(default_factory=set)  # Salesforce Contact ids
 
 
+def record_owners_store(owner_ids: dict[str, str]) -> None:
+    """Each linked contact's record owner as Salesforce has it (the contact page names it,
+    "Queue: <name>" for a queue)."""
+    if not owner_ids:
+        return
+    rows = ContactSyncState.objects.filter(contact__salesforce_id__in=list(owner_ids)).values_list(
+        "contact_id", "contact__salesforce_id", "salesforce_owner_id"
+    )
+    changed = [(owner_ids[sf_id], pk) for pk, sf_id, stored in rows if owner_ids[sf_id] != stored]
+    if changed:
+        rows_update(ContactSyncState, ["salesforce_owner_id"], changed)
+
+
 class PeoplePhase:
     """Leads, then Contacts: one watermarked query each, applied page by page."""
 
@@ -61,6 +76,7 @@ class PeoplePhase:
         self.properties = sorted({m.hubsync_property for m in context.mappings} | {"email"})
         self.found = PeopleRead()
         self.picklists = org_picklists(self.settings)
+        self.owners = owners_get()
         self.watermarks = {object_type: Watermark(object_type) for object_type in PEOPLE}
         self.queries: list[Query] = []
         for object_type in PEOPLE:
@@ -112,6 +128,14 @@ class PeoplePhase:
         if object_type == "Lead":
             self._follow_conversions([r for r in records if r.get("IsConverted")])
             records = [r for r in records if not r.get("IsConverted")]
+        # Owners hubsync does not know yet (a new rep, a queue) are read first; then the
+        # merge compares OwnerId as the matched hubsync user (blank: a queue, nobody).
+        owner_ids = {r["Id"]: r.get("OwnerId") or "" for r in records}
+        if records and org_users_read_if_due(
+            self.context.client, owner_ids=set(owner_ids.values())
+        ):
+            self.owners = owners_get()
+        records = [record_in_hubsync_terms(r, self.owners) for r in records]
         by_id = {r["Id"]: r for r in records}
         linked = {
             c["salesforce_id"]: c
@@ -166,6 +190,7 @@ class PeoplePhase:
                 self.found.newly_linked_contacts.update(links.values())
         self._update_linked(object_type, by_id, linked, first_matches=set(links.values()))
         self._create_contacts(object_type, creates)
+        record_owners_store(owner_ids)
         if object_type == "Contact":
             for record in records:
                 if record.get("AccountId"):
@@ -315,7 +340,7 @@ class PeoplePhase:
                 [*properties, "salesforce_id", "salesforce_object", "created_at", "updated_at"],
                 (
                     (
-                        *(values.get(p, defaults[p]) for p in properties),
+                        *(storable(values).get(p, defaults[p]) for p in properties),
                         sf_id,
                         object_type,
                         now,

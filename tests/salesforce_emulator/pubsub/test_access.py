@@ -65,6 +65,8 @@ def test_entities_selected_for_cdc(pubsub, sf, emulator_control):
     )["records"]
     assert sorted(r["SelectedEntity"] for r in rows) == [
         "AccountChangeEvent",
+        "CampaignChangeEvent",
+        "CampaignMemberChangeEvent",
         "ContactChangeEvent",
         "LeadChangeEvent",
         "OpportunityChangeEvent",
