@@ -197,6 +197,7 @@ def test_past_the_replay_window_it_catches_up_by_polling_and_listens_on(org):
     assert stream().state == ChangeEventState.OFF
 
 
+@pytest.mark.subprocess
 def test_a_listener_killed_mid_stream_loses_and_duplicates_nothing(org, settings):
     # The killed listener may die inside a cycle, holding the cycle lock: it is taken over
     # once its lease (the claim TTL, short here) has run out, as after a killed worker.
@@ -338,6 +339,7 @@ def database_handles(pid: int) -> int:
     return count
 
 
+@pytest.mark.subprocess
 def test_between_events_the_listener_holds_no_database_connection(org, settings):
     env = worker_env(org, settings, SALESFORCE_PUBSUB_URL=settings.SALESFORCE_PUBSUB_URL)
     process = subprocess.Popen(

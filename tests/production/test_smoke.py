@@ -21,6 +21,8 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
+pytestmark = pytest.mark.subprocess
+
 ROOT = Path(__file__).resolve().parents[2]
 HTTPS = {"X-Forwarded-Proto": "https"}
 PASSWORD = "smoke-test-password-2026"

@@ -144,6 +144,7 @@ def test_missing_authorization_is_401(emulator):
     assert resp.headers["Sforce-Limit-Info"].startswith("api-usage=")
 
 
+@pytest.mark.subprocess
 def test_subprocess_server_with_demo_seed():
     with running_emulator(in_process=False, seed="demo", api_limit=1234) as emu:
         sf = emu.salesforce(
