@@ -41,7 +41,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TIMEOUT_MS = 5_000
+# How long a step may wait for the page (a deadline, not a pause: a step goes on the moment
+# its condition holds). Generous, so a page that a loaded machine serves slowly is not a failure.
+TIMEOUT_MS = 15_000
 
 REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
