@@ -48,7 +48,7 @@ run: demo
 # for one process): each has its own test database, emulator and broker queue, so they
 # share nothing but the machine.
 TEST_WORKERS ?= auto
-QUICK := not browser and not celery_worker and not subprocess
+QUICK := not browser and not celery_worker and not subprocess and not slow
 
 test: test-prerequisites install test-clients-install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)

@@ -23,7 +23,7 @@ from connector.models import ContactSyncState, SyncDirection, SyncError, SyncRun
 from connector.sync.cycle import sync_cycle_run
 from marketing.models import Contact
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 PUSHED = 1_600  # created in hubsync, pushed to Salesforce as Leads
 PULLED = 400  # created in Salesforce as Leads, pulled into hubsync
