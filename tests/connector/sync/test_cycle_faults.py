@@ -194,16 +194,18 @@ def test_stalls_past_the_client_timeout(org):
     # The stalled creates still land in Salesforce after the client gave up on them:
     # the next cycle must find those records (by email, or by upserting on the external id
     # it sent), not create them twice.
-    control.add_fault(r"/composite/sobjects$", method="POST", delay_s=2.0, count=2)
-    control.add_fault(r"/composite$", delay_s=2.0, count=1)  # the first composite query
-    first = sync_cycle_run(trigger="under_fault", timeout=(2, 1))
+    # Stalls of 8 s against a 3 s read timeout: every other request of the cycle must
+    # answer within 3 s, which a loaded machine does (with a 1 s timeout it did not always).
+    control.add_fault(r"/composite/sobjects$", method="POST", delay_s=8.0, count=2)
+    control.add_fault(r"/composite$", delay_s=8.0, count=1)  # the first composite query
+    first = sync_cycle_run(trigger="under_fault", timeout=(5, 3))
     assert first.status == SyncRunStatus.FAILED
     assert first.reason == "TIMEOUT: Salesforce did not answer in time."
-    second = sync_cycle_run(trigger="under_fault", timeout=(2, 1))
+    second = sync_cycle_run(trigger="under_fault", timeout=(5, 3))
     assert second.status == SyncRunStatus.SUCCEEDED, second.reason
     assert second.counts["push_retried_later"] == 400  # two creates of 200 timed out
     # The stalled creates finish on the server after all (a stall counts once it is over).
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while control.stats()["faults"].get("delay", 0) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     control.clear_faults()

@@ -151,7 +151,10 @@ def test_missing_authorization_is_401(emulator):
 
 @pytest.mark.subprocess
 def test_subprocess_server_with_demo_seed():
-    with running_emulator(in_process=False, seed="demo", api_limit=1234) as emu:
+    # A deadline for the start, not a timing: a loaded machine starts it slowly.
+    with running_emulator(
+        in_process=False, seed="demo", api_limit=1234, startup_timeout=120
+    ) as emu:
         sf = emu.salesforce(
             DEMO_USER["username"], DEMO_USER["password"], DEMO_USER["security_token"]
         )
