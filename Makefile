@@ -14,7 +14,7 @@ PUBSUB_PORT ?= 8766
 export DEBUG ?= true
 EMULATOR_URL ?= http://127.0.0.1:$(EMULATOR_PORT)
 
-.PHONY: run test test-prerequisites install migrate demo lint format bench bench-scale messages clean mutation
+.PHONY: run test test-quick test-loaded test-prerequisites install migrate demo lint format bench bench-scale messages clean mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,24 @@ run: demo
 		PUBSUB_PORT=$(PUBSUB_PORT) SALESFORCE_PUBSUB_URL=grpc://127.0.0.1:$(PUBSUB_PORT) \
 		$(BIN)/honcho start -f Procfile
 
+# The suite runs in parallel worker processes (pytest-xdist, one per core; TEST_WORKERS=1
+# for one process): each has its own test database, emulator and broker queue, so they
+# share nothing but the machine.
+TEST_WORKERS ?= auto
+QUICK := not browser and not celery_worker and not subprocess and not slow
+
 test: test-prerequisites install test-clients-install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+# The edit-test loop: every test that needs no browser, no Celery worker and no other
+# process (the emulator runs in-process), in parallel. Under a minute.
+test-quick: install
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(QUICK)" $(PYTEST_ARGS)
+
+# The whole suite (as `make test`) with two CPU-bound processes running beside it for the
+# whole run: what a busy machine or CI runner does to the tests (see .ci/loaded).
+test-loaded: test-prerequisites install test-clients-install
+	.ci/loaded $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # What the tests need beyond Python packages: Debian's Chromium for tests/browser
 # (Playwright drives /usr/bin/chromium; its own browser download is not used) and npm for

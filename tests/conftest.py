@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -12,6 +14,32 @@ from connector.services.bootstrap import MARKETING_ADMINS_GROUP, marketing_admin
 from tests.workers import celery_workers, worker_env
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each test process (each pytest-xdist worker, each of two runs on one machine) sends
+    its jobs to a broker queue of its own, which its worker processes read: the broker (the
+    filesystem one under var/, or one Redis) may be shared, the jobs are not. No dot in the
+    name: kombu's filesystem transport finds a queue's files by what follows the first dot."""
+    from django.conf import settings
+
+    from hubsync.celery import app
+
+    queue = f"hubsync-tests-{os.getpid()}"
+    os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue  # read by the worker subprocesses
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    app.conf.task_default_queue = queue
+    # Users' passwords are hashed with one fast round here: the real hasher (PBKDF2, tuned to
+    # be slow) cost every test that creates a user a good part of a second.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """What this process's tests left on its queue goes with it (not to pile up under var/)."""
+    from hubsync.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(app.conf.task_default_queue)
 
 
 def _user(username: str, **extra):

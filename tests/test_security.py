@@ -163,6 +163,7 @@ def test_csrf_protected_forms_work_with_their_token(marketing_admin, integration
 # -- production settings -----------------------------------------------------------------
 
 
+@pytest.mark.subprocess
 def test_production_settings_pass_check_deploy(tmp_path):
     env = {
         key: value
@@ -215,6 +216,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
     assert hsts >= 60 * 60 * 24 * 365
 
 
+@pytest.mark.subprocess
 def test_production_refuses_to_start_without_its_secrets():
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
     env["DEBUG"] = "false"

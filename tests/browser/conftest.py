@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
 from playwright.sync_api import (
     Browser,
@@ -41,7 +42,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TIMEOUT_MS = 5_000
+# How long a step may wait for the page (a deadline, not a pause: a step goes on the moment
+# its condition holds). Generous, so a page that a loaded machine serves slowly is not a failure.
+TIMEOUT_MS = 15_000
 
 REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
@@ -67,10 +70,40 @@ def _migrated_data_restored(django_db_setup, django_db_blocker) -> Iterator[None
     """
     yield
     with django_db_blocker.unblock():
+        _flush_without_post_migrate()
         for connection in connections.all(initialized_only=True):
             contents = getattr(connection, "_test_serialized_contents", None)
             if contents:
                 connection.creation.deserialize_db_from_string(contents)
+
+
+def _flush_without_post_migrate() -> None:
+    """Empty every database, without the post_migrate handlers that recreate rows (the
+    "Marketing admins" group under a new id among them)."""
+    for connection in connections.all(initialized_only=True):
+        call_command(
+            "flush",
+            database=connection.alias,
+            interactive=False,
+            verbosity=0,
+            inhibit_post_migrate=True,
+        )
+
+
+@pytest.fixture
+def _emptied_for_the_restore(django_db_setup, django_db_blocker) -> None:
+    """Each browser test restores the migrated contents (serialized rollback) into an empty
+    database. A plain transactional test ends with a flush whose post_migrate handlers
+    recreate the "Marketing admins" group under a new id, so restoring the migrated one (id
+    1, the same name) on top failed, on PostgreSQL, whenever such a test ran just before a
+    browser test in the same process (with parallel workers it may)."""
+    with django_db_blocker.unblock():
+        _flush_without_post_migrate()
+
+
+@pytest.fixture
+def transactional_db(_emptied_for_the_restore, transactional_db):  # noqa: F811 — pytest-django's, after the flush
+    return transactional_db
 
 
 @pytest.fixture(scope="package")

@@ -61,12 +61,13 @@ def test_unsaved_changes_are_not_lost_to_another_form_or_leaving(
         dialog.dismiss()
 
     page.on("dialog", dismiss)
-    page.locator("#run-setup-check").click()
-    page.wait_for_timeout(300)
+    # Each click waits for its dialog (with the page's deadline), not for a fixed pause.
+    with page.expect_event("dialog"):
+        page.locator("#run-setup-check").click()
     assert dialogs == ["confirm"]  # asked first; dismissed: nothing was posted
     expect(page.get_by_label("API call limit")).to_have_value("777")
-    page.get_by_role("link", name="Sync errors").first.click()
-    page.wait_for_timeout(300)
+    with page.expect_event("dialog"):
+        page.get_by_role("link", name="Sync errors").first.click()
     assert dialogs[-1] == "beforeunload" and page.url.endswith(
         reverse("settings_ui:salesforce_settings")
     )

@@ -46,6 +46,7 @@ def test_a_credentials_change_is_in_history_without_its_secret(integration_setti
     assert "Pa55-word-in-history?" not in text and "TOKEN-in-history" not in text
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_upgrading_removes_the_secrets_older_history_rows_kept():
     """Before migration 0008 the history copied the encrypted password and token."""

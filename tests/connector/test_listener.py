@@ -22,7 +22,7 @@ import pytest
 from django.utils import timezone
 
 from connector.change_events import ALL_CHANGES
-from connector.listener import CATCH_UP_TRIGGER, ChangeListener
+from connector.listener import BACKOFF_FIRST_S, CATCH_UP_TRIGGER, ChangeListener
 from connector.models import (
     ChangeEventState,
     ChangeEventStream,
@@ -197,6 +197,7 @@ def test_past_the_replay_window_it_catches_up_by_polling_and_listens_on(org):
     assert stream().state == ChangeEventState.OFF
 
 
+@pytest.mark.subprocess
 def test_a_listener_killed_mid_stream_loses_and_duplicates_nothing(org, settings):
     # The killed listener may die inside a cycle, holding the cycle lock: it is taken over
     # once its lease (the claim TTL, short here) has run out, as after a killed worker.
@@ -288,10 +289,19 @@ def test_events_a_cycle_cannot_read_yet_are_not_marked_read(org, listener):
 
     IntegrationSettings.objects.update(credentials_status=CredentialsStatus.INVALID)
     replay_before = bytes(stream().replay_id or b"")
+    before_event = time.monotonic()
     new_lead(org.rep, 1)
-    time.sleep(2.5)
     skipped = SyncRun.objects.filter(trigger="change_event", status=SyncRunStatus.SKIPPED)
-    assert 1 <= skipped.count() <= 3  # tried, then backed off: no run every half second
+    wait_for(skipped.exists, timeout=30, what="the event's skipped cycle")
+    time.sleep(2.5)  # room for retries; a slower machine only makes fewer of them
+    # Tried, then backed off: the listener retries after 1, 2, 4 … s, each at least 0.8 of
+    # that (its jitter), so however long this took, at most this many tries fit in it.
+    elapsed = time.monotonic() - before_event
+    tries, at, delay = 1, 0.8 * BACKOFF_FIRST_S, BACKOFF_FIRST_S
+    while at <= elapsed:
+        tries, delay = tries + 1, delay * 2
+        at += 0.8 * delay
+    assert 1 <= skipped.count() <= tries, (skipped.count(), elapsed)
     assert bytes(stream().replay_id or b"") == replay_before
     IntegrationSettings.objects.update(credentials_status=CredentialsStatus.VALID)
     wait_for(
@@ -338,6 +348,7 @@ def database_handles(pid: int) -> int:
     return count
 
 
+@pytest.mark.subprocess
 def test_between_events_the_listener_holds_no_database_connection(org, settings):
     env = worker_env(org, settings, SALESFORCE_PUBSUB_URL=settings.SALESFORCE_PUBSUB_URL)
     process = subprocess.Popen(

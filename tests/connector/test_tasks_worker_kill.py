@@ -17,7 +17,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import pytest
 
@@ -160,6 +160,8 @@ from connector.client import SalesforceClient
 from connector.sync.push import contacts_push
 from connector.selectors import field_mappings_get, integration_settings_get
 settings = integration_settings_get()
+print("READY", flush=True)
+input()  # both processes push from the same moment, however slowly each one started
 counts = contacts_push(
     client=SalesforceClient.from_settings(settings),
     integration_settings=settings,
@@ -179,6 +181,7 @@ def push_processes(env: dict[str, str], count: int) -> Iterator[list[subprocess.
             [sys.executable, "-c", PUSH_SCRIPT],
             cwd=ROOT,
             env=env,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -186,6 +189,18 @@ def push_processes(env: dict[str, str], count: int) -> Iterator[list[subprocess.
         for _ in range(count)
     ]
     try:
+        for process in processes:
+            # Started Django and read the settings: waits for the word to push. (A process
+            # that fails before that ends the loop; its output is kept for the test's message.)
+            early = []
+            while (line := process.stdout.readline()) and line.strip() != "READY":
+                early.append(line)
+            process.early_output = "".join(early)
+        for process in processes:
+            with suppress(BrokenPipeError):
+                process.stdin.write("go\n")
+                process.stdin.close()
+            process.stdin = None  # said: communicate() has nothing more to send
         yield processes
     finally:
         for process in processes:
@@ -208,7 +223,7 @@ def test_two_worker_processes_never_push_a_record_twice(salesforce, settings):
         outputs = [process.communicate(timeout=120)[0] for process in processes]
     counts = []
     for process, output in zip(processes, outputs, strict=True):
-        assert process.returncode == 0, output[-3000:]
+        assert process.returncode == 0, (process.early_output + output)[-3000:]
         line = next(line for line in output.splitlines() if line.startswith("COUNTS="))
         counts.append(json.loads(line.removeprefix("COUNTS=")))
     assert sum(c["push_created"] for c in counts) == n

@@ -104,6 +104,7 @@ def test_invalid_emulator_url():
         EmulatorAdapter("127.0.0.1:8765")
 
 
+@pytest.mark.subprocess
 def test_transport_does_not_import_django():
     import subprocess
     import sys

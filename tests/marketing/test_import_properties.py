@@ -22,7 +22,7 @@ from marketing import csv_safety
 from marketing.models import Contact, LifecycleStage
 from marketing.services import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 HYPOTHESIS = settings(
     max_examples=80,

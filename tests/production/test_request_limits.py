@@ -35,6 +35,7 @@ def test_a_body_under_the_limit_reaches_the_view(client):
     assert b"Please enter a correct username and password" in response.content
 
 
+@pytest.mark.subprocess
 def test_a_management_command_prints_only_its_own_output(tmp_path):
     """django-axes announced itself on every start; no library line reaches a command."""
     env = os.environ | {"DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}

@@ -21,6 +21,8 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
+pytestmark = pytest.mark.subprocess
+
 ROOT = Path(__file__).resolve().parents[2]
 HTTPS = {"X-Forwarded-Proto": "https"}
 PASSWORD = "smoke-test-password-2026"
@@ -79,12 +81,12 @@ def server(production):
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            requests.get(f"{url}/accounts/login/", headers=HTTPS, timeout=2)
+            requests.get(f"{url}/accounts/login/", headers=HTTPS, timeout=10)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to answer
             assert process.poll() is None, process.stdout.read()
             time.sleep(0.2)
     yield url
@@ -106,7 +108,7 @@ class ProxiedBrowser:
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         response = requests.request(
-            method, self.url + path, headers=headers, allow_redirects=False, timeout=10, **kwargs
+            method, self.url + path, headers=headers, allow_redirects=False, timeout=60, **kwargs
         )
         self.cookies |= {c.name: c.value for c in response.cookies}
         return response
@@ -122,12 +124,12 @@ def test_check_deploy_is_clean_and_commands_print_no_library_chatter(production)
 
 
 def test_a_request_the_proxy_marks_https_is_served_not_redirected(server):
-    plain = requests.get(f"{server}/accounts/login/", allow_redirects=False, timeout=10)
+    plain = requests.get(f"{server}/accounts/login/", allow_redirects=False, timeout=60)
     assert plain.status_code == 301
     assert plain.headers["Location"] == server.replace("http:", "https:") + "/accounts/login/"
 
     proxied = requests.get(
-        f"{server}/accounts/login/", headers=HTTPS, allow_redirects=False, timeout=10
+        f"{server}/accounts/login/", headers=HTTPS, allow_redirects=False, timeout=60
     )
     assert proxied.status_code == 200
     assert "max-age=31536000" in proxied.headers["Strict-Transport-Security"]

@@ -25,7 +25,7 @@ from marketing.models import ActivityType, SmartList
 from settings_ui.settings_io import SettingsImportError, settings_import
 from tests.factories import SmartListFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 EXAMPLES = 60
 HYPOTHESIS = settings(

@@ -56,6 +56,7 @@ def test_the_demo_org_is_configured_like_a_save_on_the_page(
     assert len(callbacks) == 1  # one first cycle, queued by turning the sync on
 
 
+@pytest.mark.subprocess
 def test_make_runs_demo_connects_by_jwt_to_an_org_without_soap_login(
     settings, integration_settings, monkeypatch, tmp_path
 ):

@@ -35,7 +35,7 @@ from tests.factories import SmartListFactory
 from tests.settings_ui.posts import inclusion_list_post
 from tests.settings_ui.test_bad_input import assert_valid_saved, documents, noise, snapshot, text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 TRIED: dict[str, int] = {}
 

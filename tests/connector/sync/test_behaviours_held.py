@@ -88,6 +88,7 @@ def test_an_edit_while_its_push_is_in_flight_is_pushed_again(salesforce, monkeyp
     assert ContactSyncState.objects.get(contact=contact).due is False
 
 
+@pytest.mark.slow
 def test_a_postponed_bulk_job_loses_nothing(salesforce):
     Contact.objects.bulk_create(
         [Contact(email=f"b{i}@bulk.example", last_name=f"L{i}") for i in range(BULK_THRESHOLD)]

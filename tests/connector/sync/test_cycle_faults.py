@@ -23,7 +23,7 @@ from connector.models import ContactSyncState, SyncDirection, SyncError, SyncRun
 from connector.sync.cycle import sync_cycle_run
 from marketing.models import Contact
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 PUSHED = 1_600  # created in hubsync, pushed to Salesforce as Leads
 PULLED = 400  # created in Salesforce as Leads, pulled into hubsync
@@ -194,16 +194,18 @@ def test_stalls_past_the_client_timeout(org):
     # The stalled creates still land in Salesforce after the client gave up on them:
     # the next cycle must find those records (by email, or by upserting on the external id
     # it sent), not create them twice.
-    control.add_fault(r"/composite/sobjects$", method="POST", delay_s=2.0, count=2)
-    control.add_fault(r"/composite$", delay_s=2.0, count=1)  # the first composite query
-    first = sync_cycle_run(trigger="under_fault", timeout=(2, 1))
+    # Stalls of 8 s against a 3 s read timeout: every other request of the cycle must
+    # answer within 3 s, which a loaded machine does (with a 1 s timeout it did not always).
+    control.add_fault(r"/composite/sobjects$", method="POST", delay_s=8.0, count=2)
+    control.add_fault(r"/composite$", delay_s=8.0, count=1)  # the first composite query
+    first = sync_cycle_run(trigger="under_fault", timeout=(5, 3))
     assert first.status == SyncRunStatus.FAILED
     assert first.reason == "TIMEOUT: Salesforce did not answer in time."
-    second = sync_cycle_run(trigger="under_fault", timeout=(2, 1))
+    second = sync_cycle_run(trigger="under_fault", timeout=(5, 3))
     assert second.status == SyncRunStatus.SUCCEEDED, second.reason
     assert second.counts["push_retried_later"] == 400  # two creates of 200 timed out
     # The stalled creates finish on the server after all (a stall counts once it is over).
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while control.stats()["faults"].get("delay", 0) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     control.clear_faults()
@@ -243,17 +245,24 @@ def test_every_session_expires_mid_run(org):
                 pending.pop(0)
             time.sleep(0.002)
 
+    # Each create is held 0.2 s, so the watcher (polling every 2 ms) expires the sessions
+    # while creates remain however loaded the machine: with fast creates, a watcher that
+    # falls behind saw the run end before its second expiry.
+    control.add_fault(r"/composite/sobjects$", method="POST", delay_s=0.2, count=100)
     watcher = threading.Thread(target=expire_after_creates, args=(2, 5), daemon=True)
     watcher.start()
     first = sync_cycle_run(trigger="under_fault")
     watcher.join(timeout=60)
+    control.clear_faults()
     assert len(expired) == 2 and all(expired), expired
     # The client logged in again each time and carried on: nothing failed.
     assert first.status == SyncRunStatus.SUCCEEDED, first.reason
     assert first.counts["push_created"] == PUSHED
     stats = control.stats()
     # One request refused a time, then a login: the first one and one after each expiry.
-    assert stats["faults"] == {"refused:INVALID_SESSION_ID": 2}
+    assert {k: n for k, n in stats["faults"].items() if k != "delay"} == {
+        "refused:INVALID_SESSION_ID": 2
+    }
     assert stats["requests"][LOGIN] == 3
     assert not SyncError.objects.exists()
     runs = [first, *settle(control)]

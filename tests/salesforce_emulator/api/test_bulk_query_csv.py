@@ -75,9 +75,9 @@ def test_max_records_and_locator_headers(sf, emulator_control):
         json={"operation": "query", "query": "SELECT LastName FROM Lead ORDER BY LastName"},
     ).json()
     url = f"{sf.bulk2_url}query/{job['id']}"
-    for _ in range(100):
-        if sf.session.get(url, headers=sf.headers).json()["state"] == "JobComplete":
-            break
+    deadline = time.monotonic() + 30  # a deadline, not a count of tries: a loaded machine
+    while sf.session.get(url, headers=sf.headers).json()["state"] != "JobComplete":
+        assert time.monotonic() < deadline, "the query job did not complete"
         time.sleep(0.02)
     names, locator, sizes = [], None, []
     while True:

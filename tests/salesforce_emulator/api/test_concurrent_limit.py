@@ -12,6 +12,7 @@ from simple_salesforce.exceptions import SalesforceRefusedRequest
 
 from salesforce_emulator.pytest_plugin import PASSWORD, SECURITY_TOKEN, USERNAME
 
+LIMITS = "GET /services/data/v<version>/limits/"
 REFUSED = [
     {
         "message": "ConcurrentRequests (Concurrent API Requests) Limit exceeded.",
@@ -37,11 +38,23 @@ def _in_thread(emulator, call):
     return thread, outcome
 
 
+def _arrived(emulator_control, request: str) -> None:
+    """Wait (with a deadline) until the emulator has received ``request``."""
+    deadline = time.monotonic() + 30
+    while not emulator_control.stats()["requests"].get(request):
+        assert time.monotonic() < deadline, f"{request} never arrived"
+        time.sleep(0.02)
+
+
 def test_new_requests_are_refused_while_long_ones_run(emulator, emulator_control, sf):
     emulator_control.configure_org(concurrent_request_limit=1, long_running_request_s=0.2)
-    emulator_control.add_fault(r"/limits", delay_s=1.0)
+    # The stall is long (3 s) against the 0.2 s that makes a request long-running, so a
+    # loaded machine that is slow to send the next request still sends it while the first
+    # one runs; the test waits for the first one's arrival, not for a guessed moment.
+    emulator_control.add_fault(r"/limits", delay_s=3.0)
     thread, outcome = _in_thread(emulator, lambda c: c.limits())
-    time.sleep(0.5)
+    _arrived(emulator_control, LIMITS)
+    time.sleep(0.3)  # at least long_running_request_s: the request now counts as long
     used = emulator_control.stats()["api_used"]
     with pytest.raises(SalesforceRefusedRequest) as exc:
         sf.query("SELECT Id FROM Contact")
@@ -58,7 +71,7 @@ def test_short_requests_do_not_count(emulator, emulator_control, sf):
     emulator_control.configure_org(concurrent_request_limit=1, long_running_request_s=5)
     emulator_control.add_fault(r"/limits", delay_s=0.6)
     thread, outcome = _in_thread(emulator, lambda c: c.limits())
-    time.sleep(0.3)
+    _arrived(emulator_control, LIMITS)
     assert sf.query("SELECT Id FROM Contact")["totalSize"] == 0
     thread.join()
     assert "result" in outcome
@@ -70,7 +83,7 @@ def test_off_by_default(emulator, emulator_control, sf):
     emulator_control.configure_org(long_running_request_s=0)
     emulator_control.add_fault(r"/limits", delay_s=0.5)
     thread, _ = _in_thread(emulator, lambda c: c.limits())
-    time.sleep(0.2)
+    _arrived(emulator_control, LIMITS)
     assert sf.query("SELECT Id FROM Contact")["totalSize"] == 0
     thread.join()
 

@@ -81,7 +81,9 @@ def test_fault_unable_to_lock_row_on_one_method(sf, emulator_control):
 
 
 def test_stall_past_client_timeout(sf, emulator_control):
-    emulator_control.add_fault(r"/sobjects/Contact", delay_s=1.0)
+    # The server holds the request 3 s against the client's 0.3 s: room for a loaded
+    # machine between the client giving up and the check that nothing is written yet.
+    emulator_control.add_fault(r"/sobjects/Contact", delay_s=3.0)
     with pytest.raises(requests.exceptions.Timeout):
         sf.session.post(
             sf.base_url + "sobjects/Contact/",
@@ -91,7 +93,10 @@ def test_stall_past_client_timeout(sf, emulator_control):
         )
     # The client gave up while the server still held the request: nothing written yet.
     assert emulator_control.records("Contact") == []
-    time.sleep(0.9)  # the stalled request still completes server-side
+    # The stalled request still completes server-side: wait for it (with a deadline).
+    deadline = time.monotonic() + 30
+    while not emulator_control.records("Contact") and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert emulator_control.stats()["faults"] == {"delay": 1}
     assert [r["LastName"] for r in emulator_control.records("Contact")] == ["Slow"]
 
@@ -144,8 +149,12 @@ def test_missing_authorization_is_401(emulator):
     assert resp.headers["Sforce-Limit-Info"].startswith("api-usage=")
 
 
+@pytest.mark.subprocess
 def test_subprocess_server_with_demo_seed():
-    with running_emulator(in_process=False, seed="demo", api_limit=1234) as emu:
+    # A deadline for the start, not a timing: a loaded machine starts it slowly.
+    with running_emulator(
+        in_process=False, seed="demo", api_limit=1234, startup_timeout=120
+    ) as emu:
         sf = emu.salesforce(
             DEMO_USER["username"], DEMO_USER["password"], DEMO_USER["security_token"]
         )

@@ -21,6 +21,8 @@ from salesforce_emulator.pytest_plugin import PASSWORD, SECURITY_TOKEN, USERNAME
 from salesforce_emulator.testing import jwt_key_pair
 from salesforce_emulator.values import normalize_id
 
+pytestmark = pytest.mark.subprocess
+
 PACKAGE = Path(__file__).parent / "jsforce"
 CALLBACK = "http://localhost:1717/OauthRedirect"
 

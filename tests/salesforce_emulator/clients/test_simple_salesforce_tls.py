@@ -18,6 +18,8 @@ from simple_salesforce import Salesforce, SalesforceLogin
 
 from salesforce_emulator.testing import EmulatorControl
 
+pytestmark = pytest.mark.subprocess
+
 USER = ("tls@hubsync.test", "tls-password", "TLSTOKEN")
 
 

@@ -60,9 +60,17 @@ class Subscription:
         assert len(out) == n, f"expected {n} events, got {len(out)}"
         return out
 
-    def drain(self, quiet: float = 0.3) -> list[pb2.ConsumerEvent]:
-        """Every event that arrives until none has for ``quiet`` seconds."""
+    def drain(self, quiet: float = 0.3, first: float = 10.0) -> list[pb2.ConsumerEvent]:
+        """Every event that arrives until none has for ``quiet`` seconds, counted from the
+        first events (waited for up to ``first`` seconds: a loaded machine may take longer
+        than ``quiet`` to start the stream; the emulator sends what is retained at once)."""
         out: list[pb2.ConsumerEvent] = []
+        deadline = time.monotonic() + first
+        while not out and time.monotonic() < deadline:
+            try:
+                out += list(self.next_response(timeout=0.05).events)
+            except queue.Empty:
+                continue
         last = time.monotonic()
         while time.monotonic() - last < quiet:
             try:

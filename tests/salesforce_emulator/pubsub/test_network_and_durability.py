@@ -66,16 +66,20 @@ def test_bulk_records_per_s(sf, emulator_control):
     emulator_control.configure_org(bulk_records_per_s=200)
     job_id, started = _bulk_job(sf, 100)  # 100 records at 200/s: at least 0.5 s
     url = f"{sf.base_url}jobs/ingest/{job_id}/"
-    states = []
-    while True:
+    reads = []  # (seconds since just before UploadComplete, state) of each status read
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         state = sf.session.get(url, headers=sf.headers).json()["state"]
-        states.append(state)
+        reads.append((time.perf_counter() - started, state))
         if state in ("JobComplete", "Failed"):
             break
         time.sleep(0.05)
     assert state == "JobComplete"
-    assert time.perf_counter() - started >= 0.5
-    assert states[0] != "JobComplete"
+    # The job cannot be complete before 0.5 s have passed: every read answered sooner saw
+    # it still running. (How many reads fall in that half second depends on the machine:
+    # on a loaded one, none may; so the test asserts the rule, not a count of reads.)
+    assert all(state != "JobComplete" for seconds, state in reads if seconds < 0.5), reads
+    assert reads[-1][0] >= 0.5
 
     emulator_control.configure_org(bulk_records_per_s=None)
     started = time.perf_counter()

@@ -10,7 +10,7 @@ import pytest
 from connector.sync.cycle import sync_cycle_run
 from marketing.models import Contact
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_ten_changes_in_an_org_of_20000_cost_a_handful_of_calls(salesforce, monkeypatch):
