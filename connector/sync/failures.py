@@ -194,26 +194,29 @@ ERROR_FIELDS = [
 
 
 def _errors_write(outcomes: Mapping[int, tuple[Failure, Retry]], *, now: datetime) -> None:
-    """One open outbound error per (contact, object): updated in place, or inserted."""
+    """One open outbound error per (contact, object): updated in place, or inserted.
+
+    The error counts every attempt since the record first failed: *Retry* gives the push a
+    fresh back-off (its sync state counts from 0 again), not a fresh count on the page."""
     open_errors = {
-        (contact_id, object_type): pk
-        for pk, contact_id, object_type in _open_outbound(outcomes).values_list(
-            "pk", "contact_id", "object_type"
+        (contact_id, object_type): (pk, attempts)
+        for pk, contact_id, object_type, attempts in _open_outbound(outcomes).values_list(
+            "pk", "contact_id", "object_type", "attempts"
         )
     }
     updates, inserts = [], []
     for contact_id, (failure, retry) in outcomes.items():
+        error_pk, tried = open_errors.get((contact_id, failure.object_type), (None, 0))
         values = (
             failure.salesforce_id,
             failure.code,
             failure.message,
             list(failure.fields),
-            retry.attempts,
+            max(retry.attempts, tried + 1),
             retry.not_before,
             retry.parked,
             retry.needs_fix,
         )
-        error_pk = open_errors.get((contact_id, failure.object_type))
         if error_pk is None:
             inserts.append((contact_id, SyncDirection.OUTBOUND, failure.object_type, *values))
         else:
