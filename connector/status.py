@@ -20,6 +20,7 @@ from .models import (
     SyncRunStatus,
 )
 from .selectors import change_events_mode
+from .sync.failures import retry_next_at
 
 # A running cycle that has not reported for this long was cut off (a killed worker).
 RUN_STALE_AFTER = timedelta(minutes=15)
@@ -101,6 +102,10 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
         else django_settings.SALESFORCE_SYNC_INTERVAL_MINUTES
     )
     next_due = (last.finished_at or last.started_at) + timedelta(minutes=minutes) if last else None
+    # A record's retry starts a cycle when it comes due (connector.tasks.salesforce_retries_due).
+    retry_at = retry_next_at(now=now)
+    if retry_at is not None and (next_due is None or retry_at < next_due):
+        next_due = retry_at
 
     def status(state: str, reason: str = "", **extra) -> SyncStatus:  # type: ignore[no-untyped-def]
         return SyncStatus(
@@ -132,6 +137,8 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
         meter = ApiMeter(limit=integration_settings.api_call_limit)
         seconds = meter.seconds_until_free() if meter.limit and meter.used() >= meter.limit else 0
         until = now + timedelta(seconds=seconds) if seconds else None
+        if until is not None:
+            next_due = until  # one time on the page: the cycle resumes then, not before
         return status("paused", last.reason, until=until)
     held = HeldDeletion.objects.count()
     if held:
