@@ -80,6 +80,10 @@ BOTH_CHANGED_EACH = gettext_noop(
     "Changed on both sides since the last sync; Salesforce's later change was taken: "
     "%(salesforce)s; hubsync's later change was kept: %(hubsync)s."
 )
+DELETED_KEPT_UNLINKED = gettext_noop(
+    "Deleted in Salesforce, kept and unlinked: hubsync keeps the contact and does not send it "
+    "to Salesforce again."
+)
 
 NO_ANSWER = gettext_noop("Salesforce did not answer in time.")
 CONNECTION_FAILED = gettext_noop("The connection to Salesforce failed.")
@@ -113,6 +117,7 @@ TEMPLATES = (
     BOTH_CHANGED_SALESFORCE,
     BOTH_CHANGED_HUBSYNC,
     BOTH_CHANGED_EACH,
+    DELETED_KEPT_UNLINKED,
     NO_ANSWER,
     CONNECTION_FAILED,
     CREDENTIALS_NOT_SET,

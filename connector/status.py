@@ -20,6 +20,7 @@ from .models import (
     SyncRunStatus,
 )
 from .selectors import change_events_mode
+from .services.credentials import DISCONNECTED
 from .sync.failures import retry_next_at
 
 # A running cycle that has not reported for this long was cut off (a killed worker).
@@ -27,6 +28,7 @@ RUN_STALE_AFTER = timedelta(minutes=15)
 # By severity, first wins (the panel shows one line).
 STATES = (
     "disabled",
+    "disconnected",
     "credentials_invalid",
     "setup_failing",
     "failed",
@@ -50,7 +52,8 @@ class SyncStatus:
     count: int = 0  # deletions held / records failing
     until: datetime | None = None  # paused: when the window frees enough to go on
     # How Salesforce's changes arrive: "events" (Change Data Capture, the listener is
-    # subscribed) or "polling" (every SALESFORCE_SYNC_INTERVAL_MINUTES); why not events.
+    # subscribed), "polling" (every SALESFORCE_SYNC_INTERVAL_MINUTES; why not events) or
+    # "stopped" (not connected: nothing is read).
     changes: str = "polling"
     changes_detail: str = ""
 
@@ -122,6 +125,10 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
     if not integration_settings.sync_enabled:
         return SyncStatus("disabled", "", current, last, None)
     if integration_settings.credentials_status == CredentialsStatus.INVALID:
+        # Nothing listens or polls until the credentials work again.
+        changes, changes_detail, next_due = "stopped", "", None
+        if integration_settings.credentials_error_code == DISCONNECTED:
+            return status("disconnected")
         reason = (
             f"{integration_settings.credentials_error_code}: "
             f"{integration_settings.credentials_error_message}"

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
 from connector.auth import credentials_from_settings
 from connector.selectors import contact_sync_overview, integration_settings_get
+from connector.transport import browser_url
 from marketing.models import Contact
 
 PROPERTIES = ("first_name", "last_name", "job_title", "phone", "company_name", "state", "country")
@@ -29,6 +31,18 @@ class ContactSyncView(LoginRequiredMixin, TemplateView):
                 for name in PROPERTIES
             ],
             **contact_sync_overview(contact=contact),
-            salesforce_host=credentials_from_settings(integration_settings_get()).login_host,
+            salesforce_url=salesforce_record_url(contact.salesforce_id),
             **kwargs,
         )
+
+
+def salesforce_record_url(record_id: str) -> str:
+    """A record's page in Salesforce: on the org's instance (as the last login answered;
+    the emulator's own address in the demo), the login host before any login."""
+    if not record_id:
+        return ""
+    integration_settings = integration_settings_get()
+    base = integration_settings.instance_url or (
+        f"https://{credentials_from_settings(integration_settings).login_host}"
+    )
+    return browser_url(f"{base.rstrip('/')}/{record_id}", django_settings.SALESFORCE_EMULATOR_URL)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, View
 
@@ -162,9 +163,19 @@ class OAuthCallbackView(SalesforcePageMixin, View):
 
 
 class OAuthDisconnectView(SalesforcePageMixin, View):
-    """*Disconnect*: revoke the refresh token."""
+    """*Disconnect*: a page that asks first (GET; a plain form, no script), then the POST
+    revokes the refresh token."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not (self.can_manage and self.integration_settings.has_refresh_token):
+            return self.success_redirect()
+        return render(
+            request,
+            "settings_ui/disconnect_confirm.html",
+            {"integration_settings": self.integration_settings},
+        )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         oauth_disconnect(integration_settings=self.integration_settings, acting_user=request.user)

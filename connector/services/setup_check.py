@@ -31,6 +31,11 @@ DEPLOY_FIX = gettext_lazy(
 )
 
 
+#: ``setup_check`` = ``{SETUP_CHECK_DUE: True}``: credentials were stored without a check (the
+#: admin, a settings import, the demo); the next cycle that logs in runs the setup check.
+SETUP_CHECK_DUE = "due"
+
+
 @dataclass(frozen=True)
 class Check:
     name: str

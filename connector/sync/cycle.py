@@ -42,6 +42,7 @@ from ..metering import RETRY_BUDGET_SHARE, ApiMeter
 from ..models import CredentialsStatus, IntegrationSettings, SyncRun, SyncRunStatus
 from ..org_schema import org_schema_refresh_if_due
 from ..selectors import field_mappings_get, integration_settings_get
+from ..services.setup_check import SETUP_CHECK_DUE, setup_check_run
 from ..version import connector_version_refresh
 from .crm import CrmCounts, activities_push, crm_tasks_push
 from .lock import cycle_lock_acquire, cycle_lock_release
@@ -165,6 +166,10 @@ def _cycle(
         activities_push(client=client, integration_settings=integration_settings, counts=crm_counts)
     if _version_check_due(integration_settings):
         connector_version_refresh(client=client, integration_settings=integration_settings)
+    if (integration_settings.setup_check or {}).get(SETUP_CHECK_DUE):
+        # Credentials stored without the page (the demo, the admin, a settings import): the
+        # first cycle that logs in with them runs the setup check the page's Save would have.
+        setup_check_run(integration_settings=integration_settings)
     run.counts.update(counts.as_dict())
     run.counts.update(crm_counts.as_dict())
     run.errors = counts.failed + pull_counts.errors + crm_counts.errors
