@@ -64,6 +64,25 @@ BROKEN_WORDS = """
   return out;
 }
 """
+# The language box narrower than its chosen language's name (plus its arrow and padding).
+CLIPPED = """
+() => {
+  const select = document.querySelector("#language-select");
+  if (!select) return [];
+  const style = getComputedStyle(select);
+  const probe = document.createElement("span");
+  probe.style.font = style.font;
+  probe.style.position = "absolute";
+  probe.style.whiteSpace = "nowrap";
+  probe.textContent = select.options[select.selectedIndex].text;
+  document.body.appendChild(probe);
+  const needed = probe.getBoundingClientRect().width + parseFloat(style.paddingLeft)
+    + parseFloat(style.paddingRight);
+  probe.remove();
+  const text = probe.textContent;
+  return select.clientWidth + 0.5 < needed ? [`${text}: ${select.clientWidth} < ${needed}`] : [];
+}
+"""
 # Pairs of chart labels whose boxes overlap.
 OVERLAPPING_LABELS = """
 () => {
@@ -167,6 +186,7 @@ def test_every_page_is_readable_and_accessible(
             problems += [
                 f"{name}: chart labels overlap: {o}" for o in page.evaluate(OVERLAPPING_LABELS)
             ]
+            problems += [f"{name}: language box clipped: {c}" for c in page.evaluate(CLIPPED)]
         finally:
             page.context.close()
     if path := os.environ.get("HUBSYNC_AXE_REPORT"):
