@@ -135,3 +135,4 @@ mutation: install
 # jsforce from its lock file (Node.js 18+ and npm; the test runs `npm ci` itself if needed).
 test-clients-install: test-prerequisites
 	cd tests/salesforce_emulator/clients/jsforce && npm ci --no-audit --no-fund --ignore-scripts
+	cd tests/browser/axe && npm ci --no-audit --no-fund --ignore-scripts

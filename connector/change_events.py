@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -34,6 +34,11 @@ class ChangeEvent:
     changed_fields: tuple[str, ...]
     commit_timestamp: datetime
     commit_user: str
+    # ``com/salesforce/api/<api>/<version>[;client=<id>]``; empty for the UI and automation.
+    change_origin: str = ""
+    # An UPDATE's new values of its changed fields (compound components by their own name:
+    # ``FirstName``, ``City``): what an unmarked write wrote, to compare with hubsync's.
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=64)
@@ -45,14 +50,32 @@ def change_event_decode(payload: bytes, schema_json: str) -> ChangeEvent:
     """The header of one event's Avro ``payload`` (its schema's JSON from GetSchema)."""
     record = fastavro.schemaless_reader(io.BytesIO(payload), _parsed(schema_json))
     header = record["ChangeEventHeader"]
+    changed = tuple(decode_bitmaps(schema_json, header.get("changedFields") or ()))
+    values: dict[str, Any] = {}
+    if header["changeType"] == "UPDATE":
+        for name in changed:
+            compound, _, component = name.rpartition(".")
+            holder = (record.get(compound) or {}) if compound else record
+            values[component] = holder.get(component)
     return ChangeEvent(
         entity=header["entityName"],
         change_type=header["changeType"],
         record_ids=tuple(header.get("recordIds") or ()),
-        changed_fields=tuple(decode_bitmaps(schema_json, header.get("changedFields") or ())),
+        changed_fields=changed,
         commit_timestamp=datetime.fromtimestamp(header["commitTimestamp"] / 1000, tz=UTC),
         commit_user=header.get("commitUser") or "",
+        change_origin=header.get("changeOrigin") or "",
+        values=values,
     )
+
+
+def change_origin_client(origin: str) -> str:
+    """The client id of a ``changeOrigin`` (``…;client=<id>``); "" when the call named none."""
+    for part in origin.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip() == "client":
+            return value.strip()
+    return ""
 
 
 #: Fields every write changes: an update by hubsync touching only these and its own fields
@@ -66,25 +89,50 @@ def change_event_relevant(
     event: ChangeEvent,
     *,
     objects: tuple[str, ...],
-    own_user: str,
+    own_client: str,
     own_fields: frozenset[str] = frozenset(),
 ) -> bool:
-    """Whether ``event`` may bring a change hubsync reads: an object it syncs, changed by
-    someone else. hubsync's own writes come back as events too (echoes, not changes): a
-    create by hubsync's user, or an update of only the fields hubsync writes
-    (``own_fields``). An update by hubsync's user of other fields is the org's automation
-    (a flow, a workflow field update) running on hubsync's write: a change to read."""
+    """Whether ``event`` may bring a change hubsync reads: an object it syncs, not written by
+    hubsync alone. hubsync's own writes come back as events too (echoes, not changes); it
+    knows them by Salesforce's mark, the client id it sends on every call
+    (``changeOrigin`` ``…;client=hubsync``): a create so marked, or an update so marked of
+    only the fields hubsync writes (``own_fields``). An update so marked of other fields is
+    the org's automation (a flow, a workflow field update) running on hubsync's write: a
+    change to read. Anything without the mark, whoever the user, is someone else's change
+    (see :func:`change_event_maybe_own` for writes whose mark Salesforce may drop)."""
     if event.entity not in objects:
         return False
-    if not (own_user and event.commit_user and _same_id(event.commit_user, own_user)):
+    if change_origin_client(event.change_origin) != own_client:
         return True
     if event.change_type == "CREATE":
         return False
     if event.change_type != "UPDATE":
         return True
+    return not _changed(event) <= own_fields | SYSTEM_FIELDS
+
+
+def change_event_maybe_own(
+    event: ChangeEvent, *, own_user: str, own_fields: frozenset[str] = frozenset()
+) -> bool:
+    """Whether an unmarked ``event`` could still be one of hubsync's writes: Salesforce does
+    not document the client id for composite and sObject Collections calls, so such a write
+    by hubsync's user may come back without it. Only an API create, or an API update of the
+    fields hubsync writes, by hubsync's user: the listener then asks what hubsync wrote
+    (connector.selectors.change_events_written_by_hubsync)."""
+    if change_origin_client(event.change_origin) or not event.change_origin.startswith(
+        "com/salesforce/api/"
+    ):
+        return False
+    if not (own_user and event.commit_user and _same_id(event.commit_user, own_user)):
+        return False
+    if event.change_type == "CREATE":
+        return True
+    return event.change_type == "UPDATE" and _changed(event) <= own_fields | SYSTEM_FIELDS
+
+
+def _changed(event: ChangeEvent) -> set[str]:
     # Compound fields come as "Name.FirstName", "Address.City": their component is the field.
-    changed = {name.rpartition(".")[2] for name in event.changed_fields}
-    return not changed <= own_fields | SYSTEM_FIELDS
+    return {name.rpartition(".")[2] for name in event.changed_fields}
 
 
 def _same_id(a: str, b: str) -> bool:

@@ -45,7 +45,7 @@ from .messages import (
 )
 from .metering import ApiMeter, meter_session
 from .salesforce_hosts import HostPolicy, guard_session
-from .transport import salesforce_session
+from .transport import CALL_OPTIONS, salesforce_session
 
 T = TypeVar("T")
 
@@ -89,6 +89,7 @@ class _TimeoutSession(requests.Session):
     def __init__(self, base: requests.Session, timeout: Any) -> None:
         super().__init__()
         self.adapters = base.adapters
+        self.headers.update(CALL_OPTIONS)  # client=hubsync on every call
         self.default_timeout = timeout
 
     def request(self, method, url, **kwargs):  # type: ignore[no-untyped-def]

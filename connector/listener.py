@@ -3,7 +3,12 @@
 It subscribes to the org's change events through the Pub/Sub API (gRPC), on the channel
 that carries every object selected for Change Data Capture (``/data/ChangeEvents``), and
 keeps only those hubsync reads (Lead, Contact, Account, Opportunity; Task with task sync)
-made by someone else than hubsync's own user. On such events it runs a sync cycle at
+that are not hubsync's own writes coming back. hubsync knows its own writes by Salesforce's
+mark, the client id it sends on every call (``changeOrigin`` ``…;client=hubsync``), not by
+its user: an admin who connected hubsync with their own user, a Data Loader import or
+another integration sharing the user are changes like anyone's. Where Salesforce may drop
+the mark (composite, sObject Collections), an unmarked API write by hubsync's user is
+checked against what hubsync wrote (the record and when). On such events it runs a sync cycle at
 once: the cycle's pull reads the changes from its watermarks, through the same code as
 polling, so an event is a wake-up call and never a second source of truth. The replay id
 is stored once that cycle has finished, so a listener killed at any moment resumes after
@@ -40,15 +45,21 @@ from .change_events import (
     SYNCED_OBJECTS,
     ChangeEvent,
     change_event_decode,
+    change_event_maybe_own,
     change_event_relevant,
 )
 from .client import SalesforceClient
 from .models import ChangeEventState, ChangeEventStream, IntegrationSettings, SyncRunStatus
-from .selectors import field_mappings_get, integration_settings_get
+from .selectors import (
+    change_events_written_by_hubsync,
+    field_mappings_get,
+    integration_settings_get,
+)
 from .services.jobs import sync_enqueue
 from .sync.cycle import sync_cycle_run
 from .sync.lock import cycle_lock_holder
 from .sync.pull.campaigns import campaigns_discover_now
+from .transport import CLIENT_ID
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +207,6 @@ class ChangeListener:
         catch_up: bool = False,
     ) -> None:
         """``ours``: the objects hubsync reads, its user, the fields it writes."""
-        objects, own_user, own_fields = ours
         requests = _Requests()
         first = pb2.FetchRequest(topic_name=ALL_CHANGES, num_requested=BATCH)
         if replay_id:
@@ -219,13 +229,7 @@ class ChangeListener:
                 events = [self._decoded(stub, metadata, e.event) for e in response.events]
                 pending -= len(events)
                 if events:
-                    relevant = [
-                        e
-                        for e in events
-                        if change_event_relevant(
-                            e, objects=objects, own_user=own_user, own_fields=own_fields
-                        )
-                    ]
+                    relevant = self._relevant(events, ours)
                     if any(e.entity in ("Campaign", "CampaignMember") for e in relevant):
                         campaigns_discover_now()
                     received = timezone.now()
@@ -248,6 +252,36 @@ class ChangeListener:
         finally:
             requests.close()
             self._call = None
+
+    def _relevant(
+        self, events: list[ChangeEvent], ours: tuple[tuple[str, ...], str, frozenset[str]]
+    ) -> list[ChangeEvent]:
+        """The events that bring a change to read: not marked as hubsync's, and, when
+        unmarked but possibly its own (change_event_maybe_own), not what it wrote."""
+        objects, own_user, own_fields = ours
+        relevant = [
+            e
+            for e in events
+            if change_event_relevant(
+                e, objects=objects, own_client=CLIENT_ID, own_fields=own_fields
+            )
+        ]
+        unmarked = [
+            e
+            for e in relevant
+            if change_event_maybe_own(e, own_user=own_user, own_fields=own_fields)
+        ]
+        if not unmarked:
+            return relevant
+        # A cycle that is writing records hubsync may not have stored what it wrote yet:
+        # ask once it has finished.
+        while cycle_lock_holder() is not None and not self.stop.is_set():
+            _disconnect()
+            self.stop.wait(BUSY_WAIT_S)
+        own = change_events_written_by_hubsync(unmarked, mappings=field_mappings_get())
+        _disconnect()
+        echoes = {id(e) for index, e in enumerate(unmarked) if index in own}
+        return [e for e in relevant if id(e) not in echoes]
 
     def _decoded(
         self, stub: pb2_grpc.PubSubStub, metadata: tuple, event: pb2.ProducerEvent

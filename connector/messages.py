@@ -85,6 +85,44 @@ BOTH_CHANGED_EACH = gettext_noop(
     "Changed on both sides since the last sync; Salesforce's later change was taken: "
     "%(salesforce)s; hubsync's later change was kept: %(hubsync)s."
 )
+DELETED_KEPT_UNLINKED = gettext_noop(
+    "Deleted in Salesforce, kept and unlinked: hubsync keeps the contact and does not send it "
+    "to Salesforce again."
+)
+
+# The setup check's lines (connector/services/setup_check.py), stored in English.
+CHECK_DEPLOY_FIX = gettext_noop(
+    "Deploy hubsync's setup to the org (salesforce/ in the repository: sf project "
+    "deploy start) and assign the HubSync_Integration permission set to the integration user."
+)
+CHECK_PICKLISTS_ORG_ONLY = gettext_noop(
+    "The org uses state and country picklists; the page says No."
+)
+CHECK_PICKLISTS_SET_YES = gettext_noop("Set State and Country/Territory Picklists to Yes.")
+CHECK_SETUP_MISSING = gettext_noop("hubsync's setup is not deployed to the org.")
+CHECK_PICKLISTS_UNKNOWN = gettext_noop(
+    "Lead could not be read, so the org's state and country picklist setting is unknown."
+)
+CHECK_PICKLISTS_MATCH = gettext_noop("State and country picklists: the page matches the org.")
+CHECK_PICKLISTS_PAGE_ONLY = gettext_noop(
+    "The page says Yes to state and country picklists; the org does not use them."
+)
+CHECK_PICKLISTS_SET_NO = gettext_noop(
+    "Set State and Country/Territory Picklists to No, or turn them on in Setup."
+)
+CHECK_LOGGED_IN = gettext_noop("Logged in with %(method)s on %(host)s.")
+CHECK_API_ENABLED = gettext_noop("The API is enabled for the integration user.")
+CHECK_SETUP_DEPLOYED = gettext_noop("hubsync's setup %(v)s is deployed.")
+CHECK_SETUP_OUTDATED = gettext_noop("hubsync's setup %(v)s is deployed; %(latest)s is available.")
+CHECK_CREDENTIALS_FIX = gettext_noop("Check the credentials in the Salesforce Credentials section.")
+CHECK_API_FIX = gettext_noop("Give the integration user the API Enabled permission.")
+CHECK_LOGIN_FAILED = gettext_noop("Logging in with %(method)s failed: %(code)s %(message)s")
+CHECK_OBJECT_MISSING = gettext_noop("The object %(name)s is missing or not visible.")
+CHECK_FIELD_MISSING = gettext_noop("%(field)s is missing or hidden")
+CHECK_OBJECT_OK = gettext_noop("%(name)s and its mapped fields are visible and writable.")
+CHECK_FIELD_READ_ONLY = gettext_noop("%(field)s is read-only")
+CHECK_FIELD_NOT_EXTERNAL_ID = gettext_noop("%(field)s is not an external id")
+CHECK_PROBLEMS = gettext_noop("Fields of %(name)s: %(problems)s.")
 
 NO_ANSWER = gettext_noop("Salesforce did not answer in time.")
 CONNECTION_FAILED = gettext_noop("The connection to Salesforce failed.")
@@ -119,6 +157,28 @@ TEMPLATES = (
     BOTH_CHANGED_SALESFORCE,
     BOTH_CHANGED_HUBSYNC,
     BOTH_CHANGED_EACH,
+    DELETED_KEPT_UNLINKED,
+    CHECK_DEPLOY_FIX,
+    CHECK_PICKLISTS_ORG_ONLY,
+    CHECK_PICKLISTS_SET_YES,
+    CHECK_SETUP_MISSING,
+    CHECK_PICKLISTS_UNKNOWN,
+    CHECK_PICKLISTS_MATCH,
+    CHECK_PICKLISTS_PAGE_ONLY,
+    CHECK_PICKLISTS_SET_NO,
+    CHECK_LOGGED_IN,
+    CHECK_API_ENABLED,
+    CHECK_SETUP_DEPLOYED,
+    CHECK_SETUP_OUTDATED,
+    CHECK_CREDENTIALS_FIX,
+    CHECK_API_FIX,
+    CHECK_LOGIN_FAILED,
+    CHECK_OBJECT_MISSING,
+    CHECK_FIELD_MISSING,
+    CHECK_OBJECT_OK,
+    CHECK_FIELD_READ_ONLY,
+    CHECK_FIELD_NOT_EXTERNAL_ID,
+    CHECK_PROBLEMS,
     NO_ANSWER,
     CONNECTION_FAILED,
     CREDENTIALS_NOT_SET,
@@ -148,6 +208,8 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 # Parameters that are quantities (formatted by the language); ids and run numbers are not.
 NUMBERS = frozenset({"limit", "length", "max", "share"})
+# Parameters that are labels of the page (a login method), said in the reader's language.
+LABELS = frozenset({"method"})
 
 
 def _localized(value: str) -> str:
@@ -157,16 +219,22 @@ def _localized(value: str) -> str:
 
 def in_language(text: str) -> str:
     """A stored message in the active language (unchanged when it is not hubsync's own)."""
+    coded = _CODED.fullmatch(text or "")
+    if coded:  # "CODE: message" first: "%(name)s: %(problems)s." would take it whole
+        rest = in_language(coded["rest"])
+        if rest != coded["rest"]:
+            return f"{coded['code']}: {rest}"
     for template in TEMPLATES:
         match = _pattern(template).fullmatch(text or "")
         if match:
             params = match.groupdict()
             for name in NUMBERS & set(params):
                 params[name] = _localized(params[name])
+            for name in LABELS & set(params):  # a label of the page: in the reader's words
+                params[name] = gettext(params[name])
+            if "problems" in params:  # the setup check's list of stored messages
+                params["problems"] = "; ".join(
+                    in_language(part) for part in params["problems"].split("; ")
+                )
             return gettext(template) % params
-    coded = _CODED.fullmatch(text or "")
-    if coded:
-        rest = in_language(coded["rest"])
-        if rest != coded["rest"]:
-            return f"{coded['code']}: {rest}"
     return text

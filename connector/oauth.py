@@ -18,6 +18,7 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
 from .errors import AuthenticationFailed, ConnectorError, RecoverableError
+from .transport import CALL_OPTIONS
 
 # What hubsync asks for: the REST API, and a refresh token to keep working unattended.
 SCOPE = "api refresh_token"
@@ -50,6 +51,7 @@ def _session(
         default_timeout=TIMEOUT,
     )
     oauth.adapters = transport.adapters  # the emulator adapter (tests) and the meter
+    oauth.headers.update(CALL_OPTIONS)  # client=hubsync, as on every call
     return oauth
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings as django_settings
@@ -11,12 +12,16 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .change_events import ChangeEvent
 from .mappers import MappingSpec
+from .merge import salesforce_text
 from .models import (
+    ActivityLink,
     ApiCallBucket,
     ChangeEventState,
     ChangeEventStream,
     ContactSyncState,
+    CrmTaskLink,
     FieldMapping,
     IntegrationSettings,
     OrgUsageSample,
@@ -182,3 +187,64 @@ def safety_net_not_due() -> bool:
         finished_at__gte=since,
         status__in=[SyncRunStatus.SUCCEEDED, SyncRunStatus.STOPPED],
     ).exists()
+
+
+#: How far a create's commit time and hubsync's record of its push may lie apart for the
+#: event to be taken for that push: the push is recorded once its call has answered (a
+#: Bulk API 2.0 job takes minutes), and two machines' clocks differ by a few seconds.
+OWN_WRITE_BEFORE = timedelta(seconds=5)
+OWN_WRITE_AFTER = timedelta(minutes=10)
+
+
+def change_events_written_by_hubsync(
+    events: Sequence[ChangeEvent], *, mappings: Sequence[MappingSpec]
+) -> set[int]:
+    """The positions in ``events`` (unmarked API writes by hubsync's user,
+    connector.change_events.change_event_maybe_own) that hubsync made itself, known by what
+    it wrote: a create of a Lead or Contact it pushed (``ContactSyncState.last_pushed_at``)
+    or of a Task it wrote (task and activity links) at the event's commit time; an update
+    whose every mapped value is the one hubsync already has as synced (``synced_values``:
+    what it pushed or read last). Anything else is read: a needless cycle costs calls, a
+    missed change costs the promise."""
+    ids = [e.record_ids[0] for e in events if e.record_ids]
+    states = {
+        record_id: (at, base)
+        for record_id, at, base in ContactSyncState.objects.filter(
+            contact__salesforce_id__in=ids
+        ).values_list("contact__salesforce_id", "last_pushed_at", "synced_values")
+    }
+    created: dict[str, list[datetime]] = {
+        record_id: [at] for record_id, (at, _) in states.items() if at is not None
+    }
+    for links in (CrmTaskLink.objects, ActivityLink.objects):
+        for record_id, at in links.filter(salesforce_id__in=ids).values_list(
+            "salesforce_id", "created_at"
+        ):
+            created.setdefault(record_id, []).append(at)
+    own = set()
+    for index, event in enumerate(events):
+        record_id = event.record_ids[0] if event.record_ids else ""
+        if event.change_type == "CREATE":
+            if any(
+                event.commit_timestamp - OWN_WRITE_BEFORE <= at
+                and at <= event.commit_timestamp + OWN_WRITE_AFTER
+                for at in created.get(record_id, ())
+            ):
+                own.add(index)
+        elif record_id in states and _values_synced(event, states[record_id][1], mappings):
+            own.add(index)
+    return own
+
+
+def _values_synced(
+    event: ChangeEvent, base: dict[str, str], mappings: Sequence[MappingSpec]
+) -> bool:
+    """Whether every mapped field the update changed holds the value hubsync synced (the
+    placeholder hubsync writes into a required field counting as blank)."""
+    field_name = "lead_field" if event.entity == "Lead" else "contact_field"
+    properties = {getattr(m, field_name): m.hubsync_property for m in mappings}
+    return all(
+        properties[name] in base and salesforce_text(event.values, name) == base[properties[name]]
+        for name in event.values
+        if name in properties
+    )

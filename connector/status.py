@@ -20,12 +20,15 @@ from .models import (
     SyncRunStatus,
 )
 from .selectors import change_events_mode
+from .services.credentials import DISCONNECTED
+from .sync.failures import retry_next_at
 
 # A running cycle that has not reported for this long was cut off (a killed worker).
 RUN_STALE_AFTER = timedelta(minutes=15)
 # By severity, first wins (the panel shows one line).
 STATES = (
     "disabled",
+    "disconnected",
     "credentials_invalid",
     "setup_failing",
     "failed",
@@ -49,7 +52,8 @@ class SyncStatus:
     count: int = 0  # deletions held / records failing
     until: datetime | None = None  # paused: when the window frees enough to go on
     # How Salesforce's changes arrive: "events" (Change Data Capture, the listener is
-    # subscribed) or "polling" (every SALESFORCE_SYNC_INTERVAL_MINUTES); why not events.
+    # subscribed), "polling" (every SALESFORCE_SYNC_INTERVAL_MINUTES; why not events) or
+    # "stopped" (not connected: nothing is read).
     changes: str = "polling"
     changes_detail: str = ""
 
@@ -101,6 +105,10 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
         else django_settings.SALESFORCE_SYNC_INTERVAL_MINUTES
     )
     next_due = (last.finished_at or last.started_at) + timedelta(minutes=minutes) if last else None
+    # A record's retry starts a cycle when it comes due (connector.tasks.salesforce_retries_due).
+    retry_at = retry_next_at(now=now)
+    if retry_at is not None and (next_due is None or retry_at < next_due):
+        next_due = retry_at
 
     def status(state: str, reason: str = "", **extra) -> SyncStatus:  # type: ignore[no-untyped-def]
         return SyncStatus(
@@ -117,6 +125,10 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
     if not integration_settings.sync_enabled:
         return SyncStatus("disabled", "", current, last, None)
     if integration_settings.credentials_status == CredentialsStatus.INVALID:
+        # Nothing listens or polls until the credentials work again.
+        changes, changes_detail, next_due = "stopped", "", None
+        if integration_settings.credentials_error_code == DISCONNECTED:
+            return status("disconnected")
         reason = (
             f"{integration_settings.credentials_error_code}: "
             f"{integration_settings.credentials_error_message}"
@@ -132,6 +144,8 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
         meter = ApiMeter(limit=integration_settings.api_call_limit)
         seconds = meter.seconds_until_free() if meter.limit and meter.used() >= meter.limit else 0
         until = now + timedelta(seconds=seconds) if seconds else None
+        if until is not None:
+            next_due = until  # one time on the page: the cycle resumes then, not before
         return status("paused", last.reason, until=until)
     held = HeldDeletion.objects.count()
     if held:

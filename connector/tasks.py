@@ -8,6 +8,9 @@
   (beat's next cycle, or the admin's fix, starts it again).
 - A cycle *skipped* because another one was running comes back shortly when it was
   asked for by a person (a save, Retry, …), so what was saved is synced.
+- A record's retry shown on the page ("retries at …") starts a cycle when it comes due,
+  whether changes arrive by events or by polling (beat asks every
+  SALESFORCE_RETRY_CHECK_SECONDS; no API call while nothing is due).
 
 Retries go through Celery's own ``self.retry``, so ``request.retries`` counts them.
 """
@@ -22,7 +25,7 @@ from .metering import RETRY_BUDGET_SHARE, ApiMeter
 from .models import SyncRunStatus
 from .selectors import integration_settings_get, safety_net_not_due
 from .sync.cycle import sync_cycle_run
-from .sync.failures import contact_failures_unpark
+from .sync.failures import contact_failures_unpark, retry_due_claim
 
 RESUME_PAUSED_AFTER_MAX_S = 15 * 60
 MAX_PAUSED_RETRIES = 24 * 60 * 60 // RESUME_PAUSED_AFTER_MAX_S
@@ -85,3 +88,16 @@ def salesforce_retry_parked() -> dict:
     if unparked:
         salesforce_sync.delay_on_commit(trigger="nightly_retry")
     return {"unparked": unparked}
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def salesforce_retries_due() -> dict:
+    """Beat, every SALESFORCE_RETRY_CHECK_SECONDS: a retry whose time has come starts a
+    cycle now (the page's "retries at …" is kept, with events as with polling); nothing
+    due costs two database queries and no API call. A cycle skipped because another runs
+    comes back by the retry policy (``retry_due`` is not a scheduled trigger)."""
+    due = retry_due_claim()
+    if due is None:
+        return {"status": "not_due"}
+    salesforce_sync.delay(trigger="retry_due")
+    return {"status": "started", "due": due.isoformat()}

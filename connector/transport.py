@@ -17,6 +17,11 @@ import requests
 from requests.adapters import HTTPAdapter
 
 SALESFORCE_HOST_HEADER = "X-Salesforce-Host"
+#: hubsync names itself on every call, Salesforce's way (``Sforce-Call-Options:
+#: client=<id>``): the change events of its writes then carry ``;client=hubsync`` in their
+#: ``changeOrigin``, which is how the listener tells its own writes from anyone else's.
+CLIENT_ID = "hubsync"
+CALL_OPTIONS = {"Sforce-Call-Options": f"client={CLIENT_ID}"}
 
 
 class EmulatorAdapter(HTTPAdapter):
@@ -56,11 +61,12 @@ def salesforce_session(emulator_url: str | None) -> requests.Session:
     """The session the connector should hand to simple-salesforce.
 
     With ``emulator_url`` (e.g. the ``SALESFORCE_EMULATOR_URL`` setting) it talks to the
-    emulator; with ``None`` or ``""`` it is a plain session for real Salesforce.
+    emulator; with ``None`` or ``""`` it is a plain session for real Salesforce. Either way
+    every request names hubsync as its client (:data:`CALL_OPTIONS`).
     """
-    if emulator_url:
-        return emulator_session(emulator_url)
-    return requests.Session()
+    session = emulator_session(emulator_url) if emulator_url else requests.Session()
+    session.headers.update(CALL_OPTIONS)
+    return session
 
 
 def browser_url(url: str, emulator_url: str | None) -> str:

@@ -255,7 +255,17 @@ SALESFORCE_BULK_QUERY_MIN = env.int("SALESFORCE_BULK_QUERY_MIN", default=10_000)
 # A backfill of more than one claimed batch pushes this many batches at once (threads, each
 # with its own database connection): one waits for Salesforce while another works.
 SALESFORCE_PUSH_PARALLELISM = env.int("SALESFORCE_PUSH_PARALLELISM", default=2)
+# Failed record writes that waiting can heal back off 1, 2, 4 … times this many seconds
+# (connector/sync/failures.py); tests make it short.
+SALESFORCE_RETRY_BACKOFF_SECONDS = env.int("SALESFORCE_RETRY_BACKOFF_SECONDS", default=60)
+# Beat looks this often whether a retry shown on the page ("retries at …") has come due and
+# starts a cycle for it (a database query, no API call, while nothing is due).
+SALESFORCE_RETRY_CHECK_SECONDS = env.int("SALESFORCE_RETRY_CHECK_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
+    "salesforce-retries-due": {
+        "task": "connector.tasks.salesforce_retries_due",
+        "schedule": float(SALESFORCE_RETRY_CHECK_SECONDS),
+    },
     "salesforce-incremental-sync": {
         "task": "connector.tasks.salesforce_sync",
         "schedule": SALESFORCE_SYNC_INTERVAL_MINUTES * 60.0,

@@ -132,9 +132,20 @@ class Contact(models.Model):
         self.email = (self.email or "").strip()
         super().clean_fields(exclude=exclude)
 
+    def full_clean(self, exclude: Collection[str] | None = None, *args: Any, **kwargs: Any) -> None:
+        # A form that already refused the email excludes it: clean() then says nothing more
+        # about it (one error per bad value).
+        self._clean_exclude = set(exclude or ())
+        try:
+            super().full_clean(exclude, *args, **kwargs)
+        finally:
+            del self._clean_exclude
+
     def clean(self) -> None:
         """Strip the email and check it is a valid address."""
         super().clean()
+        if "email" in getattr(self, "_clean_exclude", ()):
+            return
         self.email = (self.email or "").strip()
         if not self.email:
             raise ValidationError({"email": _("Email is required.")})

@@ -1,6 +1,6 @@
 """``python -m salesforce_emulator --host 127.0.0.1 --port 8765 [--db PATH|:memory:]
-[--seed demo|empty] [--demo-certificate PEM] [--api-limit N] [--tls [--tls-dir DIR]]
-[--pubsub-port N] [--latency-ms N] [--bulk-records-per-s N]``."""
+[--seed demo|empty] [--demo-certificate PEM [--demo-callback-url URL]] [--api-limit N]
+[--tls [--tls-dir DIR]] [--pubsub-port N] [--latency-ms N] [--bulk-records-per-s N]``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="with --seed demo: the certificate of the demo app's JWT key (if the file exists, "
         "the demo org gets that External Client App and SOAP login is off)",
+    )
+    parser.add_argument(
+        "--demo-callback-url",
+        help="with --demo-certificate: the demo app's callback URL, the only redirect_uri its "
+        "web server flow (Connect with Salesforce) accepts, e.g. "
+        "http://127.0.0.1:8000/integrations/salesforce/oauth/callback/",
     )
     parser.add_argument("--api-limit", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=8)
@@ -72,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         bulk_records_per_s=args.bulk_records_per_s,
     )
     if args.seed == "demo" and args.demo_certificate and args.demo_certificate.is_file():
-        demo_connected_app(app.store, args.demo_certificate.read_text())
+        demo_connected_app(
+            app.store, args.demo_certificate.read_text(), callback_url=args.demo_callback_url
+        )
         print("Demo org: JWT bearer app registered; SOAP login is off.", flush=True)
     if args.tls:
         cert, key = write_self_signed(args.host, args.tls_dir)

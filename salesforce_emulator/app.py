@@ -23,7 +23,16 @@ from .api.auth import AuthApi
 from .api.authorize import AuthorizeApi
 from .api.bulk import BulkApi
 from .api.collections import CollectionsApi
-from .api.common import HOST_HEADER, SUPPORTED_VERSIONS, ApiError, Ctx, Handler, Out, sf_error
+from .api.common import (
+    HOST_HEADER,
+    SUPPORTED_VERSIONS,
+    ApiError,
+    Ctx,
+    Handler,
+    Out,
+    call_options_client,
+    sf_error,
+)
 from .api.composite import CompositeApi
 from .api.control import ControlApi
 from .api.faults import apply_fault
@@ -36,6 +45,7 @@ from .api.tooling import ToolingApi
 from .bulk import BulkError, BulkManager
 from .soql import SoqlError
 from .store import RecordNotFound, Store
+from .store.change_log import change_origin
 from .store.concurrency import CONCURRENT_MESSAGE, InFlight
 from .store.faults import FaultBook
 from .store.metering import Meter
@@ -126,6 +136,9 @@ NO_AUTH = {
     "authorize.authorize",
     "rest.versions",
 }
+#: API families whose writes may leave the client id out of ``changeOrigin`` (org setting
+#: ``client_id_on_composite``).
+COMPOSITE_FAMILIES = ("composite", "collections")
 #: Logins, OAuth (and the version list) count as API calls but are never refused for the
 #: limit.
 NEVER_REFUSED = NO_AUTH
@@ -220,7 +233,7 @@ class EmulatorApp:
             except (ValueError, KeyError, TypeError) as exc:
                 out = Out(400, {"error": str(exc)})
             return self._finish(out)
-        self.meter.count_request(f"{request.method} {rule.rule}")
+        self.meter.count_request(f"{request.method} {rule.rule}", call_options_client(ctx.headers))
         if endpoint not in NEVER_REFUSED and self.in_flight.refuses(self.store.org):
             # Refused at the door: no fault, no session check, no API call counted.
             self.meter.count_fault("refused:ConcurrentRequests")
@@ -247,9 +260,23 @@ class EmulatorApp:
             return self._finish(
                 sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
             )
-        # Change events written by this request say where they came from.
-        with self.store.change_origin(f"com/salesforce/api/rest/{ctx.values.get('version', '')}"):
+        # Change events written by this request say where they came from, and which client
+        # (``Sforce-Call-Options: client=<id>``) made it.
+        origin = change_origin(
+            "rest", ctx.values.get("version", ""), self._client_id(endpoint, ctx)
+        )
+        with self.store.change_origin(origin):
             return self._finish(self.dispatch(endpoint, ctx))
+
+    def _client_id(self, endpoint: str, ctx: Ctx) -> str:
+        """The request's client id for ``changeOrigin``. Salesforce does not document the call
+        options for composite and sObject Collections: org setting ``client_id_on_composite``
+        false drops it there, so a client can be tested against an org that ignores it."""
+        if endpoint.split(".")[0] in COMPOSITE_FAMILIES and not self.store.org.get(
+            "client_id_on_composite", True
+        ):
+            return ""
+        return call_options_client(ctx.headers)
 
     def dispatch(self, endpoint: str, ctx: Ctx) -> Out:
         """Run a handler (also for composite subrequests), mapping errors to Salesforce's."""

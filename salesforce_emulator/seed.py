@@ -107,9 +107,17 @@ DEMO_CONSUMER_KEY = "hubsync-demo-app"
 DEMO_CONSUMER_SECRET = "demo-app-secret"
 
 
-def demo_connected_app(store: Store, certificate: str) -> None:
-    """Register the demo app with ``certificate`` and turn SOAP login off, like a new org."""
-    store.add_app(DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET, None, certificate=certificate)
+def demo_connected_app(store: Store, certificate: str, *, callback_url: str | None = None) -> None:
+    """Register the demo app with ``certificate`` (and ``callback_url``, the web server
+    flow's redirect URI: hubsync's callback on the port it runs on) and turn SOAP login off,
+    like a new org."""
+    store.add_app(
+        DEMO_CONSUMER_KEY,
+        DEMO_CONSUMER_SECRET,
+        None,
+        certificate=certificate,
+        callback_url=callback_url,
+    )
     store.configure(soap_login_enabled=False)
 
 

@@ -232,9 +232,15 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin, CampaignControlMixin):
         params = {"include_deleted": str(include_deleted).lower()}
         return self._call("GET", f"records/{sobject}", params=params)["records"]
 
-    def load_records(self, sobject: str, records: list[dict[str, Any]]) -> list[str]:
-        """Insert records (validated) without API usage; returns the new ids."""
-        out = self._call("POST", f"records/{sobject}", json={"records": records})
+    def load_records(
+        self, sobject: str, records: list[dict[str, Any]], *, owner_id: str | None = None
+    ) -> list[str]:
+        """Insert records (validated) without API usage, as ``owner_id`` (a user id; default:
+        the org's first user); returns the new ids."""
+        body: dict[str, Any] = {"records": records}
+        if owner_id:
+            body["owner_id"] = owner_id
+        out = self._call("POST", f"records/{sobject}", json=body)
         errors = [r for r in out["results"] if not r["success"]]
         if errors:
             raise RuntimeError(f"load_records({sobject}) failed: {errors[:3]}")

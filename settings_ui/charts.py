@@ -13,7 +13,12 @@ from dataclasses import dataclass
 
 WIDE = {"width": 720, "height": 220, "font": 11, "tick_every": 3}
 NARROW = {"width": 340, "height": 240, "font": 12, "tick_every": 6}
-LEFT, RIGHT, TOP, BOTTOM = 44, 48, 16, 40
+# TOP leaves a row above the plot for the axis titles ("calls", "% of limit"), apart from
+# the top tick labels.
+LEFT, RIGHT, TOP, BOTTOM = 44, 48, 30, 40
+#: How far (SVG units) the limit's label must stay from the plot's top: nearer, it goes
+#: under its line, clear of the axis titles.
+LABEL_CLEARANCE = 14
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,19 @@ def usage_chart(hours: list[dict], *, limit: int | None, narrow: bool = False) -
         "peak": peak,
         "scale": scale,
         "limit_y": y_percent(100),
+        # The limit's label inside the plot at its right end, above its line (below it at
+        # the top), never on the right axis's tick labels.
+        "limit_label_y": (
+            y_percent(100) - 3
+            if y_percent(100) - TOP >= LABEL_CLEARANCE
+            else y_percent(100) + size["font"] + 1
+        ),
         "bars": bars,
         "org_line": line(org),
         "own_line": line(own),
         "peak_percent": round(top_percent),
+        "org_peak_percent": round(max([p for _, p in org], default=0)),
+        "own_total": sum(h["calls"] for h in hours),
         "ticks": [bars[i] for i in range(0, len(bars), size["tick_every"])],
         "hours": hours,
         "limit": limit,

@@ -6,15 +6,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from connector.auth import credentials_from_settings
 from connector.selectors import contact_sync_overview, integration_settings_get
+from connector.transport import browser_url
 from marketing.models import Contact
 
-PROPERTIES = ("first_name", "last_name", "job_title", "phone", "company_name", "state", "country")
+# The contact's properties as the page labels them (the model's fields have no labels of
+# their own to translate).
+PROPERTIES = {
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "job_title": _("Job title"),
+    "phone": _("Phone"),
+    "company_name": _("Company name"),
+    "state": _("State"),
+    "country": _("Country"),
+}
 
 
 class ContactSyncView(LoginRequiredMixin, TemplateView):
@@ -24,12 +37,21 @@ class ContactSyncView(LoginRequiredMixin, TemplateView):
         contact = get_object_or_404(Contact, pk=kwargs["pk"])
         return super().get_context_data(
             contact=contact,
-            properties=[
-                (Contact._meta.get_field(name).verbose_name.capitalize(), getattr(contact, name))
-                for name in PROPERTIES
-            ],
+            properties=[(label, getattr(contact, name)) for name, label in PROPERTIES.items()],
             owner=contact.owner,
             **contact_sync_overview(contact=contact),
-            salesforce_host=credentials_from_settings(integration_settings_get()).login_host,
+            salesforce_url=salesforce_record_url(contact.salesforce_id),
             **kwargs,
         )
+
+
+def salesforce_record_url(record_id: str) -> str:
+    """A record's page in Salesforce: on the org's instance (as the last login answered;
+    the emulator's own address in the demo), the login host before any login."""
+    if not record_id:
+        return ""
+    integration_settings = integration_settings_get()
+    base = integration_settings.instance_url or (
+        f"https://{credentials_from_settings(integration_settings).login_host}"
+    )
+    return browser_url(f"{base.rstrip('/')}/{record_id}", django_settings.SALESFORCE_EMULATOR_URL)

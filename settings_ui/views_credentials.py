@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, View
 
@@ -45,7 +47,7 @@ def _refused_text(outcome: CredentialsOutcome) -> str:
     return _(
         "Salesforce refused these credentials: %(code)s %(message)s. Nothing was changed: "
         "the working credentials stay in place."
-    ) % {"code": outcome.code, "message": outcome.message}
+    ) % {"code": outcome.code, "message": outcome.message.rstrip(".")}  # one full stop
 
 
 def _limit_text(outcome: CredentialsOutcome) -> str:
@@ -162,9 +164,21 @@ class OAuthCallbackView(SalesforcePageMixin, View):
 
 
 class OAuthDisconnectView(SalesforcePageMixin, View):
-    """*Disconnect*: revoke the refresh token."""
+    """*Disconnect*: a page that asks first (GET; a plain form, no script), then the POST
+    revokes the refresh token."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.can_manage:
+            raise PermissionDenied
+        if not self.integration_settings.has_refresh_token:
+            return self.success_redirect()  # nothing to disconnect
+        return render(
+            request,
+            "settings_ui/disconnect_confirm.html",
+            {"integration_settings": self.integration_settings},
+        )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         oauth_disconnect(integration_settings=self.integration_settings, acting_user=request.user)

@@ -43,11 +43,14 @@ def worker_env(salesforce, settings, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def celery_workers(env: dict[str, str]) -> Iterator[Callable[..., subprocess.Popen]]:
-    """``start(name, queue=None)`` starts a worker (solo pool); all stop when the block ends,
+    """``start(name, queue=None, beat_schedule=None)`` starts a worker (solo pool; with
+    ``beat_schedule``, celery beat inside it); all stop when the block ends,
     and print the end of their output (shown when a test fails)."""
     started: list[subprocess.Popen] = []
 
-    def start(name: str = "worker", *, queue: str | None = None) -> subprocess.Popen:
+    def start(
+        name: str = "worker", *, queue: str | None = None, beat_schedule: Path | None = None
+    ) -> subprocess.Popen:
         command = [
             sys.executable,
             "-m",
@@ -64,6 +67,9 @@ def celery_workers(env: dict[str, str]) -> Iterator[Callable[..., subprocess.Pop
         ]
         if queue:
             command.append(f"--queues={queue}")
+        if beat_schedule is not None:
+            # celery beat inside this worker (its schedule state in ``beat_schedule``).
+            command += ["--beat", f"--schedule={beat_schedule}"]
         process = subprocess.Popen(
             command,
             cwd=ROOT,

@@ -112,6 +112,9 @@ class IntegrationSettings(models.Model):
     # Who "Connect with Salesforce" connected as (shown on the page).
     connected_username = models.CharField(max_length=255, blank=True)
     connected_org_name = models.CharField(max_length=255, blank=True)
+    # The org's instance URL as the last login answered (https://acme.my.salesforce.com):
+    # where the page's links to records go.
+    instance_url = models.URLField(max_length=255, blank=True)
     # Any secret changed (history shows "changed" from this, never the secret itself).
     secrets_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     credentials_status = models.CharField(

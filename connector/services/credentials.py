@@ -39,7 +39,7 @@ from ..sync.login import CREDENTIALS_CHECK_FIELDS, credentials_mark, credentials
 from ..transport import browser_url
 from .jobs import sync_enqueue
 from .settings import set_acting_user
-from .setup_check import setup_check_run
+from .setup_check import SETUP_CHECK_DUE, setup_check_run
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ CREDENTIAL_COLUMNS = (
     "secrets_changed_at",
     "connected_username",
     "connected_org_name",
+    "instance_url",
 )
 
 
@@ -128,12 +129,15 @@ def integration_credentials_update(
     candidate = credentials_from_settings(integration_settings, **changes)
     if _store(integration_settings, candidate):
         credentials_unchecked(integration_settings)
+        # The page's Save runs the setup check; here the first cycle that logs in does.
+        integration_settings.setup_check = {SETUP_CHECK_DUE: True}
     set_acting_user(integration_settings, acting_user)
     integration_settings.save(
         update_fields=[
             *CREDENTIAL_COLUMNS,
             *CREDENTIALS_CHECK_FIELDS,
             "connector_version_checked_at",
+            "setup_check",
             "updated_by",
             "updated_at",
         ]
@@ -231,6 +235,10 @@ def oauth_connect_finish(
     return _verify_and_store(integration_settings, candidate, acting_user=acting_user)
 
 
+#: The credentials' error code after *Disconnect* (the status says *Disconnected*).
+DISCONNECTED = "DISCONNECTED"
+
+
 def oauth_disconnect(
     *, integration_settings: IntegrationSettings, acting_user: AbstractBaseUser | None
 ) -> IntegrationSettings:
@@ -256,7 +264,7 @@ def oauth_disconnect(
     credentials_mark(
         integration_settings,
         error=AuthenticationFailed(
-            "Disconnected from Salesforce: connect again to sync.", code="DISCONNECTED"
+            "Disconnected from Salesforce: connect again to sync.", code=DISCONNECTED
         ),
     )
     return integration_settings
@@ -309,6 +317,7 @@ def _verify_and_store(
         _store(integration_settings, candidate)
         integration_settings.connected_org_name = _org_name(outcome)
         integration_settings.connected_username = candidate.username
+        integration_settings.instance_url = outcome.instance_url
         set_acting_user(integration_settings, acting_user)
         # Only the credentials: a cycle or another tab may have written the rest meanwhile.
         integration_settings.save(

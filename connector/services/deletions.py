@@ -22,8 +22,16 @@ from django.db.models import Count, Min, QuerySet
 
 from marketing.models import Contact
 
-from ..models import ContactSyncState, DeletionAction, HeldDeletion, SalesforceDeletion
+from ..messages import DELETED_KEPT_UNLINKED, said
+from ..models import (
+    ContactSyncState,
+    DeletionAction,
+    HeldDeletion,
+    SalesforceDeletion,
+    SyncEventOutcome,
+)
 from ..soql import chunks
+from ..sync.history import contact_events
 
 
 @dataclass(frozen=True)
@@ -151,6 +159,17 @@ def _keep_unlinked(contacts: Sequence[_Deleted]) -> int:
         return 0
     pks = [c.contact_id for c in contacts]
     _log(contacts, DeletionAction.KEPT)
+    # The contact's history says what became of its record (the link is gone from it).
+    for object_type in {c.object_type for c in contacts}:
+        contact_events(
+            [
+                (c.contact_id, c.salesforce_id, [], said(DELETED_KEPT_UNLINKED))
+                for c in contacts
+                if c.object_type == object_type
+            ],
+            object_type,
+            SyncEventOutcome.UNLINKED,
+        )
     Contact.objects.filter(pk__in=pks).update(salesforce_id="", salesforce_object="")
     ContactSyncState.objects.filter(contact_id__in=pks).update(excluded=True, due=False)
     return len(pks)

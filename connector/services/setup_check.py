@@ -11,24 +11,48 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import override
 
 from ..auth import credentials_from_settings
 from ..client import SalesforceClient
 from ..errors import ConnectorError
 from ..mappers import EXTERNAL_ID_FIELD, RULES_SENT_ON_CREATE
+from ..messages import (
+    CHECK_API_ENABLED,
+    CHECK_API_FIX,
+    CHECK_CREDENTIALS_FIX,
+    CHECK_DEPLOY_FIX,
+    CHECK_FIELD_MISSING,
+    CHECK_FIELD_NOT_EXTERNAL_ID,
+    CHECK_FIELD_READ_ONLY,
+    CHECK_LOGGED_IN,
+    CHECK_LOGIN_FAILED,
+    CHECK_OBJECT_MISSING,
+    CHECK_OBJECT_OK,
+    CHECK_PICKLISTS_MATCH,
+    CHECK_PICKLISTS_ORG_ONLY,
+    CHECK_PICKLISTS_PAGE_ONLY,
+    CHECK_PICKLISTS_SET_NO,
+    CHECK_PICKLISTS_SET_YES,
+    CHECK_PICKLISTS_UNKNOWN,
+    CHECK_PROBLEMS,
+    CHECK_SETUP_DEPLOYED,
+    CHECK_SETUP_MISSING,
+    CHECK_SETUP_OUTDATED,
+    said,
+)
 from ..models import AccountSync, ActivityStorage, AuthMethod, IntegrationSettings
 from ..org_schema import org_schema_store
 from ..selectors import field_mappings_get
 from ..version import LATEST_CONNECTOR_VERSION, connector_version_refresh, connector_version_status
 
 ACTIVITY_OBJECT = "HubSpot_Intelligence__c"
-DEPLOY_FIX = gettext_lazy(
-    "Deploy hubsync's setup to the org (salesforce/ in the repository: "
-    "sf project deploy start) and assign the HubSync_Integration permission set to the "
-    "integration user."
-)
+DEPLOY_FIX = CHECK_DEPLOY_FIX
+
+
+#: ``setup_check`` = ``{SETUP_CHECK_DUE: True}``: credentials were stored without a check (the
+#: admin, a settings import, the demo); the next cycle that logs in runs the setup check.
+SETUP_CHECK_DUE = "due"
 
 
 @dataclass(frozen=True)
@@ -43,7 +67,9 @@ def setup_check_run(*, integration_settings: IntegrationSettings) -> list[Check]
     """Run every check against the org; stores the outcome (and the org's picklist setting)."""
     checks: list[Check] = []
     credentials = credentials_from_settings(integration_settings)
-    method = AuthMethod(credentials.method).label
+    # The label's English (stored); the page says it in the reader's language.
+    with override("en"):
+        method = str(AuthMethod(credentials.method).label)
     try:
         client = SalesforceClient.from_settings(integration_settings)
         client.login()
@@ -52,9 +78,9 @@ def setup_check_run(*, integration_settings: IntegrationSettings) -> list[Check]
             Check(
                 "login",
                 False,
-                _("Logging in with %(method)s failed: %(code)s %(message)s")
+                CHECK_LOGIN_FAILED
                 % {"method": method, "code": error.code, "message": error.message},
-                _("Check the credentials in the Salesforce Credentials section."),
+                CHECK_CREDENTIALS_FIX,
             )
         )
         return _store(integration_settings, checks, picklists=None)
@@ -62,20 +88,19 @@ def setup_check_run(*, integration_settings: IntegrationSettings) -> list[Check]
         Check(
             "login",
             True,
-            _("Logged in with %(method)s on %(host)s.")
-            % {"method": method, "host": credentials.login_host},
+            CHECK_LOGGED_IN % {"method": method, "host": credentials.login_host},
         )
     )
     try:
         client.limits()
-        checks.append(Check("api_enabled", True, _("The API is enabled for the integration user.")))
+        checks.append(Check("api_enabled", True, CHECK_API_ENABLED))
     except ConnectorError as error:
         checks.append(
             Check(
                 "api_enabled",
                 False,
                 f"{error.code}: {error.message}",
-                _("Give the integration user the API Enabled permission."),
+                CHECK_API_FIX,
             ),
         )
         return _store(integration_settings, checks, picklists=None)
@@ -137,7 +162,7 @@ def _object_checks(
                 Check(
                     f"object:{name}",
                     False,
-                    _("The object %(name)s is missing or not visible.") % {"name": name},
+                    CHECK_OBJECT_MISSING % {"name": name},
                     DEPLOY_FIX,
                 )
             )
@@ -146,21 +171,26 @@ def _object_checks(
         for field, writable in sorted(needed[name].items()):
             info = fields.get(field)
             if info is None:
-                problems.append(_("%(field)s is missing or hidden") % {"field": field})
+                problems.append(CHECK_FIELD_MISSING % {"field": field})
             elif writable and not (info.get("createable") and info.get("updateable")):
-                problems.append(_("%(field)s is read-only") % {"field": field})
+                problems.append(CHECK_FIELD_READ_ONLY % {"field": field})
             elif field == EXTERNAL_ID_FIELD and not info.get("externalId"):
-                problems.append(_("%(field)s is not an external id") % {"field": field})
+                problems.append(CHECK_FIELD_NOT_EXTERNAL_ID % {"field": field})
         if problems:
             checks.append(
-                Check(f"object:{name}", False, f"{name}: " + "; ".join(problems) + ".", DEPLOY_FIX)
+                Check(
+                    f"object:{name}",
+                    False,
+                    said(CHECK_PROBLEMS, name=name, problems="; ".join(problems)),
+                    DEPLOY_FIX,
+                )
             )
         else:
             checks.append(
                 Check(
                     f"object:{name}",
                     True,
-                    _("%(name)s and its mapped fields are visible and writable.") % {"name": name},
+                    CHECK_OBJECT_OK % {"name": name},
                 )
             )
     return checks
@@ -172,26 +202,23 @@ def _picklist_check(integration_settings: IntegrationSettings, org_has: bool | N
         return Check(
             "picklists",
             False,
-            _(
-                "Lead could not be read, so the org's state and "
-                "country picklist setting is unknown."
-            ),
+            CHECK_PICKLISTS_UNKNOWN,
             DEPLOY_FIX,
         )
     if org_has == page:
-        return Check("picklists", True, _("State and country picklists: the page matches the org."))
+        return Check("picklists", True, CHECK_PICKLISTS_MATCH)
     if page:
         return Check(
             "picklists",
             False,
-            _("The page says Yes to state and country picklists; the org does not use them."),
-            _("Set State and Country/Territory Picklists to No, or turn them on in Setup."),
+            CHECK_PICKLISTS_PAGE_ONLY,
+            CHECK_PICKLISTS_SET_NO,
         )
     return Check(
         "picklists",
         False,
-        _("The org uses state and country picklists; the page says No."),
-        _("Set State and Country/Territory Picklists to Yes."),
+        CHECK_PICKLISTS_ORG_ONLY,
+        CHECK_PICKLISTS_SET_YES,
     )
 
 
@@ -204,16 +231,15 @@ def _version_check(client: SalesforceClient, integration_settings: IntegrationSe
         return Check("version", False, f"{error.code}: {error.message}", DEPLOY_FIX)
     status = connector_version_status(installed)
     if status == "up_to_date":
-        return Check("version", True, _("hubsync's setup %(v)s is deployed.") % {"v": installed})
+        return Check("version", True, CHECK_SETUP_DEPLOYED % {"v": installed})
     if status == "outdated":
         return Check(
             "version",
             False,
-            _("hubsync's setup %(v)s is deployed; %(latest)s is available.")
-            % {"v": installed, "latest": LATEST_CONNECTOR_VERSION},
+            CHECK_SETUP_OUTDATED % {"v": installed, "latest": LATEST_CONNECTOR_VERSION},
             DEPLOY_FIX,
         )
-    return Check("version", False, _("hubsync's setup is not deployed to the org."), DEPLOY_FIX)
+    return Check("version", False, CHECK_SETUP_MISSING, DEPLOY_FIX)
 
 
 def _store(

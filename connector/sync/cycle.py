@@ -43,6 +43,7 @@ from ..metering import RETRY_BUDGET_SHARE, ApiMeter
 from ..models import CredentialsStatus, IntegrationSettings, SyncRun, SyncRunStatus
 from ..org_schema import org_schema_refresh_if_due
 from ..selectors import field_mappings_get, integration_settings_get
+from ..services.setup_check import SETUP_CHECK_DUE, setup_check_run
 from ..version import connector_version_refresh
 from .campaign_links import LinkCounts, campaign_links_push
 from .crm import CrmCounts, activities_push, crm_tasks_push
@@ -171,6 +172,10 @@ def _cycle(
         link_counts = LinkCounts()
     if _version_check_due(integration_settings):
         connector_version_refresh(client=client, integration_settings=integration_settings)
+    if (integration_settings.setup_check or {}).get(SETUP_CHECK_DUE):
+        # Credentials stored without the page (the demo, the admin, a settings import): the
+        # first cycle that logs in with them runs the setup check the page's Save would have.
+        setup_check_run(integration_settings=integration_settings)
     run.counts.update(counts.as_dict())
     run.counts.update(crm_counts.as_dict())
     # Smart lists linked to campaigns: the keys appear once a link wrote something.

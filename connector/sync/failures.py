@@ -20,12 +20,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from ..bulk_writes import rows_insert, rows_update
-from ..models import ContactSyncState, SyncDirection, SyncError
+from ..models import ContactSyncState, SyncCursor, SyncDirection, SyncError, SyncRun, SyncRunStatus
 
 MAX_ATTEMPTS = 10
 MAX_BACKOFF = timedelta(hours=6)
@@ -92,8 +93,10 @@ class Retry:
 def backoff(
     attempts: int, *, jitter: Callable[[float, float], float] = random.uniform
 ) -> timedelta:
-    """1, 2, 4, … minutes after the 1st, 2nd, 3rd failure, capped at MAX_BACKOFF, ±20 %."""
-    base = min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    """1, 2, 4, … minutes (SALESFORCE_RETRY_BACKOFF_SECONDS) after the 1st, 2nd, 3rd
+    failure, capped at MAX_BACKOFF, ±20 %."""
+    first = timedelta(seconds=getattr(settings, "SALESFORCE_RETRY_BACKOFF_SECONDS", 60))
+    base = min(first * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
     return base * jitter(0.8, 1.2)
 
 
@@ -195,26 +198,29 @@ ERROR_FIELDS = [
 
 
 def _errors_write(outcomes: Mapping[int, tuple[Failure, Retry]], *, now: datetime) -> None:
-    """One open outbound error per (contact, object): updated in place, or inserted."""
+    """One open outbound error per (contact, object): updated in place, or inserted.
+
+    The error counts every attempt since the record first failed: *Retry* gives the push a
+    fresh back-off (its sync state counts from 0 again), not a fresh count on the page."""
     open_errors = {
-        (contact_id, object_type): pk
-        for pk, contact_id, object_type in _open_outbound(outcomes).values_list(
-            "pk", "contact_id", "object_type"
+        (contact_id, object_type): (pk, attempts)
+        for pk, contact_id, object_type, attempts in _open_outbound(outcomes).values_list(
+            "pk", "contact_id", "object_type", "attempts"
         )
     }
     updates, inserts = [], []
     for contact_id, (failure, retry) in outcomes.items():
+        error_pk, tried = open_errors.get((contact_id, failure.object_type), (None, 0))
         values = (
             failure.salesforce_id,
             failure.code,
             failure.message,
             list(failure.fields),
-            retry.attempts,
+            max(retry.attempts, tried + 1),
             retry.not_before,
             retry.parked,
             retry.needs_fix,
         )
-        error_pk = open_errors.get((contact_id, failure.object_type))
         if error_pk is None:
             inserts.append((contact_id, SyncDirection.OUTBOUND, failure.object_type, *values))
         else:
@@ -248,6 +254,56 @@ def failures_resolve(*, contact_ids: Iterable[int], object_types: Iterable[str])
     _open_outbound(contact_ids).filter(object_type__in=list(object_types)).update(
         resolved_at=timezone.now()
     )
+
+
+def retry_due_at(*, now: datetime | None = None) -> datetime | None:
+    """The latest retry time shown on the page ("retries at …") that has come, when no cycle
+    has started since: a cycle is owed then. None while nothing is due (or a cycle already
+    ran for it — one that could not take the record, outside the inclusion list or over the
+    retry budget, is not started again and again)."""
+    now = now or timezone.now()
+    due = SyncError.objects.filter(
+        direction=SyncDirection.OUTBOUND,
+        resolved_at__isnull=True,
+        parked=False,
+        needs_fix=False,
+        next_retry_at__lte=now,
+    ).aggregate(at=Max("next_retry_at"))["at"]
+    if due is None:
+        return None
+    ran = SyncRun.objects.filter(started_at__gte=due).exclude(status=SyncRunStatus.SKIPPED)
+    return None if ran.exists() else due
+
+
+#: The due retry time a cycle was last queued for (connector.tasks.salesforce_retries_due).
+RETRY_DUE_CURSOR = "retry_due_queued"
+
+
+def retry_due_claim(*, now: datetime | None = None) -> datetime | None:
+    """:func:`retry_due_at`, claimed once: the first caller for a due time gets it (and
+    queues the cycle), the others None — beat's checks that pile up while a worker is busy
+    queue one cycle, not one each."""
+    due = retry_due_at(now=now)
+    if due is None:
+        return None
+    cursor, _ = SyncCursor.objects.get_or_create(name=RETRY_DUE_CURSOR)
+    claimed = (
+        SyncCursor.objects.filter(pk=cursor.pk)
+        .filter(Q(value__isnull=True) | Q(value__lt=due))
+        .update(value=due)
+    )
+    return due if claimed else None
+
+
+def retry_next_at(*, now: datetime | None = None) -> datetime | None:
+    """The earliest retry still to come (the status panel's next run, when sooner)."""
+    return SyncError.objects.filter(
+        direction=SyncDirection.OUTBOUND,
+        resolved_at__isnull=True,
+        parked=False,
+        needs_fix=False,
+        next_retry_at__gt=now or timezone.now(),
+    ).aggregate(at=Min("next_retry_at"))["at"]
 
 
 def waiting_for_retry(object_type: str) -> Q:

@@ -47,3 +47,9 @@ def client_login(client: SalesforceClient, integration_settings: IntegrationSett
         raise
     if integration_settings.credentials_status != CredentialsStatus.VALID:
         credentials_mark(integration_settings, error=None)
+    if integration_settings.instance_url != client.instance_url:
+        # Not a change anyone made: no entry in the settings' history.
+        integration_settings.instance_url = client.instance_url
+        IntegrationSettings.objects.filter(pk=integration_settings.pk).update(
+            instance_url=client.instance_url
+        )

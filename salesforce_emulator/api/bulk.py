@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ..bulk import BulkManager
-from .common import ApiError, Ctx, Out
+from .common import ApiError, Ctx, Out, call_options_client
 
 
 class BulkApi:
@@ -19,7 +19,9 @@ class BulkApi:
                 200,
                 {"done": True, "records": self.bulk.list_jobs("ingest"), "nextRecordsUrl": None},
             )
-        job = self.bulk.create_ingest(ctx.json(), ctx.user_id, ctx.version)
+        job = self.bulk.create_ingest(
+            ctx.json(), ctx.user_id, ctx.version, client_id=call_options_client(ctx.headers)
+        )
         return Out(200, job.info())
 
     def _job(self, ctx: Ctx, kind: str) -> Out:

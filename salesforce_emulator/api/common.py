@@ -4,7 +4,7 @@ error body ``[{"message", "errorCode", "fields"}]`` and small request helpers.""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,8 @@ def release_label(version: str) -> str:
 
 
 HOST_HEADER = "X-Salesforce-Host"
+#: A client names itself with ``Sforce-Call-Options: client=<id>`` (options comma-separated).
+CALL_OPTIONS_HEADER = "Sforce-Call-Options"
 #: Records per sObject Collections call.
 MAX_COLLECTION = 200
 
@@ -149,3 +151,15 @@ def errors_body(res: WriteResult) -> list[dict[str, Any]]:
         }
         for e in res.errors
     ]
+
+
+def call_options_client(headers: Mapping[str, str]) -> str:
+    """The ``client`` option of a request's ``Sforce-Call-Options`` header ("" without)."""
+    for key, value in headers.items():
+        if key.lower() != CALL_OPTIONS_HEADER.lower():
+            continue
+        for option in value.split(","):
+            name, _, given = option.partition("=")
+            if name.strip().lower() == "client":
+                return given.strip()
+    return ""

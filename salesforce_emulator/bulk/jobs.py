@@ -40,6 +40,8 @@ class Job:
     column_delimiter: str = "COMMA"
     line_ending: str = "LF"
     external_id: str | None = None
+    # The creating request's ``Sforce-Call-Options`` client id (ingest changeOrigin).
+    client_id: str = ""
     state: str = "Open"
     created: str = ""
     modstamp: str = ""

@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 from ..store import Store
+from ..store.change_log import change_origin
 from ..values import format_dt, make_id, now_utc
 from .allocations import Allocations, batches_for
 from .ingest import new_ingest_job, results_csv, run_ingest
@@ -51,8 +52,11 @@ class BulkManager:
 
     # -------------------------------------------------------------- ingest
 
-    def create_ingest(self, body: dict[str, Any], user_id: str, api_version: str) -> Job:
+    def create_ingest(
+        self, body: dict[str, Any], user_id: str, api_version: str, *, client_id: str = ""
+    ) -> Job:
         job = new_ingest_job(body, self._new_id, user_id, api_version, self.store.view(user_id))
+        job.client_id = client_id
         self.jobs[job.id] = job
         return job
 
@@ -81,7 +85,7 @@ class BulkManager:
         return job
 
     def _run_ingest(self, store: Store, job: Job) -> None:
-        with store.change_origin(f"com/salesforce/api/bulk/{job.api_version}"):
+        with store.change_origin(change_origin("bulkapi", job.api_version, job.client_id)):
             run_ingest(store, job)
         self.allocations.use("batches", batches_for(job.processed))
 

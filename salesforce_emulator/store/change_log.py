@@ -43,6 +43,13 @@ _JSON_CHUNK = 60
 _NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
 
 
+def change_origin(api: str, version: str, client: str = "") -> str:
+    """A change event's ``changeOrigin``, as Salesforce writes it:
+    ``com/salesforce/api/<api>/<version>`` plus ``;client=<id>`` when the call named one."""
+    origin = f"com/salesforce/api/{api}/{version}"
+    return f"{origin};client={client}" if client else origin
+
+
 @dataclass
 class StoredEvent:
     """One row of ``_change_events``."""

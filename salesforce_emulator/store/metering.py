@@ -17,13 +17,16 @@ class Meter:
         self.store = store
         self.lock = threading.Lock()
         self.requests: Counter[str] = Counter()
+        # Requests by the client id their ``Sforce-Call-Options`` named ("" for none).
+        self.clients: Counter[str] = Counter()
         # What went wrong on purpose: injected faults by kind, and the emulator's own
         # refusals (expired sessions, the org's request limit).
         self.faults: Counter[str] = Counter()
 
-    def count_request(self, key: str) -> None:
+    def count_request(self, key: str, client: str = "") -> None:
         with self.lock:
             self.requests[key] += 1
+            self.clients[client] += 1
 
     def count_fault(self, kind: str, n: int = 1) -> None:
         with self.lock:
@@ -51,10 +54,12 @@ class Meter:
                 "api_limit": self.store.org["api_limit"],
                 "requests": dict(self.requests),
                 "total_requests": sum(self.requests.values()),
+                "requests_by_client": dict(self.clients),
                 "faults": dict(self.faults),
             }
 
     def reset(self) -> None:
         with self.lock:
             self.requests.clear()
+            self.clients.clear()
             self.faults.clear()

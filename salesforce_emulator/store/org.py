@@ -60,6 +60,10 @@ DEFAULT_ORG: dict[str, Any] = {
     "pubsub_keepalive_s": 270,
     # The network: every API request (and Pub/Sub call) waits this long before its answer.
     "latency_ms": 0,
+    # Whether composite and sObject Collections writes carry the request's client id
+    # (``Sforce-Call-Options: client=<id>``) into changeOrigin: Salesforce documents the header
+    # for sObject rows and Bulk API 2.0, not for these; false: their events have no client id.
+    "client_id_on_composite": True,
     # Bulk API 2.0 jobs process at most this many records per second; None: as fast as can be.
     "bulk_records_per_s": None,
 }
@@ -71,6 +75,7 @@ BOOLEAN_SETTINGS = (
     "login_requires_my_domain",
     "hubsync_metadata_deployed",
     "pubsub_enabled",
+    "client_id_on_composite",
 )
 #: The Tooling object listing the entities selected for Change Data Capture.
 CHANNEL_MEMBERS = "PlatformEventChannelMember"

@@ -62,3 +62,10 @@ def in_language(text: str) -> str:
     """hubsync's own stored message (a run's reason, a record's error) in the page's
     language; Salesforce's messages stay as Salesforce wrote them."""
     return _in_language(text)
+
+
+@register.filter
+def stopless(text: str) -> str:
+    """Text that a sentence's own full stop follows: a date ending in "a.m." loses its last
+    stop, so the sentence has one ("… at 6:13 a.m." not "… at 6:13 a.m..")."""
+    return str(text).rstrip(".")

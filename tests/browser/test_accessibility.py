@@ -72,3 +72,31 @@ def test_a_phone_sized_screen_needs_no_horizontal_scrolling(
         "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
     )
     assert widths["scroll"] <= widths["inner"], widths
+
+
+def test_the_settings_page_is_completed_with_the_keyboard_alone(
+    page: Page, marketing_admin, salesforce, crm_enabled, integration_settings
+):
+    """Issue 26: Tab to a field, type, choose an option with the arrow keys, Tab on to Save,
+    Enter: saved, without the mouse."""
+    open_settings(page, marketing_admin)
+    page.keyboard.press("Tab")  # from the top of the page
+    changed = set()
+    for _ in range(120):
+        focused = page.evaluate(ACTIVE_ELEMENT)
+        if focused == "id_api_call_limit" and "limit" not in changed:
+            page.keyboard.press("Control+A")
+            page.keyboard.type("7000")
+            changed.add("limit")
+        elif focused == "id_account_sync" and "account" not in changed:
+            page.keyboard.press("ArrowDown")  # "Sync Accounts" → "Do Not Sync"
+            changed.add("account")
+        elif focused == "submit-id-save":
+            break
+        page.keyboard.press("Tab")
+    assert changed == {"limit", "account"}, changed
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("Your Salesforce settings were saved.")
+    integration_settings.refresh_from_db()
+    assert integration_settings.api_call_limit == 7000
+    assert integration_settings.account_sync == "do_not_sync"

@@ -238,5 +238,10 @@ def test_connect_with_salesforce_through_the_login_page_and_back(
     integration_settings.refresh_from_db()
     assert integration_settings.auth_method == "web_server"
     assert integration_settings.get_secret("refresh_token") not in page.content()
+    # Disconnect asks first (a page of its own), then says so; nothing listens any more.
+    page.get_by_role("link", name="Disconnect").click()
+    expect(page.get_by_role("heading", name="Disconnect from Salesforce?")).to_be_visible()
     page.get_by_role("button", name="Disconnect").click()
     expect(page.get_by_role("status")).to_contain_text("Disconnected")
+    expect(page.locator("#status-state")).to_contain_text("Disconnected")
+    expect(page.locator("#status-changes")).to_contain_text("Not listening")

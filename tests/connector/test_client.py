@@ -152,3 +152,20 @@ def test_session_not_found_and_refused_answers_are_translated(
         client.query_all("SELECT Id FROM Lead")
     assert type(raised.value) is error_class
     assert (raised.value.code, raised.value.message) == (code, message)
+
+
+def test_every_call_names_hubsync_as_its_client(salesforce):
+    """``Sforce-Call-Options: client=hubsync`` on every call (login, REST, composite,
+    Collections, Bulk API 2.0, userinfo), so its writes' change events carry the mark."""
+    client = make_client(salesforce)
+    client.login()
+    client.identity()
+    client.query_all("SELECT Id FROM Lead")
+    client.query_many([("SELECT Id FROM Contact", False)])
+    (created,) = client.collection(
+        "POST", [{"attributes": {"type": "Lead"}, "LastName": "C", "Company": "X"}]
+    )
+    client.collection("PATCH", [{"attributes": {"type": "Lead"}, "Id": created.id, "Title": "T"}])
+    client.call(lambda sf: sf.bulk2.Lead.insert(records=[{"LastName": "B", "Company": "X"}]))
+    stats = salesforce.control.stats()
+    assert stats["requests_by_client"] == {"hubsync": stats["total_requests"]}

@@ -121,3 +121,16 @@ def test_an_activity_is_named_by_its_contact_not_its_id(
     page = admin_client.get(reverse("admin:marketing_activity_change", args=[activity.pk]))
     assert "Page view by anna@acme.test" in page.content.decode()
     assert f"by {activity.contact_id} " not in page.content.decode()
+
+
+@pytest.mark.parametrize("email", ["not-an-email", ""])
+def test_a_bad_email_in_the_admin_is_one_error(client: Client, staff, email: str) -> None:
+    """Issue 26: one error per bad value (the form's, not the model's as well)."""
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:marketing_contact_add"),
+        {"email": email, "first_name": "Ada", "lifecycle_stage": "subscriber"},
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert len(errors.get("email", [])) == 1, errors

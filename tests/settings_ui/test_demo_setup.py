@@ -94,6 +94,12 @@ def test_make_runs_demo_connects_by_jwt_to_an_org_without_soap_login(
         assert run.status == "succeeded", run.reason
         assert run.counts["pull_created"] > 0  # the demo org's Leads came in
         integration_settings.refresh_from_db()
+        # Issue 26: the credentials were stored without the page, yet after the first cycle
+        # the setup check has run (not "Not run yet" next to valid credentials).
+        assert integration_settings.credentials_status == "valid"
+        checks = integration_settings.setup_check["checks"]
+        assert checks and integration_settings.setup_check["ok"] is True, checks
+        assert integration_settings.setup_checked_at is not None
         tested = integration_connection_test(
             integration_settings=integration_settings
         )  # JWT works; the legacy method is refused by this org

@@ -122,13 +122,25 @@ def test_usage_above_the_limit_is_drawn_as_it_is(admin_browser, integration_sett
     ApiCallBucket.objects.create(minute=timezone.now() - timedelta(minutes=5), calls=232)
     html = admin_browser.get(SETTINGS_URL).content.decode()
     chart = html.split('id="api-usage-chart"')[1].split("</figure>")[0]
-    assert ">250%<" in chart and "Usage reached 232 % of the limit." in chart
+    assert ">250%<" in chart
+    assert "Over the limit: 232 calls in 24 hours, with a limit of 100." in chart
     from settings_ui.charts import TOP, usage_chart
 
     geometry = usage_chart(
         [{"hour": timezone.now(), "calls": 232, "org_used": None, "org_max": None}], limit=100
     )
     assert geometry["limit_y"] > TOP  # 100 % is drawn below the top of the plot
+
+
+def test_without_a_limit_no_limit_line_is_drawn(admin_browser, integration_settings):
+    """Issue 26: no limit set, no line (nor legend) for one."""
+    integration_settings.api_call_limit = None
+    integration_settings.save()
+    ApiCallBucket.objects.create(minute=timezone.now() - timedelta(minutes=5), calls=12)
+    html = admin_browser.get(SETTINGS_URL).content.decode()
+    chart = html.split('id="api-usage-chart"')[1].split("</figure>")[0]
+    assert 'class="limit-line"' not in chart and 'class="limit-label"' not in chart
+    assert "the limit (100 %)" not in chart and "Over the limit" not in chart
 
 
 class TestSyncErrors:

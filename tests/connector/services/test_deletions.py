@@ -230,3 +230,24 @@ class TestThePage:
         client.force_login(viewer)
         assert client.post(url).status_code == 403
         assert HeldDeletion.objects.count() == 10
+
+
+def test_a_delete_with_the_option_off_is_in_the_contacts_history(
+    synced, integration_settings, admin_browser
+):
+    """Issue 26: the contact kept and unlinked says so on its page, not only in a log."""
+    integration_settings.delete_when_lead_deleted = False
+    integration_settings.save()
+    contact = Contact.objects.order_by("pk").first()
+    lead_id = contact.salesforce_id
+    delete_in_salesforce(synced, [contact])
+    assert cycle().counts["pull_kept_unlinked"] == 1
+    contact.refresh_from_db()
+    assert contact.salesforce_id == ""
+    event = contact.sync_events.first()
+    assert (event.outcome, event.salesforce_id, event.object_type) == ("unlinked", lead_id, "Lead")
+    page = admin_browser.get(
+        reverse("settings_ui:contact_sync", args=[contact.pk])
+    ).content.decode()
+    assert "Deleted in Salesforce, kept and unlinked" in page
+    assert lead_id in page

@@ -81,7 +81,7 @@ def test_composite_and_bulk_ingest(pubsub, sf):
         ("Lead", "CREATE"),
         ("Lead", "CREATE"),
     ]
-    assert headers[2]["changeOrigin"].startswith("com/salesforce/api/bulk/")
+    assert headers[2]["changeOrigin"].startswith("com/salesforce/api/bulkapi/")
 
 
 def test_merge_convert_and_control_loading(pubsub, sf, emulator_control):
@@ -138,3 +138,63 @@ def test_undelete(pubsub, sf, emulator_control):
     assert kinds == ["CREATE", "DELETE", "UNDELETE"]
     assert events[2]["Company"] == "X" and events[2]["_changed"] == []
     assert sf.Lead.get(lead_id)["IsDeleted"] is False
+
+
+def test_change_origin_names_the_api_and_the_client(pubsub, sf, emulator_control):
+    """``changeOrigin`` as Salesforce writes it: ``com/salesforce/api/<api>/<version>`` plus
+    ``;client=<id>`` from the request's ``Sforce-Call-Options`` header, on every write path;
+    the control API (the UI, automation) leaves it empty."""
+    version = sf.sf_version
+    sf.Lead.create({"LastName": "Anonymous", "Company": "X"})
+    sf.session.headers["Sforce-Call-Options"] = "client=tester, defaultNamespace=x"
+    sf.Lead.create({"LastName": "Rest", "Company": "X"})
+    records = [{"attributes": {"type": "Lead"}, "LastName": "Coll", "Company": "X"}]
+    sf.restful("composite/sobjects", method="POST", json={"records": records})
+    composite = {
+        "compositeRequest": [
+            {
+                "method": "POST",
+                "url": f"/services/data/v{version}/sobjects/Lead",
+                "referenceId": "l",
+                "body": {"LastName": "Comp", "Company": "X"},
+            }
+        ]
+    }
+    sf.restful("composite", method="POST", json=composite)
+    sf.bulk2.Lead.insert(records=[{"LastName": "Bulk", "Company": "X"}], wait=0)
+    emulator_control.load_records("Lead", [{"LastName": "Ui", "Company": "X"}])
+    rest = f"com/salesforce/api/rest/{version}"
+    assert [h["changeOrigin"] for h in _headers(pubsub)] == [
+        rest,
+        f"{rest};client=tester",
+        f"{rest};client=tester",
+        f"{rest};client=tester",
+        f"com/salesforce/api/bulkapi/{version};client=tester",
+        "",
+    ]
+
+
+def test_an_org_can_leave_the_client_id_out_of_composite_and_collections(
+    pubsub, sf, emulator_control
+):
+    emulator_control.configure_org(client_id_on_composite=False)
+    sf.session.headers["Sforce-Call-Options"] = "client=tester"
+    records = [{"attributes": {"type": "Lead"}, "LastName": "Coll", "Company": "X"}]
+    sf.restful("composite/sobjects", method="POST", json={"records": records})
+    lead = sf.Lead.create({"LastName": "Rest", "Company": "X"})["id"]
+    sf.restful(
+        "composite",
+        method="POST",
+        json={
+            "compositeRequest": [
+                {
+                    "method": "PATCH",
+                    "url": f"/services/data/v{sf.sf_version}/sobjects/Lead/{lead}",
+                    "referenceId": "u",
+                    "body": {"LastName": "Comp"},
+                }
+            ]
+        },
+    )
+    rest = f"com/salesforce/api/rest/{sf.sf_version}"
+    assert [h["changeOrigin"] for h in _headers(pubsub)] == [rest, f"{rest};client=tester", rest]
