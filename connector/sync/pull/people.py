@@ -362,10 +362,14 @@ class PeoplePhase:
                 ((pk, False, now, bases[sf_id]) for sf_id, pk in pks.items()),
                 ignore_conflicts=True,
             )
+            # With the contacts, in one transaction: a worker killed in between leaves
+            # neither, and the record is read again (never a contact without its history).
+            contact_events(
+                [(pks[sf_id], sf_id, []) for sf_id, _ in rows],
+                object_type,
+                SyncEventOutcome.CREATED,
+            )
         self.counts.created += len(rows)
-        contact_events(
-            [(pks[sf_id], sf_id, []) for sf_id, _ in rows], object_type, SyncEventOutcome.CREATED
-        )
         for record in records:
             if object_type == "Contact":
                 self.found.newly_linked_contacts.add(record["Id"])
