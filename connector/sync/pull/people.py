@@ -119,6 +119,10 @@ class PeoplePhase:
                 "pk", "salesforce_id", "updated_at", *self.properties
             )
         }
+        # Linked records first: one may give its contact an address that an unlinked
+        # record of this page also has, which must then match that contact (a collision),
+        # not create a second contact with the address (the unique email would sink the page).
+        self._update_linked(object_type, by_id, linked, first_matches=set())
         unlinked = sorted(
             (r for r in records if r["Id"] not in linked and r.get("Email")),
             key=lambda r: (r.get("CreatedDate") or "", r["Id"]),  # the oldest wins
@@ -133,6 +137,7 @@ class PeoplePhase:
         }
         self._match_case_insensitively(unlinked, by_email)
         links: dict[int, str] = {}
+        matched: dict[str, dict] = {}
         creates: list[dict] = []
         taken: dict[str, str] = {}  # email → the Salesforce id that got it
         for record in unlinked:
@@ -149,7 +154,7 @@ class PeoplePhase:
             taken[email] = record["Id"]
             if contact:
                 links[contact["pk"]] = record["Id"]
-                linked[record["Id"]] = {**contact, "salesforce_id": record["Id"]}
+                matched[record["Id"]] = {**contact, "salesforce_id": record["Id"]}
                 self.counts.linked += 1
             elif self._creates_from(object_type):
                 creates.append(record)
@@ -164,7 +169,7 @@ class PeoplePhase:
             )
             if object_type == "Contact":
                 self.found.newly_linked_contacts.update(links.values())
-        self._update_linked(object_type, by_id, linked, first_matches=set(links.values()))
+        self._update_linked(object_type, by_id, matched, first_matches=set(matched))
         self._create_contacts(object_type, creates)
         if object_type == "Contact":
             for record in records:
