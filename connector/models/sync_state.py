@@ -63,6 +63,10 @@ class ContactSyncState(models.Model):
     # The per-field merge's base: ``{property: value}`` as both sides had it after the last
     # sync (a property missing: not known). See connector/merge.py.
     synced_values = models.JSONField(default=dict, blank=True)
+    # The pull skipped the contact's changed record because the contact was outside the
+    # inclusion list: its record is read again once the contact is back in (else what
+    # changed meanwhile would never reach it).
+    reread_when_included = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

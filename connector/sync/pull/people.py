@@ -22,7 +22,7 @@ from ...mappers import salesforce_fields_for, salesforce_to_contact
 from ...merge import contact_merge
 from ...models import ContactSyncState, EmailCollision, SyncEventOutcome
 from ...org_schema import org_picklists
-from ...soql import parse_datetime
+from ...soql import in_lists, parse_datetime
 from ..base import synced_values_get, synced_values_store
 from ..contact_values import contact_values_problem, contact_values_write
 from ..failures import Failure
@@ -63,13 +63,15 @@ class PeoplePhase:
         self.picklists = org_picklists(self.settings)
         self.watermarks = {object_type: Watermark(object_type) for object_type in PEOPLE}
         self.queries: list[Query] = []
+        self.fields: dict[str, str] = {}
         for object_type in PEOPLE:
             fields = salesforce_fields_for(
                 object_type, self.mappings, picklists=self.settings.state_country_picklists
             )
+            self.fields[object_type] = ", ".join(fields)
             where = self.watermarks[object_type].where()
             self.queries.append(
-                (f"SELECT {', '.join(fields)} FROM {object_type}{where}{IN_ORDER}", False)
+                (f"SELECT {self.fields[object_type]} FROM {object_type}{where}{IN_ORDER}", False)
             )
 
     def apply(self, results: list[Pages], *, queried_at: datetime) -> PeopleRead:
@@ -84,7 +86,29 @@ class PeoplePhase:
                 watermark.advance(page)
                 self.context.progressed()
             watermark.caught_up(queried_at)
+            self._reread_included(object_type)
         return self.found
+
+    def _reread_included(self, object_type: str) -> None:
+        """Records skipped while their contacts were outside the inclusion list, read again
+        by Id now that the contacts are back in (no call when there are none)."""
+        waiting = dict(
+            Contact.objects.filter(
+                salesforce_object=object_type, sync_state__reread_when_included=True
+            ).values_list("pk", "salesforce_id")
+        )
+        back = self._members(list(waiting))
+        if not back:
+            return
+        ids = [waiting[pk] for pk in sorted(back)]
+        queries = [
+            (f"SELECT {self.fields[object_type]} FROM {object_type} WHERE Id IN ({chunk})", False)
+            for chunk in in_lists(ids)
+        ]
+        for pages in self.context.client.query_many(queries):
+            for page in pages:
+                self._apply_people_page(object_type, page)
+        ContactSyncState.objects.filter(contact_id__in=back).update(reread_when_included=False)
 
     @staticmethod
     def _echoes(records: list[dict]) -> int:
@@ -237,9 +261,14 @@ class PeoplePhase:
         changed: list[tuple[int, dict[str, str]]] = []
         new_bases: dict[int, dict[str, str]] = {}
         both_changed: dict[int, dict[str, str]] = {}
+        outside = [c["pk"] for c in linked.values() if c["pk"] not in members]
+        if outside:
+            self.counts.outside_inclusion_list += len(outside)
+            ContactSyncState.objects.filter(contact_id__in=outside).update(
+                reread_when_included=True
+            )
         for sf_id, contact in linked.items():
             if contact["pk"] not in members:
-                self.counts.outside_inclusion_list += 1
                 continue
             record = by_id[sf_id]
             stored = None if sf_id in first_matches else bases.get(contact["pk"])

@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from tests.connector.sync.model.machine import SyncModel
@@ -29,6 +29,8 @@ ROUND = settings(
     max_examples=5,
     stateful_step_count=40,
     deadline=None,
+    # No "explain" phase: it replays the failing history many times over (minutes here).
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
     database=None,
     suppress_health_check=list(HealthCheck),
     print_blob=True,

@@ -9,7 +9,7 @@ hold. Here with a small fixed budget and a derandomized (fixed) seed, so CI repe
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from tests.connector.sync.model.machine import SyncModel
@@ -22,6 +22,8 @@ BUDGET = settings(
     stateful_step_count=30,
     derandomize=True,
     deadline=None,
+    # No "explain" phase: it replays the failing history many times over (minutes here).
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
     database=None,
     suppress_health_check=list(HealthCheck),
     print_blob=True,

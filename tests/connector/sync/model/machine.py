@@ -51,6 +51,7 @@ CALLS_PER_WRITE = 2
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 
 index = st.integers(min_value=0, max_value=7)
+OBJECTS = st.sampled_from(["Lead", "Contact"])
 
 
 def writes(stats: dict[str, Any]) -> dict[str, int]:
@@ -201,6 +202,24 @@ class SyncModel(RuleBasedStateMachine):
         self.activity += 1
         self.ref.hub_touched(contact.pk)
         self.ref.disturbed_contacts.add(contact.pk)
+
+    @rule(i=index, kind=st.sampled_from(["task", "call"]))
+    def hub_crm_task(self, i: int, kind: str) -> None:
+        """A sales person logs a CRM task or call on a contact."""
+        self._step()
+        contact = self._contact(i)
+        if contact is not None:
+            self.world.hub_task(contact, kind)
+            self.activity += 1
+
+    @rule(i=index, activity_type=st.sampled_from(["form_submission", "email_open", "page_view"]))
+    def hub_activity(self, i: int, activity_type: str) -> None:
+        """The contact submits a form, opens an email, views a page."""
+        self._step()
+        contact = self._contact(i)
+        if contact is not None:
+            self.world.hub_activity(contact, activity_type)
+            self.activity += 1
 
     # -- Salesforce's side (a sales rep through REST, an admin in Setup) -------------------
 
@@ -508,20 +527,5 @@ class SyncModel(RuleBasedStateMachine):
             bound = len(runs) * CALLS_PER_RUN + self.activity * CALLS_PER_WRITE
             used = sum(run.api_calls for run in runs)
             assert used <= bound, f"{used} API calls in {len(runs)} cycles (bound {bound})"
-            import os
-
-            if os.environ.get("MODEL_DEBUG"):
-                snap = Snapshot.take(world)
-                print(
-                    "HISTORY",
-                    len(snap.contacts),
-                    sum(1 for c in snap.contacts.values() if c["salesforce_id"]),
-                    len(snap.records),
-                    sum(len(e) for e in snap.errors.values()),
-                    len(runs),
-                    used,
-                    self.activity,
-                    [r.status for r in runs][:40],
-                )
         finally:
             super().teardown()

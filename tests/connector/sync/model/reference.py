@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.models import ContactSyncState, HeldDeletion, SyncError
-from marketing.models import Contact
+from marketing.models import Activity, Contact, CrmTask
 from marketing.selectors import smart_list_contacts
 
 from .world import FIELDS, World, sf_field, sf_text
@@ -43,6 +43,8 @@ class Snapshot:
     members: set[int]
     rules: dict[str, str]
     held: set[int]
+    crm: list[tuple[str, int]]  # (external id in Salesforce, contact) of tasks and activities
+    tasks: Counter[str]  # live Salesforce Tasks by external id
 
     @classmethod
     def take(cls, world: World) -> Snapshot:
@@ -86,7 +88,20 @@ class Snapshot:
                 smart_list_contacts(smart_list=settings.inclusion_list).values_list("pk", flat=True)
             )
         held = set(HeldDeletion.objects.values_list("contact_id", flat=True))
-        return cls(contacts, states, errors, records, settings, members, world.rules(), held)
+        crm = [
+            (f"task-{ext}", pk) for ext, pk in CrmTask.objects.values_list("external_id", "contact")
+        ] + [
+            (f"activity-{ext}", pk)
+            for ext, pk in Activity.objects.values_list("external_id", "contact")
+        ]
+        tasks = Counter(
+            row.get("HubSync_Id__c") or ""
+            for row in world.sf_records("Task")
+            if not row["IsDeleted"]
+        )
+        return cls(
+            contacts, states, errors, records, settings, members, world.rules(), held, crm, tasks
+        )
 
     def live(self, sf_id: str) -> bool:
         row = self.records.get(sf_id)
@@ -194,10 +209,11 @@ class Reference:
             ext = row.get("HubSync_Id__c")
             if ext and ext in by_ext and snap.live(sf_id):
                 pk = by_ext[ext]
-                if contacts[pk]["salesforce_id"] != sf_id and pk not in failing:
+                link = contacts[pk]["salesforce_id"]
+                if link != sf_id and pk not in failing:
                     out.append(
                         f"record {sf_id} carries the external id of contact {pk} "
-                        f"{contacts[pk]['email']}, linked to {contacts[pk]['salesforce_id'] or 'nothing'}"
+                        f"{contacts[pk]['email']}, linked to {link or 'nothing'}"
                     )
         # Deletes in Salesforce, by the options.
         gone = self.known_contacts - set(contacts) - self.hub_deleted
@@ -219,6 +235,20 @@ class Reference:
         if on:
             out += self._fields(snap, failing)
             out += self._inbound(snap, failing)
+            out += self._crm(snap, failing)
+        return out
+
+    def _crm(self, snap: Snapshot, failing: set[int]) -> list[str]:
+        """Each task, call and activity of a linked contact is one Salesforce Task, once."""
+        out = []
+        crm_failing = any(e["object_type"] == "Task" for es in snap.errors.values() for e in es)
+        for ext, pk in snap.crm:
+            n = snap.tasks.get(ext, 0)
+            if n > 1:
+                out.append(f"{ext} of contact {pk} is {n} Salesforce Tasks")
+            sf_id = snap.contacts[pk]["salesforce_id"]
+            if n == 0 and sf_id and snap.live(sf_id) and pk not in failing and not crm_failing:
+                out.append(f"{ext} of contact {pk} (linked to {sf_id}) is not in Salesforce")
         return out
 
     def _inbound(self, snap: Snapshot, failing: set[int]) -> list[str]:

@@ -28,7 +28,7 @@ from connector.services.mappings import field_mapping_save
 from connector.services.settings import integration_settings_update, integration_sync_set
 from connector.services.sync_errors import sync_errors_retry
 from connector.sync.cycle import sync_cycle_run
-from marketing.models import Contact, SmartList
+from marketing.models import Activity, Contact, CrmTask, SmartList
 from marketing.services import contact_upsert_by_email, smart_list_create
 from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
 
@@ -41,10 +41,6 @@ FIELDS = {
     "phone": ("Phone", "Phone"),
     "job_title": ("Title", "Title"),
 }
-RECORD_FIELDS = (
-    "Id, IsDeleted, Email, FirstName, LastName, Phone, Title, HubSync_Id__c, OwnerId, "
-    "LastModifiedDate, SystemModstamp, MasterRecordId"
-)
 BLOCKED = "Blocked"  # the value the validation rule refuses in Title
 INCLUDED = "Included"  # the inclusion list: contacts whose lifecycle stage is "lead"
 
@@ -93,6 +89,7 @@ class World:
         settings.set_password(SF_PASSWORD)
         settings.set_security_token(SF_TOKEN)
         settings.sync_enabled = True
+        settings.crm_enabled = settings.task_sync = True  # CRM tasks and calls travel too
         settings.connector_version_checked_at = timezone.now()  # no daily version check
         settings.save()
         smart_list_create(
@@ -119,6 +116,20 @@ class World:
             return False
         contact.save()
         return True
+
+    def hub_task(self, contact: Contact, kind: str) -> CrmTask:
+        task = CrmTask(contact=contact, kind=kind, subject=f"Follow up ({kind})")
+        if kind == "call":
+            task.occurred_at = timezone.now()
+        task.full_clean()
+        task.save()
+        return task
+
+    def hub_activity(self, contact: Contact, activity_type: str) -> Activity:
+        activity = Activity(contact=contact, type=activity_type, occurred_at=timezone.now())
+        activity.full_clean()
+        activity.save()
+        return activity
 
     def settings_update(self, **data: Any) -> None:
         integration_settings_update(
