@@ -114,7 +114,7 @@ SOAK_MINUTES ?= 30
 SOAK_SUMMARY := var/soak/summary.txt
 soak: install
 	@mkdir -p var/soak; rm -f $(SOAK_SUMMARY)
-	@LOG_LEVEL=ERROR SOAK_MINUTES=$(SOAK_MINUTES) SOAK_SUMMARY=$(SOAK_SUMMARY) $(BIN)/pytest \
+	@PYTHONUNBUFFERED=1 LOG_LEVEL=ERROR SOAK_MINUTES=$(SOAK_MINUTES) SOAK_SUMMARY=$(SOAK_SUMMARY) $(BIN)/pytest \
 		tests/connector/sync/soak_sync_model.py -q -s -p no:cacheprovider \
 		>var/soak/output.txt 2>&1; rc=$$?; \
 	grep -v '^soak: ' var/soak/output.txt | tail -n 200; \

@@ -18,7 +18,7 @@ from tests.connector.sync.model.world import World
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BUDGET = settings(
-    max_examples=5,
+    max_examples=6,
     stateful_step_count=30,
     derandomize=True,
     deadline=None,

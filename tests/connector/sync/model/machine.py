@@ -444,6 +444,15 @@ class SyncModel(RuleBasedStateMachine):
         if fault == "api_limit":
             control.configure_org(api_used=0)
 
+    @rule(times=st.integers(min_value=1, max_value=2))
+    def change_event(self, times: int) -> None:
+        """A change event arrives (``times`` 2: delivered twice): the cycle the listener
+        runs for it, with the listener's trigger."""
+        self._step()
+        for _ in range(times):
+            self.world.cycle(trigger="change_event")
+            self.cycles += 1
+
     @rule()
     def two_cycles_at_once(self) -> None:
         self._step()

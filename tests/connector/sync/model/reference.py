@@ -73,7 +73,13 @@ class Snapshot:
         }
         errors: dict[int | None, list[dict[str, Any]]] = {}
         for row in SyncError.objects.filter(resolved_at__isnull=True).values(
-            "contact_id", "code", "needs_fix", "direction", "object_type", "message"
+            "contact_id",
+            "code",
+            "needs_fix",
+            "direction",
+            "object_type",
+            "message",
+            "salesforce_id",
         ):
             errors.setdefault(row["contact_id"], []).append(row)
         records = {
@@ -274,7 +280,7 @@ class Reference:
             for sf_id, pk in linked.items():
                 record = snap.records.get(sf_id) or {}
                 account = record.get("AccountId")
-                if account and pk not in failing and snap.live(sf_id):
+                if account and pk not in failing and pk in snap.members and snap.live(sf_id):
                     company = snap.contacts[pk]["company__salesforce_id"]
                     if company != account:
                         out.append(f"contact {pk} has company {company!r}, its Contact {account}")
