@@ -200,10 +200,17 @@ def _push_batch(
             for object_type in ("Lead", "Contact")
         }
         matches = lookup_by_email(client, [c["email"] for c in unlinked], counts, fields=read)
+        # A record another contact follows is not this one's, whatever its email says (that
+        # contact took another address in hubsync, which Salesforce's record keeps).
+        followed = set(
+            Contact.objects.filter(
+                salesforce_id__in=[r["Id"] for r in matches.values()]
+            ).values_list("salesforce_id", flat=True)
+        )
         matched = {
             c["pk"]: (c, matches[c["email"].lower()])
             for c in unlinked
-            if c["email"].lower() in matches
+            if c["email"].lower() in matches and matches[c["email"].lower()]["Id"] not in followed
         }
         merged = first_matches_merge(
             matched, mappings=mappings, picklists=picklists, versions=batch.versions
