@@ -156,7 +156,13 @@ class PeoplePhase:
             for c in Contact.objects.filter(
                 email__in=[r["Email"] for r in unlinked] + [r["Email"].lower() for r in unlinked]
             ).values(
-                "pk", "email", "salesforce_id", "salesforce_object", "updated_at", *self.properties
+                "pk",
+                "email",
+                "salesforce_id",
+                "salesforce_object",
+                "updated_at",
+                "sync_state__excluded",
+                *self.properties,
             )
         }
         self._match_case_insensitively(unlinked, by_email)
@@ -167,6 +173,10 @@ class PeoplePhase:
         for record in unlinked:
             email = record["Email"].lower()
             contact = by_email.get(email)
+            if contact and contact["sync_state__excluded"]:
+                # Kept and unlinked when its record was deleted or merged into one another
+                # contact follows: it syncs no more, so no other record takes it either.
+                continue
             chosen = taken.get(email) or (contact or {}).get("salesforce_id")
             if chosen:
                 # Several Salesforce records with one email: the oldest keeps the contact.
@@ -226,6 +236,9 @@ class PeoplePhase:
                 "salesforce_id": contact.salesforce_id,
                 "salesforce_object": contact.salesforce_object,
                 "updated_at": contact.updated_at,
+                "sync_state__excluded": ContactSyncState.objects.filter(
+                    contact=contact, excluded=True
+                ).exists(),
                 **{p: getattr(contact, p) for p in PeoplePhase._contact_properties()},
             }
 
