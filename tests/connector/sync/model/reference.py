@@ -180,8 +180,14 @@ class Reference:
                 if not error["code"]:
                     out.append(f"open error without Salesforce's code: {error}")
         if strict:
+            # A contact outside the inclusion list (or kept unlinked) is not pushed: its last
+            # error stays on the page until it syncs again.
+            syncing = {pk for pk in snap.members if not (snap.states.get(pk) or {}).get("excluded")}
             outbound = [
-                e for es in snap.errors.values() for e in es if e["direction"] == "outbound"
+                e
+                for es in snap.errors.values()
+                for e in es
+                if e["direction"] == "outbound" and e["contact_id"] in syncing
             ]
             if outbound:
                 out.append(f"errors left after every rule was lifted and Retry all: {outbound}")
