@@ -14,7 +14,7 @@ PUBSUB_PORT ?= 8766
 export DEBUG ?= true
 EMULATOR_URL ?= http://127.0.0.1:$(EMULATOR_PORT)
 
-.PHONY: run test test-quick test-loaded test-prerequisites install migrate demo lint format bench bench-scale messages clean mutation
+.PHONY: run test test-quick test-loaded test-prerequisites install migrate demo lint format bench bench-scale messages clean mutation soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -130,6 +130,24 @@ mutation: install
 	rm -rf mutants
 	start=$$(date +%s); $(BIN)/mutmut run --max-children 2 \
 		&& $(BIN)/python bench/mutation_report.py --seconds $$(( $$(date +%s) - start ))
+
+# The model test of the two-way sync (issue 29) for SOAK_MINUTES (default 30) with fresh
+# seeds: random histories of edits, settings and faults on both sides, each checked against
+# the reference model (tests/connector/sync/model/). A failure is shrunk and printed as a
+# script of steps. Ends with the line `soak: <H> histories, <S> steps, <F> failures`;
+# exit 0 only when F is 0. Not part of `make test` (which runs a fixed small budget).
+SOAK_MINUTES ?= 30
+SOAK_SUMMARY := var/soak/summary.txt
+soak: install
+	@mkdir -p var/soak; rm -f $(SOAK_SUMMARY)
+	@PYTHONUNBUFFERED=1 LOG_LEVEL=ERROR SOAK_MINUTES=$(SOAK_MINUTES) SOAK_SUMMARY=$(SOAK_SUMMARY) $(BIN)/pytest \
+		tests/connector/sync/soak_sync_model.py -q -s -p no:cacheprovider \
+		>var/soak/output.txt 2>&1; rc=$$?; \
+	grep -v '^soak: ' var/soak/output.txt | tail -n 200; \
+	if [ -s $(SOAK_SUMMARY) ]; then line=$$(cat $(SOAK_SUMMARY)); \
+	else line="soak: 0 histories, 0 steps, 1 failures"; fi; \
+	case "$$line" in *", 0 failures") [ $$rc -eq 0 ] || line="$${line%, 0 failures}, 1 failures";; esac; \
+	echo "$$line"; case "$$line" in *", 0 failures") exit 0;; *) exit 1;; esac
 
 # The independent Salesforce client of tests/salesforce_emulator/clients/test_jsforce.py:
 # jsforce from its lock file (Node.js 18+ and npm; the test runs `npm ci` itself if needed).

@@ -68,6 +68,10 @@ class ContactSyncState(models.Model):
     # The linked record's OwnerId as last read or written (a user, or a Lead's queue: the
     # contact page says "Queue: <name>").
     salesforce_owner_id = models.CharField(max_length=18, blank=True)
+    # The pull skipped the contact's changed record because the contact was outside the
+    # inclusion list: its record is read again once the contact is back in (else what
+    # changed meanwhile would never reach it).
+    reread_when_included = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

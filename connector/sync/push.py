@@ -210,10 +210,17 @@ def _push_batch(
             org_users_read_if_due(client)
         owners = owners_get()
         # The merge compares hubsync's terms: OwnerId as the matched hubsync user.
+        # A record another contact follows is not this one's, whatever its email says (that
+        # contact took another address in hubsync, which Salesforce's record keeps).
+        followed = set(
+            Contact.objects.filter(
+                salesforce_id__in=[r["Id"] for r in matches.values()]
+            ).values_list("salesforce_id", flat=True)
+        )
         matched = {
             c["pk"]: (c, record_in_hubsync_terms(matches[c["email"].lower()], owners))
             for c in unlinked
-            if c["email"].lower() in matches
+            if c["email"].lower() in matches and matches[c["email"].lower()]["Id"] not in followed
         }
         merged = first_matches_merge(
             matched, mappings=mappings, picklists=picklists, versions=batch.versions

@@ -24,7 +24,7 @@ from ...models import ContactSyncState, EmailCollision, SyncEventOutcome
 from ...org_schema import org_picklists
 from ...owners import owners_get
 from ...services.owners import org_users_read_if_due
-from ...soql import parse_datetime
+from ...soql import in_lists, parse_datetime
 from ..base import synced_values_get, synced_values_store
 from ..contact_values import contact_values_problem, contact_values_write, storable
 from ..failures import Failure
@@ -79,13 +79,15 @@ class PeoplePhase:
         self.owners = owners_get()
         self.watermarks = {object_type: Watermark(object_type) for object_type in PEOPLE}
         self.queries: list[Query] = []
+        self.fields: dict[str, str] = {}
         for object_type in PEOPLE:
             fields = salesforce_fields_for(
                 object_type, self.mappings, picklists=self.settings.state_country_picklists
             )
+            self.fields[object_type] = ", ".join(fields)
             where = self.watermarks[object_type].where()
             self.queries.append(
-                (f"SELECT {', '.join(fields)} FROM {object_type}{where}{IN_ORDER}", False)
+                (f"SELECT {self.fields[object_type]} FROM {object_type}{where}{IN_ORDER}", False)
             )
 
     def apply(self, results: list[Pages], *, queried_at: datetime) -> PeopleRead:
@@ -100,7 +102,29 @@ class PeoplePhase:
                 watermark.advance(page)
                 self.context.progressed()
             watermark.caught_up(queried_at)
+            self._reread_included(object_type)
         return self.found
+
+    def _reread_included(self, object_type: str) -> None:
+        """Records skipped while their contacts were outside the inclusion list, read again
+        by Id now that the contacts are back in (no call when there are none)."""
+        waiting = dict(
+            Contact.objects.filter(
+                salesforce_object=object_type, sync_state__reread_when_included=True
+            ).values_list("pk", "salesforce_id")
+        )
+        back = self._members(list(waiting))
+        if not back:
+            return
+        ids = [waiting[pk] for pk in sorted(back)]
+        queries = [
+            (f"SELECT {self.fields[object_type]} FROM {object_type} WHERE Id IN ({chunk})", False)
+            for chunk in in_lists(ids)
+        ]
+        for pages in self.context.client.query_many(queries):
+            for page in pages:
+                self._apply_people_page(object_type, page)
+        ContactSyncState.objects.filter(contact_id__in=back).update(reread_when_included=False)
 
     @staticmethod
     def _echoes(records: list[dict]) -> int:
@@ -143,6 +167,10 @@ class PeoplePhase:
                 "pk", "salesforce_id", "updated_at", *self.properties
             )
         }
+        # Linked records first: one may give its contact an address that an unlinked
+        # record of this page also has, which must then match that contact (a collision),
+        # not create a second contact with the address (the unique email would sink the page).
+        self._update_linked(object_type, by_id, linked, first_matches=set())
         unlinked = sorted(
             (r for r in records if r["Id"] not in linked and r.get("Email")),
             key=lambda r: (r.get("CreatedDate") or "", r["Id"]),  # the oldest wins
@@ -152,16 +180,27 @@ class PeoplePhase:
             for c in Contact.objects.filter(
                 email__in=[r["Email"] for r in unlinked] + [r["Email"].lower() for r in unlinked]
             ).values(
-                "pk", "email", "salesforce_id", "salesforce_object", "updated_at", *self.properties
+                "pk",
+                "email",
+                "salesforce_id",
+                "salesforce_object",
+                "updated_at",
+                "sync_state__excluded",
+                *self.properties,
             )
         }
         self._match_case_insensitively(unlinked, by_email)
         links: dict[int, str] = {}
+        matched: dict[str, dict] = {}
         creates: list[dict] = []
         taken: dict[str, str] = {}  # email → the Salesforce id that got it
         for record in unlinked:
             email = record["Email"].lower()
             contact = by_email.get(email)
+            if contact and contact["sync_state__excluded"]:
+                # Kept and unlinked when its record was deleted or merged into one another
+                # contact follows: it syncs no more, so no other record takes it either.
+                continue
             chosen = taken.get(email) or (contact or {}).get("salesforce_id")
             if chosen:
                 # Several Salesforce records with one email: the oldest keeps the contact.
@@ -173,7 +212,7 @@ class PeoplePhase:
             taken[email] = record["Id"]
             if contact:
                 links[contact["pk"]] = record["Id"]
-                linked[record["Id"]] = {**contact, "salesforce_id": record["Id"]}
+                matched[record["Id"]] = {**contact, "salesforce_id": record["Id"]}
                 self.counts.linked += 1
             elif self._creates_from(object_type):
                 creates.append(record)
@@ -188,7 +227,7 @@ class PeoplePhase:
             )
             if object_type == "Contact":
                 self.found.newly_linked_contacts.update(links.values())
-        self._update_linked(object_type, by_id, linked, first_matches=set(links.values()))
+        self._update_linked(object_type, by_id, matched, first_matches=set(matched))
         self._create_contacts(object_type, creates)
         record_owners_store(owner_ids)
         if object_type == "Contact":
@@ -222,6 +261,9 @@ class PeoplePhase:
                 "salesforce_id": contact.salesforce_id,
                 "salesforce_object": contact.salesforce_object,
                 "updated_at": contact.updated_at,
+                "sync_state__excluded": ContactSyncState.objects.filter(
+                    contact=contact, excluded=True
+                ).exists(),
                 **{p: getattr(contact, p) for p in PeoplePhase._contact_properties()},
             }
 
@@ -257,9 +299,14 @@ class PeoplePhase:
         changed: list[tuple[int, dict[str, str]]] = []
         new_bases: dict[int, dict[str, str]] = {}
         both_changed: dict[int, dict[str, str]] = {}
+        outside = [c["pk"] for c in linked.values() if c["pk"] not in members]
+        if outside:
+            self.counts.outside_inclusion_list += len(outside)
+            ContactSyncState.objects.filter(contact_id__in=outside).update(
+                reread_when_included=True
+            )
         for sf_id, contact in linked.items():
             if contact["pk"] not in members:
-                self.counts.outside_inclusion_list += 1
                 continue
             record = by_id[sf_id]
             stored = None if sf_id in first_matches else bases.get(contact["pk"])
