@@ -39,6 +39,7 @@ def test_the_demos_connect_with_salesforce_follows_the_port(
     monkeypatch.setattr(demo_setup, "demo_seed", lambda: {})
     monkeypatch.setattr(demo_setup, "DEMO_CERTIFICATE", tmp_path / "var/demo/jwt-certificate.pem")
     settings.SALESFORCE_EMULATOR_URL = "http://127.0.0.1:9"  # stored only by demo_setup
+    settings.DEBUG = True  # as `make run` runs it (demo_setup refuses production)
     call_command("demo_setup", stdout=io.StringIO())
     web = urlsplit(live_server.url)
     command = procfile_command("emulator").replace(".venv/bin/python", sys.executable)
