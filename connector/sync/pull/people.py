@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from marketing.models import Contact
 from marketing.selectors import contacts_by_email_keys
 
-from ...bulk_writes import rows_insert, rows_update
-from ...mappers import record_in_hubsync_terms, salesforce_fields_for, salesforce_to_contact
+from ...bulk_writes import rows_update
+from ...mappers import record_in_hubsync_terms, salesforce_fields_for
 from ...merge import contact_merge
 from ...models import ContactSyncState, EmailCollision, SyncEventOutcome
 from ...org_schema import org_picklists
@@ -26,7 +25,7 @@ from ...owners import owners_get
 from ...services.owners import org_users_read_if_due
 from ...soql import in_lists, parse_datetime
 from ..base import synced_values_get, synced_values_store
-from ..contact_values import contact_values_problem, contact_values_write, storable
+from ..contact_values import contact_values_problem, contact_values_write
 from ..failures import Failure
 from ..history import both_changed_detail, contact_events
 from ..queue import contacts_link
@@ -38,6 +37,7 @@ from .common import (
     contacts_mark_synced,
     inclusion_list_members,
 )
+from .people_create import contacts_create
 from .watermark import IN_ORDER, Watermark
 
 PEOPLE = ("Lead", "Contact")
@@ -228,7 +228,7 @@ class PeoplePhase:
             if object_type == "Contact":
                 self.found.newly_linked_contacts.update(links.values())
         self._update_linked(object_type, by_id, matched, first_matches=set(matched))
-        self._create_contacts(object_type, creates)
+        contacts_create(object_type, creates, context=self.context, found=self.found)
         record_owners_store(owner_ids)
         if object_type == "Contact":
             for record in records:
@@ -357,70 +357,3 @@ class PeoplePhase:
             object_type,
             SyncEventOutcome.UPDATED,
         )
-
-    def _create_contacts(self, object_type: str, records: list[dict]) -> None:
-        if not records:
-            return
-        rows: list[tuple[str, dict[str, str]]] = []
-        for record in records:
-            values = salesforce_to_contact(record, object_type=object_type, mappings=self.mappings)
-            values["email"] = record["Email"].strip()
-            problem = contact_values_problem(values)
-            if problem:
-                self.context.failed(
-                    None, Failure(object_type, *problem, salesforce_id=record["Id"])
-                )
-                continue
-            rows.append((record["Id"], values))
-        if not rows:
-            return
-        stored = {sf_id for sf_id, _ in rows}
-        records = [r for r in records if r["Id"] in stored]
-        # One executemany (bulk_create spent ~0.1 ms a contact in Django's SQL compiler);
-        # properties a record leaves blank get the field's default.
-        now = timezone.now()
-        properties = sorted({name for _, values in rows for name in values})
-        defaults = {name: Contact._meta.get_field(name).get_default() for name in properties}
-        with transaction.atomic():
-            rows_insert(
-                Contact,
-                [*properties, "salesforce_id", "salesforce_object", "created_at", "updated_at"],
-                (
-                    (
-                        *(storable(values).get(p, defaults[p]) for p in properties),
-                        sf_id,
-                        object_type,
-                        now,
-                        now,
-                    )
-                    for sf_id, values in rows
-                ),
-            )
-            pks = dict(
-                Contact.objects.filter(
-                    salesforce_object=object_type, salesforce_id__in=[sf_id for sf_id, _ in rows]
-                ).values_list("salesforce_id", "pk")
-            )
-            two_way = [m.hubsync_property for m in self.mappings if m.sync_rule == "two_way"]
-            bases = {sf_id: {p: values.get(p, "") for p in two_way} for sf_id, values in rows}
-            rows_insert(
-                ContactSyncState,
-                ["contact", "due", "synced_version", "synced_values"],
-                ((pk, False, now, bases[sf_id]) for sf_id, pk in pks.items()),
-                ignore_conflicts=True,
-            )
-            # With the contacts, in one transaction: a worker killed in between leaves
-            # neither, and the record is read again (never a contact without its history).
-            contact_events(
-                [(pks[sf_id], sf_id, []) for sf_id, _ in rows],
-                object_type,
-                SyncEventOutcome.CREATED,
-            )
-        self.counts.created += len(rows)
-        for record in records:
-            if object_type == "Contact":
-                self.found.newly_linked_contacts.add(record["Id"])
-                if record.get("AccountId"):
-                    self.found.contacts_by_account.setdefault(record["AccountId"], set()).add(
-                        pks[record["Id"]]
-                    )
