@@ -14,6 +14,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from marketing.models import Contact
+
 from ...models import SyncEventOutcome
 from ...services.deletions import deleted_records_apply, mass_delete_guard_trips
 from ..relink import records_followed
@@ -55,6 +57,9 @@ class DeletesPhase:
             for t in self.queried
         ]
         self.cycle = uuid.uuid4().hex
+        # What apply() saw deleted and decided, for apply_to_followed().
+        self.deleted: dict[str, list[str]] = {}
+        self.hold = False
 
     def _deletes_in_hubsync(self, object_type: str) -> bool:
         """The page's checkbox: delete the hubsync contact when its Lead/Contact is deleted."""
@@ -85,6 +90,8 @@ class DeletesPhase:
                 if self._deletes_in_hubsync(t)
             }
         )
+        self.hold = hold
+        self.deleted = {t: [sf_id for ids, _ in pages.get(t, []) for sf_id in ids] for t in PEOPLE}
         counts = self.context.counts
         for t in PEOPLE:
             watermark = self.watermarks[t]
@@ -108,6 +115,35 @@ class DeletesPhase:
             if t in self.asked or self.plan[t] == RECONCILE:
                 deletes_checked(t, queried_at)
             counts.reconciled += self.plan[t] == RECONCILE
+        # Records whose contact is still linked now are held (the mass-delete guard): not
+        # a contact that came to follow one later.
+        for t, ids in self.deleted.items():
+            held = set(
+                Contact.objects.filter(salesforce_object=t, salesforce_id__in=ids).values_list(
+                    "salesforce_id", flat=True
+                )
+            )
+            self.deleted[t] = [sf_id for sf_id in ids if sf_id not in held]
+
+    def apply_to_followed(self) -> None:
+        """The deletes read this cycle, again, for contacts that came to follow a deleted
+        record only afterwards (the people phase, read after the deletes, followed a Lead's
+        conversion into a Contact that was deleted meanwhile): else they would stay linked
+        to a deleted record for good. A contact already handled is linked to none of them."""
+        counts = self.context.counts
+        for t, ids in self.deleted.items():
+            if not ids:
+                continue
+            outcome = deleted_records_apply(
+                object_type=t,
+                salesforce_ids=ids,
+                delete=self._deletes_in_hubsync(t),
+                hold=self.hold,
+                cycle=self.cycle,
+            )
+            counts.deleted += outcome.deleted
+            counts.kept_unlinked += outcome.kept_unlinked
+            counts.held_deletions += outcome.held
 
     @staticmethod
     def _merged(records: list[dict]) -> tuple[dict[str, str], list[str]]:
