@@ -89,6 +89,9 @@ DELETED_KEPT_UNLINKED = gettext_noop(
     "Deleted in Salesforce, kept and unlinked: hubsync keeps the contact and does not send it "
     "to Salesforce again."
 )
+RESTORED_LINKED_AGAIN = gettext_noop(
+    "Restored from Salesforce's recycle bin: linked again and synced as before."
+)
 
 # The setup check's lines (connector/services/setup_check.py), stored in English.
 CHECK_DEPLOY_FIX = gettext_noop(
@@ -158,6 +161,7 @@ TEMPLATES = (
     BOTH_CHANGED_HUBSYNC,
     BOTH_CHANGED_EACH,
     DELETED_KEPT_UNLINKED,
+    RESTORED_LINKED_AGAIN,
     CHECK_DEPLOY_FIX,
     CHECK_PICKLISTS_ORG_ONLY,
     CHECK_PICKLISTS_SET_YES,

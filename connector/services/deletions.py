@@ -22,7 +22,7 @@ from django.db.models import Count, Min, QuerySet
 
 from marketing.models import Contact
 
-from ..messages import DELETED_KEPT_UNLINKED, said
+from ..messages import DELETED_KEPT_UNLINKED, RESTORED_LINKED_AGAIN, said
 from ..models import (
     ContactSyncState,
     DeletionAction,
@@ -82,6 +82,33 @@ def deleted_records_apply(
     if hold:
         return DeleteOutcome(held=_hold(contacts, cycle=cycle))
     return DeleteOutcome(deleted=_delete(contacts))
+
+
+@transaction.atomic
+def deleted_records_restored(*, object_type: str, salesforce_ids: Iterable[str]) -> int:
+    """Records back from Salesforce's recycle bin whose contacts hubsync kept unlinked when
+    they were deleted: the sales team undid its delete, so each contact is linked to its
+    record again and syncs as before (its history says so). Returns how many."""
+    kept = dict(
+        SalesforceDeletion.objects.filter(
+            object_type=object_type,
+            salesforce_id__in=list(salesforce_ids),
+            action=DeletionAction.KEPT,
+            contact__salesforce_id="",
+            contact__sync_state__excluded=True,
+        ).values_list("contact_id", "salesforce_id")
+    )
+    if not kept:
+        return 0
+    for pk, sf_id in kept.items():
+        Contact.objects.filter(pk=pk).update(salesforce_id=sf_id, salesforce_object=object_type)
+    ContactSyncState.objects.filter(contact_id__in=list(kept)).update(excluded=False)
+    contact_events(
+        [(pk, sf_id, [], said(RESTORED_LINKED_AGAIN)) for pk, sf_id in kept.items()],
+        object_type,
+        SyncEventOutcome.LINKED,
+    )
+    return len(kept)
 
 
 @transaction.atomic

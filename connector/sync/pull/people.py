@@ -22,6 +22,7 @@ from ...merge import contact_merge
 from ...models import ContactSyncState, EmailCollision, SyncEventOutcome
 from ...org_schema import org_picklists
 from ...owners import owners_get
+from ...services.deletions import deleted_records_restored
 from ...services.owners import org_users_read_if_due
 from ...soql import in_lists, parse_datetime
 from ..base import synced_values_get, synced_values_store
@@ -161,6 +162,7 @@ class PeoplePhase:
             self.owners = owners_get()
         records = [record_in_hubsync_terms(r, self.owners) for r in records]
         by_id = {r["Id"]: r for r in records}
+        deleted_records_restored(object_type=object_type, salesforce_ids=list(by_id))
         linked = {
             c["salesforce_id"]: c
             for c in Contact.objects.filter(salesforce_id__in=list(by_id)).values(

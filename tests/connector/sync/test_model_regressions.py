@@ -109,13 +109,10 @@ def test_a_new_contact_never_takes_the_record_another_contact_follows(state):
     state.teardown()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (found by the soak, not fixed in issue 29): a record deleted in Salesforce "
-    "with the delete option off, then restored from the recycle bin, carries the external id "
-    "of its contact, which stays kept-unlinked",
-)
 def test_a_record_restored_from_the_recycle_bin_gets_its_contact_back(state):
+    """Found by the soak: a record deleted with the delete option off, then restored from the
+    recycle bin, carried its contact's external id while the contact stayed kept-unlinked; the
+    restored record links its contact again."""
     state.start(hub=["dee@x.test"], sf=[])
     state.sf_delete(i=0)
     state.cycle()
