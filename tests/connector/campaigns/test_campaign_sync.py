@@ -4,17 +4,14 @@ contact page and the admin, smart lists on membership, smart lists linked to cam
 
 from __future__ import annotations
 
-import io
-import json
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 
 from connector.models import CampaignLink, SyncError
 from connector.services.campaign_links import campaign_link_save
 from marketing.models import Campaign, CampaignMember, Contact, SmartList
 from marketing.selectors import smart_list_contacts
+from tests.commands import salesforce_sync
 from tests.connector.sync.test_per_field_merge import ChangeEvents, Polling, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,12 +22,6 @@ STATUSES = [
     {"label": "Registered"},
     {"label": "Attended", "has_responded": True},
 ]
-
-
-def salesforce_sync() -> dict[str, int]:
-    out = io.StringIO()
-    call_command("salesforce_sync", stdout=out)
-    return json.loads(out.getvalue())
 
 
 @pytest.fixture

@@ -9,37 +9,21 @@ company, phone, title, state, country *Two-way*; email *Prefer Salesforce unless
 
 from __future__ import annotations
 
-import io
-import json
 import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from connector.listener import CATCH_UP_TRIGGER, ChangeListener
 from connector.messages import BOTH_CHANGED_HUBSYNC, BOTH_CHANGED_SALESFORCE, said
 from connector.models import ContactSyncEvent, SyncRun, SyncRunStatus
 from marketing.models import Contact
+from tests.commands import contacts_import, salesforce_sync
 from tests.connector.test_listener import REP, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EMAIL = "ada@engines.example"
-
-
-def contacts_import(tmp_path: Path, header: str, *rows: str) -> None:
-    path = tmp_path / f"import-{time.monotonic_ns()}.csv"
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    call_command("contacts_import", str(path), stdout=io.StringIO(), stderr=io.StringIO())
-
-
-def salesforce_sync() -> dict[str, int]:
-    out = io.StringIO()
-    call_command("salesforce_sync", stdout=out)
-    return json.loads(out.getvalue())
 
 
 @pytest.fixture
