@@ -42,6 +42,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         connection.default_channel.queue_purge(app.conf.task_default_queue)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/browser drives Chromium, marked or not: `make test-quick`
+    leaves them out by the marker."""
+    for item in items:
+        if item.nodeid.startswith("tests/browser/"):
+            item.add_marker(pytest.mark.browser)
+
+
 def _user(username: str, **extra):
     return get_user_model().objects.create_user(
         username=username, email=f"{username}@hubsync.test", password=PASSWORD, **extra

@@ -59,6 +59,7 @@ def test_stored_password_and_token_are_unreadable_in_the_database(integration_se
     assert (fresh.get_password(), fresh.get_security_token()) == (SECRET_PASSWORD, SECRET_TOKEN)
 
 
+@pytest.mark.slow
 def test_secrets_never_appear_in_pages_exports_logs_or_errors(
     salesforce, admin_browser, staff, caplog
 ):
@@ -261,6 +262,7 @@ def test_the_sixth_wrong_password_locks_the_login_even_with_the_right_one(client
     assert login(Client(), "other", PASSWORD).status_code == 302
 
 
+@pytest.mark.slow
 def test_a_right_password_before_the_limit_resets_the_count(client, marketing_admin):
     for _ in range(4):
         login(client, "marketer", "wrong password")
@@ -279,6 +281,7 @@ def test_failed_logins_are_recorded_in_the_database(client, marketing_admin):
     assert (attempt.username, attempt.failures_since_start) == ("marketer", 1)
 
 
+@pytest.mark.slow
 def test_the_new_secrets_never_appear_anywhere(salesforce, admin_browser, staff, caplog):
     """Consumer secret, private key and refresh token: encrypted, never rendered, exported,
     logged or kept in history."""
@@ -317,6 +320,7 @@ def test_the_new_secrets_never_appear_anywhere(salesforce, admin_browser, staff,
             assert secret not in text, f"a secret in {where}"
 
 
+@pytest.mark.slow
 def test_guesses_spread_over_many_addresses_lock_the_username(client, marketing_admin, settings):
     """50 guesses from 10 addresses, then the right password from an 11th: refused. The
     per-username threshold (AXES_USERNAME_FAILURE_LIMIT) counts across addresses."""
@@ -348,6 +352,7 @@ def test_fewer_failures_across_addresses_than_the_threshold_do_not_lock(
 # -- Cache-Control --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_authenticated_pages_and_exports_are_never_cached(
     admin_browser, staff, integration_settings
 ):

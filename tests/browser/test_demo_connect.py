@@ -16,12 +16,15 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from salesforce_emulator.seed import DEMO_CONSUMER_KEY, DEMO_USER
 from settings_ui.management.commands import demo_setup
 from tests.browser.helpers import open_settings
+
+pytestmark = pytest.mark.subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -154,6 +154,7 @@ def test_session_not_found_and_refused_answers_are_translated(
     assert (raised.value.code, raised.value.message) == (code, message)
 
 
+@pytest.mark.slow
 def test_every_call_names_hubsync_as_its_client(salesforce):
     """``Sforce-Call-Options: client=hubsync`` on every call (login, REST, composite,
     Collections, Bulk API 2.0, userinfo), so its writes' change events carry the mark."""

@@ -100,6 +100,7 @@ def new_lead(rep, n: int) -> str:
     )["id"]
 
 
+@pytest.mark.slow
 def test_a_change_in_salesforce_reaches_hubsync_in_seconds(org, listener):
     new_lead(org.rep, 1)
     contact = wait_for(
@@ -133,6 +134,7 @@ def org_settings():
     return integration_settings_get()
 
 
+@pytest.mark.slow
 def test_hubsyncs_own_writes_come_back_as_echoes_and_start_no_cycle(org, listener):
     ContactFactory.create_batch(3)
     run = sync_cycle_run(trigger="test")
@@ -142,6 +144,7 @@ def test_hubsyncs_own_writes_come_back_as_echoes_and_start_no_cycle(org, listene
     assert not SyncRun.objects.filter(trigger="change_event").exists()
 
 
+@pytest.mark.slow
 def test_while_events_flow_beat_polls_only_as_the_safety_net(org, listener, settings):
     # The listener's catch-up cycle has just finished: beat's next cycle is not needed.
     assert safety_net_not_due() is True
@@ -172,6 +175,7 @@ def test_without_change_data_capture_the_listener_says_so_and_beat_polls(org, se
     assert safety_net_not_due() is False
 
 
+@pytest.mark.slow
 def test_past_the_replay_window_it_catches_up_by_polling_and_listens_on(org):
     contact_before = new_lead(org.rep, 1)
     ChangeEventStream.objects.create(topic=ALL_CHANGES, replay_id=(1).to_bytes(8, "big"))
@@ -246,6 +250,7 @@ def test_a_listener_killed_mid_stream_loses_and_duplicates_nothing(org, settings
     assert stream().state == ChangeEventState.OFF  # the SIGTERM'd listener said goodbye
 
 
+@pytest.mark.slow
 def test_the_status_panel_says_how_changes_arrive(org, listener, admin_browser):
     from django.urls import reverse
 
@@ -282,6 +287,7 @@ def test_turning_change_events_off_on_the_page_means_polling(org, listener, admi
     assert safety_net_not_due() is False  # beat polls at its usual interval again
 
 
+@pytest.mark.slow
 def test_events_a_cycle_cannot_read_yet_are_not_marked_read(org, listener):
     """Credentials known bad: the cycle is skipped. The listener neither loops on it nor
     stores the replay id: once a cycle can run, the events are read."""

@@ -84,6 +84,7 @@ def arrives(condition, what: str) -> float:
     return time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_the_integration_users_changes_through_another_client_arrive_in_seconds(org, listener):
     sf = org.same_user
     figures = {}
@@ -108,6 +109,7 @@ def test_the_integration_users_changes_through_another_client_arrive_in_seconds(
     print("freshness (integration user, another client):", figures)
 
 
+@pytest.mark.slow
 def test_the_integration_users_changes_in_the_ui_arrive_in_seconds(org, listener):
     figures = {}
     org.control.load_records(
@@ -129,6 +131,7 @@ def test_the_integration_users_changes_in_the_ui_arrive_in_seconds(org, listener
 
 
 @pytest.mark.parametrize("client_id_on_composite", [True, False])
+@pytest.mark.slow
 def test_hubsyncs_own_creates_and_updates_start_no_cycle(org, listener, client_id_on_composite):
     """With the client id on every call, and in an org that drops it for composite and
     Collections: then hubsync knows its writes by the records it pushed and when."""

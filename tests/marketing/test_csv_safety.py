@@ -64,6 +64,7 @@ def test_plain_values_and_non_strings_are_written_as_they_are():
 
 @PURE
 @given(value=st.text())
+@pytest.mark.slow
 def test_reading_undoes_writing_for_every_string(value):
     written = csv_safety.cell_written(value)
     assert csv_safety.cell_read(written) == value
@@ -72,6 +73,7 @@ def test_reading_undoes_writing_for_every_string(value):
 
 @PURE
 @given(row=st.lists(st.one_of(st.text(), st.sampled_from(FORMULAS)), max_size=6))
+@pytest.mark.slow
 def test_a_row_through_the_csv_module_reads_back(row):
     out = io.StringIO()
     csv_safety.writer(out).writerow(row)
@@ -176,6 +178,7 @@ HYPOTHESIS_DB = settings(
         st.sampled_from(FORMULAS),
     )
 )
+@pytest.mark.slow
 def test_any_error_message_in_the_csv_reads_back(admin_browser, message):
     SyncError.objects.all().delete()
     SyncError.objects.create(direction="push", object_type="Lead", code="X", message=message)

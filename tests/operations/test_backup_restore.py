@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from cryptography.fernet import Fernet
 
 from tests.operations.postgres import (
@@ -16,6 +17,8 @@ from tests.operations.postgres import (
     Installation,
     databases,
 )
+
+pytestmark = [pytest.mark.subprocess, pytest.mark.slow]
 
 REP = ("rep@acme.example", "rep-Password-1", "REPTOKEN1")
 

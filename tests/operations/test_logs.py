@@ -73,6 +73,7 @@ def test_json_logs_are_one_object_per_line_with_the_run_on_sync_lines(salesforce
     assert "Salesforce sync failed" in warning["message"]
 
 
+@pytest.mark.subprocess
 def test_a_process_started_with_log_format_json_writes_json(tmp_path):
     """The setting itself, in a fresh process: a management command's log lines."""
     env = {
@@ -121,6 +122,7 @@ def _cycle_both_ways(salesforce, n: int) -> set[str]:
     return set(salesforce.app.store.sessions)
 
 
+@pytest.mark.slow
 def test_no_secret_in_the_logs_of_full_cycles_with_every_login_method(
     salesforce, admin_browser, integration_settings, json_logs, caplog
 ):

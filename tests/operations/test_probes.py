@@ -74,6 +74,7 @@ def probe(url: str, path: str) -> requests.Response:
     return requests.get(url + path, allow_redirects=False, timeout=10)
 
 
+@pytest.mark.subprocess
 def test_readyz_names_unapplied_migrations_until_migrate(tmp_path):
     env = _environment(tmp_path, CELERY_BROKER_URL="filesystem://")
     with production_server(env) as url:
@@ -103,6 +104,7 @@ def test_readyz_names_unapplied_migrations_until_migrate(tmp_path):
         assert probe(url, "/metrics").status_code == 404
 
 
+@pytest.mark.subprocess
 def test_readyz_names_the_database_and_the_broker_when_they_are_down(tmp_path):
     closed = _free_port()  # nothing listens there
     env = _environment(

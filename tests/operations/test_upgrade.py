@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from tests.operations.postgres import (
     SF_PASSWORD,
     SF_TOKEN,
@@ -17,6 +19,8 @@ from tests.operations.postgres import (
     databases,
 )
 from tests.operations.steps import RELEASE_73579CF
+
+pytestmark = [pytest.mark.subprocess, pytest.mark.slow]
 
 REP = ("rep@acme.example", "rep-Password-1", "REPTOKEN1")
 LINKED = [f"linked{i}@hub.example" for i in range(5)]

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
+pytestmark = pytest.mark.subprocess
+
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 12
 SLOW = LIMIT + 8  # more slow clients than the server takes connections

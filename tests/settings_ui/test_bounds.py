@@ -131,6 +131,7 @@ def test_create_inclusion_list_accepts_the_limit(admin_browser):
     assert len(SmartList.objects.get().criteria["conditions"]) == MAX_SMART_LIST_CONDITIONS
 
 
+@pytest.mark.slow
 def test_a_forged_form_count_builds_no_more_forms_than_the_limit(admin_browser):
     data = inclusion_list_post("Forged", ("country", "equals", "DE"))
     data["conditions-TOTAL_FORMS"] = "100000000"

@@ -74,6 +74,7 @@ def test_types_and_field_level_security_are_checked(org, admin_browser, integrat
     assert ok.status_code == 302  # reading a read-only field is fine
 
 
+@pytest.mark.slow
 def test_viewers_look_marketing_admins_save(org, client, viewer):
     client.force_login(viewer)
     assert client.get(URL).status_code == 200

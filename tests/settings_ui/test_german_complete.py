@@ -89,6 +89,7 @@ def pages(salesforce, integration_settings):
     ]
 
 
+@pytest.mark.slow
 def test_every_page_in_german_has_no_english_catalogue_text(admin_browser, pages, client):
     admin_browser.cookies["django_language"] = "de"
     english = []

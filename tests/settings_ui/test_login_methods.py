@@ -51,6 +51,7 @@ def post(client, **data):
     return client.post(CREDENTIALS_URL, data, follow=True)
 
 
+@pytest.mark.slow
 def test_jwt_bearer(new_org, admin_browser, integration_settings):
     key, certificate = jwt_key_pair()
     new_org.control.add_connected_app(KEY, SECRET, certificate=certificate)
@@ -87,6 +88,7 @@ def test_jwt_with_the_wrong_key_leaves_the_working_connection(
     syncs_both_ways(salesforce)
 
 
+@pytest.mark.slow
 def test_the_private_key_can_be_uploaded_as_a_file(new_org, admin_browser, integration_settings):
     key, certificate = jwt_key_pair()
     new_org.control.add_connected_app(KEY, SECRET, certificate=certificate)
@@ -114,6 +116,7 @@ def test_not_a_private_key_is_refused_at_the_field(salesforce, admin_browser):
     assert "This is not a PEM private key" in page
 
 
+@pytest.mark.slow
 def test_client_credentials_on_my_domain(new_org, admin_browser, integration_settings):
     new_org.control.add_connected_app(KEY, SECRET, username=SF_USERNAME)
     page = post(
@@ -230,6 +233,7 @@ def test_an_org_without_soap_login_refuses_the_legacy_method(new_org, admin_brow
     assert "SOAP API login() is disabled by default in this org" in page
 
 
+@pytest.mark.slow
 def test_the_legacy_method_is_marked_with_its_retirement(admin_browser):
     page = admin_browser.get(reverse("settings_ui:salesforce_settings")).content.decode()
     assert "Legacy" in page and "Summer &#x27;27" in page

@@ -55,6 +55,7 @@ def connected(salesforce, integration_settings):
     return integration_settings
 
 
+@pytest.mark.slow
 def test_disconnect_asks_first_then_says_disconnected(admin_browser, connected):
     page = admin_browser.get(SETTINGS_URL).content.decode()
     # The button leads to a question, it does not act (a link, not a form).

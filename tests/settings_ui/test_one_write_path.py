@@ -307,6 +307,7 @@ def ctx(integration_settings, admin_browser, admin_client, tmp_path) -> Ctx:
 
 
 @pytest.mark.parametrize(("rule", "writer"), CASES)
+@pytest.mark.slow
 def test_every_writer_refuses_what_the_rule_refuses(rule: Rule, writer: str, ctx: Ctx):
     before = stored(rule, ctx)
     shown = WRITERS[writer](rule, rule.values[writer], ctx)

@@ -106,6 +106,7 @@ def queries_of(client, url: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name", PAGES)
+@pytest.mark.slow
 def test_queries_do_not_grow_with_contacts_lists_errors_and_history(
     name, admin_browser, integration_settings, django_assert_max_num_queries
 ):

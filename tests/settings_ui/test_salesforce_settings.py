@@ -136,6 +136,7 @@ def test_task_sync_is_shown_only_with_the_crm_enabled(admin_browser, integration
         ("delete_when_contact_deleted", True, True),
     ],
 )
+@pytest.mark.slow
 def test_each_section_saves_and_survives_a_reload(
     admin_browser, integration_settings, field, posted, stored
 ):

@@ -53,6 +53,7 @@ def members_in_salesforce(org, campaign_id: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("mode", ["polling", "change_events"])
+@pytest.mark.slow
 def test_campaigns_and_members_reach_hubsync(org, mode, admin_browser, staff, client):
     (ann,) = linked(1)
     campaign = Campaign.objects.get(salesforce_id=org.webinar)
@@ -118,6 +119,7 @@ def test_smart_lists_filter_on_membership_status_and_response(org):
         members({"campaign": "", "responded": "yes"})
 
 
+@pytest.mark.slow
 def test_a_linked_list_becomes_members_once_and_leavers_are_removed(org):
     contacts = linked(5)
     Contact.objects.filter(pk__in=[c.pk for c in contacts[:3]]).update(job_title="VIP")
@@ -160,6 +162,7 @@ def test_a_linked_list_becomes_members_once_and_leavers_are_removed(org):
     }
 
 
+@pytest.mark.slow
 def test_a_status_the_campaign_lacks_is_refused(org, admin_browser):
     linked(1)
     vips = SmartList.objects.create(
@@ -188,6 +191,7 @@ def test_a_status_the_campaign_lacks_is_refused(org, admin_browser):
     assert ok.status_code == 302 and CampaignLink.objects.count() == 1
 
 
+@pytest.mark.slow
 def test_refused_members_are_visible_sync_errors_and_the_rest_go_on(org):
     contacts = linked(3)
     everyone = SmartList.objects.create(
@@ -218,6 +222,7 @@ def test_refused_members_are_visible_sync_errors_and_the_rest_go_on(org):
     assert not SyncError.objects.filter(resolved_at__isnull=True).exists()
 
 
+@pytest.mark.slow
 def test_an_org_without_campaigns_is_asked_once_a_day_or_on_request(salesforce, admin_browser):
     """No campaign anywhere: later cycles do not ask again within the day; a campaign made
     meanwhile is read when the page asks (or a change event says so, or a day passed)."""

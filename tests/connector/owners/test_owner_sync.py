@@ -57,6 +57,7 @@ def contact(email: str, owner=None) -> Contact:
     return Contact.objects.create(email=email, first_name="Ann", last_name="Archer", owner=owner)
 
 
+@pytest.mark.slow
 def test_users_are_read_and_matched_by_email(org):
     contact("ann@x.example", owner=org.rita)
     salesforce_sync()
@@ -70,6 +71,7 @@ def test_users_are_read_and_matched_by_email(org):
     assert str(org.nobody.pk) not in owners.to_salesforce
 
 
+@pytest.mark.slow
 def test_new_records_get_the_mapped_owner_or_salesforces_default(org):
     owned = contact("ann@x.example", owner=org.rita)
     unowned = contact("bob@x.example")
@@ -85,6 +87,7 @@ def test_new_records_get_the_mapped_owner_or_salesforces_default(org):
 
 
 @pytest.mark.parametrize("mode", ["polling", "change_events"])
+@pytest.mark.slow
 def test_a_reps_reassignment_reaches_hubsync(org, mode):
     c = contact("ann@x.example", owner=org.rita)
     salesforce_sync()
@@ -101,6 +104,7 @@ def test_a_reps_reassignment_reaches_hubsync(org, mode):
         arrival.close()
 
 
+@pytest.mark.slow
 def test_a_queue_shows_on_the_contact_page_and_is_never_overwritten(org, admin_browser):
     FieldMapping.objects.filter(hubsync_property="owner").update(sync_rule="two_way")
     c = contact("ann@x.example", owner=org.rita)
@@ -123,6 +127,7 @@ def test_a_queue_shows_on_the_contact_page_and_is_never_overwritten(org, admin_b
     assert lead["Title"] == "CTO" and lead["OwnerId"] == org.queue_id
 
 
+@pytest.mark.slow
 def test_an_inactive_owner_needs_a_fix_and_the_batch_goes_on(org):
     salesforce_sync()  # the users are known
     refused = contact("ann@x.example", owner=org.gail)

@@ -55,6 +55,7 @@ def test_on_new_leads_run_the_rule_and_updates_never_do(
     assert owners(salesforce) == {rule}
 
 
+@pytest.mark.slow
 def test_bulk_sized_batches_are_assigned_alike(salesforce, rule, integration_settings, monkeypatch):
     monkeypatch.setattr("connector.sync.push_writes.BULK_THRESHOLD", 5)
     integration_settings.lead_assignment_rules = True

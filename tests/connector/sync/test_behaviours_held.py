@@ -220,6 +220,7 @@ REFUSED = {
 @pytest.mark.parametrize(
     "new", [pytest.param(5, id="collections"), pytest.param(BULK_THRESHOLD, id="bulk")]
 )
+@pytest.mark.slow
 def test_records_salesforce_refuses_in_a_create_fail_alone_with_its_words(salesforce, new):
     """The same refusals, whether the creates went by sObject Collections or as one Bulk API
     2.0 job (whose failed-results CSV packs code, message and fields into one cell)."""

@@ -175,6 +175,7 @@ def test_a_contact_linked_under_the_old_ids_keeps_its_record_and_takes_the_new_i
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_upgrading_gives_existing_rows_distinct_ids_and_keeps_their_links():
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()

@@ -12,7 +12,7 @@ import pytest
 from tests.connector.sync.model.machine import SyncModel
 from tests.connector.sync.model.world import World
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ class ChangeEvents:
         self.thread.join(timeout=10)
 
 
-@pytest.fixture(params=["polling", "change_events"])
+@pytest.fixture(params=["polling", pytest.param("change_events", marks=pytest.mark.slow)])
 def arrival(request, org) -> Iterator[Polling | ChangeEvents]:
     mode = Polling(org) if request.param == "polling" else ChangeEvents(org)
     yield mode
@@ -105,6 +105,7 @@ def linked_contact(tmp_path, org) -> Contact:
     return Contact.objects.get(email=EMAIL)
 
 
+@pytest.mark.slow
 def test_a_marketers_edit_survives_a_reps_edit_of_another_field(tmp_path, org, arrival):
     """The probe's history: hubsync's newer last name is no longer lost."""
     contact = linked_contact(tmp_path, org)
@@ -122,6 +123,7 @@ def test_a_marketers_edit_survives_a_reps_edit_of_another_field(tmp_path, org, a
     assert counts["pull_updated"] == counts["push_updated"] == counts["push_created"] == 0
 
 
+@pytest.mark.slow
 def test_a_reps_edit_survives_a_marketers_later_edit_of_another_field(tmp_path, org, arrival):
     """The mirror case: the rep edits first, hubsync later; neither is lost."""
     contact = linked_contact(tmp_path, org)
@@ -174,6 +176,7 @@ def test_a_field_changed_on_both_sides_takes_the_later_change(tmp_path, org, arr
     ).exists()
 
 
+@pytest.mark.slow
 def test_a_clear_is_a_change_on_either_side(tmp_path, org, arrival):
     contact = linked_contact(tmp_path, org)
     # Salesforce clears the phone: hubsync clears it too (not "a blank, ignored").

@@ -221,6 +221,7 @@ def test_a_record_salesforce_rejects_is_an_error_with_its_code_and_the_rest_goes
     assert state.not_before is None and error.needs_fix
 
 
+@pytest.mark.slow
 def test_failed_records_back_off_then_park_then_retry_at_night(salesforce):
     from django.utils import timezone
 

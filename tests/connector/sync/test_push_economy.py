@@ -47,6 +47,7 @@ def test_collections_batch_200_records_a_call_and_lookups_use_in_lists(salesforc
     assert run.api_calls == sum(calls.values()) == 1 + 2 + 3
 
 
+@pytest.mark.slow
 def test_above_the_threshold_new_records_go_through_one_bulk_job(salesforce):
     make_contacts(BULK_THRESHOLD)
     run = sync_cycle_run(trigger="test")

@@ -49,6 +49,7 @@ def claims_in_flight(stop: threading.Event, seen: list[int]) -> None:
     connection.close()
 
 
+@pytest.mark.slow
 def test_two_lanes_push_batches_at_once_and_each_contact_once(salesforce, integration_settings):
     Contact.objects.bulk_create(
         [Contact(email=f"lane{i}@lanes.example", last_name=f"L{i}") for i in range(N)]
@@ -73,6 +74,7 @@ def test_two_lanes_push_batches_at_once_and_each_contact_once(salesforce, integr
     assert not ContactSyncState.objects.filter(due=True).exists()
 
 
+@pytest.mark.slow
 def test_the_limit_in_one_lane_stops_both_and_loses_nothing(salesforce, integration_settings):
     integration_settings.api_call_limit = 6  # the login, then a few batches' calls
     integration_settings.save()

@@ -38,5 +38,6 @@ def model(emulator, settings, eager_celery):
     return SyncModel
 
 
+@pytest.mark.slow
 def test_the_sync_converges_under_random_histories(model):
     run_state_machine_as_test(model, settings=BUDGET)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 NO_ASSIGN = {"Sforce-Auto-Assign": "FALSE"}
 
 
@@ -50,6 +52,7 @@ def test_sobject_rows_and_upserts_run_it_too(sf, emulator_control):
     assert emulator_control.records("Lead")[-1]["OwnerId"] != queue
 
 
+@pytest.mark.slow
 def test_bulk_api_2_never_assigns(sf, emulator_control):
     queue = rule_owner(emulator_control)
     sf.bulk2.Lead.insert(records=[{"LastName": "B", "Company": "Acme"}], wait=1)

@@ -46,6 +46,7 @@ def _arrived(emulator_control, request: str) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_new_requests_are_refused_while_long_ones_run(emulator, emulator_control, sf):
     emulator_control.configure_org(concurrent_request_limit=1, long_running_request_s=0.2)
     # The stall is long (3 s) against the 0.2 s that makes a request long-running, so a

@@ -80,6 +80,7 @@ def test_fault_unable_to_lock_row_on_one_method(sf, emulator_control):
     assert exc.value.content[0]["errorCode"] == "UNABLE_TO_LOCK_ROW"
 
 
+@pytest.mark.slow
 def test_stall_past_client_timeout(sf, emulator_control):
     # The server holds the request 3 s against the client's 0.3 s: room for a loaded
     # machine between the client giving up and the check that nothing is written yet.
@@ -177,6 +178,7 @@ def test_subprocess_server_with_demo_seed():
         assert sf.limits()["DailyApiRequests"]["Max"] == 1234
 
 
+@pytest.mark.slow
 def test_file_database_survives_restart(tmp_path):
     db = str(tmp_path / "org.sqlite3")
     with running_emulator(db=db) as emu:

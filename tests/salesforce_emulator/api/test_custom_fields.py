@@ -180,6 +180,7 @@ def test_control_api_refuses_bad_definitions_and_reset_removes_fields(
     assert _describe_field(fresh, "Lead", "Region__c") is None
 
 
+@pytest.mark.slow
 def test_fields_and_rules_survive_a_restart(tmp_path):
     db = str(tmp_path / "org.sqlite")
     with running_emulator(db=db) as emu:

@@ -261,6 +261,7 @@ class TestPaging:
             "Lead", [{"LastName": f"L{i:05d}", "Company": "C"} for i in range(4500)]
         )
 
+    @pytest.mark.slow
     def test_pages_of_2000_with_next_records_url(self, sf, many, emulator_control):
         first = sf.query("SELECT Id, LastName FROM Lead ORDER BY LastName")
         assert first["totalSize"] == 4500 and first["done"] is False
@@ -285,6 +286,7 @@ class TestPaging:
         assert stats["GET /services/data/v<version>/query/"] == 1
         assert stats["GET /services/data/v<version>/query/<locator>"] == 2
 
+    @pytest.mark.slow
     def test_batch_size_header(self, sf, many):
         res = sf.query("SELECT Id FROM Lead", headers={"Sforce-Query-Options": "batchSize=500"})
         assert len(res["records"]) == 500

@@ -184,6 +184,7 @@ def test_collections_and_bulk_use_the_set(sf, small):
     assert result[0]["numberRecordsFailed"] == 0
 
 
+@pytest.mark.slow
 def test_the_set_survives_a_restart(tmp_path):
     from salesforce_emulator.testing import running_emulator
 

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import time
 
+import pytest
 import requests
 
 from salesforce_emulator.pytest_plugin import PASSWORD, SECURITY_TOKEN, USERNAME
@@ -120,6 +121,7 @@ def test_one_error_per_problem_and_ids(emulator):
     assert normalize_id(job["id"]) == job["id"]
 
 
+@pytest.mark.slow
 def test_bulk_allocations_count_query_jobs_and_ingest_batches(emulator):
     emulator.control.add_connected_app("KEY", "SECRET")
     url = emulator.url

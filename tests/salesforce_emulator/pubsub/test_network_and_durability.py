@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from pubsub_api import pb2
 from salesforce_emulator.pytest_plugin import PASSWORD, SECURITY_TOKEN, USERNAME
 from salesforce_emulator.testing import running_emulator
@@ -31,6 +33,7 @@ def test_latency_ms_per_request_and_call(pubsub, sf, emulator_control):
     emulator_control.configure_org(latency_ms=0)
 
 
+@pytest.mark.slow
 def test_latency_flag_is_the_default(tmp_path):
     with running_emulator(latency_ms=80) as emu:
         assert emu.control.org()["latency_ms"] == 80
@@ -87,6 +90,7 @@ def test_bulk_records_per_s(sf, emulator_control):
     assert sf.query("SELECT COUNT() FROM Lead")["totalSize"] == 101
 
 
+@pytest.mark.slow
 def test_events_survive_a_restart(tmp_path):
     db = str(tmp_path / "org.sqlite3")
     with running_emulator(db=db) as emu:

@@ -35,6 +35,7 @@ def requests(salesforce) -> dict[str, int]:
     return salesforce.control.stats()["requests"]
 
 
+@pytest.mark.slow
 def test_large_objects_load_through_bulk_query_and_nothing_times_out(large_org):
     lead = large_org.control.records("Lead")[0]
     large_org.control.convert_lead(lead["Id"])  # a converted Lead creates no contact
@@ -84,6 +85,7 @@ def test_no_first_load_query_is_unselective(large_org, settings, integration_set
     assert Contact.objects.count() == 180
 
 
+@pytest.mark.slow
 def test_each_result_page_is_one_call_and_streams_in_chunks(large_org, monkeypatch):
     """Issue 31: the result pages are as large as Salesforce makes them (no maxRecords), one
     call each, and each is read as it streams in, BULK_QUERY_CHUNK records at a time (the
