@@ -32,7 +32,8 @@ class IntegrationSettingsAdminForm(forms.ModelForm):
         return integration_settings_get(site=site) if site else integration_settings_get()
 
     def _post_clean(self) -> None:
-        super()._post_clean()  # the model's own rules (validators, clean())
+        # The model's own rules (validators, clean()) first.
+        super()._post_clean()  # type: ignore[misc]  # django-stubs omits the private _post_clean
         changed, values = set(self.changed_data), self.cleaned_data
         stored = self.stored()
         settings_changed = {n: values[n] for n in SETTINGS_FIELDS if n in changed and n in values}
@@ -61,7 +62,7 @@ class FieldMappingAdminForm(forms.ModelForm):
         fields = ("hubsync_property", "lead_field", "contact_field", "sync_rule")
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # django-stubs omits the private _post_clean
         if self.errors:
             return
         try:

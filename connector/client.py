@@ -11,7 +11,8 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -48,6 +49,7 @@ from .salesforce_hosts import HostPolicy, guard_session
 from .transport import CALL_OPTIONS, salesforce_session
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # Seconds to wait for Salesforce before a request counts as failed (recoverable).
 DEFAULT_TIMEOUT = (10, 60)
@@ -92,7 +94,9 @@ class _TimeoutSession(requests.Session):
         self.headers.update(CALL_OPTIONS)  # client=hubsync on every call
         self.default_timeout = timeout
 
-    def request(self, method, url, **kwargs):  # type: ignore[no-untyped-def]
+    def request(  # type: ignore[override]  # narrower than Session's: keywords pass through
+        self, method: str | bytes, url: str | bytes, **kwargs: Any
+    ) -> requests.Response:
         kwargs.setdefault("timeout", self.default_timeout)
         if kwargs["timeout"] is None:
             kwargs["timeout"] = self.default_timeout
@@ -193,7 +197,7 @@ class SalesforceClient:
         def get() -> dict:
             response = self.session.get(url, headers=self.sf.headers, timeout=DEFAULT_TIMEOUT)
             if response.status_code in (401, 403):
-                raise SalesforceExpiredSession(url, response.status_code, "userinfo", "")
+                raise SalesforceExpiredSession(url, response.status_code, "userinfo", b"")
             if not response.ok:
                 raise RecoverableError(
                     f"userinfo answered {response.status_code}.", code=str(response.status_code)
@@ -211,7 +215,7 @@ class SalesforceClient:
         return f"https://{self.sf.sf_instance}"
 
     def tooling_query(self, soql: str) -> dict:
-        return self._call(lambda: self.sf.toolingexecute(f"query/?q={requests.utils.quote(soql)}"))
+        return self._call(lambda: self.sf.toolingexecute(f"query/?q={quote(soql)}"))
 
     # -- writes -------------------------------------------------------------
     def collection(
@@ -239,13 +243,13 @@ class SalesforceClient:
         raw = self._call(
             lambda: self.sf.restful(path, method=method, data=json.dumps(body), headers=headers)
         )
-        return [_record_result(item) for item in raw]
+        return [_record_result(item) for item in raw or ()]
 
     def composite(self, subrequests: list[dict]) -> list[dict]:
         """Up to 25 subrequests in one call; returns each subrequest's response."""
         body = {"allOrNone": False, "compositeRequest": subrequests}
         raw = self._call(lambda: self.sf.restful("composite", method="POST", data=json.dumps(body)))
-        return raw["compositeResponse"]
+        return list((raw or {}).get("compositeResponse") or ())
 
     def query_many(self, queries: Sequence[tuple[str, bool]]) -> list[QueryPages]:
         """Run several SOQL queries with one composite call per five of them.
@@ -281,11 +285,14 @@ class SalesforceClient:
             if page.get("done", True) or not page.get("nextRecordsUrl"):
                 return
             next_url = page["nextRecordsUrl"]
-            page = self._call(lambda url=next_url: self.sf.query_more(url, identifier_is_url=True))
+            page = self._call(partial(self.sf.query_more, next_url, identifier_is_url=True))
 
-    def call(self, fn: Callable[[Salesforce], T]) -> T:
-        """Run ``fn(sf)`` with the client's error translation (for Bulk 2.0 and the rest)."""
-        return self._call(lambda: fn(self.sf))
+    def call(
+        self, fn: Callable[Concatenate[Salesforce, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``fn(sf, *args, **kwargs)`` with the client's error translation (for Bulk 2.0
+        and the rest)."""
+        return self._call(lambda: fn(self.sf, *args, **kwargs))
 
     # -- error translation -----------------------------------------------------
     def _call(self, fn: Callable[[], T]) -> T:
@@ -321,9 +328,10 @@ def _first_error(content: Any) -> tuple[str, str]:
         except ValueError:
             return "", content.decode(errors="replace")[:500]
     if isinstance(content, list) and content and isinstance(content[0], dict):
-        return content[0].get("errorCode", ""), content[0].get("message", "")
+        return str(content[0].get("errorCode") or ""), str(content[0].get("message") or "")
     if isinstance(content, dict):
-        return content.get("errorCode", content.get("error", "")), content.get("message", "")
+        code = content.get("errorCode", content.get("error"))
+        return str(code or ""), str(content.get("message") or "")
     return "", str(content)[:500]
 
 

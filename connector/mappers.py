@@ -192,9 +192,11 @@ def same_place(
         return False
     try:
         if field.endswith("Country"):
-            return picklists.country_code(current) == code
+            return bool(picklists.country_code(current) == code)
         country = record.get(f"{field[: -len('State')]}CountryCode")
-        return bool(country) and picklists.state_code(current, country=country) == code
+        if not country:
+            return False
+        return bool(picklists.state_code(current, country=country) == code)
     except geo.NormalisationError:
         return False
 

@@ -162,7 +162,7 @@ def change_events_mode(integration_settings: IntegrationSettings) -> tuple[str, 
         and stream.heartbeat_at
         and stream.heartbeat_at >= timezone.now() - CHANGE_EVENTS_STALE_AFTER
     )
-    if not fresh or stream.state == ChangeEventState.OFF:
+    if stream is None or not fresh or stream.state == ChangeEventState.OFF:
         return "polling", _(
             "the change-event listener is not running (manage.py salesforce_listen)"
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.utils import timezone
@@ -110,7 +111,7 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
     if retry_at is not None and (next_due is None or retry_at < next_due):
         next_due = retry_at
 
-    def status(state: str, reason: str = "", **extra) -> SyncStatus:  # type: ignore[no-untyped-def]
+    def status(state: str, reason: str = "", **extra: Any) -> SyncStatus:
         return SyncStatus(
             state,
             reason,
@@ -150,9 +151,9 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
     held = HeldDeletion.objects.count()
     if held:
         return status("deletions_held", count=held)
-    failing = SyncError.objects.filter(resolved_at__isnull=True).count()
-    if failing:
-        return status("records_failing", count=failing)
+    open_errors = SyncError.objects.filter(resolved_at__isnull=True).count()
+    if open_errors:
+        return status("records_failing", count=open_errors)
     if current is not None:
         return status("running")
     return status("idle")

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from marketing import csv_safety
@@ -108,10 +108,14 @@ IMPORT_COLUMNS: dict[str, str] = {
     "lifecycle_stage": "lifecycle_stage",
 }
 
-_MAX_LENGTHS: dict[str, int] = {
-    name: Contact._meta.get_field(name).max_length  # type: ignore[misc]
-    for name in ("email", *CONTACT_DATA_FIELDS)
-}
+
+def _max_length(name: str) -> int:
+    field = Contact._meta.get_field(name)
+    assert isinstance(field, models.CharField) and field.max_length, name
+    return field.max_length
+
+
+_MAX_LENGTHS: dict[str, int] = {name: _max_length(name) for name in ("email", *CONTACT_DATA_FIELDS)}
 
 
 #: Bounds of an import file. A contact row is a few hundred characters (each value at

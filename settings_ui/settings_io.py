@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from connector.models import IntegrationSettings
+from connector.services.acting_user import ActingUser
 from connector.services.campaign_links import (
     campaign_links_export,
     campaign_links_parse,
@@ -127,7 +128,7 @@ def settings_export(integration_settings: IntegrationSettings) -> dict[str, Any]
 
 
 def settings_import(
-    *, integration_settings: IntegrationSettings, data: Any, acting_user=None
+    *, integration_settings: IntegrationSettings, data: Any, acting_user: ActingUser = None
 ) -> IntegrationSettings:
     """Validate ``data`` completely, then apply it at once; raises SettingsImportError.
 
@@ -226,6 +227,7 @@ def settings_import(
                 errors += error.messages
     if errors:
         raise SettingsImportError(errors)
+    assert credentials_form is not None  # credentials that are no object are an error above
 
     with transaction.atomic():
         if "user_mappings" in lists:

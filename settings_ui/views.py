@@ -10,7 +10,13 @@ from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy
@@ -68,14 +74,15 @@ class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
     """Every logged-in user may look; saving needs the change permission (Marketing admins)."""
 
     permission_required = MANAGE_PERMISSION
-    template_name = SETTINGS_TEMPLATE
+    template_name: str | None = SETTINGS_TEMPLATE
+    request: HttpRequest
 
     def has_permission(self) -> bool:
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return True
         return super().has_permission()
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.integration_settings = integration_settings_get()
         response = super().dispatch(request, *args, **kwargs)
         emulator = django_settings.SALESFORCE_EMULATOR_URL
@@ -83,7 +90,8 @@ class SalesforcePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
             # The Content-Security-Policy lets forms lead to Salesforce's login only: with the
             # emulator, "Connect with Salesforce" is redirected to its authorize page instead.
             parts = urlsplit(emulator)
-            response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+            form_action = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+            response._csp_update = form_action  # type: ignore[attr-defined]  # django-csp reads it
         return response
 
     @property
@@ -297,7 +305,7 @@ class SyncErrorsRetryView(LoginRequiredMixin, PermissionRequiredMixin, View):
 class SyncErrorsCsvView(LoginRequiredMixin, View):
     """The (filtered) error list as CSV, streamed; formula cells neutralised."""
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         errors = sync_errors_open(
             object_type=request.GET.get("object", ""), code=request.GET.get("code", "")
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +14,11 @@ from marketing.json_fields import SYNC_WRITTEN_MAX_BYTES, BoundedJSONField
 from marketing.models import ActivityType, Contact
 
 from ..crypto import decrypt_secret, encrypt_secret
-from ..validators import validate_my_domain, validate_salesforce_field_name
+from ..validators import (
+    validate_my_domain,
+    validate_salesforce_field_name,
+    validate_salesforce_username,
+)
 
 
 class AccountSync(models.TextChoices):
@@ -94,9 +97,7 @@ class IntegrationSettings(models.Model):
         _("username"),
         max_length=255,
         blank=True,
-        validators=[
-            EmailValidator(message=_("A Salesforce username looks like an email address."))
-        ],
+        validators=[validate_salesforce_username],
     )
     password_encrypted = models.TextField(blank=True, editable=False)
     security_token_encrypted = models.TextField(blank=True, editable=False)

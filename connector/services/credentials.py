@@ -13,9 +13,8 @@ from typing import Any
 
 import requests
 from django.conf import settings as django_settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from ..auth import Credentials, credentials_from_settings
 from ..client import SalesforceClient, salesforce_transport
@@ -37,6 +36,7 @@ from ..oauth import (
 )
 from ..sync.login import CREDENTIALS_CHECK_FIELDS, credentials_mark, credentials_unchecked
 from ..transport import browser_url
+from .acting_user import ActingUser
 from .jobs import sync_enqueue
 from .settings import set_acting_user
 from .setup_check import SETUP_CHECK_DUE, setup_check_run
@@ -82,7 +82,7 @@ class CredentialsOutcome:
 def integration_credentials_save(
     *,
     integration_settings: IntegrationSettings,
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
     **changes: Any,
 ) -> CredentialsOutcome:
     """*Save credentials*: log in with the new ones; store them only when that works.
@@ -107,8 +107,10 @@ def integration_credentials_validate(
     for name, column in PLAIN_FIELDS.items():
         if name not in changes:
             continue
+        field = IntegrationSettings._meta.get_field(column)
+        assert isinstance(field, models.Field)  # a column of the settings row
         try:
-            IntegrationSettings._meta.get_field(column).clean(getattr(candidate, name), None)
+            field.clean(getattr(candidate, name), None)
         except ValidationError as error:
             errors[column] = error.messages
     if errors:
@@ -119,7 +121,7 @@ def integration_credentials_validate(
 def integration_credentials_update(
     *,
     integration_settings: IntegrationSettings,
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
     **changes: Any,
 ) -> IntegrationSettings:
     """Store credentials without checking them (the admin, a settings import, demo setup):
@@ -196,7 +198,7 @@ def oauth_connect_finish(
     redirect_uri: str,
     code: str,
     code_verifier: str,
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
 ) -> CredentialsOutcome:
     """Salesforce sent the admin back with a code: exchange it, then store the connection
     (its refresh token, encrypted) if it works."""
@@ -240,7 +242,7 @@ DISCONNECTED = "DISCONNECTED"
 
 
 def oauth_disconnect(
-    *, integration_settings: IntegrationSettings, acting_user: AbstractBaseUser | None
+    *, integration_settings: IntegrationSettings, acting_user: ActingUser
 ) -> IntegrationSettings:
     """*Disconnect*: revoke the refresh token at Salesforce and forget it; the sync stops
     until the admin connects again (the status says so)."""
@@ -302,7 +304,7 @@ def _verify_and_store(
     integration_settings: IntegrationSettings,
     candidate: Credentials,
     *,
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
 ) -> CredentialsOutcome:
     outcome = _login(integration_settings, candidate)
     if isinstance(outcome, ApiLimitReached):  # the org's daily limit, at login

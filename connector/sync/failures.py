@@ -19,6 +19,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -95,8 +96,8 @@ def backoff(
 ) -> timedelta:
     """1, 2, 4, … minutes (SALESFORCE_RETRY_BACKOFF_SECONDS) after the 1st, 2nd, 3rd
     failure, capped at MAX_BACKOFF, ±20 %."""
-    first = timedelta(seconds=getattr(settings, "SALESFORCE_RETRY_BACKOFF_SECONDS", 60))
-    base = min(first * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+    first = timedelta(seconds=int(getattr(settings, "SALESFORCE_RETRY_BACKOFF_SECONDS", 60)))
+    base = min(first * int(2 ** max(attempts - 1, 0)), MAX_BACKOFF)
     return base * jitter(0.8, 1.2)
 
 
@@ -231,7 +232,7 @@ def _errors_write(outcomes: Mapping[int, tuple[Failure, Retry]], *, now: datetim
 
 def inbound_failure_record(*, contact_id: int | None, failure: Failure) -> None:
     """One open inbound error per contact, or per Salesforce record when no contact exists."""
-    key: dict[str, object] = {"contact_id": contact_id}
+    key: dict[str, Any] = {"contact_id": contact_id}
     if contact_id is None:
         key["salesforce_id"] = failure.salesforce_id
     SyncError.objects.update_or_create(
@@ -297,13 +298,14 @@ def retry_due_claim(*, now: datetime | None = None) -> datetime | None:
 
 def retry_next_at(*, now: datetime | None = None) -> datetime | None:
     """The earliest retry still to come (the status panel's next run, when sooner)."""
-    return SyncError.objects.filter(
+    at: datetime | None = SyncError.objects.filter(
         direction=SyncDirection.OUTBOUND,
         resolved_at__isnull=True,
         parked=False,
         needs_fix=False,
         next_retry_at__gt=now or timezone.now(),
     ).aggregate(at=Min("next_retry_at"))["at"]
+    return at
 
 
 def waiting_for_retry(object_type: str) -> Q:

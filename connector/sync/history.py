@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..bulk_writes import SYNC_EVENT_FIELDS, rows_insert
 from ..messages import BOTH_CHANGED_EACH, BOTH_CHANGED_HUBSYNC, BOTH_CHANGED_SALESFORCE, said
@@ -26,7 +26,7 @@ def contact_events(
     )
 
 
-def both_changed_detail(both_changed: dict[str, str]) -> str:
+def both_changed_detail(both_changed: Mapping[str, str]) -> str:
     """The history's words for fields changed on both sides: whose value each took."""
     salesforce = ", ".join(sorted(p for p, side in both_changed.items() if side == "salesforce"))
     hubsync = ", ".join(sorted(p for p, side in both_changed.items() if side == "hubsync"))

@@ -7,11 +7,12 @@ a call that fails recoverably leaves its records without an outcome (due again).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..bulk_query import csv_rows
+from ..bulk_query import bulk_handle, bulk_job_rows
 from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
 from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
@@ -152,7 +153,7 @@ def lookup_by_email(
 
 
 def _record_outcomes(
-    pairs: list[tuple[int, dict]],
+    pairs: Sequence[tuple[int, dict]],
     results: list[RecordResult],
     batch: PushBatch,
     counts: PushCounts,
@@ -214,7 +215,7 @@ def write_creates(
     counts: PushCounts,
     *,
     assign: bool = False,
-    sent_before: set[int] = frozenset(),
+    sent_before: AbstractSet[int] = frozenset(),
 ) -> None:
     """New records, created: a record carrying the same external id is refused by
     Salesforce (DUPLICATE_VALUE) instead of being written onto. Those ``sent_before``
@@ -294,16 +295,12 @@ def _bulk_insert(
     rows = [{column: record.get(column) or "" for column in columns} for _, record in creates]
     by_external_id = {record[EXTERNAL_ID_FIELD]: (pk, record) for pk, record in creates}
 
-    # sf.bulk2 keeps the session id it was built with: take a fresh handler in every call,
-    # so that the client's re-login after an expired session reaches Bulk too.
-    def bulk(sf):  # type: ignore[no-untyped-def]
-        return getattr(sf.bulk2, sobject)
-
-    jobs = client.call(lambda sf: bulk(sf).insert(records=rows, wait=BULK_POLL_WAIT_S))
+    jobs = client.call(
+        lambda sf: bulk_handle(sf, sobject).insert(records=rows, wait=BULK_POLL_WAIT_S)
+    )
     for job in jobs:
         job_id = job["job_id"]
-        successful = client.call(lambda sf, j=job_id: bulk(sf).get_successful_records(j))
-        for row in csv_rows(successful):
+        for row in bulk_job_rows(client, sobject, job_id, successful=True):
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
             _record_outcomes(
                 [(pk, {"attributes": {"type": sobject}})],
@@ -311,8 +308,7 @@ def _bulk_insert(
                 batch,
                 counts,
             )
-        failed = client.call(lambda sf, j=job_id: bulk(sf).get_failed_records(j))
-        for row in csv_rows(failed):
+        for row in bulk_job_rows(client, sobject, job_id, successful=False):
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
             code, message, fields = bulk_error(row.get("sf__Error", ""))
             message = owner_named(code, message, fields, row)
