@@ -292,7 +292,7 @@ class ContactWithSyncHistoryAdmin(ContactAdmin):
                     e.salesforce_id,
                     ", ".join(e.fields) or "—",
                     e.get_outcome_display(),
-                    in_language(e.detail),
+                    in_language(e.detail_read),
                 )
                 for e in events
             ),

@@ -24,16 +24,6 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 CHUNK = 5_000
-# The columns of connector.models.ContactSyncEvent rows written by the push and the pull.
-SYNC_EVENT_FIELDS = (
-    "contact",
-    "direction",
-    "object_type",
-    "salesforce_id",
-    "fields",
-    "outcome",
-    "detail",
-)
 # Values of these fields go to the drivers (sqlite3, psycopg) as Python gives them.
 _PASS_THROUGH = (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
 

@@ -316,9 +316,9 @@ class SalesforceClient:
         except SalesforceError as exc:
             raise _translate(exc) from None
         except requests.Timeout:
-            raise RecoverableError(NO_ANSWER, code="TIMEOUT") from None
+            raise RecoverableError(said(NO_ANSWER), code="TIMEOUT") from None
         except requests.ConnectionError:
-            raise RecoverableError(CONNECTION_FAILED, code="CONNECTION_ERROR") from None
+            raise RecoverableError(said(CONNECTION_FAILED), code="CONNECTION_ERROR") from None
 
 
 def _first_error(content: Any) -> tuple[str, str]:

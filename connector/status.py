@@ -20,7 +20,7 @@ from .models import (
     SyncRun,
     SyncRunStatus,
 )
-from .selectors import change_events_mode
+from .selectors import change_events_mode, setup_check_get
 from .services.credentials import DISCONNECTED
 from .sync.failures import retry_next_at
 
@@ -135,19 +135,19 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
             f"{integration_settings.credentials_error_message}"
         )
         return status("credentials_invalid", reason)
-    check = integration_settings.setup_check or {}
+    check = setup_check_get(integration_settings) or {}
     if check and not check.get("ok", True):
         failing = [c for c in check.get("checks", []) if not c.get("ok")]
         return status("setup_failing", failing[0]["message"] if failing else "", count=len(failing))
     if last is not None and last.status == SyncRunStatus.FAILED and current is None:
-        return status("failed", last.reason)
+        return status("failed", last.reason_read)
     if last is not None and last.status == SyncRunStatus.PAUSED and current is None:
         meter = ApiMeter(limit=integration_settings.api_call_limit)
         seconds = meter.seconds_until_free() if meter.limit and meter.used() >= meter.limit else 0
         until = now + timedelta(seconds=seconds) if seconds else None
         if until is not None:
             next_due = until  # one time on the page: the cycle resumes then, not before
-        return status("paused", last.reason, until=until)
+        return status("paused", last.reason_read, until=until)
     held = HeldDeletion.objects.count()
     if held:
         return status("deletions_held", count=held)

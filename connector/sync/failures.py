@@ -27,6 +27,7 @@ from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from ..bulk_writes import rows_insert, rows_update
+from ..messages import message_stored
 from ..models import ContactSyncState, SyncCursor, SyncDirection, SyncError, SyncRun, SyncRunStatus
 
 MAX_ATTEMPTS = 10
@@ -190,6 +191,7 @@ ERROR_FIELDS = [
     "salesforce_id",
     "code",
     "message",
+    "message_said",
     "fields",
     "attempts",
     "next_retry_at",
@@ -216,6 +218,7 @@ def _errors_write(outcomes: Mapping[int, tuple[Failure, Retry]], *, now: datetim
             failure.salesforce_id,
             failure.code,
             failure.message,
+            message_stored(failure.message),
             list(failure.fields),
             max(retry.attempts, tried + 1),
             retry.not_before,
@@ -243,6 +246,7 @@ def inbound_failure_record(*, contact_id: int | None, failure: Failure) -> None:
             "object_type": failure.object_type,
             "code": failure.code,
             "message": failure.message,
+            "message_said": message_stored(failure.message),
             "salesforce_id": failure.salesforce_id,
             "fields": list(failure.fields),
             "needs_fix": failure.needs_fix,

@@ -25,7 +25,6 @@ from django.db import connection, transaction
 
 from marketing.models import Contact
 
-from ..bulk_writes import SYNC_EVENT_FIELDS, rows_insert
 from ..client import SalesforceClient
 from ..mappers import (
     EXTERNAL_ID_FIELD,
@@ -40,8 +39,9 @@ from ..messages import (
     DUPLICATE_LINKED,
     RECORD_TYPE_GONE,
     said,
+    said_error,
 )
-from ..models import ContactSyncEvent, IntegrationSettings, SyncDirection, SyncEventOutcome
+from ..models import IntegrationSettings, SyncDirection, SyncEventOutcome
 from ..org_schema import org_picklists, record_type_id
 from ..owners import owners_get
 from ..services.owners import org_users_read_if_due
@@ -53,6 +53,7 @@ from .base import (
     synced_values_store,
 )
 from .failures import Failure, contact_failures_record
+from .history import ContactEvent, contact_events_write
 from .push_moves import follow_converted, link_duplicate_matches
 from .push_writes import PushBatch, PushCounts, lookup_by_email, write_creates, write_updates
 from .queue import (
@@ -347,34 +348,32 @@ def _settle(batch: PushBatch, counts: PushCounts) -> int:
 
 def _record_events(batch: PushBatch) -> None:
     """Each contact's sync history: what went to Salesforce, or why it did not."""
-    rows = []
+    events = []
     for pk in batch.succeeded:
         sf_object, sf_id = batch.links.get(pk) or batch.targets.get(pk) or ("", "")
         outcome = SyncEventOutcome.CREATED if pk in batch.created else SyncEventOutcome.UPDATED
         fields = batch.sent_fields.get(pk, [])
-        rows.append((pk, SyncDirection.OUTBOUND, sf_object, sf_id, fields, outcome, ""))
-    rows += [
-        (
+        events.append(ContactEvent(pk, SyncDirection.OUTBOUND, sf_object, sf_id, outcome, fields))
+    events += [
+        ContactEvent(
             pk,
             SyncDirection.OUTBOUND,
             *batch.links[pk],
-            [],
             SyncEventOutcome.LINKED,
-            DUPLICATE_LINKED,
+            detail=said(DUPLICATE_LINKED),
         )
         for pk in batch.duplicate_linked
     ]
-    rows += [
-        (
+    events += [
+        ContactEvent(
             pk,
             SyncDirection.OUTBOUND,
             f.object_type,
             f.salesforce_id,
-            batch.sent_fields.get(pk, []),
             SyncEventOutcome.FAILED,
-            f"{f.code}: {f.message}",
+            batch.sent_fields.get(pk, []),
+            said_error(f.code, f.message),
         )
         for pk, f in batch.failures.items()
     ]
-    # One executemany: bulk_create took longer than Salesforce's side of a 10,000-contact batch.
-    rows_insert(ContactSyncEvent, SYNC_EVENT_FIELDS, rows)
+    contact_events_write(events)
