@@ -19,6 +19,7 @@ from .admin_forms import (
     IntegrationSettingsAdminForm,
     field_mapping_changelist_form,
 )
+from .credentials.services import integration_credentials_update
 from .messages import in_language
 from .models import (
     ApiCallBucket,
@@ -31,7 +32,6 @@ from .models import (
     SyncRun,
 )
 from .selectors import integration_settings_get
-from .services.credentials import integration_credentials_update
 from .services.mappings import field_mapping_save
 from .services.settings import (
     SETTINGS_FIELDS,

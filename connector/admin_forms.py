@@ -9,14 +9,14 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .credentials.services import PLAIN_FIELDS, integration_credentials_validate
 from .models import FieldMapping, IntegrationSettings
 from .selectors import integration_settings_get
-from .services.credentials import PLAIN_FIELDS, integration_credentials_validate
 from .services.mappings import field_mapping_validate
 from .services.settings import SETTINGS_FIELDS, integration_settings_validate
 from .validators import form_errors_add
 
-# Credentials staff may edit here (form field → connector.auth.Credentials field).
+# Credentials staff may edit here (form field → connector.credentials.methods.Credentials field).
 CREDENTIAL_FIELDS = {column: name for name, column in PLAIN_FIELDS.items()}
 
 

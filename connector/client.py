@@ -26,7 +26,12 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from .auth import API_VERSION, Credentials, credentials_from_settings, salesforce_login
+from .credentials.methods import (
+    API_VERSION,
+    Credentials,
+    credentials_from_settings,
+    salesforce_login,
+)
 from .errors import (
     RECOVERABLE_CODES,
     ApiLimitReached,
@@ -114,7 +119,7 @@ def salesforce_transport(
     integration_settings: Any, *, meter: ApiMeter | None = None
 ) -> requests.Session:
     """The HTTP session the client uses (emulator adapter, meter, timeouts), for calls that
-    are not simple-salesforce's (OAuth: connector.oauth). ``meter``: another meter than
+    are not simple-salesforce's (OAuth: connector.credentials.oauth). ``meter``: another meter than
     one keeping to hubsync's own limit (a sign-in may pass it; it is counted all the same)."""
     return _transport(
         meter or ApiMeter(limit=integration_settings.api_call_limit),
@@ -160,7 +165,8 @@ class SalesforceClient:
 
     # -- auth ---------------------------------------------------------------
     def login(self) -> Salesforce:
-        """Log in by the credentials' method (connector.auth); raises AuthenticationFailed."""
+        """Log in by the credentials' method (connector.credentials.methods); raises
+        AuthenticationFailed."""
         self._sf = self._call(lambda: salesforce_login(self.credentials, self.session))
         return self._sf
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.utils import timezone
 
+from .credentials.services import DISCONNECTED
 from .metering import ApiMeter
 from .models import (
     CredentialsStatus,
@@ -21,7 +22,6 @@ from .models import (
     SyncRunStatus,
 )
 from .selectors import change_events_mode, setup_check_get
-from .services.credentials import DISCONNECTED
 from .sync.failures import retry_next_at
 
 # A running cycle that has not reported for this long was cut off (a killed worker).

@@ -16,7 +16,7 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from connector.auth import SOAP_LOGIN_RETIREMENT
+from connector.credentials.methods import SOAP_LOGIN_RETIREMENT
 from connector.models import SECRET_NAMES, AuthMethod, IntegrationSettings
 from connector.validators import validate_my_domain, validate_salesforce_username
 
@@ -214,7 +214,8 @@ class CredentialsForm(forms.Form):
         return data
 
     def credentials(self) -> dict[str, Any]:
-        """The values for connector.auth.Credentials (blank secrets keep the stored ones)."""
+        """The values for connector.credentials.methods.Credentials (blank secrets keep the
+        stored ones)."""
         data = dict(self.cleaned_data)
         data.pop("private_key_file", None)
         return data

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.forms import CheckboxInput, MultipleChoiceField
 from django.utils.datastructures import MultiValueDict
 
-from connector.auth import SOAP_LOGIN_RETIREMENT
+from connector.credentials.methods import SOAP_LOGIN_RETIREMENT
 from connector.models import IntegrationSettings, SyncError
 from connector.selectors import api_calls_used_last_24h, api_usage_by_hour, setup_check_get
 from connector.services.deletions import held_deletions_summary

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from connector.credentials.services import integration_credentials_update
 from connector.models import IntegrationSettings
 from connector.services.acting_user import ActingUser
 from connector.services.campaign_links import (
@@ -19,7 +20,6 @@ from connector.services.campaign_links import (
     campaign_links_parse,
     campaign_links_replace,
 )
-from connector.services.credentials import integration_credentials_update
 from connector.services.owners import (
     user_mappings_export,
     user_mappings_parse,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from connector.auth import credentials_from_settings
+from connector.credentials.methods import credentials_from_settings
 from connector.selectors import (
     api_calls_used_last_24h,
     integration_settings_get,

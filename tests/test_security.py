@@ -19,8 +19,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from connector.credentials.services import integration_credentials_update
 from connector.models import IntegrationSettings, SyncError, SyncRun
-from connector.services.credentials import integration_credentials_update
 from connector.sync.cycle import sync_cycle_run
 from salesforce_emulator.testing import jwt_key_pair
 from settings_ui.settings_io import settings_export

@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from marketing.json_fields import SYNC_WRITTEN_MAX_BYTES, BoundedJSONField
 from marketing.models import ActivityType, Contact
 
-from ..crypto import decrypt_secret, encrypt_secret
+from ..credentials.encryption import decrypt_secret, encrypt_secret
 from ..validators import (
     validate_my_domain,
     validate_salesforce_field_name,
@@ -68,7 +68,7 @@ class CredentialsStatus(models.TextChoices):
 class IntegrationSettings(models.Model):
     """Every control of the Salesforce settings page, one row per installation (Site).
 
-    Password and security token are stored encrypted (connector.crypto) and are
+    Password and security token are stored encrypted (connector.credentials.encryption) and are
     only ever read through :meth:`get_password` / :meth:`get_security_token`.
     """
 

@@ -13,8 +13,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import override
 
-from ..auth import credentials_from_settings
 from ..client import SalesforceClient
+from ..credentials.methods import credentials_from_settings
 from ..errors import ConnectorError
 from ..mappers import EXTERNAL_ID_FIELD, RULES_SENT_ON_CREATE
 from ..messages import (

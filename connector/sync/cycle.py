@@ -22,6 +22,7 @@ from marketing.selectors import smart_list_contacts
 from marketing.smart_list_criteria import SmartListInvalid
 
 from ..client import SalesforceClient
+from ..credentials.status import client_login
 from ..errors import (
     ApiLimitReached,
     ConcurrentLimitReached,
@@ -49,7 +50,6 @@ from ..version import connector_version_refresh
 from .campaign_links import LinkCounts, campaign_links_push
 from .crm import CrmCounts, activities_push, crm_tasks_push
 from .lock import cycle_lock_acquire, cycle_lock_release
-from .login import client_login
 from .progress import RunProgress, org_usage_store
 from .pull import pull_run
 from .push import contacts_push

@@ -19,8 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from connector.credentials.services import integration_credentials_update
 from connector.models import FieldMapping, IntegrationSettings, OrgSchema
-from connector.services.credentials import integration_credentials_update
 from connector.services.mappings import field_mapping_save
 from connector.services.settings import integration_settings_update
 from connector.services.setup_check import setup_check_run
