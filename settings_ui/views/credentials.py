@@ -25,8 +25,8 @@ from connector.messages import in_language
 from connector.models import AuthMethod
 from connector.services.setup_check import setup_check_run
 
-from .forms_credentials import CredentialsForm
-from .views import SalesforcePageMixin
+from ..forms_credentials import CredentialsForm
+from .base import SalesforcePageMixin
 
 # A Connect with Salesforce on its way: state, PKCE verifier and the draft credentials
 # (the consumer secret encrypted), until Salesforce sends the admin back.

@@ -20,7 +20,7 @@ from connector.services.jobs import sync_enqueue
 from connector.sync.pull.campaigns import campaigns_discover_now
 from marketing.models import Campaign, SmartList
 
-from .views import SalesforcePageMixin
+from .base import SalesforcePageMixin
 
 
 class CampaignsView(SalesforcePageMixin, TemplateView):
