@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from ..bulk_query import bulk_handle, bulk_job_rows
 from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
@@ -21,6 +20,7 @@ from ..models import EmailCollision
 from ..owners import salesforce_user_names
 from ..soql import chunks, in_lists
 from .failures import Failure
+from .push_batch import PushBatch
 
 logger = logging.getLogger(__name__)
 
@@ -71,32 +71,6 @@ class PushCounts:
             **{name: sum(getattr(part, name) for part in parts) for name in names},
             on_progress=on_progress,
         )
-
-
-@dataclass
-class PushBatch:
-    """The outcome of one claimed batch, filled in as calls return."""
-
-    token: str
-    versions: dict[int, datetime]
-    succeeded: dict[int, datetime] = field(default_factory=dict)
-    failures: dict[int, Failure] = field(default_factory=dict)
-    links: dict[int, tuple[str, str]] = field(default_factory=dict)
-    unsettled: set[int] = field(default_factory=set)
-    sent_fields: dict[int, list[str]] = field(default_factory=dict)
-    targets: dict[int, tuple[str, str]] = field(default_factory=dict)
-    created: set[int] = field(default_factory=set)
-    # A new record the org's duplicate rule matched to exactly one existing record.
-    duplicate_matches: dict[int, tuple[str, str]] = field(default_factory=dict)
-    duplicate_linked: set[int] = field(default_factory=set)
-    moved: set[int] = field(default_factory=set)  # linked to another record: due again
-    # Linked Leads Salesforce refused as converted: contact → Lead id.
-    converted_leads: dict[int, str] = field(default_factory=dict)
-    # Contacts whose create Salesforce answered, record by record (created or refused): their
-    # create is no longer possibly landed unseen (ContactSyncState.create_sent).
-    creates_answered: set[int] = field(default_factory=set)
-    # Each contact's base once its write succeeds (ContactSyncState.synced_values).
-    bases: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 def lookup_by_email(
@@ -164,31 +138,34 @@ def _record_outcomes(
     for (pk, record), result in zip(pairs, results, strict=True):
         sf_object = record["attributes"]["type"]
         if "Id" not in record:
-            batch.creates_answered.add(pk)
+            batch.create_answered(pk)
         if result.success:
-            batch.succeeded[pk] = batch.versions[pk]
+            created = result.created or creates
+            batch.written(pk, created=created)
             if result.id and (result.created or "Id" not in record):
-                batch.links[pk] = (sf_object, result.id)
-            if result.created or creates:
+                batch.linked(pk, (sf_object, result.id))
+            if created:
                 counts.created += 1
-                batch.created.add(pk)
             else:
                 counts.updated += 1
         elif result.code == "CANNOT_UPDATE_CONVERTED_LEAD" and record.get("Id"):
-            batch.converted_leads[pk] = record["Id"]
+            batch.lead_converted(pk, record["Id"])
         elif (
             result.code == "DUPLICATES_DETECTED"
             and "Id" not in record
             and len(result.duplicates) == 1
         ):
-            batch.duplicate_matches[pk] = result.duplicates[0]
+            batch.duplicate_matched(pk, result.duplicates[0])
         else:
-            batch.failures[pk] = Failure(
-                sf_object,
-                result.code,
-                owner_named(result.code, _message(result), tuple(result.fields), record),
-                tuple(result.fields),
-                record.get("Id", ""),
+            batch.failed(
+                pk,
+                Failure(
+                    sf_object,
+                    result.code,
+                    owner_named(result.code, _message(result), tuple(result.fields), record),
+                    tuple(result.fields),
+                    record.get("Id", ""),
+                ),
             )
     counts.progressed()
 
@@ -312,8 +289,8 @@ def _bulk_insert(
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
             code, message, fields = bulk_error(row.get("sf__Error", ""))
             message = owner_named(code, message, fields, row)
-            batch.failures[pk] = Failure(sobject, code, message, fields)
-            batch.creates_answered.add(pk)
+            batch.failed(pk, Failure(sobject, code, message, fields))
+            batch.create_answered(pk)
 
 
 def owner_named(code: str, message: str, fields: tuple[str, ...], record: dict) -> str:
