@@ -105,9 +105,11 @@ bench-scale: install
 	bash .ci/postgres $(BENCH_DATABASE)
 	$(BIN)/python bench/run_all.py --scale --database-url $(BENCH_PG_URL) $(BENCH_ARGS)
 
+# ruff, then the type checker over hubsync's packages ([tool.mypy] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

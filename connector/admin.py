@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
@@ -17,6 +19,7 @@ from .admin_forms import (
     IntegrationSettingsAdminForm,
     field_mapping_changelist_form,
 )
+from .credentials.services import integration_credentials_update
 from .messages import in_language
 from .models import (
     ApiCallBucket,
@@ -29,7 +32,6 @@ from .models import (
     SyncRun,
 )
 from .selectors import integration_settings_get
-from .services.credentials import integration_credentials_update
 from .services.mappings import field_mapping_save
 from .services.settings import (
     SETTINGS_FIELDS,
@@ -43,7 +45,7 @@ class NoAddAdmin(admin.ModelAdmin):
     """Rows hubsync writes itself (the one settings row per installation, what the sync
     records): staff read, correct or delete them, but an added one would be made up."""
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -182,11 +184,11 @@ class FieldMappingAdmin(admin.ModelAdmin):
     list_filter = ("sync_rule",)
     search_fields = ("hubsync_property", "lead_field", "contact_field")
 
-    def get_changelist_form(self, request, **kwargs):  # type: ignore[no-untyped-def]
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
         # The list's editable sync rule is held to the same rules as the change form.
         return field_mapping_changelist_form(**kwargs)
 
-    def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         field_mapping_save(mapping=obj, acting_user=request.user)
 
 
@@ -290,7 +292,7 @@ class ContactWithSyncHistoryAdmin(ContactAdmin):
                     e.salesforce_id,
                     ", ".join(e.fields) or "—",
                     e.get_outcome_display(),
-                    in_language(e.detail),
+                    in_language(e.detail_read),
                 )
                 for e in events
             ),

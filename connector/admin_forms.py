@@ -9,14 +9,14 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .credentials.services import PLAIN_FIELDS, integration_credentials_validate
 from .models import FieldMapping, IntegrationSettings
 from .selectors import integration_settings_get
-from .services.credentials import PLAIN_FIELDS, integration_credentials_validate
 from .services.mappings import field_mapping_validate
 from .services.settings import SETTINGS_FIELDS, integration_settings_validate
 from .validators import form_errors_add
 
-# Credentials staff may edit here (form field → connector.auth.Credentials field).
+# Credentials staff may edit here (form field → connector.credentials.methods.Credentials field).
 CREDENTIAL_FIELDS = {column: name for name, column in PLAIN_FIELDS.items()}
 
 
@@ -32,7 +32,8 @@ class IntegrationSettingsAdminForm(forms.ModelForm):
         return integration_settings_get(site=site) if site else integration_settings_get()
 
     def _post_clean(self) -> None:
-        super()._post_clean()  # the model's own rules (validators, clean())
+        # The model's own rules (validators, clean()) first.
+        super()._post_clean()  # type: ignore[misc]  # django-stubs omits the private _post_clean
         changed, values = set(self.changed_data), self.cleaned_data
         stored = self.stored()
         settings_changed = {n: values[n] for n in SETTINGS_FIELDS if n in changed and n in values}
@@ -61,7 +62,7 @@ class FieldMappingAdminForm(forms.ModelForm):
         fields = ("hubsync_property", "lead_field", "contact_field", "sync_rule")
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # django-stubs omits the private _post_clean
         if self.errors:
             return
         try:

@@ -7,7 +7,7 @@ import io
 import itertools
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import requests
 import urllib3
@@ -41,7 +41,7 @@ def bulk_query_pages(client: SalesforceClient, sobject: str, soql: str) -> Itera
     """
 
     def bulk(sf: Salesforce) -> Any:
-        return getattr(sf.bulk2, sobject)._client  # the job API behind sf.bulk2.X.query
+        return bulk_handle(sf, sobject)._client  # the job API behind sf.bulk2.X.query
 
     job = client.call(lambda sf: bulk(sf).create_job(Operation.query, soql))
     pause = 1.0
@@ -63,14 +63,12 @@ def bulk_query_pages(client: SalesforceClient, sobject: str, soql: str) -> Itera
         pause = min(pause * 2, BULK_QUERY_POLL_MAX_S)
     locator = ""
     while True:
-        response = client.call(lambda sf, at=locator: _results(bulk(sf), job["id"], at))
+        response = client.call(_results, sobject, job["id"], locator)
         with response:
             locator = response.headers.get("Sforce-Locator", "")
             rows = csv.DictReader(_text_stream(response))
             while True:
-                chunk = client.call(
-                    lambda _sf, rows=rows: _records(rows, sobject, BULK_QUERY_CHUNK)
-                )
+                chunk = client.call(_chunk, rows, sobject)
                 if chunk:
                     yield UnorderedPage(chunk)
                 if len(chunk) < BULK_QUERY_CHUNK:
@@ -79,8 +77,16 @@ def bulk_query_pages(client: SalesforceClient, sobject: str, soql: str) -> Itera
             return
 
 
-def _results(bulk: Any, job_id: str, locator: str) -> requests.Response:
+def bulk_handle(sf: Salesforce, sobject: str) -> Any:
+    """The job API behind ``sf.bulk2.<sobject>``: a fresh handle each call, so that the
+    client's re-login after an expired session reaches it (sf.bulk2 keeps the session id it
+    was built with)."""
+    return getattr(sf.bulk2, sobject)
+
+
+def _results(sf: Salesforce, sobject: str, job_id: str, locator: str) -> requests.Response:
     """One result page, streaming (``maxRecords`` left to Salesforce)."""
+    bulk = bulk_handle(sf, sobject)._client
     url = bulk._construct_request_url(job_id, True) + "/results"
     params = {"locator": locator} if locator and locator != "null" else {}
     headers = bulk._get_headers(bulk.JSON_CONTENT_TYPE, bulk.CSV_CONTENT_TYPE)
@@ -98,7 +104,13 @@ def _text_stream(response: requests.Response) -> io.TextIOWrapper:
     # Else urllib3 closes the stream at its end, before the text layer has read its last
     # empty chunk ("I/O operation on closed file"); the response is closed by its owner.
     response.raw.auto_close = False
-    return io.TextIOWrapper(response.raw, encoding="utf-8", newline="")
+    # urllib3's HTTPResponse is a readable binary stream (io.IOBase), as TextIOWrapper needs.
+    return io.TextIOWrapper(cast(BinaryIO, response.raw), encoding="utf-8", newline="")
+
+
+def _chunk(_sf: Salesforce, rows: Iterator[dict[str, str]], sobject: str) -> list[dict]:
+    # Through client.call: a stream broken while read is a connection error.
+    return _records(rows, sobject, BULK_QUERY_CHUNK)
 
 
 def _records(rows: Iterator[dict[str, str]], sobject: str, limit: int) -> list[dict]:
@@ -137,3 +149,16 @@ def _csv_records(rows: Iterable[dict[str, str]], sobject: str) -> list[dict]:
 def csv_rows(text: str) -> list[dict[str, Any]]:
     """The rows of a Bulk API 2.0 CSV result (none for an empty one)."""
     return list(csv.DictReader(io.StringIO(text))) if text and text.strip() else []
+
+
+def bulk_job_rows(
+    client: SalesforceClient, sobject: str, job_id: str, *, successful: bool
+) -> list[dict[str, Any]]:
+    """The successful (or the failed) rows of a Bulk API 2.0 ingest job."""
+    return csv_rows(client.call(_job_rows, sobject, job_id, successful))
+
+
+def _job_rows(sf: Salesforce, sobject: str, job_id: str, successful: bool) -> str:
+    bulk = bulk_handle(sf, sobject)
+    rows = bulk.get_successful_records(job_id) if successful else bulk.get_failed_records(job_id)
+    return str(rows)

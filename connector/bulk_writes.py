@@ -24,25 +24,27 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 CHUNK = 5_000
-# The columns of connector.models.ContactSyncEvent rows written by the push and the pull.
-SYNC_EVENT_FIELDS = (
-    "contact",
-    "direction",
-    "object_type",
-    "salesforce_id",
-    "fields",
-    "outcome",
-    "detail",
-)
 # Values of these fields go to the drivers (sqlite3, psycopg) as Python gives them.
 _PASS_THROUGH = (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
 
 
-def _converter(field: models.Field) -> Callable[[Any], Any] | None:
+def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    # Only a model's own columns are written (a reverse relation has none).
+    assert isinstance(field, models.Field), f"{name} is not a column of {model.__name__}"
+    return field
+
+
+def _column(field: models.Field[Any, Any]) -> str:
+    assert field.column is not None, f"{field.name} has no column"
+    return field.column
+
+
+def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     """None when the driver takes the field's Python value as it is."""
     if field.is_relation:
         # A foreign key given as the related row's id.
-        if isinstance(field.target_field, models.IntegerField):
+        if isinstance(getattr(field, "target_field", None), models.IntegerField):
             return None
     elif isinstance(field, _PASS_THROUGH):
         return None
@@ -61,7 +63,7 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-def _default(field: models.Field, now: Any) -> Any:
+def _default(field: models.Field[Any, Any], now: Any) -> Any:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return now
     return field.get_default()
@@ -79,7 +81,7 @@ def rows_insert(
     ``ignore_conflicts`` skips rows that break a unique constraint (ON CONFLICT DO NOTHING).
     """
     opts = model._meta
-    given = [opts.get_field(name) for name in fields]
+    given = [concrete_field(model, name) for name in fields]
     now = timezone.now()
     others = [
         f
@@ -92,7 +94,7 @@ def rows_insert(
     constants = [f.get_db_prep_save(_default(f, now), connection) for f in others]
     converters = [_converter(f) for f in given]
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in [*given, *others, *per_row])
+    columns = ", ".join(qn(_column(f)) for f in [*given, *others, *per_row])
     placeholders = ", ".join(["%s"] * (len(given) + len(others) + len(per_row)))
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     values = (
@@ -104,11 +106,10 @@ def rows_insert(
         for row in rows
     )
     if connection.vendor == "postgresql":
-        fields = [*given, *others, *per_row]
         suffix = connection.ops.on_conflict_suffix_sql(given, on_conflict, None, None)
         _copy_then(
             opts.db_table,
-            [f.column for f in fields],
+            [_column(f) for f in [*given, *others, *per_row]],
             values,
             lambda rows_table: (
                 f"{connection.ops.insert_statement(on_conflict=on_conflict)} "
@@ -124,7 +125,7 @@ def rows_insert(
     _executemany(sql, values)
 
 
-def _per_row(field: models.Field) -> bool:
+def _per_row(field: models.Field[Any, Any]) -> bool:
     return field.has_default() and callable(field.default) and field.unique
 
 
@@ -137,8 +138,8 @@ def rows_update(
 ) -> None:
     """UPDATE each row by ``key`` (its last value); the values before it are ``fields``."""
     opts = model._meta
-    given = [opts.get_field(name) for name in fields]
-    key_field = opts.pk if key == "pk" else opts.get_field(key)
+    given = [concrete_field(model, name) for name in fields]
+    key_field = opts.pk if key == "pk" else concrete_field(model, key)
     converters = [_converter(f) for f in given]
     qn = connection.ops.quote_name
     values = (
@@ -149,20 +150,20 @@ def rows_update(
         for row in rows
     )
     if connection.vendor == "postgresql":
-        table, key = qn(opts.db_table), qn(key_field.column)
+        table, key = qn(opts.db_table), qn(_column(key_field))
         _copy_then(
             opts.db_table,
-            [*(f.column for f in given), key_field.column],
+            [*(_column(f) for f in given), _column(key_field)],
             values,
             lambda rows_table: (
                 f"UPDATE {table} SET "
-                + ", ".join(f"{qn(f.column)} = {rows_table}.{qn(f.column)}" for f in given)
+                + ", ".join(f"{qn(_column(f))} = {rows_table}.{qn(_column(f))}" for f in given)
                 + f" FROM {rows_table} WHERE {table}.{key} = {rows_table}.{key}"
             ),
         )
         return
-    assignments = ", ".join(f"{qn(f.column)} = %s" for f in given)
-    sql = f"UPDATE {qn(opts.db_table)} SET {assignments} WHERE {qn(key_field.column)} = %s"
+    assignments = ", ".join(f"{qn(_column(f))} = %s" for f in given)
+    sql = f"UPDATE {qn(opts.db_table)} SET {assignments} WHERE {qn(_column(key_field))} = %s"
     _executemany(sql, values)
 
 
@@ -225,7 +226,7 @@ def rows_insert_select(
     (alias,) = source.query.annotation_select  # the one named column of the SELECT
     select_sql, select_params = source.query.sql_with_params()
     now = timezone.now()
-    columns = [qn(opts.get_field(field).column)]
+    columns = [qn(_column(concrete_field(model, field)))]
     expressions = [f"source.{qn(alias)}"]
     params: list[Any] = []
     for other in opts.concrete_fields:
@@ -236,7 +237,7 @@ def rows_insert_select(
         value = (values or {}).get(other.name, _default(other, now))
         if value is None:
             continue
-        columns.append(qn(other.column))
+        columns.append(qn(_column(other)))
         # Typed, so that PostgreSQL does not take a bare parameter in a SELECT list for text.
         expressions.append(f"CAST(%s AS {other.cast_db_type(connection)})")
         params.append(other.get_db_prep_save(value, connection))

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import fastavro
 
@@ -48,8 +48,11 @@ def _parsed(schema_json: str) -> Any:
 
 def change_event_decode(payload: bytes, schema_json: str) -> ChangeEvent:
     """The header of one event's Avro ``payload`` (its schema's JSON from GetSchema)."""
-    record = fastavro.schemaless_reader(io.BytesIO(payload), _parsed(schema_json))
-    header = record["ChangeEventHeader"]
+    # A change event's schema is a record: its reader gives a dict (fastavro types any datum).
+    record = cast(
+        "dict[str, Any]", fastavro.schemaless_reader(io.BytesIO(payload), _parsed(schema_json))
+    )
+    header: dict[str, Any] = record["ChangeEventHeader"]
     changed = tuple(decode_bitmaps(schema_json, header.get("changedFields") or ()))
     values: dict[str, Any] = {}
     if header["changeType"] == "UPDATE":

@@ -19,7 +19,7 @@ def check_encryption_key(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 id="connector.E001",
             )
         ]
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for index, key in enumerate(keys):
         try:
             Fernet(key.encode())

@@ -11,7 +11,8 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -25,7 +26,12 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from .auth import API_VERSION, Credentials, credentials_from_settings, salesforce_login
+from .credentials.methods import (
+    API_VERSION,
+    Credentials,
+    credentials_from_settings,
+    salesforce_login,
+)
 from .errors import (
     RECOVERABLE_CODES,
     ApiLimitReached,
@@ -48,6 +54,7 @@ from .salesforce_hosts import HostPolicy, guard_session
 from .transport import CALL_OPTIONS, salesforce_session
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # Seconds to wait for Salesforce before a request counts as failed (recoverable).
 DEFAULT_TIMEOUT = (10, 60)
@@ -92,7 +99,9 @@ class _TimeoutSession(requests.Session):
         self.headers.update(CALL_OPTIONS)  # client=hubsync on every call
         self.default_timeout = timeout
 
-    def request(self, method, url, **kwargs):  # type: ignore[no-untyped-def]
+    def request(  # type: ignore[override]  # narrower than Session's: keywords pass through
+        self, method: str | bytes, url: str | bytes, **kwargs: Any
+    ) -> requests.Response:
         kwargs.setdefault("timeout", self.default_timeout)
         if kwargs["timeout"] is None:
             kwargs["timeout"] = self.default_timeout
@@ -110,7 +119,7 @@ def salesforce_transport(
     integration_settings: Any, *, meter: ApiMeter | None = None
 ) -> requests.Session:
     """The HTTP session the client uses (emulator adapter, meter, timeouts), for calls that
-    are not simple-salesforce's (OAuth: connector.oauth). ``meter``: another meter than
+    are not simple-salesforce's (OAuth: connector.credentials.oauth). ``meter``: another meter than
     one keeping to hubsync's own limit (a sign-in may pass it; it is counted all the same)."""
     return _transport(
         meter or ApiMeter(limit=integration_settings.api_call_limit),
@@ -156,7 +165,8 @@ class SalesforceClient:
 
     # -- auth ---------------------------------------------------------------
     def login(self) -> Salesforce:
-        """Log in by the credentials' method (connector.auth); raises AuthenticationFailed."""
+        """Log in by the credentials' method (connector.credentials.methods); raises
+        AuthenticationFailed."""
         self._sf = self._call(lambda: salesforce_login(self.credentials, self.session))
         return self._sf
 
@@ -193,7 +203,7 @@ class SalesforceClient:
         def get() -> dict:
             response = self.session.get(url, headers=self.sf.headers, timeout=DEFAULT_TIMEOUT)
             if response.status_code in (401, 403):
-                raise SalesforceExpiredSession(url, response.status_code, "userinfo", "")
+                raise SalesforceExpiredSession(url, response.status_code, "userinfo", b"")
             if not response.ok:
                 raise RecoverableError(
                     f"userinfo answered {response.status_code}.", code=str(response.status_code)
@@ -211,7 +221,7 @@ class SalesforceClient:
         return f"https://{self.sf.sf_instance}"
 
     def tooling_query(self, soql: str) -> dict:
-        return self._call(lambda: self.sf.toolingexecute(f"query/?q={requests.utils.quote(soql)}"))
+        return self._call(lambda: self.sf.toolingexecute(f"query/?q={quote(soql)}"))
 
     # -- writes -------------------------------------------------------------
     def collection(
@@ -239,13 +249,13 @@ class SalesforceClient:
         raw = self._call(
             lambda: self.sf.restful(path, method=method, data=json.dumps(body), headers=headers)
         )
-        return [_record_result(item) for item in raw]
+        return [_record_result(item) for item in raw or ()]
 
     def composite(self, subrequests: list[dict]) -> list[dict]:
         """Up to 25 subrequests in one call; returns each subrequest's response."""
         body = {"allOrNone": False, "compositeRequest": subrequests}
         raw = self._call(lambda: self.sf.restful("composite", method="POST", data=json.dumps(body)))
-        return raw["compositeResponse"]
+        return list((raw or {}).get("compositeResponse") or ())
 
     def query_many(self, queries: Sequence[tuple[str, bool]]) -> list[QueryPages]:
         """Run several SOQL queries with one composite call per five of them.
@@ -281,11 +291,14 @@ class SalesforceClient:
             if page.get("done", True) or not page.get("nextRecordsUrl"):
                 return
             next_url = page["nextRecordsUrl"]
-            page = self._call(lambda url=next_url: self.sf.query_more(url, identifier_is_url=True))
+            page = self._call(partial(self.sf.query_more, next_url, identifier_is_url=True))
 
-    def call(self, fn: Callable[[Salesforce], T]) -> T:
-        """Run ``fn(sf)`` with the client's error translation (for Bulk 2.0 and the rest)."""
-        return self._call(lambda: fn(self.sf))
+    def call(
+        self, fn: Callable[Concatenate[Salesforce, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``fn(sf, *args, **kwargs)`` with the client's error translation (for Bulk 2.0
+        and the rest)."""
+        return self._call(lambda: fn(self.sf, *args, **kwargs))
 
     # -- error translation -----------------------------------------------------
     def _call(self, fn: Callable[[], T]) -> T:
@@ -309,9 +322,9 @@ class SalesforceClient:
         except SalesforceError as exc:
             raise _translate(exc) from None
         except requests.Timeout:
-            raise RecoverableError(NO_ANSWER, code="TIMEOUT") from None
+            raise RecoverableError(said(NO_ANSWER), code="TIMEOUT") from None
         except requests.ConnectionError:
-            raise RecoverableError(CONNECTION_FAILED, code="CONNECTION_ERROR") from None
+            raise RecoverableError(said(CONNECTION_FAILED), code="CONNECTION_ERROR") from None
 
 
 def _first_error(content: Any) -> tuple[str, str]:
@@ -321,9 +334,10 @@ def _first_error(content: Any) -> tuple[str, str]:
         except ValueError:
             return "", content.decode(errors="replace")[:500]
     if isinstance(content, list) and content and isinstance(content[0], dict):
-        return content[0].get("errorCode", ""), content[0].get("message", "")
+        return str(content[0].get("errorCode") or ""), str(content[0].get("message") or "")
     if isinstance(content, dict):
-        return content.get("errorCode", content.get("error", "")), content.get("message", "")
+        code = content.get("errorCode", content.get("error"))
+        return str(code or ""), str(content.get("message") or "")
     return "", str(content)[:500]
 
 

@@ -8,6 +8,8 @@ until a person changes something (credentials, data, configuration).
 
 from __future__ import annotations
 
+from .messages import said_error
+
 
 class ConnectorError(Exception):
     """Base class. ``code`` is Salesforce's error code where it gave one."""
@@ -19,6 +21,12 @@ class ConnectorError(Exception):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}" if self.code else self.message
+
+    @property
+    def said(self) -> str:
+        """As stored (a run's reason): "CODE: message", the message keeping its key and
+        parameters when it is one of hubsync's (connector.messages)."""
+        return said_error(self.code, self.message)
 
 
 class RecoverableError(ConnectorError):

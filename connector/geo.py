@@ -64,6 +64,10 @@ SUBDIVISION_ALIASES = {
 class NormalisationError(ValueError):
     """The text names no ISO 3166 country or subdivision."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message  # a message of connector.messages, keeping its key
+
 
 def _key(text: str) -> str:
     # Punctuation first becomes a space ("Côte d’Ivoire": the typographic apostrophe has no

@@ -179,7 +179,7 @@ class ChangeListener:
                 self._subscribe(
                     stub,
                     metadata,
-                    stream.replay_id,
+                    bytes(stream.replay_id) if stream.replay_id is not None else None,
                     (objects, who["user_id"], own_fields),
                     catch_up=stream.replay_id is None,
                 )

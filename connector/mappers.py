@@ -157,7 +157,9 @@ def _to_picklist_codes(record: dict[str, Any], picklists: geo.Picklists) -> None
             try:
                 country = picklists.country_code(country_text)
             except geo.NormalisationError as exc:
-                raise MappingError("INVALID_COUNTRY", str(exc), [f"{country_field}Code"]) from None
+                raise MappingError(
+                    "INVALID_COUNTRY", exc.message, [f"{country_field}Code"]
+                ) from None
         state = None
         if state_text:
             if not country:
@@ -169,7 +171,7 @@ def _to_picklist_codes(record: dict[str, Any], picklists: geo.Picklists) -> None
             try:
                 state = picklists.state_code(state_text, country=country)
             except geo.NormalisationError as exc:
-                raise MappingError("INVALID_STATE", str(exc), [f"{state_field}Code"]) from None
+                raise MappingError("INVALID_STATE", exc.message, [f"{state_field}Code"]) from None
         record[f"{country_field}Code"] = country
         if state_mapped:
             record[f"{state_field}Code"] = state
@@ -192,9 +194,11 @@ def same_place(
         return False
     try:
         if field.endswith("Country"):
-            return picklists.country_code(current) == code
+            return bool(picklists.country_code(current) == code)
         country = record.get(f"{field[: -len('State')]}CountryCode")
-        return bool(country) and picklists.state_code(current, country=country) == code
+        if not country:
+            return False
+        return bool(picklists.state_code(current, country=country) == code)
     except geo.NormalisationError:
         return False
 

@@ -1,16 +1,20 @@
-"""hubsync's own messages that are stored as text (run reasons, per-record errors): written in
-English when they happen, shown in the reader's language.
+"""hubsync's own messages that are stored (run reasons, per-record errors, history details,
+the setup check's lines): a key and its parameters, said in the reader's language when read.
 
-Each is defined once here, as a template with named parameters. :func:`said` writes one
-(in English, what the database keeps); :func:`in_language` finds the template a stored text
-was made from and says it again in the active language. Salesforce's own messages match no
-template and stay as Salesforce wrote them.
+Each is defined once here, as a template with named parameters; its key is the constant's
+name in lower case (``COUNTRY_UNKNOWN`` → ``"country_unknown"``), so a template can be
+reworded without orphaning a stored row (renaming a constant needs a data migration).
+:func:`said` makes one: a :class:`Said`, whose text is the English sentence (what logs,
+exceptions and the commands' JSON show) and which carries its key and parameters, what the
+database keeps (:meth:`Said.stored`, in a JSON column next to the text). A reader gets it
+back with :func:`message_read` and shows it with :func:`in_language`. Salesforce's own
+messages have no key: they are kept and shown as Salesforce wrote them.
 """
 
 from __future__ import annotations
 
-import re
-from functools import cache
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
@@ -132,6 +136,12 @@ CONNECTION_FAILED = gettext_noop("The connection to Salesforce failed.")
 CREDENTIALS_NOT_SET = gettext_noop("Salesforce credentials are not set (%(missing)s).")
 SALESFORCE_ANSWERED = gettext_noop("Salesforce answered %(status)s.")
 BULK_JOB_ENDED = gettext_noop("The Bulk API 2.0 query job %(job)s ended %(state)s. %(error)s")
+WORKER_STOPPED = gettext_noop(
+    "The worker running this cycle stopped without finishing it (no sign of life for "
+    "%(seconds)s s); run %(run)s took over."
+)
+# A connector error with Salesforce's (or hubsync's) code: "TIMEOUT: Salesforce did not …".
+ERROR_CODED = "%(code)s: %(message)s"
 
 TEMPLATES = (
     SYNC_OFF,
@@ -188,57 +198,120 @@ TEMPLATES = (
     CREDENTIALS_NOT_SET,
     SALESFORCE_ANSWERED,
     BULK_JOB_ENDED,
+    WORKER_STOPPED,
+    ERROR_CODED,
 )
-# A connector error reads "CODE: message" (ConnectorError.__str__): the code stays.
-_CODED = re.compile(r"(?P<code>[A-Z][A-Z0-9_]+): (?P<rest>.+)", re.DOTALL)
-_PARAMETER = re.compile(r"%\((\w+)\)s|%%")
-
-
-def said(template: str, **params: object) -> str:
-    """The message in English, as it is stored."""
-    return template % params
-
-
-@cache
-def _pattern(template: str) -> re.Pattern[str]:
-    parts, last = [], 0
-    for match in _PARAMETER.finditer(template):
-        parts.append(re.escape(template[last : match.start()]))
-        parts.append(f"(?P<{match.group(1)}>.+?)" if match.group(1) else "%")
-        last = match.end()
-    parts.append(re.escape(template[last:]))
-    return re.compile("".join(parts), re.DOTALL)
-
+#: Every message by its key (the constant's name in lower case).
+MESSAGES: dict[str, str] = {
+    name.lower(): value
+    for name, value in list(globals().items())
+    if name.isupper() and isinstance(value, str) and value in TEMPLATES
+}
+_KEY_OF = {template: key for key, template in MESSAGES.items()}
+assert len(MESSAGES) == len(TEMPLATES), "two message constants share one template"
 
 # Parameters that are quantities (formatted by the language); ids and run numbers are not.
-NUMBERS = frozenset({"limit", "length", "max", "share"})
+NUMBERS = frozenset({"limit", "length", "max", "share", "seconds"})
 # Parameters that are labels of the page (a login method), said in the reader's language.
 LABELS = frozenset({"method"})
 
 
-def _localized(value: str) -> str:
-    """A number in the active language's format (1,000 / 1.000); other values as they are."""
-    return number_format(int(value), force_grouping=True) if value.isdigit() else value
+class Said(str):
+    """One of hubsync's messages: the English sentence, knowing its key and parameters.
+
+    A parameter is text or a number, another message (Salesforce's text, or a :class:`Said`)
+    or a list of them (the setup check's problems, joined with "; ").
+    """
+
+    key: str
+    params: dict[str, Any]
+
+    def __new__(cls, key: str, params: Mapping[str, Any]) -> Said:
+        english = {name: _english(value) for name, value in params.items()}
+        message = super().__new__(cls, MESSAGES[key] % english)
+        message.key = key
+        message.params = dict(params)
+        return message
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle and copy keep the key
+        return (Said, (self.key, self.params))
+
+    def stored(self) -> dict[str, Any]:
+        """What the database keeps: ``{"key": …, "params": {…}}`` (plain JSON)."""
+        return {"key": self.key, "params": {n: _stored(v) for n, v in self.params.items()}}
+
+    def in_language(self) -> str:
+        """The message in the active language."""
+        params = {name: _shown(name, value) for name, value in self.params.items()}
+        return gettext(MESSAGES[self.key]) % params
 
 
-def in_language(text: str) -> str:
-    """A stored message in the active language (unchanged when it is not hubsync's own)."""
-    coded = _CODED.fullmatch(text or "")
-    if coded:  # "CODE: message" first: "%(name)s: %(problems)s." would take it whole
-        rest = in_language(coded["rest"])
-        if rest != coded["rest"]:
-            return f"{coded['code']}: {rest}"
-    for template in TEMPLATES:
-        match = _pattern(template).fullmatch(text or "")
-        if match:
-            params = match.groupdict()
-            for name in NUMBERS & set(params):
-                params[name] = _localized(params[name])
-            for name in LABELS & set(params):  # a label of the page: in the reader's words
-                params[name] = gettext(params[name])
-            if "problems" in params:  # the setup check's list of stored messages
-                params["problems"] = "; ".join(
-                    in_language(part) for part in params["problems"].split("; ")
-                )
-            return gettext(template) % params
+def said(template: str, **params: Any) -> Said:
+    """The message ``template`` (one of this module's constants) with ``params``."""
+    return Said(_KEY_OF[template], params)
+
+
+def said_error(code: str, message: str) -> str:
+    """A connector error as a run's reason: "CODE: message" (only the message without a
+    code); the message keeps its key when it is one of hubsync's."""
+    return said(ERROR_CODED, code=code, message=message) if code else message
+
+
+def message_stored(message: str) -> dict[str, Any] | None:
+    """The JSON column's value for ``message``: its key and parameters, or None for a text
+    that is not one of hubsync's messages (Salesforce's own, or nothing)."""
+    return message.stored() if isinstance(message, Said) else None
+
+
+def message_read(text: str, stored: Mapping[str, Any] | None) -> str:
+    """A stored message back: a :class:`Said` from its key and parameters, else the text
+    as it was stored (Salesforce's own message)."""
+    if stored and stored.get("key") in MESSAGES:
+        return _from_stored(stored)
     return text
+
+
+def in_language(message: str) -> str:
+    """A message in the active language: hubsync's own said again from its key and
+    parameters, any other text unchanged. Never looks at the words."""
+    return message.in_language() if isinstance(message, Said) else message
+
+
+def _from_stored(stored: Mapping[str, Any]) -> Said:
+    return Said(stored["key"], {n: _param_read(v) for n, v in stored.get("params", {}).items()})
+
+
+def _param_read(value: Any) -> Any:
+    if isinstance(value, Mapping) and value.get("key") in MESSAGES:
+        return _from_stored(value)
+    if isinstance(value, list):
+        return [_param_read(item) for item in value]
+    return value
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, Said):
+        return value.stored()
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, Sequence):
+        return [_stored(item) for item in value]
+    return value
+
+
+def _english(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return "; ".join(str(item) for item in value)
+    return value
+
+
+def _shown(name: str, value: Any) -> Any:
+    if isinstance(value, Said):
+        return value.in_language()
+    if isinstance(value, list | tuple):
+        return "; ".join(str(_shown(name, item)) for item in value)
+    if name in NUMBERS and not isinstance(value, bool) and str(value).isdigit():
+        return number_format(int(value), force_grouping=True)  # 1,000 / 1.000
+    if name in LABELS and isinstance(value, str):
+        return gettext(value)  # a label of the page: in the reader's words
+    return value

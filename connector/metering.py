@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 from django.db import IntegrityError, transaction
@@ -109,10 +110,12 @@ class MeteredAdapter(BaseAdapter):
         self.inner = inner
         self.meter = meter
 
-    def send(self, request, **kwargs):  # type: ignore[no-untyped-def]
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         self.meter.check()
         self.meter.record()
-        response = self.inner.send(request, **kwargs)
+        response = self.inner.send(request, *args, **kwargs)
         self.meter.observe(response)
         return response
 

@@ -116,9 +116,11 @@ class HostGuardAdapter(BaseAdapter):
         self.inner = inner
         self.policy = policy
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         self.policy.check(request.url or "")
-        return self.inner.send(request, **kwargs)
+        return self.inner.send(request, *args, **kwargs)
 
     def close(self) -> None:
         self.inner.close()

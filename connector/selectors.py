@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.contrib.sites.models import Site
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from .change_events import ChangeEvent
 from .mappers import MappingSpec
 from .merge import salesforce_text
+from .messages import message_read
 from .models import (
     ActivityLink,
     ApiCallBucket,
@@ -162,7 +164,7 @@ def change_events_mode(integration_settings: IntegrationSettings) -> tuple[str, 
         and stream.heartbeat_at
         and stream.heartbeat_at >= timezone.now() - CHANGE_EVENTS_STALE_AFTER
     )
-    if not fresh or stream.state == ChangeEventState.OFF:
+    if stream is None or not fresh or stream.state == ChangeEventState.OFF:
         return "polling", _(
             "the change-event listener is not running (manage.py salesforce_listen)"
         )
@@ -248,3 +250,22 @@ def _values_synced(
         for name in event.values
         if name in properties
     )
+
+
+def setup_check_get(integration_settings: IntegrationSettings) -> dict[str, Any] | None:
+    """The last setup check as stored, each line's message and fix read back from their keys
+    (connector.messages), to show with ``in_language``."""
+    report = integration_settings.setup_check
+    if not report or "checks" not in report:
+        return report
+    return {
+        **report,
+        "checks": [
+            {
+                **check,
+                "message": message_read(check.get("message", ""), check.get("message_said")),
+                "fix": message_read(check.get("fix", ""), check.get("fix_said")),
+            }
+            for check in report["checks"]
+        ],
+    }

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.utils import timezone
 
+from .credentials.services import DISCONNECTED
 from .metering import ApiMeter
 from .models import (
     CredentialsStatus,
@@ -19,8 +21,7 @@ from .models import (
     SyncRun,
     SyncRunStatus,
 )
-from .selectors import change_events_mode
-from .services.credentials import DISCONNECTED
+from .selectors import change_events_mode, setup_check_get
 from .sync.failures import retry_next_at
 
 # A running cycle that has not reported for this long was cut off (a killed worker).
@@ -110,7 +111,7 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
     if retry_at is not None and (next_due is None or retry_at < next_due):
         next_due = retry_at
 
-    def status(state: str, reason: str = "", **extra) -> SyncStatus:  # type: ignore[no-untyped-def]
+    def status(state: str, reason: str = "", **extra: Any) -> SyncStatus:
         return SyncStatus(
             state,
             reason,
@@ -134,25 +135,25 @@ def sync_status_get(*, integration_settings: IntegrationSettings) -> SyncStatus:
             f"{integration_settings.credentials_error_message}"
         )
         return status("credentials_invalid", reason)
-    check = integration_settings.setup_check or {}
+    check = setup_check_get(integration_settings) or {}
     if check and not check.get("ok", True):
         failing = [c for c in check.get("checks", []) if not c.get("ok")]
         return status("setup_failing", failing[0]["message"] if failing else "", count=len(failing))
     if last is not None and last.status == SyncRunStatus.FAILED and current is None:
-        return status("failed", last.reason)
+        return status("failed", last.reason_read)
     if last is not None and last.status == SyncRunStatus.PAUSED and current is None:
         meter = ApiMeter(limit=integration_settings.api_call_limit)
         seconds = meter.seconds_until_free() if meter.limit and meter.used() >= meter.limit else 0
         until = now + timedelta(seconds=seconds) if seconds else None
         if until is not None:
             next_due = until  # one time on the page: the cycle resumes then, not before
-        return status("paused", last.reason, until=until)
+        return status("paused", last.reason_read, until=until)
     held = HeldDeletion.objects.count()
     if held:
         return status("deletions_held", count=held)
-    failing = SyncError.objects.filter(resolved_at__isnull=True).count()
-    if failing:
-        return status("records_failing", count=failing)
+    open_errors = SyncError.objects.filter(resolved_at__isnull=True).count()
+    if open_errors:
+        return status("records_failing", count=open_errors)
     if current is not None:
         return status("running")
     return status("idle")

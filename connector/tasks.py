@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 
 from celery import shared_task
+from django.db import transaction
 
 from .metering import RETRY_BUDGET_SHARE, ApiMeter
 from .models import SyncRunStatus
@@ -86,7 +87,7 @@ def salesforce_retry_parked() -> dict:
         return {"unparked": 0, "reason": f"more than {share} % of the API limit is used"}
     unparked = contact_failures_unpark()
     if unparked:
-        salesforce_sync.delay_on_commit(trigger="nightly_retry")
+        transaction.on_commit(lambda: salesforce_sync.delay(trigger="nightly_retry"))
     return {"unparked": unparked}
 
 

@@ -13,6 +13,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
 
 from .salesforce_hosts import is_my_domain, operator_allows
@@ -24,6 +25,11 @@ SALESFORCE_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
 
 # A bare host name: no scheme, port, path, user or anything after it.
 HOST_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$")
+
+# The username rule of the settings row (the model's validator and the page's form field).
+validate_salesforce_username = EmailValidator(
+    message=_("A Salesforce username looks like an email address.")
+)
 
 MY_DOMAIN_MESSAGE = _("Enter a My Domain host such as acme.my.salesforce.com.")
 FIELD_NAME_MESSAGE = _(

@@ -36,7 +36,7 @@ FORWARDED_HEADERS = {"x-forwarded-proto", "x-forwarded-for", "x-forwarded-host",
 logger = logging.getLogger("hubsync.serve")
 
 
-def server_options(settings) -> dict:  # type: ignore[no-untyped-def]
+def server_options(settings: Any) -> dict[str, Any]:
     """waitress's arguments from hubsync's settings."""
     options: dict = {
         "threads": settings.WEB_THREADS,

@@ -177,7 +177,7 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         # "Connect with Salesforce" posts here and is redirected to the org's login host
         # (login./test.salesforce.com, a My Domain); the emulator's origin is added on the
-        # settings pages when SALESFORCE_EMULATOR_URL is set (settings_ui/views.py).
+        # settings pages when SALESFORCE_EMULATOR_URL is set (settings_ui/views/base.py).
         "form-action": ["'self'", "https://*.salesforce.com"],
         "frame-ancestors": ["'none'"],
     }

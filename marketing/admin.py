@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -64,7 +65,7 @@ class OpportunityRoleInline(admin.TabularInline):
         return role.opportunity.amount_with_currency or "—"
 
     @admin.display(description="Close date")
-    def close_date(self, role: OpportunityContactRole):  # type: ignore[no-untyped-def]
+    def close_date(self, role: OpportunityContactRole) -> date | None:
         return role.opportunity.close_date
 
 

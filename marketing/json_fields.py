@@ -105,7 +105,7 @@ class BoundedJSONField(models.JSONField):
         super().__init__(*args, **kwargs)
 
     @property
-    def validators(self) -> list[Any]:  # type: ignore[override]
+    def validators(self) -> list[Any]:
         return [*super().validators, JsonBoundsValidator(self.max_depth, self.max_bytes)]
 
     def validate(self, value: Any, model_instance: Any) -> None:

@@ -8,7 +8,7 @@ Models hold data and invariants only (STYLE.md point 3): choices, constraints an
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -132,7 +132,7 @@ class Contact(models.Model):
         self.email = (self.email or "").strip()
         super().clean_fields(exclude=exclude)
 
-    def full_clean(self, exclude: Collection[str] | None = None, *args: Any, **kwargs: Any) -> None:
+    def full_clean(self, exclude: Iterable[str] | None = None, *args: Any, **kwargs: Any) -> None:
         # A form that already refused the email excludes it: clean() then says nothing more
         # about it (one error per bad value).
         self._clean_exclude = set(exclude or ())
@@ -270,7 +270,7 @@ class Opportunity(models.Model):
     is_won = models.BooleanField(default=False)
     owner_name = models.CharField(max_length=121, blank=True)
     owner_salesforce_id = models.CharField(max_length=18, blank=True)
-    contacts = models.ManyToManyField(
+    contacts: models.ManyToManyField[Contact, OpportunityContactRole] = models.ManyToManyField(
         "Contact", through="OpportunityContactRole", related_name="opportunities"
     )
     created_at = models.DateTimeField(auto_now_add=True)

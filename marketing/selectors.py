@@ -157,7 +157,7 @@ def _condition_q(condition: dict[str, Any]) -> Q:
     Op = SmartListOperator
 
     if prop.kind == "campaign":
-        member = _campaign_member_q(value)
+        member = _campaign_member_q(value or {})
         return member if operator == Op.MEMBER_OF else ~member
     if operator == Op.IS_KNOWN:
         return _known_q(prop)

@@ -42,7 +42,7 @@ turns valid criteria into a query.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -52,6 +52,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketing.choices import LifecycleStage
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PropertyKind = Literal["text", "date", "choice", "campaign"]
 
@@ -78,8 +81,8 @@ class SmartListProperty(NamedTuple):
 
     path: str
     kind: PropertyKind
-    label: str
-    choices: tuple[tuple[str, str], ...] = ()
+    label: StrOrPromise
+    choices: tuple[tuple[str, StrOrPromise], ...] = ()
 
 
 #: Every property a smart list can filter on, by the name used in criteria.

@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 from hubsync.celery import app
 
 #: Seconds the broker may take to accept a connection before it counts as down.
-BROKER_TIMEOUT_S = 2.0
+BROKER_TIMEOUT_S = 2
 
 # Once every migration is applied, this process's code cannot need another one: the
 # migration files are not read again at every probe.

@@ -23,7 +23,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from connector.models import ChangeEventStream, SyncRun, SyncRunStatus
+from connector.models import ChangeEventStream, IntegrationSettings, SyncRun, SyncRunStatus
 from connector.selectors import (
     api_calls_used_last_24h,
     change_events_mode,
@@ -144,7 +144,7 @@ def _errors() -> Iterator[Metric]:
     yield errors
 
 
-def _api_calls(integration_settings) -> Iterator[Metric]:  # type: ignore[no-untyped-def]
+def _api_calls(integration_settings: IntegrationSettings) -> Iterator[Metric]:
     yield _gauge(
         "hubsync_api_calls_used",
         "Calls hubsync sent to Salesforce in the rolling 24-hour window.",
@@ -169,7 +169,7 @@ def _api_calls(integration_settings) -> Iterator[Metric]:  # type: ignore[no-unt
         )
 
 
-def _change_events(integration_settings) -> Iterator[Metric]:  # type: ignore[no-untyped-def]
+def _change_events(integration_settings: IntegrationSettings) -> Iterator[Metric]:
     connected = change_events_mode(integration_settings)[0] == "events"
     yield _gauge(
         "hubsync_change_events_listener_connected",

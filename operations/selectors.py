@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
@@ -56,7 +57,7 @@ def sync_records_moved() -> dict[str, int]:
     return {key: int(totals[key] or 0) for key in keys}
 
 
-def sync_errors_open_by_code() -> list[dict]:
+def sync_errors_open_by_code() -> list[Mapping[str, Any]]:
     return list(
         SyncError.objects.filter(resolved_at__isnull=True)
         .values("code", "needs_fix")

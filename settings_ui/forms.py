@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
@@ -31,6 +32,9 @@ from .forms_help import (
     HELP_TASK_SYNC,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 YES_NO = ((True, _("Yes")), (False, _("No")))
 ON_OFF = ((True, _("On")), (False, _("Off")))
 API_USAGE_DOCS_URL = (
@@ -42,7 +46,10 @@ SHARING_SETTINGS_DOCS_URL = "https://help.salesforce.com/s/articleView?id=sf.adm
 MAX_API_CALL_LIMIT = 10_000_000
 
 
-def _bool_choice(label: str, choices=YES_NO, help_text: str = "") -> forms.TypedChoiceField:
+def _bool_choice(
+    label: StrOrPromise, choices: Any = YES_NO, help_text: StrOrPromise = ""
+) -> forms.TypedChoiceField:
+
     return forms.TypedChoiceField(
         label=label,
         choices=choices,
@@ -172,7 +179,8 @@ class IntegrationSettingsForm(forms.Form):
 
     def __init__(
         self,
-        *args: Any,
+        data: Mapping[str, Any] | None = None,
+        *,
         integration_settings: IntegrationSettings,
         read_only: bool = False,
         api_calls_used: int = 0,
@@ -183,7 +191,7 @@ class IntegrationSettingsForm(forms.Form):
         initial = {name: getattr(integration_settings, name) for name in SETTINGS_FIELDS}
         initial["inclusion_list"] = integration_settings.inclusion_list_id
         initial.update(kwargs.pop("initial", None) or {})
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial, **kwargs)
         current = self.instance.inclusion_list_id
         smart_lists = SmartList.objects.filter(active=True)
         if current:
@@ -191,7 +199,9 @@ class IntegrationSettingsForm(forms.Form):
             smart_lists = SmartList.objects.filter(active=True) | SmartList.objects.filter(
                 pk=current
             )
-        self.fields["inclusion_list"].queryset = smart_lists.order_by("name")
+        inclusion_list = self.fields["inclusion_list"]
+        assert isinstance(inclusion_list, forms.ModelChoiceField)
+        inclusion_list.queryset = smart_lists.order_by("name")
         if not (self.instance.crm_enabled if crm_enabled is None else crm_enabled):
             del self.fields["task_sync"]
         for object_type in ("Lead", "Contact"):
@@ -327,11 +337,11 @@ class IntegrationSettingsForm(forms.Form):
         self.fields[name].help_text = (
             _("The org's record types show here once the setup check has read them.")
             if read is None
-            else None
+            else ""
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         storage = cleaned.get("activity_storage")
         if storage and storage != ActivityStorage.NONE and not cleaned.get("activity_types"):
             self.add_error(

@@ -7,7 +7,7 @@ Salesforce accepts them is the service's job (it logs in before anything is save
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
@@ -16,9 +16,13 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from connector.auth import SOAP_LOGIN_RETIREMENT
+from connector.credentials.methods import SOAP_LOGIN_RETIREMENT
 from connector.models import SECRET_NAMES, AuthMethod, IntegrationSettings
-from connector.validators import validate_my_domain
+from connector.validators import validate_my_domain, validate_salesforce_username
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 # What each method needs, besides the login host (form field → stored secret, if any).
 NEEDS: dict[str, tuple[tuple[str, str | None], ...]] = {
@@ -46,7 +50,7 @@ class SecretTextarea(forms.Textarea):
         return None
 
 
-def _secret(label: str, **attrs: str) -> forms.CharField:
+def _secret(label: StrOrPromise, **attrs: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
@@ -94,7 +98,7 @@ class CredentialsForm(forms.Form):
         required=False,
         max_length=255,
         # The stored value's own rule (an email address), from the model.
-        validators=IntegrationSettings._meta.get_field("username")._validators,
+        validators=[validate_salesforce_username],
     )
     password = _secret(_("Password"), autocomplete="new-password")
     security_token = _secret(_("Security token"))
@@ -199,7 +203,7 @@ class CredentialsForm(forms.Form):
         return pem
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         chosen = data.get("method")
         if not chosen:
             return data
@@ -210,7 +214,8 @@ class CredentialsForm(forms.Form):
         return data
 
     def credentials(self) -> dict[str, Any]:
-        """The values for connector.auth.Credentials (blank secrets keep the stored ones)."""
+        """The values for connector.credentials.methods.Credentials (blank secrets keep the
+        stored ones)."""
         data = dict(self.cleaned_data)
         data.pop("private_key_file", None)
         return data

@@ -3,8 +3,13 @@ to further reading in Salesforce's documentation."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Further reading under a section's help text: the object in Salesforce's object reference.
 OBJECT_REFERENCE_URL = (
@@ -13,9 +18,9 @@ OBJECT_REFERENCE_URL = (
 )
 
 
-def _help_with_link(text: str, link_text: str, url: str) -> str:
+def _help_with_link(text: StrOrPromise, link_text: StrOrPromise, url: str) -> StrOrPromise:
     """A help text (the seed's explanation) with a link to further reading."""
-    return format_lazy(  # type: ignore[return-value]
+    return format_lazy(
         '{} <a href="{}" target="_blank" rel="noopener">{}</a>', text, url, link_text
     )
 

@@ -28,7 +28,9 @@ class SmartListConditionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["property"].choices = [("", "---------")] + [
+        prop = self.fields["property"]
+        assert isinstance(prop, forms.ChoiceField)
+        prop.choices = [("", "---------")] + [
             (name, prop.label) for name, prop in SMART_LIST_PROPERTIES.items()
         ]
 
@@ -69,7 +71,7 @@ class InclusionListForm(forms.Form):
         return all([super().is_valid(), self.conditions.is_valid()])
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if not self.conditions.is_valid():
             return cleaned
         rows = [

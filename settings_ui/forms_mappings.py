@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -23,7 +24,8 @@ class FieldMappingForm(forms.Form):
 
     def __init__(
         self,
-        *args: Any,
+        data: Mapping[str, Any] | None = None,
+        *,
         mapping: FieldMapping,
         integration_settings: IntegrationSettings,
         **kwargs: Any,
@@ -35,9 +37,11 @@ class FieldMappingForm(forms.Form):
             "contact_field": mapping.contact_field,
             "sync_rule": mapping.sync_rule,
         }
-        super().__init__(*args, initial=initial, prefix=mapping.hubsync_property, **kwargs)
+        super().__init__(data, initial=initial, prefix=mapping.hubsync_property, **kwargs)
         for object_type, name in (("Lead", "lead_field"), ("Contact", "contact_field")):
-            self.fields[name].choices = self._choices(object_type, getattr(mapping, name))
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = self._choices(object_type, getattr(mapping, name))
         for field in self.fields.values():
             field.widget.attrs.update(
                 {
@@ -62,7 +66,7 @@ class FieldMappingForm(forms.Form):
         fields = org_fields(self.integration_settings, object_type) or []
         text = [f for f in fields if f["type"] in TEXT_TYPES]
         other = [f for f in fields if f["type"] not in TEXT_TYPES and f["type"] != "id"]
-        choices: list[tuple[str, Any]] = [NOT_MAPPED]
+        choices: list[tuple[Any, Any]] = [NOT_MAPPED]
         choices += [(f["name"], f"{f['label']} ({f['name']})") for f in text]
         if other:
             choices.append(
@@ -77,7 +81,7 @@ class FieldMappingForm(forms.Form):
         return choices
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if not cleaned.get("lead_field") and not cleaned.get("contact_field"):
             if cleaned.get("sync_rule") != SyncRule.DONT_SYNC:
                 self.add_error(

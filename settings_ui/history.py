@@ -93,14 +93,14 @@ def _mapping_entries() -> list[dict[str, Any]]:
     )
     previous: dict[int, Any] = {}
     for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
-        record.previous = previous.get(record.id)  # type: ignore[attr-defined]
+        record.previous = previous.get(record.id)
         previous[record.id] = record
     labels = {
         "lead_field": gettext("Lead field"),
         "contact_field": gettext("Contact field"),
         "sync_rule": gettext("Sync rule"),
     }
-    rules = dict(SyncRule.choices)
+    rules: dict[Any, Any] = dict(SyncRule.choices)
     entries = []
     for record in records:
         older = record.previous

@@ -15,9 +15,9 @@ from django.db.models import QuerySet
 from django.forms import CheckboxInput, MultipleChoiceField
 from django.utils.datastructures import MultiValueDict
 
-from connector.auth import SOAP_LOGIN_RETIREMENT
+from connector.credentials.methods import SOAP_LOGIN_RETIREMENT
 from connector.models import IntegrationSettings, SyncError
-from connector.selectors import api_calls_used_last_24h, api_usage_by_hour
+from connector.selectors import api_calls_used_last_24h, api_usage_by_hour, setup_check_get
 from connector.services.deletions import held_deletions_summary
 from connector.services.settings import SETTINGS_FIELDS
 from connector.status import sync_status_get
@@ -63,7 +63,7 @@ def settings_page_context(
         "can_manage": can_manage,
         "callback_url": callback_url,
         "soap_login_retirement": SOAP_LOGIN_RETIREMENT,
-        "setup_check": integration_settings.setup_check,
+        "setup_check": setup_check_get(integration_settings),
         "api_calls_used": used,
         "toggle_form": SyncToggleForm(
             initial={"sync_enabled": not integration_settings.sync_enabled}

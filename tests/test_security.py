@@ -19,11 +19,11 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from connector.credentials.services import integration_credentials_update
 from connector.models import IntegrationSettings, SyncError, SyncRun
-from connector.services.credentials import integration_credentials_update
+from connector.services.settings_io import settings_export
 from connector.sync.cycle import sync_cycle_run
 from salesforce_emulator.testing import jwt_key_pair
-from settings_ui.settings_io import settings_export
 from tests.conftest import PASSWORD, SF_USERNAME
 from tests.factories import ContactFactory
 from tests.settings_ui.test_permissions import settings_ui_urls

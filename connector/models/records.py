@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketing.json_fields import SYNC_WRITTEN_MAX_BYTES, BoundedJSONField
 
+from ..messages import message_read
 from .sync_state import SyncDirection
 
 
@@ -102,6 +103,8 @@ class ContactSyncEvent(models.Model):
     fields = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=list, blank=True)
     outcome = models.CharField(max_length=12, choices=SyncEventOutcome.choices)
     detail = models.TextField(blank=True)
+    # The detail as its message key and parameters (connector.messages); null for none.
+    detail_said = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -109,6 +112,11 @@ class ContactSyncEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.direction} {self.outcome}"
+
+    @property
+    def detail_read(self) -> str:
+        """The detail, to show with ``in_language`` (see connector.messages)."""
+        return message_read(self.detail, self.detail_said)
 
 
 class HeldDeletion(models.Model):

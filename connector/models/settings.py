@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,8 +13,12 @@ from simple_history.models import HistoricalRecords
 from marketing.json_fields import SYNC_WRITTEN_MAX_BYTES, BoundedJSONField
 from marketing.models import ActivityType, Contact
 
-from ..crypto import decrypt_secret, encrypt_secret
-from ..validators import validate_my_domain, validate_salesforce_field_name
+from ..credentials.encryption import decrypt_secret, encrypt_secret
+from ..validators import (
+    validate_my_domain,
+    validate_salesforce_field_name,
+    validate_salesforce_username,
+)
 
 
 class AccountSync(models.TextChoices):
@@ -65,7 +68,7 @@ class CredentialsStatus(models.TextChoices):
 class IntegrationSettings(models.Model):
     """Every control of the Salesforce settings page, one row per installation (Site).
 
-    Password and security token are stored encrypted (connector.crypto) and are
+    Password and security token are stored encrypted (connector.credentials.encryption) and are
     only ever read through :meth:`get_password` / :meth:`get_security_token`.
     """
 
@@ -94,9 +97,7 @@ class IntegrationSettings(models.Model):
         _("username"),
         max_length=255,
         blank=True,
-        validators=[
-            EmailValidator(message=_("A Salesforce username looks like an email address."))
-        ],
+        validators=[validate_salesforce_username],
     )
     password_encrypted = models.TextField(blank=True, editable=False)
     security_token_encrypted = models.TextField(blank=True, editable=False)

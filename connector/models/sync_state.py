@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from marketing.json_fields import SYNC_WRITTEN_MAX_BYTES, BoundedJSONField
 
+from ..messages import message_read
+
 
 class ApiCallBucket(models.Model):
     """Calls sent to Salesforce, counted per minute.
@@ -102,6 +104,9 @@ class SyncError(models.Model):
     salesforce_id = models.CharField(max_length=18, blank=True)
     code = models.CharField(max_length=64)
     message = models.TextField(blank=True)
+    # hubsync's own message as its key and parameters (connector.messages); null for
+    # Salesforce's text, which ``message`` keeps as Salesforce wrote it.
+    message_said = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, null=True, blank=True)
     fields = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=1)
     next_retry_at = models.DateTimeField(null=True, blank=True)
@@ -125,6 +130,11 @@ class SyncError(models.Model):
     def __str__(self) -> str:
         return f"{self.object_type} {self.code}: {self.message[:60]}"
 
+    @property
+    def message_read(self) -> str:
+        """The message, to show with ``in_language`` (see connector.messages)."""
+        return message_read(self.message, self.message_said)
+
 
 class SyncRunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
@@ -143,6 +153,7 @@ class SyncRun(models.Model):
         max_length=16, choices=SyncRunStatus.choices, default=SyncRunStatus.RUNNING
     )
     reason = models.TextField(blank=True)
+    reason_said = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     api_calls = models.PositiveIntegerField(default=0)
@@ -161,6 +172,11 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trigger} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def reason_read(self) -> str:
+        """The reason, to show with ``in_language`` (see connector.messages)."""
+        return message_read(self.reason, self.reason_said)
 
 
 class CycleLock(models.Model):

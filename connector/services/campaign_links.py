@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from marketing.models import Campaign, SmartList
 
 from ..models import CampaignLink
+from .acting_user import ActingUser, history_user_set
 
 LINK_KEYS = {"smart_list", "campaign_id", "member_status", "remove_when_leaving"}
 
@@ -43,10 +43,8 @@ def campaign_link_problems(*, campaign_id: str, member_status: str) -> dict[str,
     return {}
 
 
-def _save(link: CampaignLink, acting_user: AbstractBaseUser | None) -> None:
-    link._history_user = (  # type: ignore[attr-defined]
-        acting_user if getattr(acting_user, "is_authenticated", False) else None
-    )
+def _save(link: CampaignLink, acting_user: ActingUser) -> None:
+    history_user_set(link, acting_user)
     link.save()
 
 
@@ -57,7 +55,7 @@ def campaign_link_save(
     campaign_id: str,
     member_status: str,
     remove_when_leaving: bool,
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
     link: CampaignLink | None = None,
 ) -> CampaignLink:
     """Create or change a link (ValidationError by field when the org refuses it)."""
@@ -79,8 +77,8 @@ def campaign_link_save(
 
 
 @transaction.atomic
-def campaign_link_delete(*, link: CampaignLink, acting_user: AbstractBaseUser | None) -> None:
-    link._history_user = acting_user  # type: ignore[attr-defined]
+def campaign_link_delete(*, link: CampaignLink, acting_user: ActingUser) -> None:
+    history_user_set(link, acting_user)
     link.delete()
 
 
@@ -136,9 +134,7 @@ def campaign_links_parse(value: Any) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def campaign_links_replace(
-    parsed: list[dict[str, Any]], *, acting_user: AbstractBaseUser | None
-) -> None:
+def campaign_links_replace(parsed: list[dict[str, Any]], *, acting_user: ActingUser) -> None:
     """The links become exactly ``parsed`` (a settings import); unchanged ones are kept
     (with the members they made)."""
     wanted = {(item["smart_list"].pk, item["campaign_id"]): item for item in parsed}

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Min, QuerySet
 
@@ -32,6 +31,7 @@ from ..models import (
 )
 from ..soql import chunks
 from ..sync.history import contact_events
+from .acting_user import ActingUser
 
 
 @dataclass(frozen=True)
@@ -112,13 +112,13 @@ def deleted_records_restored(*, object_type: str, salesforce_ids: Iterable[str])
 
 
 @transaction.atomic
-def held_deletions_approve(*, acting_user: AbstractBaseUser | None) -> int:
+def held_deletions_approve(*, acting_user: ActingUser) -> int:
     """Carry out every held delete; returns how many contacts were deleted."""
     return _delete(_held_locked())
 
 
 @transaction.atomic
-def held_deletions_discard(*, acting_user: AbstractBaseUser | None) -> int:
+def held_deletions_discard(*, acting_user: ActingUser) -> int:
     """Keep every held contact (unlinked, never pushed again); returns how many."""
     held = _held_locked()
     kept = _keep_unlinked(held)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from ..models import FieldMapping, IntegrationSettings, SyncRule
 from ..org_schema import org_fields
 from ..selectors import integration_settings_get
 from ..sync.failures import contact_failures_unpark
+from .acting_user import ActingUser, history_user_set
 
 # Salesforce field types a text property of hubsync can go to and come from.
 TEXT_TYPES = frozenset(
@@ -92,7 +92,7 @@ def owner_mapping_problems(*, lead_field: str, contact_field: str) -> dict[str, 
 
 @transaction.atomic
 def field_mapping_save(
-    *, mapping: FieldMapping, acting_user: AbstractBaseUser | None, **changes: Any
+    *, mapping: FieldMapping, acting_user: ActingUser, **changes: Any
 ) -> FieldMapping:
     """Validate (:func:`field_mapping_validate`) and save a mapping (who changed it goes to
     the settings history). Records that failed — those that needed a fix too: a required
@@ -100,9 +100,7 @@ def field_mapping_save(
     for name, value in changes.items():
         setattr(mapping, name, value)
     field_mapping_validate(mapping=mapping)
-    mapping._history_user = (  # type: ignore[attr-defined]
-        acting_user if getattr(acting_user, "is_authenticated", False) else None
-    )
+    history_user_set(mapping, acting_user)
     mapping.save()
     contact_failures_unpark(failed=True)
     return mapping
@@ -113,7 +111,7 @@ def field_mappings_save(
     *,
     integration_settings: IntegrationSettings,
     changes: dict[FieldMapping, dict[str, Any]],
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
 ) -> int:
     """The Field mappings page's Save: every changed mapping checked against the org, then
     all saved at once (or none: a ValidationError names each problem). Returns how many."""

@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from ..client import SalesforceClient
 from ..models import SalesforceUser, UserMapping
 from ..soql import in_lists
 from ..sync.failures import contact_failures_unpark
+from .acting_user import ActingUser, history_user_set
 
 #: A full read of the org's users at most this often (and when hubsync meets an owner it
 #: does not know): no call in an idle cycle.
@@ -88,17 +88,13 @@ def org_users_read_if_due(client: SalesforceClient, *, owner_ids: Iterable[str] 
     return org_users_read(client, ids=unknown) if unknown else 0
 
 
-def _save(mapping: UserMapping, acting_user: AbstractBaseUser | None) -> None:
-    mapping._history_user = (  # type: ignore[attr-defined]
-        acting_user if getattr(acting_user, "is_authenticated", False) else None
-    )
+def _save(mapping: UserMapping, acting_user: ActingUser) -> None:
+    history_user_set(mapping, acting_user)
     mapping.save()
 
 
 @transaction.atomic
-def user_match_set(
-    *, salesforce_user_id: str, choice: str, acting_user: AbstractBaseUser | None
-) -> None:
+def user_match_set(*, salesforce_user_id: str, choice: str, acting_user: ActingUser) -> None:
     """The Users page: ``choice`` is a hubsync user's id, ``"none"`` (matches nobody) or
     ``""`` (back to the match by email). Contacts that failed are tried again."""
     if not SalesforceUser.objects.filter(salesforce_id=salesforce_user_id, is_queue=False).exists():
@@ -106,7 +102,7 @@ def user_match_set(
     existing = UserMapping.objects.filter(salesforce_user_id=salesforce_user_id).first()
     if choice == AUTOMATIC:
         if existing is not None:
-            existing._history_user = acting_user  # type: ignore[attr-defined]
+            history_user_set(existing, acting_user)
             existing.delete()
             contact_failures_unpark(failed=True)
         return
@@ -187,20 +183,18 @@ def user_mappings_parse(value: Any) -> list[tuple[str, Any]]:
 
 
 @transaction.atomic
-def user_mappings_replace(
-    parsed: list[tuple[str, Any]], *, acting_user: AbstractBaseUser | None
-) -> None:
+def user_mappings_replace(parsed: list[tuple[str, Any]], *, acting_user: ActingUser) -> None:
     """The matches set by hand become exactly ``parsed`` (a settings import)."""
     wanted = dict(parsed)
     for mapping in UserMapping.objects.all():
         if mapping.salesforce_user_id not in wanted:
-            mapping._history_user = acting_user  # type: ignore[attr-defined]
+            history_user_set(mapping, acting_user)
             mapping.delete()
     for sf_id, user in wanted.items():
-        mapping = UserMapping.objects.filter(salesforce_user_id=sf_id).first()
-        if mapping is not None and mapping.user_id == (user.pk if user else None):
+        existing = UserMapping.objects.filter(salesforce_user_id=sf_id).first()
+        if existing is not None and existing.user_id == (user.pk if user else None):
             continue
-        mapping = mapping or UserMapping(salesforce_user_id=sf_id)
+        mapping = existing or UserMapping(salesforce_user_id=sf_id)
         mapping.user = user
         _save(mapping, acting_user)
     contact_failures_unpark(failed=True)

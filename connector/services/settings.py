@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from ..models import AccountSync, IntegrationSettings
 from ..org_schema import record_types
 from ..sync.failures import contact_failures_unpark
 from ..sync.pull.watermark import inbound_cursors_reset
+from .acting_user import ActingUser, acting_user_or_none, history_user_set
 from .jobs import sync_enqueue
 
 # The fields of the main settings form (sections 4–14 of the page); credentials
@@ -124,13 +124,12 @@ def integration_settings_update(
     *,
     integration_settings: IntegrationSettings,
     data: dict[str, Any],
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
 ) -> IntegrationSettings:
     """Apply the main settings (keys of SETTINGS_FIELDS present in ``data``) at once.
 
     Validates first (:func:`integration_settings_validate`), so an invalid value saves
-    nothing. Returns the saved settings; the names of changed fields are in
-    ``integration_settings.changed_fields`` for the caller.
+    nothing. Returns the saved settings.
     """
     integration_settings_validate(integration_settings=integration_settings, data=data)
     changed = [name for name, value in data.items() if getattr(integration_settings, name) != value]
@@ -138,7 +137,6 @@ def integration_settings_update(
         setattr(integration_settings, name, value)
     set_acting_user(integration_settings, acting_user)
     integration_settings.save()
-    integration_settings.changed_fields = changed
     if RETRY_ON_CHANGE & set(changed):
         contact_failures_unpark(failed=True)
     backfills = _backfills_for(integration_settings, changed)
@@ -153,7 +151,7 @@ def integration_sync_set(
     *,
     integration_settings: IntegrationSettings,
     enabled: bool,
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
 ) -> IntegrationSettings:
     """Turn the sync on or off (the big button)."""
     _flag_set(integration_settings, "sync_enabled", enabled, acting_user)
@@ -167,7 +165,7 @@ def integration_crm_set(
     *,
     integration_settings: IntegrationSettings,
     enabled: bool,
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
 ) -> IntegrationSettings:
     """The installation's *CRM enabled* flag (staff, in the admin): shows the Task sync section."""
     return _flag_set(integration_settings, "crm_enabled", enabled, acting_user)
@@ -177,7 +175,7 @@ def _flag_set(
     integration_settings: IntegrationSettings,
     name: str,
     enabled: bool,
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
 ) -> IntegrationSettings:
     setattr(integration_settings, name, enabled)
     set_acting_user(integration_settings, acting_user)
@@ -204,10 +202,8 @@ def _backfills_for(integration_settings: IntegrationSettings, changed: list[str]
     return objects
 
 
-def set_acting_user(
-    integration_settings: IntegrationSettings, acting_user: AbstractBaseUser | None
-) -> None:
-    user = acting_user if getattr(acting_user, "is_authenticated", False) else None
-    integration_settings.updated_by = user
+def set_acting_user(integration_settings: IntegrationSettings, acting_user: ActingUser) -> None:
+    user = acting_user_or_none(acting_user)
+    integration_settings.updated_by_id = user.pk if user is not None else None
     # Who made the change, for the settings history (django-simple-history).
-    integration_settings._history_user = user
+    history_user_set(integration_settings, acting_user)

@@ -13,8 +13,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import override
 
-from ..auth import credentials_from_settings
 from ..client import SalesforceClient
+from ..credentials.methods import credentials_from_settings
 from ..errors import ConnectorError
 from ..mappers import EXTERNAL_ID_FIELD, RULES_SENT_ON_CREATE
 from ..messages import (
@@ -39,6 +39,7 @@ from ..messages import (
     CHECK_SETUP_DEPLOYED,
     CHECK_SETUP_MISSING,
     CHECK_SETUP_OUTDATED,
+    message_stored,
     said,
 )
 from ..models import AccountSync, ActivityStorage, AuthMethod, IntegrationSettings
@@ -47,7 +48,7 @@ from ..selectors import field_mappings_get
 from ..version import LATEST_CONNECTOR_VERSION, connector_version_refresh, connector_version_status
 
 ACTIVITY_OBJECT = "HubSpot_Intelligence__c"
-DEPLOY_FIX = CHECK_DEPLOY_FIX
+DEPLOY_FIX = said(CHECK_DEPLOY_FIX)
 
 
 #: ``setup_check`` = ``{SETUP_CHECK_DUE: True}``: credentials were stored without a check (the
@@ -78,9 +79,8 @@ def setup_check_run(*, integration_settings: IntegrationSettings) -> list[Check]
             Check(
                 "login",
                 False,
-                CHECK_LOGIN_FAILED
-                % {"method": method, "code": error.code, "message": error.message},
-                CHECK_CREDENTIALS_FIX,
+                said(CHECK_LOGIN_FAILED, method=method, code=error.code, message=error.message),
+                said(CHECK_CREDENTIALS_FIX),
             )
         )
         return _store(integration_settings, checks, picklists=None)
@@ -88,19 +88,19 @@ def setup_check_run(*, integration_settings: IntegrationSettings) -> list[Check]
         Check(
             "login",
             True,
-            CHECK_LOGGED_IN % {"method": method, "host": credentials.login_host},
+            said(CHECK_LOGGED_IN, method=method, host=credentials.login_host),
         )
     )
     try:
         client.limits()
-        checks.append(Check("api_enabled", True, CHECK_API_ENABLED))
+        checks.append(Check("api_enabled", True, said(CHECK_API_ENABLED)))
     except ConnectorError as error:
         checks.append(
             Check(
                 "api_enabled",
                 False,
-                f"{error.code}: {error.message}",
-                CHECK_API_FIX,
+                error.said,
+                said(CHECK_API_FIX),
             ),
         )
         return _store(integration_settings, checks, picklists=None)
@@ -162,7 +162,7 @@ def _object_checks(
                 Check(
                     f"object:{name}",
                     False,
-                    CHECK_OBJECT_MISSING % {"name": name},
+                    said(CHECK_OBJECT_MISSING, name=name),
                     DEPLOY_FIX,
                 )
             )
@@ -171,17 +171,17 @@ def _object_checks(
         for field, writable in sorted(needed[name].items()):
             info = fields.get(field)
             if info is None:
-                problems.append(CHECK_FIELD_MISSING % {"field": field})
+                problems.append(said(CHECK_FIELD_MISSING, field=field))
             elif writable and not (info.get("createable") and info.get("updateable")):
-                problems.append(CHECK_FIELD_READ_ONLY % {"field": field})
+                problems.append(said(CHECK_FIELD_READ_ONLY, field=field))
             elif field == EXTERNAL_ID_FIELD and not info.get("externalId"):
-                problems.append(CHECK_FIELD_NOT_EXTERNAL_ID % {"field": field})
+                problems.append(said(CHECK_FIELD_NOT_EXTERNAL_ID, field=field))
         if problems:
             checks.append(
                 Check(
                     f"object:{name}",
                     False,
-                    said(CHECK_PROBLEMS, name=name, problems="; ".join(problems)),
+                    said(CHECK_PROBLEMS, name=name, problems=problems),
                     DEPLOY_FIX,
                 )
             )
@@ -190,7 +190,7 @@ def _object_checks(
                 Check(
                     f"object:{name}",
                     True,
-                    CHECK_OBJECT_OK % {"name": name},
+                    said(CHECK_OBJECT_OK, name=name),
                 )
             )
     return checks
@@ -202,23 +202,23 @@ def _picklist_check(integration_settings: IntegrationSettings, org_has: bool | N
         return Check(
             "picklists",
             False,
-            CHECK_PICKLISTS_UNKNOWN,
+            said(CHECK_PICKLISTS_UNKNOWN),
             DEPLOY_FIX,
         )
     if org_has == page:
-        return Check("picklists", True, CHECK_PICKLISTS_MATCH)
+        return Check("picklists", True, said(CHECK_PICKLISTS_MATCH))
     if page:
         return Check(
             "picklists",
             False,
-            CHECK_PICKLISTS_PAGE_ONLY,
-            CHECK_PICKLISTS_SET_NO,
+            said(CHECK_PICKLISTS_PAGE_ONLY),
+            said(CHECK_PICKLISTS_SET_NO),
         )
     return Check(
         "picklists",
         False,
-        CHECK_PICKLISTS_ORG_ONLY,
-        CHECK_PICKLISTS_SET_YES,
+        said(CHECK_PICKLISTS_ORG_ONLY),
+        said(CHECK_PICKLISTS_SET_YES),
     )
 
 
@@ -228,18 +228,18 @@ def _version_check(client: SalesforceClient, integration_settings: IntegrationSe
             client=client, integration_settings=integration_settings
         )
     except ConnectorError as error:
-        return Check("version", False, f"{error.code}: {error.message}", DEPLOY_FIX)
+        return Check("version", False, error.said, DEPLOY_FIX)
     status = connector_version_status(installed)
     if status == "up_to_date":
-        return Check("version", True, CHECK_SETUP_DEPLOYED % {"v": installed})
+        return Check("version", True, said(CHECK_SETUP_DEPLOYED, v=installed))
     if status == "outdated":
         return Check(
             "version",
             False,
-            CHECK_SETUP_OUTDATED % {"v": installed, "latest": LATEST_CONNECTOR_VERSION},
+            said(CHECK_SETUP_OUTDATED, v=installed, latest=LATEST_CONNECTOR_VERSION),
             DEPLOY_FIX,
         )
-    return Check("version", False, CHECK_SETUP_MISSING, DEPLOY_FIX)
+    return Check("version", False, said(CHECK_SETUP_MISSING), DEPLOY_FIX)
 
 
 def _store(
@@ -248,7 +248,17 @@ def _store(
     now = timezone.now()
     report = {
         "ok": all(c.ok for c in checks),
-        "checks": [{**asdict(c), "message": str(c.message), "fix": str(c.fix)} for c in checks],
+        "checks": [
+            {
+                **asdict(c),
+                "message": str(c.message),
+                "fix": str(c.fix),
+                # What each line said, as its message key (connector.messages).
+                "message_said": message_stored(c.message),
+                "fix_said": message_stored(c.fix),
+            }
+            for c in checks
+        ],
     }
     values: dict[str, Any] = {"setup_check": report, "setup_checked_at": now}
     if picklists is not None:

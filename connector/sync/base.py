@@ -78,16 +78,16 @@ def first_matches_merge(
     *,
     mappings: Sequence[MappingSpec],
     picklists: Picklists | None,
-    versions: dict[int, datetime],
-) -> dict[int, tuple[set[str], dict[str, str]]]:
+) -> tuple[dict[int, tuple[set[str], dict[str, str]]], dict[int, datetime]]:
     """Contacts the push just matched by email to an existing record (``{pk: (contact,
     record)}``): merged with no base, so a blank on either side never overwrites a value.
 
     Salesforce's values hubsync takes are written now (one that cannot be stored is an
-    inbound sync error, and the field is decided again next time); ``versions`` get the
-    contacts' new ``updated_at``. Returns ``{pk: (properties to send, base after)}``.
+    inbound sync error, and the field is decided again next time). Returns ``{pk:
+    (properties to send, base after)}`` and the new ``updated_at`` of the contacts written.
     """
     now = timezone.now()
+    versions: dict[int, datetime] = {}
     merges = {}
     for pk, (contact, record) in matches.items():
         merges[pk] = contact_merge(
@@ -142,4 +142,4 @@ def first_matches_merge(
                 for prop in merge.take:
                     base.pop(prop, None)
             outcome[pk] = (merge.send, base)
-    return outcome
+    return outcome, versions

@@ -15,13 +15,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from simple_salesforce import Salesforce
 
 from marketing.models import Campaign, CampaignMember, Contact
 from marketing.selectors import smart_list_contacts
 
-from ..bulk_query import csv_rows
+from ..bulk_query import bulk_handle, bulk_job_rows
 from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
 from ..errors import LimitReached, RecoverableError
 from ..models import CampaignLink, CampaignLinkMember, SyncError
@@ -161,7 +163,9 @@ def _adds_write(
                     defaults={
                         "campaign": campaign,
                         "contact_id": pk,
-                        "salesforce_person_id": record.get("ContactId") or record.get("LeadId"),
+                        "salesforce_person_id": record.get("ContactId")
+                        or record.get("LeadId")
+                        or "",
                         "status": link.member_status,
                         "has_responded": _responded(campaign, link.member_status),
                     },
@@ -191,21 +195,32 @@ def _bulk_insert(
     rows = [{c: record.get(c) or "" for c in columns} for _, record in adds]
     by_person = {record.get("ContactId") or record.get("LeadId"): pk for pk, record in adds}
 
-    def bulk(sf):  # type: ignore[no-untyped-def]
-        return sf.bulk2.CampaignMember
-
     out: list[tuple[int, RecordResult]] = []
-    jobs = client.call(lambda sf: bulk(sf).insert(records=rows, wait=BULK_POLL_WAIT_S))
+    jobs = client.call(
+        lambda sf: bulk_handle(sf, "CampaignMember").insert(records=rows, wait=BULK_POLL_WAIT_S)
+    )
     for job in jobs:
         job_id = job["job_id"]
-        for row in csv_rows(client.call(lambda sf, j=job_id: bulk(sf).get_successful_records(j))):
+        for row in bulk_job_rows(client, "CampaignMember", job_id, successful=True):
             pk = by_person[row.get("ContactId") or row.get("LeadId")]
             out.append((pk, RecordResult(success=True, id=row["sf__Id"], created=True)))
-        for row in csv_rows(client.call(lambda sf, j=job_id: bulk(sf).get_failed_records(j))):
+        for row in bulk_job_rows(client, "CampaignMember", job_id, successful=False):
             pk = by_person[row.get("ContactId") or row.get("LeadId")]
             code, message, fields = bulk_error(row.get("sf__Error", ""))
             out.append((pk, RecordResult(success=False, code=code, message=message, fields=fields)))
     return out
+
+
+def _members_delete(sf: Salesforce, ids: list[str]) -> list[dict[str, Any]]:
+    """sObject Collections delete of up to 200 CampaignMembers (one result each)."""
+    return list(
+        sf.restful(
+            "composite/sobjects",
+            method="DELETE",
+            params={"ids": ",".join(ids), "allOrNone": "false"},
+        )
+        or ()
+    )
 
 
 def _removes_write(
@@ -227,13 +242,7 @@ def _removes_write(
     failures: dict[int, Failure] = {}
     for chunk in chunks(todo, COLLECTION_SIZE):
         try:
-            answered = client.call(
-                lambda sf, ids=[i for _, i in chunk]: sf.restful(
-                    "composite/sobjects",
-                    method="DELETE",
-                    params={"ids": ",".join(ids), "allOrNone": "false"},
-                )
-            )
+            answered = client.call(_members_delete, [i for _, i in chunk])
         except LimitReached:
             raise
         except RecoverableError as error:

@@ -9,8 +9,10 @@ went over, so each moves exactly once.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -80,9 +82,11 @@ def _upsert(client: SalesforceClient, sobject: str, records: list[dict]) -> list
     return results
 
 
-def _settle(items: list, results: list[RecordResult], object_type: str, counts: CrmCounts) -> list:
+def _settle(
+    items: Sequence[Any], results: list[RecordResult], object_type: str, counts: CrmCounts
+) -> list[tuple[Any, str]]:
     """Record the failures (back-off per contact) and resolve the rest; returns what went
-    through, as (item, result) pairs."""
+    through, as (item, Salesforce id) pairs."""
     failures = {
         item.contact_id: Failure(object_type, r.code, r.message, tuple(r.fields))
         for item, r in zip(items, results, strict=True)
@@ -93,7 +97,7 @@ def _settle(items: list, results: list[RecordResult], object_type: str, counts: 
     failures_resolve(
         contact_ids={item.contact_id for item in items} - set(failures), object_types=[object_type]
     )
-    return [(item, r) for item, r in zip(items, results, strict=True) if r.success]
+    return [(item, r.id) for item, r in zip(items, results, strict=True) if r.success and r.id]
 
 
 def crm_tasks_push(*, client: SalesforceClient, counts: CrmCounts) -> None:
@@ -128,8 +132,8 @@ def crm_tasks_push(*, client: SalesforceClient, counts: CrmCounts) -> None:
         except RecoverableError:
             continue  # the next cycle tries again
         links = [
-            CrmTaskLink(crm_task=task, salesforce_id=result.id, direction=SyncDirection.OUTBOUND)
-            for task, result in _settle(chunk, results, "Task", counts)
+            CrmTaskLink(crm_task=task, salesforce_id=sf_id, direction=SyncDirection.OUTBOUND)
+            for task, sf_id in _settle(chunk, results, "Task", counts)
         ]
         CrmTaskLink.objects.bulk_create(links, ignore_conflicts=True)
         counts.tasks_out += len(links)
@@ -207,15 +211,15 @@ def activities_push(
         except RecoverableError:
             continue
         links = [
-            ActivityLink(activity=activity, salesforce_object=sobject, salesforce_id=result.id)
-            for activity, result in _settle(chunk, results, sobject, counts)
+            ActivityLink(activity=activity, salesforce_object=sobject, salesforce_id=sf_id)
+            for activity, sf_id in _settle(chunk, results, sobject, counts)
         ]
         ActivityLink.objects.bulk_create(links, ignore_conflicts=True)
         counts.activities_out += len(links)
 
 
 def _activity_record(activity: Activity, sobject: str) -> dict:
-    label = ACTIVITY_LABELS[activity.type]
+    label = ACTIVITY_LABELS[ActivityType(activity.type)]
     details = json.dumps(activity.details, sort_keys=True) if activity.details else ""
     contact = activity.contact
     if sobject == "Task":

@@ -22,6 +22,7 @@ from marketing.selectors import smart_list_contacts
 from marketing.smart_list_criteria import SmartListInvalid
 
 from ..client import SalesforceClient
+from ..credentials.status import client_login
 from ..errors import (
     ApiLimitReached,
     ConcurrentLimitReached,
@@ -37,6 +38,7 @@ from ..messages import (
     RETRIES_WAIT,
     SYNC_OFF,
     TURNED_OFF_DURING_RUN,
+    message_stored,
     said,
 )
 from ..metering import RETRY_BUDGET_SHARE, ApiMeter
@@ -48,7 +50,6 @@ from ..version import connector_version_refresh
 from .campaign_links import LinkCounts, campaign_links_push
 from .crm import CrmCounts, activities_push, crm_tasks_push
 from .lock import cycle_lock_acquire, cycle_lock_release
-from .login import client_login
 from .progress import RunProgress, org_usage_store
 from .pull import pull_run
 from .push import contacts_push
@@ -74,7 +75,7 @@ def sync_cycle_run(*, trigger: str, **client_kwargs: Any) -> SyncRun:
 def _run(run: SyncRun, client_kwargs: dict[str, Any]) -> SyncRun:
     integration_settings = integration_settings_get()
     if not integration_settings.sync_enabled:
-        return _finish(run, SyncRunStatus.SKIPPED, SYNC_OFF)
+        return _finish(run, SyncRunStatus.SKIPPED, said(SYNC_OFF))
     if integration_settings.credentials_status == CredentialsStatus.INVALID:
         return _finish(
             run,
@@ -97,15 +98,15 @@ def _run(run: SyncRun, client_kwargs: dict[str, Any]) -> SyncRun:
         # Not the daily limit: the org runs too many long requests at once. A short back-off
         # (the task's retry of a failed run), no pause until the 24-hour window frees.
         logger.warning("Salesforce's concurrent request limit: %s", error)
-        status, reason, retry_soon = SyncRunStatus.FAILED, CONCURRENT_LIMIT, True
+        status, reason, retry_soon = SyncRunStatus.FAILED, said(CONCURRENT_LIMIT), True
     except ApiLimitReached as error:
-        status, reason = SyncRunStatus.PAUSED, str(error)
+        status, reason = SyncRunStatus.PAUSED, error.said
     except RecoverableError as error:
         logger.warning("Salesforce sync failed, will retry: %s", error)
-        status, reason, retry_soon = SyncRunStatus.FAILED, str(error), True
+        status, reason, retry_soon = SyncRunStatus.FAILED, error.said, True
     except ConnectorError as error:  # bad credentials, settings the org refuses: no retry
         logger.warning("Salesforce sync failed: %s", error)
-        status, reason = SyncRunStatus.FAILED, str(error)
+        status, reason = SyncRunStatus.FAILED, error.said
     except Exception as error:  # noqa: BLE001 — the run must end with the reason, whatever it is
         logger.exception("Salesforce sync failed")
         status, reason = SyncRunStatus.FAILED, str(error) or type(error).__name__
@@ -182,7 +183,7 @@ def _cycle(
     run.counts.update({k: v for k, v in link_counts.as_dict().items() if v})
     run.errors = counts.failed + pull_counts.errors + crm_counts.errors + link_counts.failed
     if not _sync_enabled_now(integration_settings):
-        return SyncRunStatus.STOPPED, TURNED_OFF_DURING_RUN
+        return SyncRunStatus.STOPPED, said(TURNED_OFF_DURING_RUN)
     if not include_retries:
         share = round(RETRY_BUDGET_SHARE * 100)
         return (
@@ -209,9 +210,19 @@ def _finish(run: SyncRun, status: str, reason: str, *, retry_soon: bool = False)
     (its lease ran out): that verdict stands."""
     run.status = status
     run.reason = reason
+    run.reason_said = message_stored(reason)
     run.retry_soon = retry_soon
     run.finished_at = timezone.now()
-    fields = ["status", "reason", "retry_soon", "finished_at", "api_calls", "counts", "errors"]
+    fields = [
+        "status",
+        "reason",
+        "reason_said",
+        "retry_soon",
+        "finished_at",
+        "api_calls",
+        "counts",
+        "errors",
+    ]
     if not SyncRun.objects.filter(pk=run.pk, status=SyncRunStatus.RUNNING).update(
         **{name: getattr(run, name) for name in fields}
     ):

@@ -19,6 +19,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -26,6 +27,7 @@ from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from ..bulk_writes import rows_insert, rows_update
+from ..messages import message_stored
 from ..models import ContactSyncState, SyncCursor, SyncDirection, SyncError, SyncRun, SyncRunStatus
 
 MAX_ATTEMPTS = 10
@@ -95,8 +97,8 @@ def backoff(
 ) -> timedelta:
     """1, 2, 4, … minutes (SALESFORCE_RETRY_BACKOFF_SECONDS) after the 1st, 2nd, 3rd
     failure, capped at MAX_BACKOFF, ±20 %."""
-    first = timedelta(seconds=getattr(settings, "SALESFORCE_RETRY_BACKOFF_SECONDS", 60))
-    base = min(first * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+    first = timedelta(seconds=int(getattr(settings, "SALESFORCE_RETRY_BACKOFF_SECONDS", 60)))
+    base = min(first * int(2 ** max(attempts - 1, 0)), MAX_BACKOFF)
     return base * jitter(0.8, 1.2)
 
 
@@ -189,6 +191,7 @@ ERROR_FIELDS = [
     "salesforce_id",
     "code",
     "message",
+    "message_said",
     "fields",
     "attempts",
     "next_retry_at",
@@ -215,6 +218,7 @@ def _errors_write(outcomes: Mapping[int, tuple[Failure, Retry]], *, now: datetim
             failure.salesforce_id,
             failure.code,
             failure.message,
+            message_stored(failure.message),
             list(failure.fields),
             max(retry.attempts, tried + 1),
             retry.not_before,
@@ -231,7 +235,7 @@ def _errors_write(outcomes: Mapping[int, tuple[Failure, Retry]], *, now: datetim
 
 def inbound_failure_record(*, contact_id: int | None, failure: Failure) -> None:
     """One open inbound error per contact, or per Salesforce record when no contact exists."""
-    key: dict[str, object] = {"contact_id": contact_id}
+    key: dict[str, Any] = {"contact_id": contact_id}
     if contact_id is None:
         key["salesforce_id"] = failure.salesforce_id
     SyncError.objects.update_or_create(
@@ -242,6 +246,7 @@ def inbound_failure_record(*, contact_id: int | None, failure: Failure) -> None:
             "object_type": failure.object_type,
             "code": failure.code,
             "message": failure.message,
+            "message_said": message_stored(failure.message),
             "salesforce_id": failure.salesforce_id,
             "fields": list(failure.fields),
             "needs_fix": failure.needs_fix,
@@ -297,13 +302,14 @@ def retry_due_claim(*, now: datetime | None = None) -> datetime | None:
 
 def retry_next_at(*, now: datetime | None = None) -> datetime | None:
     """The earliest retry still to come (the status panel's next run, when sooner)."""
-    return SyncError.objects.filter(
+    at: datetime | None = SyncError.objects.filter(
         direction=SyncDirection.OUTBOUND,
         resolved_at__isnull=True,
         parked=False,
         needs_fix=False,
         next_retry_at__gt=now or timezone.now(),
     ).aggregate(at=Min("next_retry_at"))["at"]
+    return at
 
 
 def waiting_for_retry(object_type: str) -> Q:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
+from ..messages import WORKER_STOPPED, message_stored, said
 from ..models import CycleLock, SyncRun, SyncRunStatus
 from .queue import claim_ttl
 
@@ -57,13 +58,12 @@ def cycle_lock_release(*, run: SyncRun) -> None:
 
 def _finish_abandoned(run_id: int, *, taken_over_by: SyncRun) -> None:
     """A run whose worker died holding the lock ends as failed, saying so."""
+    seconds = int(claim_ttl().total_seconds())
+    reason = said(WORKER_STOPPED, seconds=seconds, run=taken_over_by.pk)
     SyncRun.objects.filter(pk=run_id, status=SyncRunStatus.RUNNING).update(
         status=SyncRunStatus.FAILED,
         finished_at=timezone.now(),
-        reason=(
-            "The worker running this cycle stopped without finishing it "
-            f"(no sign of life for {int(claim_ttl().total_seconds())} s); "
-            f"run {taken_over_by.pk} took over."
-        ),
+        reason=reason,
+        reason_said=message_stored(reason),
         retry_soon=False,
     )

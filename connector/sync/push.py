@@ -25,7 +25,6 @@ from django.db import connection, transaction
 
 from marketing.models import Contact
 
-from ..bulk_writes import SYNC_EVENT_FIELDS, rows_insert
 from ..client import SalesforceClient
 from ..mappers import (
     EXTERNAL_ID_FIELD,
@@ -40,8 +39,9 @@ from ..messages import (
     DUPLICATE_LINKED,
     RECORD_TYPE_GONE,
     said,
+    said_error,
 )
-from ..models import ContactSyncEvent, IntegrationSettings, SyncDirection, SyncEventOutcome
+from ..models import IntegrationSettings, SyncDirection, SyncEventOutcome
 from ..org_schema import org_picklists, record_type_id
 from ..owners import owners_get
 from ..services.owners import org_users_read_if_due
@@ -53,8 +53,10 @@ from .base import (
     synced_values_store,
 )
 from .failures import Failure, contact_failures_record
+from .history import ContactEvent, contact_events_write
+from .push_batch import PushBatch
 from .push_moves import follow_converted, link_duplicate_matches
-from .push_writes import PushBatch, PushCounts, lookup_by_email, write_creates, write_updates
+from .push_writes import PushCounts, lookup_by_email, write_creates, write_updates
 from .queue import (
     contact_creates_answered,
     contact_creates_sent,
@@ -222,9 +224,8 @@ def _push_batch(
             for c in unlinked
             if c["email"].lower() in matches and matches[c["email"].lower()]["Id"] not in followed
         }
-        merged = first_matches_merge(
-            matched, mappings=mappings, picklists=picklists, versions=batch.versions
-        )
+        merged, rewritten = first_matches_merge(matched, mappings=mappings, picklists=picklists)
+        batch.rewritten(rewritten)
         bases = synced_values_get(c["pk"] for c in contacts if c["salesforce_id"])
         updates: list[tuple[int, dict]] = []
         creates: list[tuple[int, dict]] = []
@@ -235,7 +236,7 @@ def _push_batch(
             if pk in matched:
                 counts.matched += 1
                 record = matched[pk][1]
-                batch.links[pk] = (record["attributes"]["type"], record["Id"])
+                batch.linked(pk, (record["attributes"]["type"], record["Id"]))
             sf_object, sf_id = (
                 (contact["salesforce_object"], contact["salesforce_id"])
                 if contact["salesforce_id"]
@@ -261,19 +262,21 @@ def _push_batch(
                 if not sf_id:
                     record.update(_record_type(record_types, sf_object))
             except MappingError as error:
-                batch.failures[pk] = Failure(
-                    sf_object, error.code, error.message, tuple(error.fields), sf_id
+                batch.failed(
+                    pk, Failure(sf_object, error.code, error.message, tuple(error.fields), sf_id)
                 )
                 continue
-            batch.bases[pk] = base_after_push(contact, base, mappings, sent)
-            if sf_id and not record:
-                # Nothing Salesforce lacks (an edit of a property hubsync does not send, or
-                # one Salesforce already had): in sync without a call.
-                batch.succeeded[pk] = batch.versions[pk]
-                batch.targets[pk] = (sf_object, sf_id)
+            # Nothing Salesforce lacks (an edit of a property hubsync does not send, or one
+            # Salesforce already had): in sync without a call.
+            in_sync = bool(sf_id) and not record
+            batch.planned(
+                pk,
+                target=(sf_object, sf_id),
+                base=base_after_push(contact, base, mappings, sent),
+                sent_fields=None if in_sync else sorted(record),
+            )
+            if in_sync:
                 continue
-            batch.sent_fields[pk] = sorted(record)
-            batch.targets[pk] = (sf_object, sf_id)
             record[EXTERNAL_ID_FIELD] = hubsync_id(contact["external_id"])
             record["attributes"] = {"type": sf_object}
             if sf_id:
@@ -281,7 +284,7 @@ def _push_batch(
                 updates.append((pk, record))
             else:
                 creates.append((pk, record))
-        batch.unsettled = {pk for pk, _ in updates + creates}
+        batch.sending(pk for pk, _ in updates + creates)
         write_updates(client, updates, batch, counts)
         sent_before = contacts_with_creates_sent([pk for pk, _ in creates])
         contact_creates_sent([pk for pk, _ in creates if pk not in sent_before])
@@ -347,34 +350,32 @@ def _settle(batch: PushBatch, counts: PushCounts) -> int:
 
 def _record_events(batch: PushBatch) -> None:
     """Each contact's sync history: what went to Salesforce, or why it did not."""
-    rows = []
+    events = []
     for pk in batch.succeeded:
         sf_object, sf_id = batch.links.get(pk) or batch.targets.get(pk) or ("", "")
         outcome = SyncEventOutcome.CREATED if pk in batch.created else SyncEventOutcome.UPDATED
         fields = batch.sent_fields.get(pk, [])
-        rows.append((pk, SyncDirection.OUTBOUND, sf_object, sf_id, fields, outcome, ""))
-    rows += [
-        (
+        events.append(ContactEvent(pk, SyncDirection.OUTBOUND, sf_object, sf_id, outcome, fields))
+    events += [
+        ContactEvent(
             pk,
             SyncDirection.OUTBOUND,
             *batch.links[pk],
-            [],
             SyncEventOutcome.LINKED,
-            DUPLICATE_LINKED,
+            detail=said(DUPLICATE_LINKED),
         )
         for pk in batch.duplicate_linked
     ]
-    rows += [
-        (
+    events += [
+        ContactEvent(
             pk,
             SyncDirection.OUTBOUND,
             f.object_type,
             f.salesforce_id,
-            batch.sent_fields.get(pk, []),
             SyncEventOutcome.FAILED,
-            f"{f.code}: {f.message}",
+            batch.sent_fields.get(pk, []),
+            said_error(f.code, f.message),
         )
         for pk, f in batch.failures.items()
     ]
-    # One executemany: bulk_create took longer than Salesforce's side of a 10,000-contact batch.
-    rows_insert(ContactSyncEvent, SYNC_EVENT_FIELDS, rows)
+    contact_events_write(events)

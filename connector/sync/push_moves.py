@@ -10,7 +10,7 @@ from ..messages import CONVERTED_NOT_FOLLOWED, DUPLICATE_TAKEN, said
 from ..models import SyncEventOutcome
 from ..soql import in_lists
 from .failures import Failure
-from .push_writes import PushBatch
+from .push_batch import PushBatch
 from .relink import Move, contacts_follow
 
 
@@ -37,14 +37,17 @@ def follow_converted(client: SalesforceClient, batch: PushBatch) -> None:
         for pk, lead_id in batch.converted_leads.items()
         if lead_id in converted
     ]
-    batch.moved |= contacts_follow(moves, outcome=SyncEventOutcome.CONVERTED)
+    batch.followed(contacts_follow(moves, outcome=SyncEventOutcome.CONVERTED))
     for pk, lead_id in batch.converted_leads.items():
         if pk not in batch.moved:
-            batch.failures[pk] = Failure(
-                "Lead",
-                "CANNOT_UPDATE_CONVERTED_LEAD",
-                said(CONVERTED_NOT_FOLLOWED, lead=lead_id),
-                salesforce_id=lead_id,
+            batch.failed(
+                pk,
+                Failure(
+                    "Lead",
+                    "CANNOT_UPDATE_CONVERTED_LEAD",
+                    said(CONVERTED_NOT_FOLLOWED, lead=lead_id),
+                    salesforce_id=lead_id,
+                ),
             )
 
 
@@ -64,13 +67,14 @@ def link_duplicate_matches(batch: PushBatch) -> None:
     )
     for pk, (sf_type, sf_id) in batch.duplicate_matches.items():
         if sf_id in taken:
-            batch.failures[pk] = Failure(
-                sf_type,
-                "DUPLICATES_DETECTED",
-                said(DUPLICATE_TAKEN, object=sf_type, id=sf_id, email=taken[sf_id]),
+            batch.failed(
+                pk,
+                Failure(
+                    sf_type,
+                    "DUPLICATES_DETECTED",
+                    said(DUPLICATE_TAKEN, object=sf_type, id=sf_id, email=taken[sf_id]),
+                ),
             )
             continue
         taken[sf_id] = emails[pk]  # a second match in this batch is an error
-        batch.links[pk] = (sf_type, sf_id)
-        batch.duplicate_linked.add(pk)
-        batch.moved.add(pk)
+        batch.duplicate_link(pk, (sf_type, sf_id))

@@ -7,11 +7,11 @@ a call that fails recoverably leaves its records without an outcome (due again).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from ..bulk_query import csv_rows
+from ..bulk_query import bulk_handle, bulk_job_rows
 from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
 from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
@@ -20,6 +20,7 @@ from ..models import EmailCollision
 from ..owners import salesforce_user_names
 from ..soql import chunks, in_lists
 from .failures import Failure
+from .push_batch import PushBatch
 
 logger = logging.getLogger(__name__)
 
@@ -70,32 +71,6 @@ class PushCounts:
             **{name: sum(getattr(part, name) for part in parts) for name in names},
             on_progress=on_progress,
         )
-
-
-@dataclass
-class PushBatch:
-    """The outcome of one claimed batch, filled in as calls return."""
-
-    token: str
-    versions: dict[int, datetime]
-    succeeded: dict[int, datetime] = field(default_factory=dict)
-    failures: dict[int, Failure] = field(default_factory=dict)
-    links: dict[int, tuple[str, str]] = field(default_factory=dict)
-    unsettled: set[int] = field(default_factory=set)
-    sent_fields: dict[int, list[str]] = field(default_factory=dict)
-    targets: dict[int, tuple[str, str]] = field(default_factory=dict)
-    created: set[int] = field(default_factory=set)
-    # A new record the org's duplicate rule matched to exactly one existing record.
-    duplicate_matches: dict[int, tuple[str, str]] = field(default_factory=dict)
-    duplicate_linked: set[int] = field(default_factory=set)
-    moved: set[int] = field(default_factory=set)  # linked to another record: due again
-    # Linked Leads Salesforce refused as converted: contact → Lead id.
-    converted_leads: dict[int, str] = field(default_factory=dict)
-    # Contacts whose create Salesforce answered, record by record (created or refused): their
-    # create is no longer possibly landed unseen (ContactSyncState.create_sent).
-    creates_answered: set[int] = field(default_factory=set)
-    # Each contact's base once its write succeeds (ContactSyncState.synced_values).
-    bases: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 def lookup_by_email(
@@ -152,7 +127,7 @@ def lookup_by_email(
 
 
 def _record_outcomes(
-    pairs: list[tuple[int, dict]],
+    pairs: Sequence[tuple[int, dict]],
     results: list[RecordResult],
     batch: PushBatch,
     counts: PushCounts,
@@ -163,31 +138,34 @@ def _record_outcomes(
     for (pk, record), result in zip(pairs, results, strict=True):
         sf_object = record["attributes"]["type"]
         if "Id" not in record:
-            batch.creates_answered.add(pk)
+            batch.create_answered(pk)
         if result.success:
-            batch.succeeded[pk] = batch.versions[pk]
+            created = result.created or creates
+            batch.written(pk, created=created)
             if result.id and (result.created or "Id" not in record):
-                batch.links[pk] = (sf_object, result.id)
-            if result.created or creates:
+                batch.linked(pk, (sf_object, result.id))
+            if created:
                 counts.created += 1
-                batch.created.add(pk)
             else:
                 counts.updated += 1
         elif result.code == "CANNOT_UPDATE_CONVERTED_LEAD" and record.get("Id"):
-            batch.converted_leads[pk] = record["Id"]
+            batch.lead_converted(pk, record["Id"])
         elif (
             result.code == "DUPLICATES_DETECTED"
             and "Id" not in record
             and len(result.duplicates) == 1
         ):
-            batch.duplicate_matches[pk] = result.duplicates[0]
+            batch.duplicate_matched(pk, result.duplicates[0])
         else:
-            batch.failures[pk] = Failure(
-                sf_object,
-                result.code,
-                owner_named(result.code, _message(result), tuple(result.fields), record),
-                tuple(result.fields),
-                record.get("Id", ""),
+            batch.failed(
+                pk,
+                Failure(
+                    sf_object,
+                    result.code,
+                    owner_named(result.code, _message(result), tuple(result.fields), record),
+                    tuple(result.fields),
+                    record.get("Id", ""),
+                ),
             )
     counts.progressed()
 
@@ -214,7 +192,7 @@ def write_creates(
     counts: PushCounts,
     *,
     assign: bool = False,
-    sent_before: set[int] = frozenset(),
+    sent_before: AbstractSet[int] = frozenset(),
 ) -> None:
     """New records, created: a record carrying the same external id is refused by
     Salesforce (DUPLICATE_VALUE) instead of being written onto. Those ``sent_before``
@@ -294,16 +272,12 @@ def _bulk_insert(
     rows = [{column: record.get(column) or "" for column in columns} for _, record in creates]
     by_external_id = {record[EXTERNAL_ID_FIELD]: (pk, record) for pk, record in creates}
 
-    # sf.bulk2 keeps the session id it was built with: take a fresh handler in every call,
-    # so that the client's re-login after an expired session reaches Bulk too.
-    def bulk(sf):  # type: ignore[no-untyped-def]
-        return getattr(sf.bulk2, sobject)
-
-    jobs = client.call(lambda sf: bulk(sf).insert(records=rows, wait=BULK_POLL_WAIT_S))
+    jobs = client.call(
+        lambda sf: bulk_handle(sf, sobject).insert(records=rows, wait=BULK_POLL_WAIT_S)
+    )
     for job in jobs:
         job_id = job["job_id"]
-        successful = client.call(lambda sf, j=job_id: bulk(sf).get_successful_records(j))
-        for row in csv_rows(successful):
+        for row in bulk_job_rows(client, sobject, job_id, successful=True):
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
             _record_outcomes(
                 [(pk, {"attributes": {"type": sobject}})],
@@ -311,13 +285,12 @@ def _bulk_insert(
                 batch,
                 counts,
             )
-        failed = client.call(lambda sf, j=job_id: bulk(sf).get_failed_records(j))
-        for row in csv_rows(failed):
+        for row in bulk_job_rows(client, sobject, job_id, successful=False):
             pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
             code, message, fields = bulk_error(row.get("sf__Error", ""))
             message = owner_named(code, message, fields, row)
-            batch.failures[pk] = Failure(sobject, code, message, fields)
-            batch.creates_answered.add(pk)
+            batch.failed(pk, Failure(sobject, code, message, fields))
+            batch.create_answered(pk)
 
 
 def owner_named(code: str, message: str, fields: tuple[str, ...], record: dict) -> str:

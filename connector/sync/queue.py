@@ -12,7 +12,8 @@ next time, which keeps that idempotent).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -186,7 +187,7 @@ def contact_states_release(*, token: str, contact_ids: Iterable[int]) -> None:
     )
 
 
-def contact_states_succeeded(*, token: str, versions: dict[int, datetime]) -> None:
+def contact_states_succeeded(*, token: str, versions: Mapping[int, datetime]) -> None:
     """Pushed: not due any more, unless the contact changed while it was in flight.
 
     ``versions`` are the contacts' ``updated_at`` as read for the push. Set-based
@@ -216,7 +217,7 @@ def contact_states_succeeded(*, token: str, versions: dict[int, datetime]) -> No
         failures_resolve(contact_ids=ids, object_types=PEOPLE)
 
 
-def contacts_link(links: dict[int, tuple[str, str]]) -> None:
+def contacts_link(links: Mapping[int, tuple[str, str]]) -> None:
     """Store ``{contact_id: (salesforce_object, salesforce_id)}``.
 
     One many-row UPDATE (:func:`rows_update`): Django's bulk_update builds a CASE
@@ -244,7 +245,7 @@ def contact_creates_sent(contact_ids: list[int]) -> None:
         )
 
 
-def contact_creates_answered(contact_ids: set[int]) -> None:
+def contact_creates_answered(contact_ids: AbstractSet[int]) -> None:
     """Salesforce answered these contacts' creates (created or refused, record by record):
     the next try creates again, so a record someone else gave the id stays refused."""
     if contact_ids:

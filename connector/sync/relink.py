@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from marketing.models import Contact
 
-from ..bulk_writes import SYNC_EVENT_FIELDS, rows_insert
 from ..messages import LEAD_CONVERTED_TO, RECORD_MERGED_INTO, SUCCESSOR_TAKEN, said
-from ..models import ContactSyncEvent, ContactSyncState, SyncDirection, SyncEventOutcome
+from ..models import ContactSyncState, SyncDirection, SyncEventOutcome
 from .failures import contact_failures_unpark
+from .history import ContactEvent, contact_events_write
 from .queue import contacts_link
 
 
@@ -84,12 +84,8 @@ def contacts_follow(moves: list[Move], *, outcome: SyncEventOutcome) -> set[int]
         ContactSyncState.objects.filter(contact_id__in=kept).update(excluded=True, due=False)
     if links:
         contact_failures_unpark(contact_ids=list(links))
-    rows_insert(
-        ContactSyncEvent,
-        SYNC_EVENT_FIELDS,
-        (
-            (pk, SyncDirection.INBOUND, sf_type, sf_id, [], event_outcome, detail)
-            for pk, sf_type, sf_id, event_outcome, detail in events
-        ),
+    contact_events_write(
+        ContactEvent(pk, SyncDirection.INBOUND, sf_type, sf_id, event_outcome, detail=detail)
+        for pk, sf_type, sf_id, event_outcome, detail in events
     )
     return set(links)

@@ -58,10 +58,10 @@ def explain(code: str) -> str:
 
 
 @register.filter
-def in_language(text: str) -> str:
-    """hubsync's own stored message (a run's reason, a record's error) in the page's
-    language; Salesforce's messages stay as Salesforce wrote them."""
-    return _in_language(text)
+def in_language(message: str) -> str:
+    """hubsync's own message (a run's reason, a record's error, read back with its key by
+    the model's ``…_read``) in the page's language; Salesforce's stay as it wrote them."""
+    return _in_language(message)
 
 
 @register.filter

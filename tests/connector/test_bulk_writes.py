@@ -8,7 +8,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from connector.bulk_writes import SYNC_EVENT_FIELDS, rows_insert, rows_insert_select, rows_update
+from connector.bulk_writes import rows_insert, rows_insert_select, rows_update
 from connector.models import (
     ContactSyncEvent,
     ContactSyncState,
@@ -27,7 +27,7 @@ def test_rows_insert_fills_defaults_and_auto_now_fields():
     before = timezone.now()
     rows_insert(
         ContactSyncEvent,
-        SYNC_EVENT_FIELDS,
+        ("contact", "direction", "object_type", "salesforce_id", "fields", "outcome", "detail"),
         [
             (c.pk, SyncDirection.OUTBOUND, "Lead", "00Q000000000001AAA", ["Email"], "created", "")
             for c in contacts

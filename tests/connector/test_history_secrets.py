@@ -7,9 +7,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from connector.credentials.services import integration_credentials_update
 from connector.models import IntegrationSettings
 from connector.models.settings import SECRET_NAMES
-from connector.services.credentials import integration_credentials_update
 
 HISTORY_TABLE = "connector_historicalintegrationsettings"
 

@@ -11,12 +11,12 @@ import pytest
 from django.urls import reverse
 
 from connector.client import salesforce_transport
-from connector.models import AuthMethod, IntegrationSettings, SyncRun
-from connector.salesforce_hosts import HostGuardAdapter, HostPolicy, UntrustedHost
-from connector.services.credentials import (
+from connector.credentials.services import (
     integration_connection_test,
     integration_credentials_update,
 )
+from connector.models import AuthMethod, IntegrationSettings, SyncRun
+from connector.salesforce_hosts import HostGuardAdapter, HostPolicy, UntrustedHost
 from connector.sync.cycle import sync_cycle_run
 from connector.transport import EmulatorAdapter
 from salesforce_emulator.testing import jwt_key_pair

@@ -20,10 +20,11 @@ from django.urls import reverse
 
 from connector.models import SyncRunStatus
 from connector.sync.queue import contact_states_claim, contacts_due_count
-from marketing import services
+from marketing import contacts_import
+from marketing.contacts_import import contacts_import_csv
 from marketing.models import Contact, SmartList
 from marketing.selectors import smart_list_contacts, smart_list_member_count
-from marketing.services import contacts_import_csv, smart_list_create, smart_list_update
+from marketing.services import smart_list_create, smart_list_update
 from marketing.smart_list_criteria import (
     MAX_SMART_LIST_CONDITIONS,
     OPERATORS_BY_KIND,
@@ -224,7 +225,7 @@ def run_import(path: Path) -> tuple[str, str, int]:
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr(services, "IMPORT_MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(contacts_import, "IMPORT_MAX_FILE_BYTES", 100)
     path = tmp_path / "big.csv"
     path.write_text("email\n" + "".join(f"c{i}@example.com\n" for i in range(20)))
     _, err, code = run_import(path)
@@ -261,7 +262,7 @@ def test_a_field_over_the_csv_field_limit_is_a_clear_error(tmp_path):
 
 
 def test_rejected_rows_are_all_counted_but_only_the_first_kept(monkeypatch):
-    monkeypatch.setattr(services, "IMPORT_MAX_REJECTED_KEPT", 3)
+    monkeypatch.setattr(contacts_import, "IMPORT_MAX_REJECTED_KEPT", 3)
     reported = []
     text = "email\n" + "not-an-email\n" * 5 + "ok@example.com\n"
     result = contacts_import_csv(lines=io.StringIO(text), on_reject=reported.append)

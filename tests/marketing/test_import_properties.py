@@ -1,6 +1,6 @@
 """Any CSV to the contacts import: rows stored or rejected with a reason, never a crash.
 
-Property-based (hypothesis) over marketing.services.contacts_import_csv and the
+Property-based (hypothesis) over marketing.contacts_import.contacts_import_csv and the
 ``contacts_import`` command: every stored contact is valid; every row is either stored
 or reported with its line number; a file that cannot be imported changes nothing.
 """
@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketing import csv_safety
+from marketing.contacts_import import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
 from marketing.models import Contact, LifecycleStage
-from marketing.services import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

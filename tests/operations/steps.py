@@ -88,7 +88,7 @@ def release_synced(
     a contact edited after its last push."""
     from django.utils import timezone
 
-    from connector.crypto import encrypt_secret
+    from connector.credentials.encryption import encrypt_secret
 
     models = _release_models()
     Contact = models.get_model("marketing", "Contact")

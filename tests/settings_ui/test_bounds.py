@@ -15,10 +15,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from connector.models import IntegrationSettings
+from connector.services.settings_io import IMPORT_MAX_BYTES, IMPORT_MAX_DEPTH, settings_export
 from marketing.models import SmartList
 from marketing.smart_list_criteria import MAX_SMART_LIST_CONDITIONS
 from settings_ui.presenters import settings_form_data
-from settings_ui.settings_io import IMPORT_MAX_BYTES, IMPORT_MAX_DEPTH, settings_export
 from tests.settings_ui.posts import inclusion_list_post
 from tests.settings_ui.test_bad_input import snapshot
 

@@ -11,11 +11,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.core.management import call_command
 
-from connector.models import AuthMethod
-from connector.services.credentials import (
+from connector.credentials.services import (
     integration_connection_test,
     integration_credentials_save,
 )
+from connector.models import AuthMethod
 from connector.sync.cycle import sync_cycle_run
 from salesforce_emulator.seed import DEMO_CONSUMER_KEY, DEMO_USER
 from settings_ui.management.commands import demo_setup

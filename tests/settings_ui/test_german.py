@@ -191,28 +191,40 @@ def test_the_errors_page_in_german_keeps_salesforces_own_words(german):
 
 
 def test_hubsyncs_own_run_reasons_and_explanations_in_german(german, integration_settings):
-    from connector.messages import CONCURRENT_LIMIT, CYCLE_BUSY, said
+    from connector.messages import (
+        CONCURRENT_LIMIT,
+        COUNTRY_UNKNOWN,
+        CYCLE_BUSY,
+        message_stored,
+        said,
+    )
     from connector.models import SyncRun
 
     integration_settings.sync_enabled = True
     integration_settings.save()
-    SyncRun.objects.create(trigger="test", status="failed", reason=CONCURRENT_LIMIT)
+    reason = said(CONCURRENT_LIMIT)
+    SyncRun.objects.create(
+        trigger="test", status="failed", reason=reason, reason_said=message_stored(reason)
+    )
+    message = said(COUNTRY_UNKNOWN, text="Atlantis")
     SyncError.objects.create(
         direction="outbound",
         object_type="Lead",
         code="INVALID_COUNTRY",
-        message="“Atlantis” is not a country Salesforce's picklist knows.",
+        message=message,
+        message_said=message_stored(message),
     )
     status = german.get(reverse("settings_ui:salesforce_status")).content.decode()
     assert "Letzter Lauf fehlgeschlagen" in status
     assert "Limit gleichzeitiger Anfragen von Salesforce" in status
     errors = german.get(ERRORS_URL).content.decode()
     assert "Das Land steht nicht in der Länderauswahlliste Ihrer Org." in errors
-    # hubsync's own message, stored in English with its parameter, shown in German.
+    # hubsync's own message, stored as its key and parameter, shown in German.
     assert "„Atlantis“ ist kein Land, das die Auswahlliste von Salesforce kennt." in errors
     assert "is not a country" not in errors
+    reason = said(CYCLE_BUSY, run=12, trigger="schedule")
     SyncRun.objects.create(
-        trigger="test", status="failed", reason=said(CYCLE_BUSY, run=12, trigger="schedule")
+        trigger="test", status="failed", reason=reason, reason_said=message_stored(reason)
     )
     status = german.get(reverse("settings_ui:salesforce_status")).content.decode()
     assert "Ein anderer Synchronisationslauf läuft (Lauf 12, schedule)." in status

@@ -19,15 +19,15 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from connector.credentials.services import integration_credentials_update
 from connector.models import FieldMapping, IntegrationSettings, OrgSchema
-from connector.services.credentials import integration_credentials_update
 from connector.services.mappings import field_mapping_save
 from connector.services.settings import integration_settings_update
+from connector.services.settings_io import settings_export
 from connector.services.setup_check import setup_check_run
 from connector.sync.cycle import sync_cycle_run
 from marketing.models import Company, Contact
 from settings_ui.presenters import settings_form_data
-from settings_ui.settings_io import settings_export
 from tests.conftest import SF_USERNAME
 from tests.connector.test_admin import admin_form_data, change_url
 from tests.factories import CompanyFactory

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from connector.models import AccountSync, ActivityStorage, IntegrationSettings, NewRecordType
 from connector.services.settings import SETTINGS_FIELDS
+from connector.services.settings_io import settings_export
 from marketing.models import ActivityType, SmartList
 from marketing.smart_list_criteria import (
     MAX_SMART_LIST_CONDITIONS,
@@ -30,7 +31,6 @@ from marketing.smart_list_criteria import (
 )
 from settings_ui.forms import IntegrationSettingsForm
 from settings_ui.presenters import settings_form_data
-from settings_ui.settings_io import settings_export
 from tests.factories import SmartListFactory
 from tests.settings_ui.posts import inclusion_list_post
 from tests.settings_ui.test_bad_input import assert_valid_saved, documents, noise, snapshot, text

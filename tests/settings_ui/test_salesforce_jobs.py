@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from connector.credentials.services import integration_credentials_update
 from connector.metering import ApiMeter
 from connector.models import ApiCallBucket, CredentialsStatus, SyncRun
-from connector.services.credentials import integration_credentials_update
 from connector.sync.cycle import sync_cycle_run
 from settings_ui.presenters import settings_form_data
 from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from connector.services.encryption import stored_secrets_rotate
+from connector.credentials.keys import stored_secrets_rotate
 
 
 class Command(BaseCommand):

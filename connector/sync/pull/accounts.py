@@ -37,7 +37,9 @@ class AccountsPhase:
             fields = self.context.client.describe("Account")["fields"]
             return [f["name"] for f in fields if f.get("type") not in COMPOUND_TYPES]
 
-        return cache.get_or_set("connector:describe:Account", describe, DESCRIBE_CACHE_S)
+        return list(
+            cache.get_or_set("connector:describe:Account", describe, DESCRIBE_CACHE_S) or ()
+        )
 
     def apply(self, results: list[Pages], *, people: PeopleRead) -> None:
         watermark = self.watermark
@@ -82,9 +84,9 @@ class AccountsPhase:
             _link(contacts_by_account.get(record["Id"], set()), company)
         # Contacts whose Account was already known: link them too.
         for account_id, contact_ids in contacts_by_account.items():
-            company = Company.objects.filter(salesforce_id=account_id).first()
-            if company:
-                _link(contact_ids, company)
+            known = Company.objects.filter(salesforce_id=account_id).first()
+            if known:
+                _link(contact_ids, known)
 
 
 def _link(contact_ids: set[int], company: Company) -> None:

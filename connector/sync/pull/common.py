@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -80,7 +80,7 @@ def inclusion_list_members(
     return set(members.filter(pk__in=contact_ids).values_list("pk", flat=True))
 
 
-def contacts_mark_synced(contact_ids: list[int], version: datetime) -> None:
+def contacts_mark_synced(contact_ids: Collection[int], version: datetime) -> None:
     """The sync wrote these contacts: not a change to push.
 
     Only for contacts in sync before; one with an edit still to push (due, or

@@ -95,7 +95,7 @@ class DeletesPhase:
         counts = self.context.counts
         for t in PEOPLE:
             watermark = self.watermarks[t]
-            for ids, page in pages.get(t, []):
+            for ids, read_page in pages.get(t, []):
                 outcome = deleted_records_apply(
                     object_type=t,
                     salesforce_ids=ids,
@@ -106,8 +106,8 @@ class DeletesPhase:
                 counts.deleted += outcome.deleted
                 counts.kept_unlinked += outcome.kept_unlinked
                 counts.held_deletions += outcome.held
-                if page is not None:
-                    watermark.advance(page)
+                if read_page is not None:
+                    watermark.advance(read_page)
             if self.plan[t] == QUERY:
                 watermark.caught_up(queried_at)
             else:  # everything linked was looked up (or nothing was linked): start from now

@@ -27,10 +27,15 @@ _ORDER_BY = re.compile(r"\s+ORDER\s+BY\s+.*$", re.IGNORECASE | re.DOTALL)
 def first_load_query_many(client: SalesforceClient, queries: list[Query]) -> list[Pages]:
     """Each query's pages, as ``client.query_many`` gives them; first-load queries that
     match at least SALESFORCE_BULK_QUERY_MIN records go through Bulk API 2.0 instead."""
-    results: list[Pages] = list(client.query_many(queries))
+    first_pages = client.query_many(queries)
+    results: list[Pages] = list(first_pages)
     for index, (soql, include_deleted) in enumerate(queries):
         first_load = not include_deleted and " WHERE " not in soql.upper()
-        if first_load and results[index].total_size >= settings.SALESFORCE_BULK_QUERY_MIN:
-            sobject = _FROM.search(soql).group(1)  # type: ignore[union-attr]
-            results[index] = bulk_query_pages(client, sobject, _ORDER_BY.sub("", soql))
+        sobject = _FROM.search(soql)
+        if (
+            first_load
+            and sobject
+            and first_pages[index].total_size >= settings.SALESFORCE_BULK_QUERY_MIN
+        ):
+            results[index] = bulk_query_pages(client, sobject.group(1), _ORDER_BY.sub("", soql))
     return results

@@ -112,7 +112,7 @@ class OpportunitiesPhase:
                 )
             except InvalidOperation:
                 amount = None
-            opportunity, _ = Opportunity.objects.update_or_create(
+            stored, _ = Opportunity.objects.update_or_create(
                 salesforce_id=sf_id,
                 defaults={
                     "name": record.get("Name") or "",
@@ -126,7 +126,7 @@ class OpportunitiesPhase:
                     "owner_name": (record.get("Owner") or {}).get("Name") or "",
                 },
             )
-            by_sf_id[sf_id] = opportunity
+            by_sf_id[sf_id] = stored
             self.context.counts.opportunities += 1
         touched = set(
             OpportunityContactRole.objects.filter(

@@ -18,7 +18,7 @@ from marketing.selectors import contacts_by_email_keys
 
 from ...bulk_writes import rows_update
 from ...mappers import record_in_hubsync_terms, salesforce_fields_for
-from ...merge import contact_merge
+from ...merge import Side, contact_merge
 from ...models import ContactSyncState, EmailCollision, SyncEventOutcome
 from ...org_schema import org_picklists
 from ...owners import owners_get
@@ -300,7 +300,7 @@ class PeoplePhase:
         now = timezone.now()
         changed: list[tuple[int, dict[str, str]]] = []
         new_bases: dict[int, dict[str, str]] = {}
-        both_changed: dict[int, dict[str, str]] = {}
+        both_changed: dict[int, dict[str, Side]] = {}
         outside = [c["pk"] for c in linked.values() if c["pk"] not in members]
         if outside:
             self.counts.outside_inclusion_list += len(outside)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from marketing.models import Contact
 
-from ...bulk_writes import rows_insert
+from ...bulk_writes import concrete_field, rows_insert
 from ...mappers import salesforce_to_contact
 from ...models import ContactSyncState, SyncEventOutcome
 from ..contact_values import contact_values_problem, storable
@@ -46,7 +46,7 @@ def contacts_create(
     # properties a record leaves blank get the field's default.
     now = timezone.now()
     properties = sorted({name for _, values in rows for name in values})
-    defaults = {name: Contact._meta.get_field(name).get_default() for name in properties}
+    defaults = {name: concrete_field(Contact, name).get_default() for name in properties}
     with transaction.atomic():
         rows_insert(
             Contact,

@@ -47,13 +47,10 @@ class Watermark:
 
     def fresh(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The records not already read at the watermark's own second."""
-        if not self.boundary:
+        since = self.since
+        if not self.boundary or since is None:
             return records
-        return [
-            r
-            for r in records
-            if not (r["Id"] in self.boundary and parse_datetime(r["SystemModstamp"]) <= self.since)
-        ]
+        return [r for r in records if not (r["Id"] in self.boundary and _at_or_before(r, since))]
 
     def saw(self, record: dict[str, Any]) -> None:
         stamp = parse_datetime(record.get("SystemModstamp"))
@@ -110,3 +107,8 @@ def inbound_cursors_reset(*names: str) -> None:
     SyncCursor.objects.filter(name__in=[f"inbound:{name}" for name in names]).update(
         value=None, boundary_ids=[]
     )
+
+
+def _at_or_before(record: dict[str, Any], moment: datetime) -> bool:
+    stamp = parse_datetime(record["SystemModstamp"])
+    return stamp is not None and stamp <= moment

@@ -1,6 +1,6 @@
 """``manage.py contacts_import FILE.csv``: upsert contacts from a CSV file by email.
 
-Thin wrapper around :func:`marketing.services.contacts_import_csv_file` (read
+Thin wrapper around :func:`marketing.contacts_import.contacts_import_csv_file` (read
 ``contacts_import_csv`` for the row rules; an export of ``contacts_export`` imports
 back as it was stored). Output and exit codes:
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketing.services import ImportFileError, RejectedRow, contacts_import_csv_file
+from marketing.contacts_import import ImportFileError, RejectedRow, contacts_import_csv_file
 
 
 class Command(BaseCommand):

@@ -10,10 +10,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from connector.credentials.services import integration_credentials_update
 from connector.models import AuthMethod
 from connector.selectors import integration_settings_get
 from connector.services.bootstrap import MARKETING_ADMINS_GROUP, marketing_admins_group_ensure
-from connector.services.credentials import integration_credentials_update
 from connector.services.settings import integration_crm_set, integration_sync_set
 from marketing.demo import demo_seed
 

@@ -8,12 +8,12 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from connector.selectors import integration_settings_get
-from settings_ui.settings_io import (
+from connector.services.settings_io import (
     SettingsImportError,
     settings_export,
-    settings_import,
     settings_json_read,
 )
+from settings_ui.settings_io import settings_import
 
 
 class Command(BaseCommand):

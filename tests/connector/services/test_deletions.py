@@ -200,7 +200,7 @@ class TestThePage:
         doomed = list(Contact.objects.order_by("pk")[:10])
         delete_in_salesforce(synced, doomed)
         cycle()
-        from settings_ui.views import HeldDeletionsView
+        from settings_ui.views.deletes import HeldDeletionsView
 
         HeldDeletionsView.paginate_by = 4
         try:

@@ -186,7 +186,7 @@ class TestIntegrationVersion:
     def test_rechecked_at_the_next_cycle_after_the_credentials_change(
         self, salesforce, integration_settings, admin_browser
     ):
-        from connector.services.credentials import integration_credentials_update
+        from connector.credentials.services import integration_credentials_update
         from tests.conftest import SF_PASSWORD, SF_TOKEN
 
         cycle()

@@ -18,7 +18,7 @@ from connector.errors import ConnectorError
 from connector.owners import users_page
 from connector.services.owners import org_users_read, user_match_set
 
-from .views import SalesforcePageMixin
+from .base import SalesforcePageMixin
 
 
 class UsersView(SalesforcePageMixin, TemplateView):

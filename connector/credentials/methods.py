@@ -1,7 +1,7 @@
 """The four ways in to an org (SALESFORCE_API.md "Authentication"), and where logins go.
 
 - ``web_server``: *Connect with Salesforce*; the stored refresh token buys access tokens
-  (connector.oauth) that simple-salesforce then uses as a session id.
+  (connector.credentials.oauth) that simple-salesforce then uses as a session id.
 - ``jwt``: JWT bearer, server to server (consumer key, username, private key).
 - ``client_credentials``: consumer key and secret, on the org's My Domain only.
 - ``password``: SOAP login() with username, password and security token (legacy:
@@ -16,10 +16,10 @@ from typing import Any
 import requests
 from simple_salesforce import Salesforce
 
-from .errors import AuthenticationFailed
-from .models import SECRET_NAMES, AuthMethod
+from ..errors import AuthenticationFailed
+from ..models import SECRET_NAMES, AuthMethod
+from ..salesforce_hosts import allow_instance
 from .oauth import token_refresh
-from .salesforce_hosts import allow_instance
 
 API_VERSION = "59.0"
 # When the legacy method stops working everywhere (shown on the page).

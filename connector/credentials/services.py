@@ -1,6 +1,6 @@
 """Credentials: saved only once they work, *Connect with Salesforce*, Disconnect, Test connection.
 
-A new set of credentials (any method of connector.auth) is tried by logging in first;
+A new set of credentials (any method of connector.credentials.methods) is tried by logging in first;
 the working credentials are replaced only when the new ones work. Refused ones come
 back with Salesforce's own code and message, and nothing changes.
 """
@@ -13,11 +13,9 @@ from typing import Any
 
 import requests
 from django.conf import settings as django_settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
-from ..auth import Credentials, credentials_from_settings
 from ..client import SalesforceClient, salesforce_transport
 from ..errors import (
     ApiLimitReached,
@@ -28,18 +26,20 @@ from ..errors import (
 )
 from ..metering import ApiMeter
 from ..models import SECRET_NAMES, AuthMethod, IntegrationSettings
-from ..oauth import (
+from ..services.acting_user import ActingUser
+from ..services.jobs import sync_enqueue
+from ..services.settings import set_acting_user
+from ..services.setup_check import SETUP_CHECK_DUE, setup_check_run
+from ..transport import browser_url
+from .methods import Credentials, credentials_from_settings
+from .oauth import (
     PendingAuthorization,
     authorization_start,
     code_exchange,
     identity,
     token_revoke,
 )
-from ..sync.login import CREDENTIALS_CHECK_FIELDS, credentials_mark, credentials_unchecked
-from ..transport import browser_url
-from .jobs import sync_enqueue
-from .settings import set_acting_user
-from .setup_check import SETUP_CHECK_DUE, setup_check_run
+from .status import CREDENTIALS_CHECK_FIELDS, credentials_mark, credentials_unchecked
 
 logger = logging.getLogger(__name__)
 
@@ -82,12 +82,13 @@ class CredentialsOutcome:
 def integration_credentials_save(
     *,
     integration_settings: IntegrationSettings,
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
     **changes: Any,
 ) -> CredentialsOutcome:
     """*Save credentials*: log in with the new ones; store them only when that works.
 
-    ``changes`` are fields of connector.auth.Credentials (a blank secret keeps the stored one).
+    ``changes`` are fields of connector.credentials.methods.Credentials (a blank secret keeps
+    the stored one).
     Raises ValidationError for a value the rules refuse (nothing is sent anywhere then).
     """
     integration_credentials_validate(integration_settings=integration_settings, changes=changes)
@@ -99,16 +100,19 @@ def integration_credentials_validate(
     *, integration_settings: IntegrationSettings, changes: dict[str, Any]
 ) -> None:
     """The stored-value rules on the plain credentials in ``changes`` (fields of
-    connector.auth.Credentials): the login method, a username that looks like an email
-    address, My Domain a Salesforce host (connector.validators). Raises ValidationError keyed
-    by the settings' column names. Only what ``changes`` names is judged."""
+    connector.credentials.methods.Credentials): the login method, a username that looks like
+    an email address, My Domain a Salesforce host (connector.validators). Raises
+    ValidationError keyed by the settings' column names. Only what ``changes`` names is
+    judged."""
     candidate = credentials_from_settings(integration_settings, **changes)
     errors: dict[str, list[str]] = {}
     for name, column in PLAIN_FIELDS.items():
         if name not in changes:
             continue
+        field = IntegrationSettings._meta.get_field(column)
+        assert isinstance(field, models.Field)  # a column of the settings row
         try:
-            IntegrationSettings._meta.get_field(column).clean(getattr(candidate, name), None)
+            field.clean(getattr(candidate, name), None)
         except ValidationError as error:
             errors[column] = error.messages
     if errors:
@@ -119,7 +123,7 @@ def integration_credentials_validate(
 def integration_credentials_update(
     *,
     integration_settings: IntegrationSettings,
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
     **changes: Any,
 ) -> IntegrationSettings:
     """Store credentials without checking them (the admin, a settings import, demo setup):
@@ -196,7 +200,7 @@ def oauth_connect_finish(
     redirect_uri: str,
     code: str,
     code_verifier: str,
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
 ) -> CredentialsOutcome:
     """Salesforce sent the admin back with a code: exchange it, then store the connection
     (its refresh token, encrypted) if it works."""
@@ -240,7 +244,7 @@ DISCONNECTED = "DISCONNECTED"
 
 
 def oauth_disconnect(
-    *, integration_settings: IntegrationSettings, acting_user: AbstractBaseUser | None
+    *, integration_settings: IntegrationSettings, acting_user: ActingUser
 ) -> IntegrationSettings:
     """*Disconnect*: revoke the refresh token at Salesforce and forget it; the sync stops
     until the admin connects again (the status says so)."""
@@ -302,7 +306,7 @@ def _verify_and_store(
     integration_settings: IntegrationSettings,
     candidate: Credentials,
     *,
-    acting_user: AbstractBaseUser | None,
+    acting_user: ActingUser,
 ) -> CredentialsOutcome:
     outcome = _login(integration_settings, candidate)
     if isinstance(outcome, ApiLimitReached):  # the org's daily limit, at login

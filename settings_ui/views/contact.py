@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from connector.auth import credentials_from_settings
+from connector.credentials.methods import credentials_from_settings
 from connector.selectors import contact_sync_overview, integration_settings_get
 from connector.transport import browser_url
 from marketing.models import Contact

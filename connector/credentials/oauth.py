@@ -17,8 +17,8 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from .errors import AuthenticationFailed, ConnectorError, RecoverableError
-from .transport import CALL_OPTIONS
+from ..errors import AuthenticationFailed, ConnectorError, RecoverableError
+from ..transport import CALL_OPTIONS
 
 # What hubsync asks for: the REST API, and a refresh token to keep working unattended.
 SCOPE = "api refresh_token"

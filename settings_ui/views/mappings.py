@@ -19,8 +19,8 @@ from connector.org_schema import org_schema_get
 from connector.selectors import field_mappings_list, integration_settings_get
 from connector.services.mappings import field_mappings_save
 
-from .forms_mappings import FieldMappingForm
-from .views import MANAGE_PERMISSION
+from ..forms_mappings import FieldMappingForm
+from .base import MANAGE_PERMISSION
 
 TEMPLATE = "settings_ui/field_mappings.html"
 

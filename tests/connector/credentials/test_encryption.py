@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
 from connector.checks import check_encryption_key
-from connector.crypto import clear_key_cache, decrypt_secret, encrypt_secret
+from connector.credentials.encryption import clear_key_cache, decrypt_secret, encrypt_secret
 
 
 @pytest.fixture

@@ -12,10 +12,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, View
 
-from connector.crypto import decrypt_secret, encrypt_secret
-from connector.messages import in_language
-from connector.models import AuthMethod
-from connector.services.credentials import (
+from connector.credentials.encryption import decrypt_secret, encrypt_secret
+from connector.credentials.services import (
     CredentialsOutcome,
     integration_connection_test,
     integration_credentials_save,
@@ -23,10 +21,12 @@ from connector.services.credentials import (
     oauth_connect_start,
     oauth_disconnect,
 )
+from connector.messages import in_language
+from connector.models import AuthMethod
 from connector.services.setup_check import setup_check_run
 
-from .forms_credentials import CredentialsForm
-from .views import SalesforcePageMixin
+from ..forms_credentials import CredentialsForm
+from .base import SalesforcePageMixin
 
 # A Connect with Salesforce on its way: state, PKCE verifier and the draft credentials
 # (the consumer secret encrypted), until Salesforce sends the admin back.

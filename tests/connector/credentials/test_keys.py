@@ -7,7 +7,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 
-from connector.crypto import clear_key_cache
+from connector.credentials.encryption import clear_key_cache
 from connector.models import IntegrationSettings
 from connector.sync.cycle import sync_cycle_run
 from tests.conftest import SF_PASSWORD, SF_TOKEN

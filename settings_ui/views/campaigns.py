@@ -20,7 +20,7 @@ from connector.services.jobs import sync_enqueue
 from connector.sync.pull.campaigns import campaigns_discover_now
 from marketing.models import Campaign, SmartList
 
-from .views import SalesforcePageMixin
+from .base import SalesforcePageMixin
 
 
 class CampaignsView(SalesforcePageMixin, TemplateView):
@@ -65,7 +65,7 @@ class CampaignsView(SalesforcePageMixin, TemplateView):
         smart_list = SmartList.objects.filter(pk=request.POST.get("smart_list") or 0).first()
         self.posted = request.POST
         if smart_list is None:
-            self.link_errors = {"smart_list": _("Choose a smart list.")}
+            self.link_errors: dict[str, Any] = {"smart_list": _("Choose a smart list.")}
             return self.render_to_response(self.get_context_data())
         try:
             campaign_link_save(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from ..crypto import rotate_secret
 from ..models import SECRET_NAMES, IntegrationSettings
+from .encryption import rotate_secret
 
 
 def stored_secrets_rotate() -> int:
