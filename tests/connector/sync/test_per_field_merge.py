@@ -14,9 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from connector.listener import CATCH_UP_TRIGGER, ChangeListener
+from connector.listener import ALL_CHANGES, CATCH_UP_TRIGGER, ChangeListener
 from connector.messages import BOTH_CHANGED_HUBSYNC, BOTH_CHANGED_SALESFORCE, said
-from connector.models import ContactSyncEvent, SyncRun, SyncRunStatus
+from connector.models import ChangeEventStream, ContactSyncEvent, SyncRun, SyncRunStatus
 from marketing.models import Contact
 from tests.commands import contacts_import, salesforce_sync
 from tests.connector.test_listener import REP, wait_for
@@ -66,16 +66,12 @@ class ChangeEvents:
         )
 
     def settle(self, what: str) -> None:
-        """Wait until a cycle the listener started after this moment has finished."""
-        before = SyncRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        wait_for(
-            lambda: (
-                SyncRun.objects.filter(pk__gt=before, trigger="change_event")
-                .exclude(status=SyncRunStatus.RUNNING)
-                .exists()
-            ),
-            what=what,
-        )
+        """Wait until the listener has applied every change event Salesforce published so
+        far: its stored replay id reaches the log's latest, which it stores only once the
+        cycle those events started has finished. Whether that cycle began before this call
+        (a busy machine can run the listener first) or after it makes no difference."""
+        latest = self.org.control.change_events()["latest_seq"]
+        wait_for(lambda: applied_through() >= latest, what=what)
 
     def close(self) -> None:
         self.listener.cancel()
@@ -87,6 +83,13 @@ def arrival(request, org) -> Iterator[Polling | ChangeEvents]:
     mode = Polling(org) if request.param == "polling" else ChangeEvents(org)
     yield mode
     mode.close()
+
+
+def applied_through() -> int:
+    """The sequence number of the last change event the listener applied (the emulator's
+    replay ids are big-endian sequence numbers)."""
+    stream = ChangeEventStream.objects.filter(topic=ALL_CHANGES).first()
+    return int.from_bytes(stream.replay_id, "big") if stream and stream.replay_id else 0
 
 
 def lead_of(org, contact: Contact) -> dict:
