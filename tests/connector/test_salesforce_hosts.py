@@ -18,7 +18,7 @@ from connector.services.credentials import (
     integration_credentials_update,
 )
 from connector.sync.cycle import sync_cycle_run
-from connector.transport import EmulatorAdapter
+from salesforce_emulator.client import EmulatorAdapter
 from salesforce_emulator.testing import jwt_key_pair
 from tests.conftest import SF_USERNAME
 

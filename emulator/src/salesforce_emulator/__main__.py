@@ -1,23 +1,48 @@
-"""``python -m salesforce_emulator --host 127.0.0.1 --port 8765 [--db PATH|:memory:]
-[--seed demo|empty] [--demo-certificate PEM [--demo-callback-url URL]] [--api-limit N]
-[--tls [--tls-dir DIR]] [--pubsub-port N] [--latency-ms N] [--bulk-records-per-s N]``."""
+"""``salesforce-emulator`` (or ``python -m salesforce_emulator``) ``--host 127.0.0.1
+--port 8765 [--config FILE] [--db PATH|:memory:] [--seed demo|empty] [--demo-certificate PEM
+[--demo-callback-url URL]] [--api-limit N] [--tls [--tls-dir DIR]] [--pubsub-port N |
+--no-pubsub] [--latency-ms N] [--bulk-records-per-s N]``."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import signal
+import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
-from .pubsub import start_pubsub_server
-from .seed import demo_connected_app
-from .server import create_app, make_server, stop_server
-from .tls import make_tls_server, write_self_signed
+from .config import ConfigError, use_config
+
+
+def _version() -> str:
+    try:
+        return version("salesforce-emulator")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _pubsub_server() -> Any:
+    """``start_pubsub_server``, or None without the ``pubsub`` extra (grpcio, fastavro and
+    the ``pubsub_api`` interface)."""
+    try:
+        from .pubsub import start_pubsub_server
+    except ImportError:
+        return None
+    return start_pubsub_server
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m salesforce_emulator", description="Local Salesforce emulator"
+        prog="salesforce-emulator", description="Local Salesforce emulator"
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="the org's configuration (TOML: setup package, org settings, installed package, "
+        "demo user; see README); default: $SALESFORCE_EMULATOR_CONFIG, else a plain org",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
@@ -51,8 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=None,
         help="port of the Pub/Sub API (gRPC; default: --port + 1, a free one with --port 0); "
-        "0 picks a free one; printed as SALESFORCE_PUBSUB_ADDRESS=HOST:PORT",
+        "0 picks a free one; printed as SALESFORCE_PUBSUB_ADDRESS=HOST:PORT; needs the "
+        "pubsub extra (without it and without this option the Pub/Sub API is off)",
     )
+    parser.add_argument("--no-pubsub", action="store_true", help="do not serve the Pub/Sub API")
     parser.add_argument(
         "--latency-ms",
         type=float,
@@ -66,11 +93,24 @@ def main(argv: list[str] | None = None) -> int:
         help="Bulk API 2.0 jobs process at most this many records per second",
     )
     args = parser.parse_args(argv)
+    if args.config is not None:
+        try:
+            use_config(args.config)  # before the object metadata is built (imports below)
+        except ConfigError as exc:
+            parser.error(str(exc))
+    start_pubsub_server = None if args.no_pubsub else _pubsub_server()
+    if start_pubsub_server is None and args.pubsub_port is not None and not args.no_pubsub:
+        parser.error(
+            "--pubsub-port needs the Pub/Sub API: pip install 'salesforce-emulator[pubsub]'"
+        )
     if args.pubsub_port is None:
         args.pubsub_port = args.port + 1 if args.port else 0
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from .seed import demo_connected_app
+    from .server import create_app, make_server, stop_server
+    from .tls import make_tls_server, write_self_signed
 
-    app = create_app(
+    app = create_app(  # with this process's configuration (--config)
         args.db,
         seed=args.seed,
         api_limit=args.api_limit,
@@ -87,11 +127,16 @@ def main(argv: list[str] | None = None) -> int:
         tls_server = make_tls_server(app, args.host, args.port, cert, key)
         print(f"SALESFORCE_EMULATOR_CERT={cert}", flush=True)
         url = f"https://{args.host}:{tls_server.port}"
-        pubsub = start_pubsub_server(app.store, args.host, args.pubsub_port, cert=cert, key=key)
+        pubsub_tls = {"cert": cert, "key": key}
     else:
         server = make_server(app, args.host, args.port, args.threads)
         url = f"http://{args.host}:{server.effective_port}"
-        pubsub = start_pubsub_server(app.store, args.host, args.pubsub_port)
+        pubsub_tls = {}
+    pubsub = None
+    if start_pubsub_server is not None:
+        pubsub = start_pubsub_server(app.store, args.host, args.pubsub_port, **pubsub_tls)
+    elif not args.no_pubsub:
+        print("Pub/Sub API off: pip install 'salesforce-emulator[pubsub]'", file=sys.stderr)
     if app.seed_info:
         info = app.seed_info
         print(
@@ -101,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     # Machine-readable lines: testing.running_emulator(in_process=False) parses them (the
     # URL comes last: it means "ready").
-    print(f"SALESFORCE_PUBSUB_ADDRESS={pubsub.address}", flush=True)
+    if pubsub is not None:
+        print(f"SALESFORCE_PUBSUB_ADDRESS={pubsub.address}", flush=True)
     print(f"SALESFORCE_EMULATOR_URL={url}", flush=True)
 
     def _terminate(*_: object) -> None:
@@ -115,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
             pass
         finally:
             tls_server.server_close()
-            pubsub.stop()
+            if pubsub is not None:
+                pubsub.stop()
         return 0
     try:
         server.run()  # waitress returns from run() on SystemExit/KeyboardInterrupt
@@ -123,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         stop_server(server)
-        pubsub.stop()
+        if pubsub is not None:
+            pubsub.stop()
     return 0
 
 

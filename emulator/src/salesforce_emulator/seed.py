@@ -1,4 +1,5 @@
-"""``--seed demo``: a demo user and a small, realistic, deterministic org."""
+"""``--seed demo``: a demo user and a small, realistic, deterministic org (the user, the
+installed package and the demo's External Client App: the configuration's ``[demo]``)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,6 @@ from typing import Any
 from .schema import INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES, OPPORTUNITY_STAGES
 from .store import Store
 
-DEMO_CONNECTOR_VERSION = "1.4.0"
-DEMO_USER = {
-    "username": "demo@hubsync.example",
-    "password": "demo-password",
-    "security_token": "DEMOTOKEN123",
-}
 FIRST = [
     "Ada",
     "Grace",
@@ -101,19 +96,15 @@ PLACES = [
 ]
 
 
-# The demo org's External Client App: hubsync's demo connects with JWT bearer, as an org
-# created today must (its certificate comes from hubsync's demo setup, see __main__).
-DEMO_CONSUMER_KEY = "hubsync-demo-app"
-DEMO_CONSUMER_SECRET = "demo-app-secret"
-
-
 def demo_connected_app(store: Store, certificate: str, *, callback_url: str | None = None) -> None:
-    """Register the demo app with ``certificate`` (and ``callback_url``, the web server
-    flow's redirect URI: hubsync's callback on the port it runs on) and turn SOAP login off,
-    like a new org."""
+    """Register the demo's External Client App (``[demo] consumer_key``) with
+    ``certificate`` (and ``callback_url``, the web server flow's redirect URI: the demo app's
+    callback on the port it runs on) and turn SOAP login off, like a new org: the demo then
+    connects with JWT bearer, as an org created today must (``--demo-certificate``)."""
+    demo = store.config.demo
     store.add_app(
-        DEMO_CONSUMER_KEY,
-        DEMO_CONSUMER_SECRET,
+        demo.consumer_key,
+        demo.consumer_secret,
         None,
         certificate=certificate,
         callback_url=callback_url,
@@ -126,16 +117,20 @@ def seed_on_start(store: Store, seed: str) -> dict[str, Any] | None:
     org across restarts), ``empty`` leaves it as it is. Returns the demo credentials."""
     if seed != "demo":
         return None
-    existing = store.user_by_username(DEMO_USER["username"])
-    return dict(DEMO_USER, user_id=existing["user_id"]) if existing else seed_demo(store)
+    credentials = store.config.demo.credentials
+    existing = store.user_by_username(credentials["username"])
+    return dict(credentials, user_id=existing["user_id"]) if existing else seed_demo(store)
 
 
 def seed_demo(store: Store, seed: int = 42) -> dict[str, Any]:
     """Create the demo user and org data; returns the demo credentials."""
     rng = random.Random(seed)
-    # The demo org has the hubsync connector package installed.
-    store.configure(connector_version=DEMO_CONNECTOR_VERSION)
-    user = store.create_user(first_name="Demo", last_name="User", **DEMO_USER)
+    demo = store.config.demo
+    if demo.connector_version:  # the demo org has the package installed
+        store.configure(connector_version=demo.connector_version)
+    user = store.create_user(
+        first_name=demo.first_name, last_name=demo.last_name, **demo.credentials
+    )
     uid = user["id"]
     picklists = store.picklists_on
 
@@ -258,4 +253,4 @@ def seed_demo(store: Store, seed: int = 42) -> dict[str, Any]:
             }
         )
     store.insert("Task", tasks, user_id=uid)
-    return dict(DEMO_USER, user_id=uid)
+    return dict(demo.credentials, user_id=uid)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
 from waitress.server import create_server
 
 from .app import EmulatorApp
+from .config import EmulatorConfig, active_config, use_config
 from .store import Store
 
 
@@ -20,11 +22,15 @@ def create_app(
     api_limit: int = 100_000,
     latency_ms: float = 0,
     bulk_records_per_s: float | None = None,
+    config: EmulatorConfig | str | Path | None = None,
 ) -> EmulatorApp:
     """A ready WSGI app over a fresh (or existing, for a file ``db``) org; ``latency_ms``
     and ``bulk_records_per_s`` model a real network and Bulk API (org settings that the
-    control API can change, and ``reset`` restores to these values)."""
+    control API can change, and ``reset`` restores to these values). ``config``: the org's
+    configuration (:mod:`.config`; default: this process's)."""
+    config = active_config() if config is None else use_config(config)
     store = Store(db, api_limit=api_limit)
+    store.apply_config(config)
     store.apply_start_settings(latency_ms=latency_ms, bulk_records_per_s=bulk_records_per_s)
     return EmulatorApp(store, seed=seed)
 

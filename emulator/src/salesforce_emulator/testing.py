@@ -8,11 +8,15 @@
 
 ``running_emulator(in_process=False)`` runs ``python -m salesforce_emulator`` in a
 subprocess instead (no GIL shared with the client: use it for benchmarks).
+``running_emulator(config=...)``: the org's configuration (:mod:`.config`).
+
+Importing this module starts nothing and builds no object metadata (the server side is
+imported by :func:`running_emulator`): :func:`jwt_key_pair` and :class:`EmulatorControl`
+are usable on their own.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -21,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -29,14 +34,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from .pubsub import start_pubsub_server
-from .server import create_app, make_server, stop_server
+from .config import EmulatorConfig, as_config, use_config
 from .testing_campaigns import CampaignControlMixin
 from .testing_org import OrgControlMixin
 from .testing_rules import RulesControlMixin
 
 
-def certificate_for(private_key_pem: str, *, common_name: str = "hubsync") -> str:
+def certificate_for(private_key_pem: str, *, common_name: str = "emulator") -> str:
     """A self-signed certificate (PEM) for an RSA private key: what an admin uploads to an
     External Client App for JWT bearer."""
     key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
@@ -55,7 +59,7 @@ def certificate_for(private_key_pem: str, *, common_name: str = "hubsync") -> st
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def jwt_key_pair(common_name: str = "hubsync") -> tuple[str, str]:
+def jwt_key_pair(common_name: str = "emulator") -> tuple[str, str]:
     """A new RSA private key and a self-signed certificate for it, both PEM: register the
     certificate with ``add_connected_app(certificate=...)``, sign assertions with the key."""
     key_pem = (
@@ -137,7 +141,7 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin, CampaignControlMixin):
         """Change org settings; returns them all. Keys: ``api_limit``, ``api_used``,
         ``state_country_picklists``, ``multi_currency``, ``connector_version``, ``org_name``,
         ``soap_login_enabled``, ``username_password_flow_enabled``, ``my_domain``,
-        ``login_requires_my_domain``, ``hubsync_metadata_deployed``, ``recycle_bin_capacity``,
+        ``login_requires_my_domain``, ``metadata_deployed``, ``recycle_bin_capacity``,
         ``concurrent_request_limit``, ``long_running_request_s``, ``query_timeout_rows``,
         ``pubsub_enabled``, ``change_data_capture_entities``, ``pubsub_keepalive_s``,
         ``latency_ms``, ``bulk_records_per_s`` (see the README)."""
@@ -282,10 +286,8 @@ class RunningEmulator:
         )
 
     def session(self) -> requests.Session:
-        """A ``requests`` session routed to this emulator (connector.transport)."""
-        # Imported here: the emulator itself must not depend on hubsync's connector package
-        # (it only serves HTTP); only this client-side helper uses it.
-        from connector.transport import emulator_session
+        """A ``requests`` session routed to this emulator (:mod:`.client`)."""
+        from .client import emulator_session
 
         return emulator_session(self.url)
 
@@ -327,33 +329,53 @@ def running_emulator(
     pubsub_port: int = 0,
     latency_ms: float = 0,
     bulk_records_per_s: float | None = None,
+    config: EmulatorConfig | str | Path | None = None,
+    pubsub: bool | None = None,
 ) -> Iterator[RunningEmulator]:
     """Start an emulator on a free port (``port=0``; its Pub/Sub API on ``pubsub_port``,
     also free by default) and stop it on exit.
 
     ``in_process=True`` serves from a waitress thread in this process (fast start, shares
     the GIL); ``False`` runs ``python -m salesforce_emulator`` as a subprocess.
-    ``latency_ms`` and ``bulk_records_per_s``: as the command-line flags.
+    ``latency_ms`` and ``bulk_records_per_s``: as the command-line flags. ``config``: the
+    org's configuration (default: this process's, :func:`~.config.active_config`); in
+    process, every emulator shares one setup package. ``pubsub``: serve the Pub/Sub API
+    (default: when the ``pubsub`` extra is installed).
     """
+    if pubsub is None:
+        pubsub = _pubsub_installed()
     if in_process:
+        chosen = as_config(config)
+        use_config(chosen)  # before the server side (and the object metadata) is imported
+        from .server import create_app, make_server, stop_server
+
         app = create_app(
             db,
             seed=seed,
             api_limit=api_limit,
             latency_ms=latency_ms,
             bulk_records_per_s=bulk_records_per_s,
+            config=chosen,
         )
         server = make_server(app, host, port, threads)
         thread = threading.Thread(target=server.run, name="salesforce-emulator", daemon=True)
         thread.start()
-        pubsub = start_pubsub_server(app.store, host, pubsub_port)
+        pubsub_server = None
+        if pubsub:
+            from .pubsub import start_pubsub_server
+
+            pubsub_server = start_pubsub_server(app.store, host, pubsub_port)
         url = f"http://{host}:{server.effective_port}"
         try:
             yield RunningEmulator(
-                url=url, control=EmulatorControl(url), app=app, pubsub_address=pubsub.address
+                url=url,
+                control=EmulatorControl(url),
+                app=app,
+                pubsub_address=pubsub_server.address if pubsub_server else "",
             )
         finally:
-            pubsub.stop(grace=0)
+            if pubsub_server is not None:
+                pubsub_server.stop(grace=0)
             stop_server(server, thread)
         return
     cmd = [
@@ -372,18 +394,18 @@ def running_emulator(
         str(api_limit),
         "--threads",
         str(threads),
-        "--pubsub-port",
-        str(pubsub_port),
         "--latency-ms",
         str(latency_ms),
     ]
+    cmd += ["--pubsub-port", str(pubsub_port)] if pubsub else ["--no-pubsub"]
     if bulk_records_per_s is not None:
         cmd += ["--bulk-records-per-s", str(bulk_records_per_s)]
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-    )
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
+    source = as_config(config).source
+    if source is not None:
+        cmd += ["--config", str(source)]
+    elif config is not None:
+        raise ValueError("a subprocess emulator takes its configuration from a file")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:
         url, pubsub_address = _wait_for_url(proc, startup_timeout)
         control = EmulatorControl(url)
@@ -406,6 +428,13 @@ def running_emulator(
             proc.wait()
         if proc.stdout:
             proc.stdout.close()
+
+
+def _pubsub_installed() -> bool:
+    """Whether the ``pubsub`` extra is installed (grpcio, fastavro, the interface)."""
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in ("grpc", "fastavro", "pubsub_api"))
 
 
 def _wait_for_url(proc: subprocess.Popen[str], timeout: float) -> tuple[str, str]:

@@ -2,7 +2,7 @@
 
 waitress speaks plain HTTP only, so with ``--tls`` the app is served by Werkzeug's threaded
 server with an SSL context instead (fine for clients that insist on ``https://``; the
-benchmarks and hubsync's own tests use plain HTTP and waitress). A ``reset_connection`` fault
+benchmarks and most tests use plain HTTP and waitress). A ``reset_connection`` fault
 then answers 503 instead of dropping the connection.
 """
 

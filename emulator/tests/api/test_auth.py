@@ -10,7 +10,7 @@ import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceExpiredSession
 
-from connector.transport import emulator_session
+from salesforce_emulator.client import emulator_session
 from salesforce_emulator.pytest_plugin import PASSWORD, SECURITY_TOKEN, USERNAME
 from salesforce_emulator.testing import jwt_key_pair
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 from simple_salesforce.exceptions import SalesforceGeneralError, SalesforceRefusedRequest
 
-from salesforce_emulator.seed import DEMO_USER
+from salesforce_emulator.config import active_config
 from salesforce_emulator.testing import running_emulator
 
 
@@ -155,9 +155,7 @@ def test_subprocess_server_with_demo_seed():
     with running_emulator(
         in_process=False, seed="demo", api_limit=1234, startup_timeout=120
     ) as emu:
-        sf = emu.salesforce(
-            DEMO_USER["username"], DEMO_USER["password"], DEMO_USER["security_token"]
-        )
+        sf = emu.salesforce(**active_config().demo.credentials)
         counts = {
             obj: sf.query(f"SELECT COUNT() FROM {obj}")["totalSize"]
             for obj in (

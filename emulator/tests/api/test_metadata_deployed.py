@@ -1,4 +1,4 @@
-"""``hubsync_metadata_deployed``: without the setup package, its fields and objects do not
+"""``metadata_deployed``: without the setup package, its fields and objects do not
 exist; the Tooling API's ExternalString carries the deployed version label."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ VERSION_QUERY = (
 
 @pytest.fixture
 def undeployed(emulator_control):
-    emulator_control.configure_org(hubsync_metadata_deployed=False)
+    emulator_control.configure_org(metadata_deployed=False)
 
 
 def test_deployed_version_label(sf, emulator_control):
@@ -77,8 +77,8 @@ def test_not_deployed_writes_fail(sf, undeployed):
 
 
 def test_deploying_brings_the_fields_back(sf, emulator_control, undeployed):
-    emulator_control.configure_org(hubsync_metadata_deployed=True)
+    emulator_control.configure_org(metadata_deployed=True)
     res = sf.Lead.upsert("HubSync_Id__c/contact-1", {"LastName": "L", "Company": "C"})
     assert res == 201
     emulator_control.reset()
-    assert emulator_control.org()["hubsync_metadata_deployed"] is True
+    assert emulator_control.org()["metadata_deployed"] is True

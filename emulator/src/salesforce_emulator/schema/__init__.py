@@ -2,7 +2,7 @@
 
 * :mod:`.fields`: the :class:`Field` / :class:`SObject` types and field builders;
 * :mod:`.picklists`: picklist values (stages, statuses, industries...);
-* :mod:`.metadata`: hubsync's setup package read from its DX source (``salesforce/``);
+* :mod:`.metadata`: the configured setup package, read from a Salesforce DX project;
 * :mod:`.objects`: the objects themselves and lookups (``OBJECTS``, ``get_object``...);
 * :mod:`.view`: :class:`SchemaView`, what one caller sees of them (org settings, field-level
   security);

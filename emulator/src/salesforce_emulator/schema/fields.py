@@ -49,7 +49,7 @@ class Field:
     needs_multi_currency: bool = False
     #: Indexed column (filters/ordering on it must not scan the table).
     indexed: bool = False
-    #: Defined by hubsync's setup package (``salesforce/``): exists only once deployed.
+    #: Defined by the configured setup package: exists only once deployed.
     package: bool = False
 
     @property
@@ -92,7 +92,7 @@ class SObject:
     fields: list[Field]
     custom: bool = False
     tooling: bool = False
-    #: Defined by hubsync's setup package (``salesforce/``): exists only once deployed.
+    #: Defined by the configured setup package: exists only once deployed.
     package: bool = False
     createable: bool = True
     updateable: bool = True

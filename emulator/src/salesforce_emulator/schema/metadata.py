@@ -1,25 +1,25 @@
-"""hubsync's setup package, read from its Salesforce DX source (``salesforce/`` at the
-repository root, or ``$SALESFORCE_METADATA_DIR``): custom fields on standard objects, custom
-objects with their fields, custom labels.
+"""The org's setup package, read from a Salesforce DX project (the configuration's
+``metadata_dir``, or ``$SALESFORCE_METADATA_DIR``; see :mod:`salesforce_emulator.config`):
+custom fields on standard objects, custom objects with their fields, custom labels. Without
+one the org has no setup package.
 
-The emulator builds its custom fields and objects from these files, so the package and the
-emulator cannot disagree. Only the stdlib XML parser is used. A missing folder or a field
-type the emulator does not know fails loudly, at import.
+The emulator builds its custom fields and objects from these files, so a project's package
+and the emulator cannot disagree. Only the stdlib XML parser is used. A missing folder or a
+field type the emulator does not know fails loudly, at import.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import METADATA_ENV_VAR as ENV_VAR
+from ..config import active_config
 from .fields import Field, SObject, system_fields, text
 
-ENV_VAR = "SALESFORCE_METADATA_DIR"
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "salesforce"
 NS = "{http://soap.sforce.com/2006/04/metadata}"
 SOURCE = ("force-app", "main", "default")
 #: Metadata object folders that stand for another emulated object.
@@ -33,10 +33,23 @@ class MetadataError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class CustomLabel:
+    """One custom label (``labels/CustomLabels.labels-meta.xml``): a Tooling ``ExternalString``."""
+
+    name: str
+    value: str
+    short_description: str
+    categories: str | None = None
+    language: str = "en_US"
+    protected: bool = False
+
+
+@dataclass(frozen=True)
 class SetupPackage:
     """What the emulator takes from the DX source."""
 
-    directory: Path
+    #: None: no setup package (standard objects only).
+    directory: Path | None
     #: Custom fields of standard objects, by emulated object name (``Activity`` -> ``Task``).
     fields: dict[str, tuple[Field, ...]]
     #: Custom objects, with system fields and their name field.
@@ -45,13 +58,16 @@ class SetupPackage:
     labels: dict[str, str]
     #: The project's namespace (``sfdx-project.json``), None when it has none.
     namespace: str | None
+    #: The custom labels in full, in file order.
+    custom_labels: tuple[CustomLabel, ...] = ()
 
     def fields_for(self, object_name: str) -> tuple[Field, ...]:
         return self.fields.get(object_name, ())
 
 
-def metadata_dir() -> Path:
-    return Path(os.environ.get(ENV_VAR) or DEFAULT_DIR)
+def metadata_dir() -> Path | None:
+    """The configured setup package (None: none)."""
+    return active_config().setup_package_dir()
 
 
 def _text(el: ET.Element, tag: str, default: str | None = None) -> str | None:
@@ -197,27 +213,39 @@ def parse_object(folder: Path, key_prefix: str) -> SObject:
     )
 
 
-def parse_labels(path: Path) -> dict[str, str]:
+def parse_labels(path: Path) -> tuple[CustomLabel, ...]:
     if not path.exists():
-        return {}
+        return ()
     root = _parse(path)
-    out = {}
+    out = []
     for lab in root.iter(NS + "labels"):
         name = _text(lab, "fullName")
         if name:
-            out[name] = _text(lab, "value", "") or ""
-    return out
+            out.append(
+                CustomLabel(
+                    name=name,
+                    value=_text(lab, "value", "") or "",
+                    short_description=_text(lab, "shortDescription", name) or name,
+                    categories=_text(lab, "categories"),
+                    language=_text(lab, "language", "en_US") or "en_US",
+                    protected=_flag(lab, "protected"),
+                )
+            )
+    return tuple(out)
 
 
 def load_setup_package(directory: Path | None = None) -> SetupPackage:
-    """Read the DX source at ``directory`` (default: :func:`metadata_dir`)."""
+    """Read the DX source at ``directory`` (default: :func:`metadata_dir`; none configured:
+    an empty package)."""
     root = directory or metadata_dir()
+    if root is None:
+        return SetupPackage(directory=None, fields={}, objects=(), labels={}, namespace=None)
     source = root.joinpath(*SOURCE)
     if not (source / "objects").is_dir():
         raise MetadataError(
-            f"hubsync's Salesforce setup package was not found at {source}: the emulator "
-            f"builds its custom fields and objects from it. Check out the repository's "
-            f"salesforce/ folder or point ${ENV_VAR} at a Salesforce DX project."
+            f"the Salesforce setup package was not found at {source}: the emulator builds "
+            f"its custom fields and objects from it. Point the configuration's metadata_dir "
+            f"(or ${ENV_VAR}) at a Salesforce DX project."
         )
     fields: dict[str, tuple[Field, ...]] = {}
     custom: list[Path] = []
@@ -234,10 +262,12 @@ def load_setup_package(directory: Path | None = None) -> SetupPackage:
     project = root / "sfdx-project.json"
     if project.exists():
         namespace = json.loads(project.read_text()).get("namespace") or None
+    labels = parse_labels(source / "labels" / "CustomLabels.labels-meta.xml")
     return SetupPackage(
         directory=root,
         fields=fields,
         objects=objects,
-        labels=parse_labels(source / "labels" / "CustomLabels.labels-meta.xml"),
+        labels={label.name: label.value for label in labels},
         namespace=namespace,
+        custom_labels=labels,
     )

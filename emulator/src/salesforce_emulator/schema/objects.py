@@ -1,8 +1,8 @@
 """The objects of the emulated org, their fields, and lookups over them.
 
 The same metadata drives the SQLite table layout, write validation, SOQL name resolution and
-the ``describe`` responses, so the four can never disagree. hubsync's own custom fields and
-objects come from its setup package (:mod:`.metadata`, the ``salesforce/`` DX source).
+the ``describe`` responses, so the four can never disagree. The project's own custom fields and
+objects come from its setup package (:mod:`.metadata`, a DX project the configuration names).
 """
 
 from __future__ import annotations
@@ -376,7 +376,7 @@ def _tooling_objects() -> list[SObject]:
     ]
 
 
-#: hubsync's setup package (``salesforce/``), read once at import.
+#: The configured setup package (:mod:`..config`), read once per process, at import.
 SETUP_PACKAGE = load_setup_package()
 OBJECTS: dict[str, SObject] = {o.name: o for o in _data_objects(SETUP_PACKAGE) + _tooling_objects()}
 OBJECTS_LOWER: dict[str, SObject] = {k.lower(): v for k, v in OBJECTS.items()}

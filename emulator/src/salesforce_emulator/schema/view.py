@@ -1,8 +1,8 @@
 """What one caller sees of the org's schema: :class:`SchemaView`.
 
 Four things decide whether an object or field exists for a request, and whether it may be
-written: the org's state/country picklists and multi-currency settings, whether hubsync's
-setup package is deployed (``hubsync_metadata_deployed``), and the user's field-level
+written: the org's state/country picklists and multi-currency settings, whether the
+setup package is deployed (``metadata_deployed``), and the user's field-level
 security. Describe, SOQL
 name resolution, record reads and write validation all ask the same view, so they agree.
 """

@@ -1,7 +1,8 @@
 """Org settings (API limit, state/country picklists, installed connector version, login
 policy, My Domain, whether the setup package is deployed), persisted in ``_meta``, and the
 rows that mirror them: the ``Organization`` record, the tooling rows of the installed package
-and the ``ExternalString`` of the deployed connector version label."""
+(the configuration's ``[package]``) and the ``ExternalString`` rows of the deployed setup
+package's custom labels."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from ..config import DEFAULT_CONFIG, EmulatorConfig
 from ..schema import SETUP_PACKAGE, SchemaView
 from ..soql import quote
 from ..values import format_dt, make_id, normalize_id, now_utc
@@ -34,12 +36,13 @@ DEFAULT_ORG: dict[str, Any] = {
     "connector_version": None,
     #: 18 characters with the case-safe suffix, like every id (``values.make_id``).
     "org_id": make_id("00D", 1),
-    "org_name": "HubSync Emulated Org",
+    "org_name": "Emulated Org",
     "soap_login_enabled": True,
     "username_password_flow_enabled": True,
     "my_domain": None,
     "login_requires_my_domain": False,
-    "hubsync_metadata_deployed": True,
+    # Whether the setup package (the configuration's metadata_dir) is deployed.
+    "metadata_deployed": True,
     # The active Lead assignment rule: every Lead it sees goes to this user (a username).
     "lead_assignment_rule_owner": None,
     # Rows the recycle bin holds (all objects) before the oldest are purged; None: no limit.
@@ -73,15 +76,13 @@ BOOLEAN_SETTINGS = (
     "soap_login_enabled",
     "username_password_flow_enabled",
     "login_requires_my_domain",
-    "hubsync_metadata_deployed",
+    "metadata_deployed",
     "pubsub_enabled",
     "client_id_on_composite",
 )
 #: The Tooling object listing the entities selected for Change Data Capture.
 CHANNEL_MEMBERS = "PlatformEventChannelMember"
 TOOLING_TABLES = ("InstalledSubscriberPackage", "SubscriberPackage", "SubscriberPackageVersion")
-#: The custom label hubsync reads its deployed version from (Tooling ``ExternalString``).
-VERSION_LABEL = "HubSync_Connector_Version"
 MY_DOMAIN_SUFFIX = ".my.salesforce.com"
 #: Settings that are a whole number >= 0, or null (off).
 OPTIONAL_COUNT_SETTINGS = ("recycle_bin_capacity", "concurrent_request_limit", "query_timeout_rows")
@@ -136,6 +137,9 @@ class OrgSettings(StoreBase):
     """``org``: the settings of the control API's ``/__emulator/org`` (``api_used`` is not
     saved: the API counter starts at zero on every start)."""
 
+    #: The org's configuration: its package (tooling rows) and demo (``seed``).
+    config: EmulatorConfig = DEFAULT_CONFIG
+
     def __init__(self, path: str = ":memory:", *, api_limit: int = 100_000) -> None:
         super().__init__(path)
         self.default_api_limit = api_limit
@@ -152,7 +156,8 @@ class OrgSettings(StoreBase):
             saved.pop("api_used", None)
             if normalize_id(str(saved.get("org_id", ""))) != saved.get("org_id"):
                 saved.pop("org_id", None)  # saved by an older emulator with a wrong suffix
-            self.org.update(saved)
+            # Settings an older emulator had and this one does not: forgotten.
+            self.org.update({k: v for k, v in saved.items() if k in DEFAULT_ORG})
         self._sync_tooling()
 
     def _save_meta(self) -> None:
@@ -166,6 +171,13 @@ class OrgSettings(StoreBase):
         self.org = dict(DEFAULT_ORG, api_limit=self.default_api_limit, **self.start_settings)
         self._sync_tooling()
 
+    def apply_config(self, config: EmulatorConfig) -> None:
+        """Use ``config``: its package from now on, its ``[org]`` settings as start settings."""
+        with self.lock:
+            self.config = config
+            self._sync_tooling()
+        self.apply_start_settings(**config.org)
+
     def apply_start_settings(self, **settings: Any) -> None:
         """Settings from the command line: in force now (over saved ones) and after reset."""
         with self.lock:
@@ -177,7 +189,7 @@ class OrgSettings(StoreBase):
         """Change org settings (see README: api_limit, api_used, state_country_picklists,
         multi_currency, connector_version, org_name, soap_login_enabled,
         username_password_flow_enabled, my_domain, login_requires_my_domain,
-        hubsync_metadata_deployed, recycle_bin_capacity, concurrent_request_limit,
+        metadata_deployed, recycle_bin_capacity, concurrent_request_limit,
         long_running_request_s, query_timeout_rows)."""
         with self.lock:
             checked = {key: check_setting(key, value) for key, value in settings.items()}
@@ -193,7 +205,7 @@ class OrgSettings(StoreBase):
 
     @property
     def metadata_deployed(self) -> bool:
-        return bool(self.org.get("hubsync_metadata_deployed", True))
+        return bool(self.org.get("metadata_deployed", True))
 
     def org_view(self) -> SchemaView:
         """The org's schema, without any user's field-level security."""
@@ -205,8 +217,8 @@ class OrgSettings(StoreBase):
 
     def _sync_tooling(self) -> None:
         """Mirror the settings into rows: the ``Organization``, the installed package's
-        tooling objects (no row = not installed) and the version label's ``ExternalString``
-        (no row = the setup package is not deployed)."""
+        tooling objects (no row = not installed) and the custom labels' ``ExternalString``
+        rows (none = the setup package is not deployed)."""
         c = self.conn
         for name in (*TOOLING_TABLES, "ExternalString", "Organization", CHANNEL_MEMBERS):
             c.execute(f"DELETE FROM {quote(name)}")
@@ -225,13 +237,27 @@ class OrgSettings(StoreBase):
             ],
         )
         version = self.org.get("connector_version")
-        label = version or SETUP_PACKAGE.labels.get(VERSION_LABEL)
-        if self.metadata_deployed and label:
-            c.execute(
+        package = self.config.package
+        if self.metadata_deployed:
+            c.executemany(
                 'INSERT INTO "ExternalString" ("Id", "Name", "MasterLabel", "Value", '
                 '"Language", "Category", "NamespacePrefix", "IsProtected") '
-                "VALUES (?, ?, 'hubsync connector version', ?, 'en_US', 'hubsync', ?, 0)",
-                (make_id("101", 1), VERSION_LABEL, str(label), SETUP_PACKAGE.namespace),
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        make_id("101", n),
+                        label.name,
+                        label.short_description,
+                        str(version)
+                        if version and label.name == package.version_label
+                        else label.value,
+                        label.language,
+                        label.categories,
+                        SETUP_PACKAGE.namespace,
+                        int(label.protected),
+                    )
+                    for n, label in enumerate(SETUP_PACKAGE.custom_labels, 1)
+                ],
             )
         if not version:
             return
@@ -240,8 +266,8 @@ class OrgSettings(StoreBase):
         ver_id = make_id("04t", 1)
         c.execute(
             'INSERT INTO "SubscriberPackage" ("Id", "Name", "NamespacePrefix", "Description") '
-            "VALUES (?, 'HubSync Connector', 'hubsync', 'HubSync marketing sync')",
-            (pkg_id,),
+            "VALUES (?, ?, ?, ?)",
+            (pkg_id, package.name, package.namespace, package.description),
         )
         c.execute(
             'INSERT INTO "SubscriberPackageVersion" ("Id", "Name", "MajorVersion", '
