@@ -25,6 +25,7 @@ $(BIN)/python:
 # the second line makes them editable too, so a change to their sources needs no re-install.
 LOCAL_DISTRIBUTIONS := emulator/pyproject.toml pubsub-api/pyproject.toml
 $(STAMP): pyproject.toml $(LOCAL_DISTRIBUTIONS) | $(BIN)/python
+	rm -rf hubsync.egg-info  # left by hubsync's former setuptools builds; it shadows this one
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip install --quiet --no-deps -e ./pubsub-api -e ./emulator
 	touch $(STAMP)
@@ -54,30 +55,31 @@ run: demo
 TEST_WORKERS ?= auto
 QUICK := not browser and not celery_worker and not subprocess and not slow
 
-# Two runs: hubsync's suite (tests/), then the emulator's own (emulator/tests/: its own
-# pytest configuration, no Django).
+# Two runs: hubsync's suite (tests/; PYTEST_ARGS), then the emulator's own (emulator/tests/:
+# its own pytest configuration, no Django; EMULATOR_PYTEST_ARGS, paths relative to emulator/).
+EMULATOR_PYTEST_ARGS ?=
 test: test-prerequisites install test-clients-install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
-	cd emulator && ../$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	cd emulator && ../$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(EMULATOR_PYTEST_ARGS)
 
 # The edit-test loop: every test that needs no browser, no Celery worker and no other
 # process (the emulator runs in-process), in parallel. Under a minute.
 test-quick: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(QUICK)" $(PYTEST_ARGS)
-	cd emulator && ../$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(QUICK)" $(PYTEST_ARGS)
+	cd emulator && ../$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(QUICK)" $(EMULATOR_PYTEST_ARGS)
 
 # The whole suite (as `make test`) with two CPU-bound processes running beside it for the
 # whole run: what a busy machine or CI runner does to the tests (see .ci/loaded).
 test-loaded: test-prerequisites install test-clients-install
 	.ci/loaded $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 	.ci/loaded $(BIN)/pytest -c emulator/pyproject.toml --rootdir emulator emulator/tests \
-		-n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+		-n $(TEST_WORKERS) --dist worksteal $(EMULATOR_PYTEST_ARGS)
 
 # The emulator as a product of its own: pip-installs it from its folder (with its pubsub
 # and test extras) into a new venv under var/ that has no Django, and runs its tests there.
 # Then a new venv with `pip install .` of hubsync alone: neither the emulator nor Werkzeug
 # may be in it. Needs the package index (both venvs are new); about two minutes.
-test-emulator: test-clients-install
+test-emulator:
 	bash .ci/test-emulator
 
 # What the tests need beyond Python packages: Debian's Chromium for tests/browser

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 import requests
-from salesforce_emulator.client import EmulatorAdapter
 
 from connector.transport import CALL_OPTIONS, salesforce_session
+from salesforce_emulator.client import EmulatorAdapter
 
 
 def test_no_rewrite_when_url_unset():
@@ -28,9 +28,7 @@ def test_session_with_url_uses_the_emulators_adapter():
 
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
 
 
 @pytest.mark.subprocess

@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 import sys
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -169,31 +169,35 @@ def use_config(config: EmulatorConfig | str | Path) -> EmulatorConfig:
     Raises :class:`ConfigError` if it was built from another setup package."""
     global _active
     chosen = as_config(config)
-    built = sys.modules.get(_SCHEMA_MODULE)
-    if built is not None:
-        have = built.SETUP_PACKAGE.directory
-        want = chosen.setup_package_dir()
-        if _resolved(have) != _resolved(want):
-            raise ConfigError(
-                f"this process's emulator objects were built from the setup package {have}; "
-                f"a configuration with {want} needs a process of its own (in_process=False)"
-            )
+    _check_built(chosen)
     _active = chosen
     return chosen
 
 
-def built_setup_package_dir() -> Path | None:
-    """The setup package this process's metadata is (or will be) built from."""
+def for_emulator(config: EmulatorConfig | str | Path | None) -> EmulatorConfig:
+    """The configuration an in-process emulator starts with: ``config`` (None: this
+    process's). The first one to build the object metadata becomes this process's
+    (:func:`use_config`); later ones must have the same setup package (ConfigError)."""
+    if config is None:
+        return active_config()
+    chosen = as_config(config)
+    if sys.modules.get(_SCHEMA_MODULE) is None:
+        return use_config(chosen)
+    _check_built(chosen)
+    return chosen
+
+
+def _check_built(config: EmulatorConfig) -> None:
     built = sys.modules.get(_SCHEMA_MODULE)
-    if built is not None:
-        return built.SETUP_PACKAGE.directory
-    return active_config().setup_package_dir()
+    if built is None:
+        return
+    have, want = built.SETUP_PACKAGE.directory, config.setup_package_dir()
+    if _resolved(have) != _resolved(want):
+        raise ConfigError(
+            f"this process's emulator objects were built from the setup package {have}; "
+            f"a configuration with {want} needs a process of its own (in_process=False)"
+        )
 
 
 def _resolved(path: Path | None) -> Path | None:
     return path.resolve() if path else None
-
-
-def with_org(config: EmulatorConfig, **settings: Any) -> EmulatorConfig:
-    """``config`` with more start settings."""
-    return replace(config, org={**config.org, **settings})

@@ -11,7 +11,7 @@ from typing import Any
 from waitress.server import create_server
 
 from .app import EmulatorApp
-from .config import EmulatorConfig, active_config, use_config
+from .config import EmulatorConfig, for_emulator
 from .store import Store
 
 
@@ -28,7 +28,7 @@ def create_app(
     and ``bulk_records_per_s`` model a real network and Bulk API (org settings that the
     control API can change, and ``reset`` restores to these values). ``config``: the org's
     configuration (:mod:`.config`; default: this process's)."""
-    config = active_config() if config is None else use_config(config)
+    config = for_emulator(config)
     store = Store(db, api_limit=api_limit)
     store.apply_config(config)
     store.apply_start_settings(latency_ms=latency_ms, bulk_records_per_s=bulk_records_per_s)

@@ -17,6 +17,7 @@ are usable on their own.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -34,7 +35,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from .config import EmulatorConfig, as_config, use_config
+from .config import CONFIG_ENV_VAR, DEFAULT_CONFIG, EmulatorConfig, as_config, for_emulator
 from .testing_campaigns import CampaignControlMixin
 from .testing_org import OrgControlMixin
 from .testing_rules import RulesControlMixin
@@ -345,8 +346,7 @@ def running_emulator(
     if pubsub is None:
         pubsub = _pubsub_installed()
     if in_process:
-        chosen = as_config(config)
-        use_config(chosen)  # before the server side (and the object metadata) is imported
+        chosen = for_emulator(config)  # before the server side (the object metadata)
         from .server import create_app, make_server, stop_server
 
         app = create_app(
@@ -400,12 +400,14 @@ def running_emulator(
     cmd += ["--pubsub-port", str(pubsub_port)] if pubsub else ["--no-pubsub"]
     if bulk_records_per_s is not None:
         cmd += ["--bulk-records-per-s", str(bulk_records_per_s)]
-    source = as_config(config).source
-    if source is not None:
-        cmd += ["--config", str(source)]
-    elif config is not None:
+    chosen = as_config(config)
+    if chosen.source is not None:
+        cmd += ["--config", str(chosen.source)]
+    elif chosen != DEFAULT_CONFIG:
         raise ValueError("a subprocess emulator takes its configuration from a file")
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    # The configuration travels as --config (or, for the plain org, not at all).
+    env = {k: v for k, v in os.environ.items() if k != CONFIG_ENV_VAR}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
     try:
         url, pubsub_address = _wait_for_url(proc, startup_timeout)
         control = EmulatorControl(url)

@@ -1,4 +1,5 @@
-"""salesforce_emulator.client: the https:// adapter that routes simple-salesforce to the emulator."""
+"""salesforce_emulator.client: the https:// adapter that routes simple-salesforce to the
+emulator (formerly hubsync's connector.transport)."""
 
 from __future__ import annotations
 
