@@ -1,4 +1,5 @@
-"""simple-salesforce WITHOUT hubsync's adapter, against ``python -m salesforce_emulator --tls``.
+"""simple-salesforce WITHOUT the emulator's adapter, against ``python -m salesforce_emulator
+--tls``.
 
 simple-salesforce builds every URL as ``https://...``, so a plain client needs the emulator's
 optional TLS (a self-signed certificate it generates and prints) and nothing else: a plain
