@@ -1,8 +1,8 @@
 """The SQLite database of one org: connection, lock, table layout, transactions, row lookups.
 
 One table per object with a real column per field, indexes on ``Id``, ``SystemModstamp``,
-``CreatedDate``, ``LastModifiedDate``, ``Email``, ``HubSync_Id__c`` and every foreign key,
-so orgs of 100,000+ records stay fast. A single connection guarded by one re-entrant lock
+``CreatedDate``, ``LastModifiedDate``, ``Email``, external ids and every foreign key, so
+orgs of 100,000+ records stay fast. A single connection guarded by one re-entrant lock
 serves every thread: SQLite work is short, and the lock makes ``:memory:`` databases and
 all-or-none rollbacks correct under waitress's worker threads.
 """

@@ -3,7 +3,7 @@
 
 A conversion makes (or reuses) an Account and a Contact, optionally an Opportunity, from the
 Lead's values through the standard lead field mapping (plus every custom field whose API name
-exists on the target too, which is how admins map ``HubSync_Id__c``), then marks the Lead
+exists on the target too, which is how admins map an external id), then marks the Lead
 converted. From then on Salesforce refuses every write to the Lead with
 ``CANNOT_UPDATE_CONVERTED_LEAD``: :func:`converted_lead_error` is the one place that error is
 made (``store/writes.py`` applies it to updates, so REST, upserts, Collections and Bulk API

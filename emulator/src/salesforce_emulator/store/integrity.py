@@ -53,7 +53,7 @@ def check_unique(
     results: list[WriteResult],
     own_ids: dict[int, str] | None = None,
 ) -> None:
-    """Unique fields (HubSync_Id__c, Username): against the org and within the batch."""
+    """Unique fields (unique external ids, Username): against the org and within the batch."""
     for f in obj.fields:
         if not f.unique:
             continue
