@@ -14,15 +14,20 @@ PUBSUB_PORT ?= 8766
 export DEBUG ?= true
 EMULATOR_URL ?= http://127.0.0.1:$(EMULATOR_PORT)
 
-.PHONY: run test test-quick test-loaded test-prerequisites install migrate demo lint format bench bench-scale messages clean mutation soak
+.PHONY: run test test-quick test-loaded test-prerequisites install migrate demo lint format bench bench-scale messages clean mutation soak test-emulator
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Re-install only when the dependency list changed.
-$(STAMP): pyproject.toml | $(BIN)/python
+# Re-install only when a dependency list changed. hubsync's dev extra brings the emulator
+# (emulator/) and the Pub/Sub interface (pubsub-api/), the repository's own distributions;
+# the second line makes them editable too, so a change to their sources needs no re-install.
+LOCAL_DISTRIBUTIONS := emulator/pyproject.toml pubsub-api/pyproject.toml
+$(STAMP): pyproject.toml $(LOCAL_DISTRIBUTIONS) | $(BIN)/python
+	rm -rf hubsync.egg-info  # left by hubsync's former setuptools builds; it shadows this one
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps -e ./pubsub-api -e ./emulator
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -50,18 +55,32 @@ run: demo
 TEST_WORKERS ?= auto
 QUICK := not browser and not celery_worker and not subprocess and not slow
 
+# Two runs: hubsync's suite (tests/; PYTEST_ARGS), then the emulator's own (emulator/tests/:
+# its own pytest configuration, no Django; EMULATOR_PYTEST_ARGS, paths relative to emulator/).
+EMULATOR_PYTEST_ARGS ?=
 test: test-prerequisites install test-clients-install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	cd emulator && ../$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(EMULATOR_PYTEST_ARGS)
 
 # The edit-test loop: every test that needs no browser, no Celery worker and no other
 # process (the emulator runs in-process), in parallel. Under a minute.
 test-quick: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(QUICK)" $(PYTEST_ARGS)
+	cd emulator && ../$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not subprocess" $(EMULATOR_PYTEST_ARGS)
 
 # The whole suite (as `make test`) with two CPU-bound processes running beside it for the
 # whole run: what a busy machine or CI runner does to the tests (see .ci/loaded).
 test-loaded: test-prerequisites install test-clients-install
 	.ci/loaded $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	.ci/loaded $(BIN)/pytest -c emulator/pyproject.toml --rootdir emulator emulator/tests \
+		-n $(TEST_WORKERS) --dist worksteal $(EMULATOR_PYTEST_ARGS)
+
+# The emulator as a product of its own: pip-installs it from its folder (with its pubsub
+# and test extras) into a new venv under var/ that has no Django, and runs its tests there.
+# Then a new venv with `pip install .` of hubsync alone: neither the emulator nor Werkzeug
+# may be in it. Needs the package index (both venvs are new); about two minutes.
+test-emulator:
+	bash .ci/test-emulator
 
 # What the tests need beyond Python packages: Debian's Chromium for tests/browser
 # (Playwright drives /usr/bin/chromium; its own browser download is not used) and npm for
@@ -119,7 +138,7 @@ format: install
 # (needs GNU gettext; the compiled .mo is committed, so running hubsync does not).
 messages: install
 	$(BIN)/python manage.py makemessages -l de --ignore=.venv --ignore=var --ignore=staticfiles \
-		--ignore=tests --ignore=bench --ignore=salesforce_emulator --ignore=mutants
+		--ignore=tests --ignore=bench --ignore=emulator --ignore=pubsub-api --ignore=mutants
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
@@ -151,8 +170,8 @@ soak: install
 	case "$$line" in *", 0 failures") [ $$rc -eq 0 ] || line="$${line%, 0 failures}, 1 failures";; esac; \
 	echo "$$line"; case "$$line" in *", 0 failures") exit 0;; *) exit 1;; esac
 
-# The independent Salesforce client of tests/salesforce_emulator/clients/test_jsforce.py:
+# The independent Salesforce client of emulator/tests/clients/test_jsforce.py:
 # jsforce from its lock file (Node.js 18+ and npm; the test runs `npm ci` itself if needed).
 test-clients-install: test-prerequisites
-	cd tests/salesforce_emulator/clients/jsforce && npm ci --no-audit --no-fund --ignore-scripts
+	cd emulator/tests/clients/jsforce && npm ci --no-audit --no-fund --ignore-scripts
 	cd tests/browser/axe && npm ci --no-audit --no-fund --ignore-scripts

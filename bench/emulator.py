@@ -3,12 +3,13 @@
     .venv/bin/python bench/emulator.py [--collections 20000] [--query 100000] [--bulk 100000]
         [--pubsub 20000]
 
-Starts ``python -m salesforce_emulator`` as a subprocess on a free port (so client and server
-do not share a GIL) and prints records/s for sObject Collections writes (200 per call),
-query paging (2,000 per page), Bulk API 2.0 ingest and query, and change events/s delivered
-by the Pub/Sub API (Subscribe from EARLIEST, 100 per FetchRequest, Avro-encoded on first
-delivery, decoded by the client with fastavro). Every write above also publishes a change
-event, so the write figures include Change Data Capture's cost.
+Starts ``python -m salesforce_emulator`` (hubsync's org: ``salesforce/emulator.toml``) as a
+subprocess on a free port (so client and server do not share a GIL) and prints records/s for
+sObject Collections writes (200 per call), query paging (2,000 per page), Bulk API 2.0 ingest
+and query, and change events/s delivered by the Pub/Sub API (Subscribe from EARLIEST, 100 per
+FetchRequest, Avro-encoded on first delivery, decoded by the client with fastavro). Every
+write above also publishes a change event, so the write figures include Change Data
+Capture's cost.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import platform
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 
 from salesforce_emulator.testing import running_emulator  # noqa: E402
 
@@ -158,7 +160,8 @@ def main() -> int:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; emulator in a subprocess, SQLite :memory:"
     )
-    with running_emulator(in_process=False, api_limit=10_000_000) as emu:
+    config = os.path.join(ROOT, "salesforce", "emulator.toml")
+    with running_emulator(in_process=False, api_limit=10_000_000, config=config) as emu:
         emu.control.create_user(*USER)
         sf = emu.salesforce(*USER)
         if args.collections:

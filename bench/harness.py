@@ -30,6 +30,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+#: hubsync's org in the emulator (its setup package, its installed package).
+EMULATOR_CONFIG = ROOT / "salesforce" / "emulator.toml"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 BENCH_DIR = ROOT / "var" / "bench"
@@ -141,7 +143,9 @@ def emulator_running(**network: Any) -> Iterator[Any]:
     ``network``: ``latency_ms``, ``bulk_records_per_s`` (a real org's network and Bulk speed)."""
     from salesforce_emulator.testing import running_emulator
 
-    with running_emulator(in_process=False, api_limit=10**8, **network) as emulator:
+    with running_emulator(
+        in_process=False, api_limit=10**8, config=EMULATOR_CONFIG, **network
+    ) as emulator:
         emulator.control.create_user(*USER)
         yield emulator
 

@@ -1,22 +1,18 @@
-"""Point ``requests`` (and so simple-salesforce, unchanged) at the local Salesforce emulator.
+"""The ``requests`` session simple-salesforce is handed: real Salesforce, or the local emulator.
 
-simple-salesforce builds every URL as ``https://{host}/...`` (login, REST, Bulk 2.0) and
-accepts a ``session=``. :func:`emulator_session` returns a session whose ``https://``
-adapter rewrites scheme and host to the emulator's base URL, keeps path and query, and adds
-``X-Salesforce-Host`` with the host the client meant, so the emulator can tell
-``login.salesforce.com`` from ``test.salesforce.com`` from the instance. Plain ``http://``
-is left alone. This module must not import Django: the emulator's tests use it too.
+With ``SALESFORCE_EMULATOR_URL`` set (the demo, tests, benchmarks) the session's ``https://``
+adapter is the emulator's own (``salesforce_emulator.client``, from the ``salesforce-emulator``
+distribution of hubsync's ``demo``/``dev`` extras): it rewrites every Salesforce URL to the
+emulator and names the host meant in ``X-Salesforce-Host``. A production install has no
+emulator and never imports it. This module must not import Django.
 """
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
-SALESFORCE_HOST_HEADER = "X-Salesforce-Host"
 #: hubsync names itself on every call, Salesforce's way (``Sforce-Call-Options:
 #: client=<id>``): the change events of its writes then carry ``;client=hubsync`` in their
 #: ``changeOrigin``, which is how the listener tells its own writes from anyone else's.
@@ -24,37 +20,21 @@ CLIENT_ID = "hubsync"
 CALL_OPTIONS = {"Sforce-Call-Options": f"client={CLIENT_ID}"}
 
 
-class EmulatorAdapter(HTTPAdapter):
-    """Sends every request to ``emulator_url``, keeping path and query.
-
-    The original host travels in the ``X-Salesforce-Host`` header.
-    """
-
-    def __init__(self, emulator_url: str, **kwargs: Any) -> None:
-        parts = urlsplit(emulator_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"emulator URL must be http(s)://host:port, got {emulator_url!r}")
-        self.scheme = parts.scheme
-        self.netloc = parts.netloc
-        super().__init__(**kwargs)
-
-    def send(
-        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
-    ) -> requests.Response:
-        original = urlsplit(request.url or "")
-        rewritten = request.copy()
-        rewritten.url = urlunsplit(
-            (self.scheme, self.netloc, original.path, original.query, original.fragment)
-        )
-        rewritten.headers[SALESFORCE_HOST_HEADER] = original.netloc
-        return super().send(rewritten, *args, **kwargs)
+class EmulatorNotInstalled(RuntimeError):
+    """SALESFORCE_EMULATOR_URL is set but the emulator's client is not installed."""
 
 
 def emulator_session(emulator_url: str) -> requests.Session:
     """A session that sends all ``https://`` traffic to the emulator at ``emulator_url``."""
-    session = requests.Session()
-    session.mount("https://", EmulatorAdapter(emulator_url.rstrip("/")))
-    return session
+    try:
+        from salesforce_emulator.client import emulator_session as session_for
+    except ImportError as exc:
+        raise EmulatorNotInstalled(
+            "SALESFORCE_EMULATOR_URL is set, but the Salesforce emulator is not installed: "
+            "install hubsync's demo extra (pip install '.[demo]'), or unset "
+            "SALESFORCE_EMULATOR_URL to talk to Salesforce"
+        ) from exc
+    return session_for(emulator_url)
 
 
 def salesforce_session(emulator_url: str | None) -> requests.Session:

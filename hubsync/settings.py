@@ -202,7 +202,7 @@ if DEBUG and not HUBSYNC_ENCRYPTION_KEYS:
     ]
 
 # Point the connector at the local Salesforce emulator instead of salesforce.com
-# (salesforce_emulator/README.md). Unset: the real Salesforce.
+# (emulator/README.md; it needs the demo extra). Unset: the real Salesforce.
 SALESFORCE_EMULATOR_URL = env("SALESFORCE_EMULATOR_URL", default=None)
 # Credentials and tokens go only to login.salesforce.com, test.salesforce.com, a My Domain
 # (*.my.salesforce.com) and the instance Salesforce returns (connector/salesforce_hosts.py).

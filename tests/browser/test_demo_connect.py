@@ -20,13 +20,13 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from salesforce_emulator.seed import DEMO_CONSUMER_KEY, DEMO_USER
 from settings_ui.management.commands import demo_setup
 from tests.browser.helpers import open_settings
 
 pytestmark = pytest.mark.subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_ORG = demo_setup.emulator_demo_org()
 
 
 def procfile_command(name: str) -> str:
@@ -45,14 +45,16 @@ def test_the_demos_connect_with_salesforce_follows_the_port(
     settings.DEBUG = True  # as `make run` runs it (demo_setup refuses production)
     call_command("demo_setup", stdout=io.StringIO())
     web = urlsplit(live_server.url)
-    command = procfile_command("emulator").replace(".venv/bin/python", sys.executable)
+    command = procfile_command("emulator").replace(
+        ".venv/bin/salesforce-emulator", str(Path(sys.executable).parent / "salesforce-emulator")
+    )
+    (tmp_path / "salesforce").symlink_to(ROOT / "salesforce")  # the Procfile's relative paths
     env = {
         **os.environ,
         "HOST": web.hostname,
         "WEB_PORT": str(web.port),
         "EMULATOR_PORT": "0",
         "PUBSUB_PORT": "0",
-        "PYTHONPATH": str(ROOT),
     }
     emulator = subprocess.Popen(
         ["bash", "-c", f"exec {command}"],
@@ -74,14 +76,14 @@ def test_the_demos_connect_with_salesforce_follows_the_port(
         section.get_by_role("radio", name="Connect with Salesforce").check()
         callback = f"{live_server.url}/integrations/salesforce/oauth/callback/"
         expect(section.locator("#callback-url")).to_contain_text(callback)
-        section.get_by_label("Consumer key").fill(DEMO_CONSUMER_KEY)
+        section.get_by_label("Consumer key").fill(DEMO_ORG.consumer_key)
         section.get_by_role("button", name="Connect with Salesforce").click()
         # The emulator's login-and-approve page, not its "redirect_uri_mismatch" page.
         expect(page).to_have_url(re.compile(re.escape(settings.SALESFORCE_EMULATOR_URL)))
-        page.get_by_label("Username").fill(DEMO_USER["username"])
-        page.get_by_label("Password").fill(DEMO_USER["password"])
+        page.get_by_label("Username").fill(DEMO_ORG.username)
+        page.get_by_label("Password").fill(DEMO_ORG.password)
         page.get_by_role("button", name="Log In and Allow").click()
-        expect(page.get_by_role("status")).to_contain_text(f"Connected as {DEMO_USER['username']}")
+        expect(page.get_by_role("status")).to_contain_text(f"Connected as {DEMO_ORG.username}")
         expect(page.locator("#credentials-status")).to_contain_text("Valid")
     finally:
         emulator.terminate()

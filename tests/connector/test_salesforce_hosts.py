@@ -18,7 +18,7 @@ from connector.credentials.services import (
 from connector.models import AuthMethod, IntegrationSettings, SyncRun
 from connector.salesforce_hosts import HostGuardAdapter, HostPolicy, UntrustedHost
 from connector.sync.cycle import sync_cycle_run
-from connector.transport import EmulatorAdapter
+from salesforce_emulator.client import EmulatorAdapter
 from salesforce_emulator.testing import jwt_key_pair
 from tests.conftest import SF_USERNAME
 

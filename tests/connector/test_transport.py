@@ -1,117 +1,57 @@
-"""connector.transport: the https:// adapter that routes simple-salesforce to the emulator."""
+"""connector.transport: the session simple-salesforce gets. The emulator's adapter itself is
+tested with the emulator (emulator/tests/clients/test_adapter.py)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import subprocess
+import sys
 
 import pytest
 import requests
 
-from connector.transport import (
-    SALESFORCE_HOST_HEADER,
-    EmulatorAdapter,
-    emulator_session,
-    salesforce_session,
-)
-
-
-class _Echo(BaseHTTPRequestHandler):
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        payload = (
-            f'{{"path": "{self.path}", "host": "{self.headers.get("Host")}", '
-            f'"sf_host": "{self.headers.get(SALESFORCE_HOST_HEADER)}", '
-            f'"method": "{self.command}", "body": "{body}"}}'
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PATCH = _answer
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def echo_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def test_rewrites_scheme_and_host_keeps_path_and_query(echo_url):
-    session = emulator_session(echo_url)
-    resp = session.get("https://login.salesforce.com/services/data/v59.0/query/?q=SELECT+Id")
-    data = resp.json()
-    assert data["path"] == "/services/data/v59.0/query/?q=SELECT+Id"
-    assert data["host"] == echo_url.split("//", 1)[1]
-    assert data["sf_host"] == "login.salesforce.com"
-
-
-def test_original_host_header_tells_domains_apart(echo_url):
-    session = emulator_session(echo_url + "/")
-    assert (
-        session.post("https://test.salesforce.com/services/Soap/u/59.0").json()["sf_host"]
-        == "test.salesforce.com"
-    )
-    assert session.patch("https://acme.my.salesforce.com:443/x", data="b").json() == {
-        "path": "/x",
-        "host": echo_url.split("//", 1)[1],
-        "sf_host": "acme.my.salesforce.com:443",
-        "method": "PATCH",
-        "body": "b",
-    }
-
-
-def test_plain_http_is_not_rewritten(echo_url):
-    session = emulator_session("http://127.0.0.1:9")  # nothing listens there
-    data = session.get(f"{echo_url}/direct").json()
-    assert data["path"] == "/direct" and data["sf_host"] == "None"
+from connector.transport import CALL_OPTIONS, salesforce_session
+from salesforce_emulator.client import EmulatorAdapter
 
 
 def test_no_rewrite_when_url_unset():
-    session = salesforce_session(None)
-    assert not isinstance(session.get_adapter("https://login.salesforce.com"), EmulatorAdapter)
-    session = salesforce_session("")
-    assert not isinstance(session.get_adapter("https://login.salesforce.com"), EmulatorAdapter)
+    for url in (None, ""):
+        session = salesforce_session(url)
+        assert not isinstance(session.get_adapter("https://login.salesforce.com"), EmulatorAdapter)
+        assert session.headers["Sforce-Call-Options"] == CALL_OPTIONS["Sforce-Call-Options"]
 
 
-def test_session_with_url_uses_the_adapter(echo_url):
-    session = salesforce_session(echo_url)
+def test_session_with_url_uses_the_emulators_adapter():
+    session = salesforce_session("http://127.0.0.1:9")
     assert isinstance(session, requests.Session)
     assert isinstance(session.get_adapter("https://x.salesforce.com"), EmulatorAdapter)
+    assert session.headers["Sforce-Call-Options"] == CALL_OPTIONS["Sforce-Call-Options"]
 
 
-def test_request_object_is_not_mutated(echo_url):
-    session = emulator_session(echo_url)
-    prepared = requests.Request("GET", "https://login.salesforce.com/a?b=c").prepare()
-    session.send(prepared)
-    assert prepared.url == "https://login.salesforce.com/a?b=c"
-    assert SALESFORCE_HOST_HEADER not in prepared.headers
-
-
-def test_invalid_emulator_url():
-    with pytest.raises(ValueError):
-        EmulatorAdapter("127.0.0.1:8765")
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
 
 
 @pytest.mark.subprocess
-def test_transport_does_not_import_django():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, connector.transport; "
-        "sys.exit(1 if any(m == 'django' or m.startswith('django.') "
-        "for m in sys.modules) else 0)"
+def test_transport_imports_neither_django_nor_the_emulator():
+    done = _run(
+        "import sys, connector.transport as t; t.salesforce_session(None); "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('django', 'salesforce_emulator')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
     )
-    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.subprocess
+def test_an_emulator_url_without_the_emulator_installed_says_what_to_install():
+    """A production install (no emulator) with SALESFORCE_EMULATOR_URL set: one clear error."""
+    done = _run(
+        "import sys; sys.modules['salesforce_emulator'] = None\n"
+        "import connector.transport as t\n"
+        "try:\n"
+        "    t.salesforce_session('http://127.0.0.1:9')\n"
+        "except t.EmulatorNotInstalled as exc:\n"
+        "    print(exc); sys.exit(0)\n"
+        "sys.exit(1)"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "pip install '.[demo]'" in done.stdout

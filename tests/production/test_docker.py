@@ -1,5 +1,6 @@
 """The image (no Docker engine here: the files are read): nothing secret or local is copied
-in, it runs as a non-root user, and it has a HEALTHCHECK on the web server's /healthz."""
+in, it runs as a non-root user, and it has a HEALTHCHECK on the web server's /healthz; the
+emulator is an image of its own, and hubsync's holds none of it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hubsync.healthcheck import health_request
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
+EMULATOR_DOCKERFILE = (ROOT / "emulator" / "Dockerfile").read_text()
 
 NEVER_COPIED = (
     ".env",
@@ -113,3 +115,38 @@ def test_the_healthcheck_asks_healthz_with_python():
     assert request.full_url == "http://127.0.0.1:8000/healthz"
     assert request.get_header("Host") == "hubsync.example.com"
     assert request.get_header("X-forwarded-proto") == "https"
+
+
+def _copies(dockerfile: str) -> list[tuple[list[str], list[str]]]:
+    """(flags, sources) of every COPY."""
+    out = []
+    for line in re.findall(r"^COPY\s+(.+)$", dockerfile, re.M):
+        words = line.split()[:-1]
+        out.append(([w for w in words if w.startswith("--")], [w for w in words if w[:2] != "--"]))
+    return out
+
+
+def test_hubsyncs_image_never_copies_the_emulator():
+    """Its folder is only mounted for the install (the demo extra builds the emulator from
+    it); the production image (no HUBSYNC_EXTRAS) has no emulator and no Werkzeug."""
+    for flags, sources in _copies(DOCKERFILE):
+        assert not [s for s in sources if s.strip("./").startswith("emulator")], sources
+        if "." in sources:
+            assert "--exclude=emulator" in flags
+    [install] = re.findall(
+        r"^RUN --mount=type=bind,source=emulator,[^\n]*\\\n\s*(.+)$", DOCKERFILE, re.M
+    )
+    assert install == 'pip install --no-cache-dir -e ".${HUBSYNC_EXTRAS:+[$HUBSYNC_EXTRAS]}"'
+    assert re.search(r'^ARG HUBSYNC_EXTRAS=""$', DOCKERFILE, re.M)
+    assert "PYTHONPATH" not in DOCKERFILE  # the editable install puts /app on the path
+
+
+def test_the_emulator_image_runs_as_a_non_root_user_with_its_own_sources_only():
+    users = re.findall(r"^USER\s+(\S+)", EMULATOR_DOCKERFILE, re.M)
+    assert users and users[-1] not in ("root", "0", "0:0")
+    assert EMULATOR_DOCKERFILE.rindex("USER ") < EMULATOR_DOCKERFILE.index("CMD ")
+    sources = {s for _flags, found in _copies(EMULATOR_DOCKERFILE) for s in found}
+    assert all(s.startswith(("emulator/", "pubsub-api")) for s in sources), sources
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert "dockerfile: emulator/Dockerfile" in compose
+    assert "--config /config/emulator.toml" in compose and "./salesforce:/config:ro" in compose

@@ -17,8 +17,9 @@ from connector.credentials.services import (
 )
 from connector.models import AuthMethod
 from connector.sync.cycle import sync_cycle_run
-from salesforce_emulator.seed import DEMO_CONSUMER_KEY, DEMO_USER
 from settings_ui.management.commands import demo_setup
+
+DEMO_ORG = demo_setup.emulator_demo_org()
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +41,11 @@ def test_the_demo_org_is_configured_like_a_save_on_the_page(
     with django_capture_on_commit_callbacks() as callbacks:
         call_command("demo_setup", stdout=io.StringIO())
     integration_settings.refresh_from_db()
-    assert integration_settings.username == DEMO_USER["username"]
+    assert integration_settings.username == DEMO_ORG.username
     # Connected the way an org created today must: JWT bearer, no password anywhere.
     assert integration_settings.auth_method == AuthMethod.JWT
     assert integration_settings.get_password() == ""
-    assert integration_settings.consumer_key == DEMO_CONSUMER_KEY
+    assert integration_settings.consumer_key == DEMO_ORG.consumer_key
     key = serialization.load_pem_private_key(
         integration_settings.get_secret("private_key").encode(), password=None
     )
@@ -71,6 +72,8 @@ def test_make_runs_demo_connects_by_jwt_to_an_org_without_soap_login(
             sys.executable,
             "-m",
             "salesforce_emulator",
+            "--config",
+            str(demo_setup.EMULATOR_CONFIG),
             "--port",
             "0",
             "--seed",
@@ -108,8 +111,8 @@ def test_make_runs_demo_connects_by_jwt_to_an_org_without_soap_login(
             integration_settings=integration_settings,
             acting_user=None,
             method="password",
-            password=DEMO_USER["password"],
-            security_token=DEMO_USER["security_token"],
+            password=DEMO_ORG.password,
+            security_token=DEMO_ORG.security_token,
         )
         assert not outcome.saved and outcome.code == "INVALID_OPERATION"
     finally:

@@ -19,9 +19,19 @@ from marketing.demo import demo_seed
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password-2024"
-# The demo org's External Client App (salesforce_emulator.seed registers it with this
-# certificate): the demo connects by JWT bearer, as an org created today must.
+# The demo org's External Client App (the emulator registers it with this certificate,
+# --demo-certificate): the demo connects by JWT bearer, as an org created today must.
 DEMO_CERTIFICATE = Path(settings.BASE_DIR) / "var" / "demo" / "jwt-certificate.pem"
+# hubsync's org in the emulator: its [demo] user and External Client App.
+EMULATOR_CONFIG = Path(settings.BASE_DIR) / "salesforce" / "emulator.toml"
+
+
+def emulator_demo_org():
+    """The emulator's demo org as hubsync configures it (``[demo]`` of EMULATOR_CONFIG).
+    Imported here: the app never depends on the emulator (the demo extra), the demo does."""
+    from salesforce_emulator.config import load_config
+
+    return load_config(EMULATOR_CONFIG).demo
 
 
 class Command(BaseCommand):
@@ -57,16 +67,16 @@ class Command(BaseCommand):
         if settings.SALESFORCE_EMULATOR_URL and not integration_settings.username:
             # The emulator's demo org: a working integration without a Salesforce account.
             # Imported only here: the app never depends on the emulator, the demo does.
-            from salesforce_emulator.seed import DEMO_CONSUMER_KEY, DEMO_USER
             from salesforce_emulator.testing import jwt_key_pair
 
+            demo_org = emulator_demo_org()
             private_key, _certificate = jwt_key_pair("hubsync demo")
 
             integration_credentials_update(
                 integration_settings=integration_settings,
                 method=AuthMethod.JWT,
-                username=DEMO_USER["username"],
-                consumer_key=DEMO_CONSUMER_KEY,
+                username=demo_org.username,
+                consumer_key=demo_org.consumer_key,
                 private_key=private_key,
                 sandbox=False,
                 acting_user=user,

@@ -29,7 +29,7 @@ def test_a_ready_org_passes_every_check(salesforce, integration_settings):
 
 
 def test_missing_setup_names_the_fields_and_the_fix(salesforce, integration_settings):
-    salesforce.control.configure_org(hubsync_metadata_deployed=False)
+    salesforce.control.configure_org(metadata_deployed=False)
     checks = by_name(setup_check_run(integration_settings=integration_settings))
     assert not checks["object:Lead"].ok
     assert "HubSync_Id__c is missing or hidden" in checks["object:Lead"].message
@@ -68,7 +68,7 @@ def test_picklist_mismatch_and_the_save_it_refuses(salesforce, admin_browser, in
 def test_the_command_prints_json_and_exits_1_on_a_failure(salesforce, capsys):
     call_command("salesforce_check")
     assert json.loads(capsys.readouterr().out)["ok"] is True
-    salesforce.control.configure_org(hubsync_metadata_deployed=False)
+    salesforce.control.configure_org(metadata_deployed=False)
     with pytest.raises(SystemExit) as exit_:
         call_command("salesforce_check")
     assert exit_.value.code == 1

@@ -153,7 +153,7 @@ class TestIntegrationVersion:
         # Deployed: the org's version label (a source deploy or a package alike); None: never
         # deployed, so the org has no label at all.
         salesforce.control.configure_org(
-            connector_version=installed, hubsync_metadata_deployed=installed is not None
+            connector_version=installed, metadata_deployed=installed is not None
         )
         integration_settings.connector_version_checked_at = None
         integration_settings.save()
@@ -170,13 +170,13 @@ class TestIntegrationVersion:
     def test_text_and_instructions_fit_the_case(
         self, salesforce, integration_settings, admin_browser
     ):
-        salesforce.control.configure_org(connector_version=None, hubsync_metadata_deployed=False)
+        salesforce.control.configure_org(connector_version=None, metadata_deployed=False)
         integration_settings.connector_version_checked_at = None
         integration_settings.save()
         cycle()
         html = admin_browser.get(self.URL).content.decode()
         assert 'data-case="deploy"' in html and "How to deploy hubsync's setup" in html
-        salesforce.control.configure_org(connector_version="1.2.3", hubsync_metadata_deployed=True)
+        salesforce.control.configure_org(connector_version="1.2.3", metadata_deployed=True)
         # The admin asks: Check again (the setup check reads the version at once).
         admin_browser.post(reverse("settings_ui:salesforce_setup_check"))
         html = admin_browser.get(self.URL).content.decode()
