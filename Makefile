@@ -66,7 +66,7 @@ test: test-prerequisites install test-clients-install
 # process (the emulator runs in-process), in parallel. Under a minute.
 test-quick: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(QUICK)" $(PYTEST_ARGS)
-	cd emulator && ../$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not subprocess" $(EMULATOR_PYTEST_ARGS)
+	cd emulator && ../$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not subprocess and not slow" $(EMULATOR_PYTEST_ARGS)
 
 # The whole suite (as `make test`) with two CPU-bound processes running beside it for the
 # whole run: what a busy machine or CI runner does to the tests (see .ci/loaded).
