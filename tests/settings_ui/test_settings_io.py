@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from connector.models import IntegrationSettings
+from connector.services.settings_io import settings_import
 from salesforce_emulator.testing import jwt_key_pair
-from settings_ui.settings_io import settings_import
 from tests.factories import ContactFactory, SmartListFactory
 
 pytestmark = pytest.mark.django_db
