@@ -1,4 +1,5 @@
-"""`manage.py salesforce_settings export|import` and `salesforce_sync`."""
+"""`manage.py salesforce_settings export|import` (connector/services/settings_io.py),
+`salesforce_sync` and `contacts_export`."""
 
 from __future__ import annotations
 
