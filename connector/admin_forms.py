@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .credentials.services import PLAIN_FIELDS, integration_credentials_validate
+from .credentials.rules import PLAIN_FIELDS, integration_credentials_validate
 from .models import FieldMapping, IntegrationSettings
 from .selectors import integration_settings_get
 from .services.mappings import field_mapping_validate
@@ -42,18 +42,22 @@ class IntegrationSettingsAdminForm(forms.ModelForm):
             for n in CREDENTIAL_FIELDS
             if n in changed and n in values
         }
-        for check in (
-            lambda: integration_settings_validate(
-                integration_settings=stored, data=settings_changed
-            ),
-            lambda: integration_credentials_validate(
-                integration_settings=stored, changes=credentials
-            ),
-        ):
-            try:
-                check()
-            except ValidationError as error:
-                form_errors_add(self, error)
+        try:
+            integration_settings_validate(integration_settings=stored, data=settings_changed)
+        except ValidationError as error:
+            form_errors_add(self, error)
+        try:
+            integration_credentials_validate(integration_settings=stored, changes=credentials)
+        except ValidationError as error:  # keyed by Credentials' names: the columns here
+            form_errors_add(
+                self,
+                ValidationError(
+                    {
+                        PLAIN_FIELDS.get(name, name): errors
+                        for name, errors in error.error_dict.items()
+                    }
+                ),
+            )
 
 
 class FieldMappingAdminForm(forms.ModelForm):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from cryptography.hazmat.primitives import serialization
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -31,6 +32,12 @@ validate_salesforce_username = EmailValidator(
     message=_("A Salesforce username looks like an email address.")
 )
 
+# The words of Django's own form fields, so that a rule the model or a service holds refuses
+# a value as the page's form field would (page, admin and import say the same).
+INVALID_CHOICE = forms.ChoiceField.default_error_messages["invalid_choice"]
+INVALID_LIST = forms.MultipleChoiceField.default_error_messages["invalid_list"]
+WHOLE_NUMBER = forms.IntegerField.default_error_messages["invalid"]
+
 MY_DOMAIN_MESSAGE = _("Enter a My Domain host such as acme.my.salesforce.com.")
 FIELD_NAME_MESSAGE = _(
     "Enter a Salesforce field's API name (letters, digits and underscores, e.g. Title or "
@@ -47,6 +54,26 @@ def validate_my_domain(value: str) -> None:
     if salesforce and HOST_NAME.match(value):
         return
     raise ValidationError(MY_DOMAIN_MESSAGE, code="my_domain")
+
+
+def my_domain_normalize(value: str) -> str:
+    """My Domain as people paste it (``https://Acme.my.salesforce.com/``) as the bare host
+    :func:`validate_my_domain` judges."""
+    host = value.strip().lower()
+    return host.removeprefix("https://").removeprefix("http://").rstrip("/")
+
+
+PRIVATE_KEY_MESSAGE = _("This is not a PEM private key (without a passphrase).")
+
+
+def validate_private_key_pem(value: str) -> None:
+    """The JWT bearer method's private key: PEM, without a passphrase (blank: none given)."""
+    if not value:
+        return
+    try:
+        serialization.load_pem_private_key(value.encode(), password=None)
+    except (ValueError, TypeError):
+        raise ValidationError(PRIVATE_KEY_MESSAGE, code="private_key") from None
 
 
 def validate_salesforce_field_name(value: str) -> None:

@@ -15,13 +15,15 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from connector.models import (
+    API_CALL_LIMIT_MIN,
+    MAX_API_CALL_LIMIT,
     AccountSync,
     ActivityStorage,
     IntegrationSettings,
     NewRecordType,
 )
 from connector.org_schema import record_types
-from connector.services.settings import SETTINGS_FIELDS, integration_settings_validate
+from connector.services.settings import SETTINGS_FIELDS, integration_settings_clean
 from connector.validators import form_errors_add
 from marketing.models import ActivityType, SmartList
 
@@ -42,8 +44,6 @@ API_USAGE_DOCS_URL = (
     "salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm"
 )
 SHARING_SETTINGS_DOCS_URL = "https://help.salesforce.com/s/articleView?id=sf.admin_sharing.htm"
-# Salesforce's own ceiling for a single org's daily API requests is well below this.
-MAX_API_CALL_LIMIT = 10_000_000
 
 
 def _bool_choice(
@@ -68,21 +68,46 @@ class SyncToggleForm(forms.Form):
     )
 
 
+class InclusionListField(forms.ModelChoiceField):
+    """Offers the active smart lists (and the one selected), but reads any list posted: whether
+    it may be the inclusion list is the service's rule (an inactive one is refused there, in
+    the words the import and the admin use too)."""
+
+    def to_python(self, value: Any) -> SmartList | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return SmartList.objects.get(pk=value)
+        except (ValueError, TypeError, SmartList.DoesNotExist):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
 class IntegrationSettingsForm(forms.Form):
     """Sections 4–14 of the page, saved at once by the blue Save button.
 
     A plain Form (not a ModelForm) so that validating never touches the model
     instance: the service compares old and new values to decide which sync
-    jobs a change calls for.
+    jobs a change calls for. The fields read what a browser posts; the rules of the
+    values are the service's (connector.services.settings.integration_settings_clean),
+    shown on the fields.
     """
 
     api_call_limit = forms.IntegerField(
         label=_("API call limit"),
         required=False,
-        min_value=1,
-        max_value=MAX_API_CALL_LIMIT,
         help_text=_("Leave blank for no limit of hubsync's own."),
-        widget=forms.NumberInput(attrs={"aria-describedby": "api-usage"}),
+        # The model's bounds, for the browser; the service judges them.
+        widget=forms.NumberInput(
+            attrs={
+                "aria-describedby": "api-usage",
+                "min": API_CALL_LIMIT_MIN,
+                "max": MAX_API_CALL_LIMIT,
+            }
+        ),
     )
     change_events = forms.BooleanField(
         label=_("Receive changes as they happen (Change Data Capture)"),
@@ -104,7 +129,7 @@ class IntegrationSettingsForm(forms.Form):
         ON_OFF,
         help_text=HELP_TASK_SYNC,
     )
-    inclusion_list = forms.ModelChoiceField(
+    inclusion_list = InclusionListField(
         label=_("Inclusion list"),
         queryset=SmartList.objects.none(),
         required=False,
@@ -155,13 +180,10 @@ class IntegrationSettingsForm(forms.Form):
         ),
     )
     lead_record_type = forms.CharField(
-        label=_("Record type of new Leads"), required=False, max_length=80, widget=forms.Select
+        label=_("Record type of new Leads"), required=False, widget=forms.Select
     )
     contact_record_type = forms.CharField(
-        label=_("Record type of new Contacts"),
-        required=False,
-        max_length=80,
-        widget=forms.Select,
+        label=_("Record type of new Contacts"), required=False, widget=forms.Select
     )
     lifecycle_transitions = _bool_choice(_("Automatic lifecycle stage transitions"))
     state_country_picklists = _bool_choice(
@@ -313,11 +335,6 @@ class IntegrationSettingsForm(forms.Form):
             )
         return Layout(*sections)
 
-    def clean_activity_types(self) -> list[str]:
-        return [
-            value for value in ActivityType.values if value in self.cleaned_data["activity_types"]
-        ]
-
     def _record_type_choices(self, object_type: str) -> None:
         """The org's record types (as the setup check last read them) for new records."""
         name = f"{object_type.lower()}_record_type"
@@ -342,17 +359,14 @@ class IntegrationSettingsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        storage = cleaned.get("activity_storage")
-        if storage and storage != ActivityStorage.NONE and not cleaned.get("activity_types"):
-            self.add_error(
-                "activity_types",
-                _("Choose at least one activity type, or choose not to store activity data."),
-            )
-        # The rules of the stored values (the org's record types and picklists, the inclusion
-        # list, the model's own): the service's, shown on the fields (no network call).
+        # Every rule of the stored values (the model's, the org's record types and picklists,
+        # the inclusion list, activity types): the service's, shown on the fields (no network
+        # call). What it returns is what is saved.
         given = {name: cleaned[name] for name in self.fields if name in cleaned}
         try:
-            integration_settings_validate(integration_settings=self.instance, data=given)
+            cleaned.update(
+                integration_settings_clean(integration_settings=self.instance, data=given)
+            )
         except ValidationError as error:
             form_errors_add(self, error)
         return cleaned

@@ -1,8 +1,10 @@
 """The *Salesforce Credentials* section: one form for the four login methods.
 
 Secrets (password, security token, consumer secret, private key) are never rendered
-back; blank keeps the stored one. Which fields a method needs is checked here; whether
-Salesforce accepts them is the service's job (it logs in before anything is saved).
+back; blank keeps the stored one. The rules of the values (what a method needs, the
+username, My Domain, the private key) are the credentials' own
+(connector.credentials.rules), shown on the fields; whether Salesforce accepts them is the
+service's job (it logs in before anything is saved).
 """
 
 from __future__ import annotations
@@ -11,36 +13,25 @@ from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
-from cryptography.hazmat.primitives import serialization
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from connector.credentials.methods import SOAP_LOGIN_RETIREMENT
+from connector.credentials.rules import SECRET_MAX_LENGTH, integration_credentials_clean
 from connector.models import SECRET_NAMES, AuthMethod, IntegrationSettings
-from connector.validators import validate_my_domain, validate_salesforce_username
+from connector.validators import form_errors_add
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-# What each method needs, besides the login host (form field → stored secret, if any).
-NEEDS: dict[str, tuple[tuple[str, str | None], ...]] = {
-    AuthMethod.PASSWORD: (("username", None), ("password", "password")),
-    AuthMethod.JWT: (("consumer_key", None), ("username", None), ("private_key", "private_key")),
-    AuthMethod.CLIENT_CREDENTIALS: (
-        ("consumer_key", None),
-        ("consumer_secret", "consumer_secret"),
-        ("my_domain", None),
-    ),
-    AuthMethod.WEB_SERVER: (("consumer_key", None),),
-}
-MISSING = {
-    "username": _("This field is required."),
-    "password": _("Enter the Salesforce password."),
-}
 # The secrets this form takes (the refresh token comes from Connect with Salesforce).
 SECRET_FIELDS = tuple(name for name in SECRET_NAMES if name != "refresh_token")
+# The form's values of connector.credentials.methods.Credentials.
+CREDENTIAL_NAMES = ("method", "sandbox", "my_domain", "consumer_key", "username", *SECRET_FIELDS)
 
 
 class SecretTextarea(forms.Textarea):
@@ -50,11 +41,18 @@ class SecretTextarea(forms.Textarea):
         return None
 
 
+def _max_length(name: str) -> int | None:
+    """The column's length, for the browser (the credentials' rules judge it)."""
+    field = IntegrationSettings._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a column of the settings row
+    return field.max_length
+
+
 def _secret(label: StrOrPromise, **attrs: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
-        max_length=255,
+        max_length=SECRET_MAX_LENGTH,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off", **attrs}),
     )
@@ -79,7 +77,6 @@ class CredentialsForm(forms.Form):
     my_domain = forms.CharField(
         label=_("My Domain"),
         required=False,
-        max_length=255,
         help_text=_(
             "The org's own login host, e.g. acme.my.salesforce.com or "
             "acme--uat.sandbox.my.salesforce.com. Needed for client credentials, and for orgs "
@@ -89,16 +86,14 @@ class CredentialsForm(forms.Form):
     consumer_key = forms.CharField(
         label=_("Consumer key"),
         required=False,
-        max_length=255,
+        max_length=_max_length("consumer_key"),
         help_text=_("From the org's External Client App (Setup → External Client App Manager)."),
     )
     consumer_secret = _secret(_("Consumer secret"))
     username = forms.CharField(
         label=_("Username"),
         required=False,
-        max_length=255,
-        # The stored value's own rule (an email address), from the model.
-        validators=[validate_salesforce_username],
+        max_length=_max_length("username"),
     )
     password = _secret(_("Password"), autocomplete="new-password")
     security_token = _secret(_("Security token"))
@@ -182,35 +177,27 @@ class CredentialsForm(forms.Form):
     def clean_method(self) -> str:
         return self.cleaned_data["method"] or self.integration_settings.auth_method
 
-    def clean_my_domain(self) -> str:
-        host = self.cleaned_data["my_domain"].strip().lower()
-        host = host.removeprefix("https://").removeprefix("http://").rstrip("/")
-        validate_my_domain(host)  # the stored value's rule (connector.validators)
-        return host
-
     def clean_private_key(self) -> str:
         upload = self.files.get(self.add_prefix("private_key_file")) if self.files else None
         pem = self.cleaned_data["private_key"]
         if upload is not None:
             pem = upload.read().decode("utf-8", "replace").strip()
-        if pem:
-            try:
-                serialization.load_pem_private_key(pem.encode(), password=None)
-            except (ValueError, TypeError):
-                raise forms.ValidationError(
-                    _("This is not a PEM private key (without a passphrase).")
-                ) from None
         return pem
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        chosen = data.get("method")
-        if not chosen:
-            return data
-        for name, secret in NEEDS[chosen]:
-            stored = secret is not None and self.integration_settings.has_secret(secret)
-            if not data.get(name) and not stored and name not in self.errors:
-                self.add_error(name, MISSING.get(name, _("This login method needs this.")))
+        if "method" in self.errors:
+            return data  # what the method needs is judged for a method
+        given = {name: data[name] for name in CREDENTIAL_NAMES if name in data}
+        try:
+            # The credentials' rules, shown on the fields; what they return is what is saved.
+            data.update(
+                integration_credentials_clean(
+                    integration_settings=self.integration_settings, changes=given
+                )
+            )
+        except ValidationError as error:
+            form_errors_add(self, error)
         return data
 
     def credentials(self) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 - ``settings_page_context``: everything the settings page renders
 - ``settings_history``: the last changes of the settings, worded as the page words them
-- ``settings_form_data``: the settings as a browser posts the main form
 - ``sync_errors_csv_rows``: the errors page as CSV rows
 """
 
@@ -12,14 +11,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
-from django.forms import CheckboxInput, MultipleChoiceField
 from django.utils.datastructures import MultiValueDict
 
 from connector.credentials.methods import SOAP_LOGIN_RETIREMENT
 from connector.models import IntegrationSettings, SyncError
 from connector.selectors import api_calls_used_last_24h, api_usage_by_hour, setup_check_get
 from connector.services.deletions import held_deletions_summary
-from connector.services.settings import SETTINGS_FIELDS
 from connector.status import sync_status_get
 from connector.version import LATEST_CONNECTOR_VERSION, UPGRADE_URL, connector_version_status
 
@@ -104,33 +101,6 @@ def settings_draft_initial(
     if inclusion_list is not None:
         initial["inclusion_list"] = inclusion_list
     return initial
-
-
-def settings_form_data(
-    integration_settings: IntegrationSettings, **overrides: Any
-) -> dict[str, Any]:
-    """The main settings form as a browser posts it: the stored values, ``overrides`` applied.
-
-    Checked checkboxes post "on" and unchecked ones are absent; activity types post
-    a list; a value that is not set posts "". The JSON import feeds the page's own
-    form through this, and tests post it.
-    """
-    values = {name: getattr(integration_settings, name) for name in SETTINGS_FIELDS}
-    values["inclusion_list"] = integration_settings.inclusion_list_id
-    values.update(overrides)
-    data: dict[str, Any] = {}
-    for name, value in values.items():
-        field = IntegrationSettingsForm.base_fields[name]
-        if isinstance(field.widget, CheckboxInput):
-            if value:
-                data[name] = "on"
-        elif isinstance(field, MultipleChoiceField):
-            data[name] = value if isinstance(value, list) else [value]
-        elif value is None:
-            data[name] = ""
-        else:
-            data[name] = value if isinstance(value, str) else str(value)
-    return data
 
 
 # -- The sync errors as CSV -------------------------------------------------------------

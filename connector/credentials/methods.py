@@ -32,6 +32,16 @@ NO_INSTANCE = (
 )
 
 
+# What each method needs typed in (Credentials fields); Connect with Salesforce's refresh
+# token comes from Salesforce itself, so a login needs it too (Credentials.missing).
+NEEDS: dict[str, tuple[str, ...]] = {
+    AuthMethod.PASSWORD: ("username", "password"),
+    AuthMethod.JWT: ("consumer_key", "username", "private_key"),
+    AuthMethod.CLIENT_CREDENTIALS: ("consumer_key", "consumer_secret", "my_domain"),
+    AuthMethod.WEB_SERVER: ("consumer_key",),
+}
+
+
 @dataclass(frozen=True)
 class Credentials:
     username: str
@@ -64,12 +74,9 @@ class Credentials:
 
     def missing(self) -> str | None:
         """What this method still needs, or None when it is complete."""
-        needs = {
-            AuthMethod.PASSWORD: ("username", "password"),
-            AuthMethod.JWT: ("consumer_key", "username", "private_key"),
-            AuthMethod.CLIENT_CREDENTIALS: ("consumer_key", "consumer_secret", "my_domain"),
-            AuthMethod.WEB_SERVER: ("consumer_key", "refresh_token"),
-        }[AuthMethod(self.method)]
+        needs = NEEDS[AuthMethod(self.method)]
+        if self.method == AuthMethod.WEB_SERVER:
+            needs = (*needs, "refresh_token")
         absent = [name for name in needs if not getattr(self, name)]
         return ", ".join(absent) if absent else None
 

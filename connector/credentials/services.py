@@ -13,8 +13,7 @@ from typing import Any
 
 import requests
 from django.conf import settings as django_settings
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 
 from ..client import SalesforceClient, salesforce_transport
 from ..errors import (
@@ -39,18 +38,11 @@ from .oauth import (
     identity,
     token_revoke,
 )
+from .rules import PLAIN_FIELDS, integration_credentials_clean
 from .status import CREDENTIALS_CHECK_FIELDS, credentials_mark, credentials_unchecked
 
 logger = logging.getLogger(__name__)
 
-# The fields of Credentials that are stored as plain settings (secrets are encrypted).
-PLAIN_FIELDS = {
-    "username": "username",
-    "sandbox": "sandbox",
-    "my_domain": "my_domain",
-    "consumer_key": "consumer_key",
-    "method": "auth_method",
-}
 # The columns a credentials change writes (saves name them: nothing else is overwritten).
 CREDENTIAL_COLUMNS = (
     *PLAIN_FIELDS.values(),
@@ -91,32 +83,11 @@ def integration_credentials_save(
     the stored one).
     Raises ValidationError for a value the rules refuse (nothing is sent anywhere then).
     """
-    integration_credentials_validate(integration_settings=integration_settings, changes=changes)
+    changes = integration_credentials_clean(
+        integration_settings=integration_settings, changes=changes
+    )
     candidate = credentials_from_settings(integration_settings, **changes)
     return _verify_and_store(integration_settings, candidate, acting_user=acting_user)
-
-
-def integration_credentials_validate(
-    *, integration_settings: IntegrationSettings, changes: dict[str, Any]
-) -> None:
-    """The stored-value rules on the plain credentials in ``changes`` (fields of
-    connector.credentials.methods.Credentials): the login method, a username that looks like
-    an email address, My Domain a Salesforce host (connector.validators). Raises
-    ValidationError keyed by the settings' column names. Only what ``changes`` names is
-    judged."""
-    candidate = credentials_from_settings(integration_settings, **changes)
-    errors: dict[str, list[str]] = {}
-    for name, column in PLAIN_FIELDS.items():
-        if name not in changes:
-            continue
-        field = IntegrationSettings._meta.get_field(column)
-        assert isinstance(field, models.Field)  # a column of the settings row
-        try:
-            field.clean(getattr(candidate, name), None)
-        except ValidationError as error:
-            errors[column] = error.messages
-    if errors:
-        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -128,8 +99,10 @@ def integration_credentials_update(
 ) -> IntegrationSettings:
     """Store credentials without checking them (the admin, a settings import, demo setup):
     they are *not checked yet* until a cycle logs in with them. Raises ValidationError
-    (:func:`integration_credentials_validate`) and then stores nothing."""
-    integration_credentials_validate(integration_settings=integration_settings, changes=changes)
+    (connector.credentials.rules) and then stores nothing."""
+    changes = integration_credentials_clean(
+        integration_settings=integration_settings, changes=changes
+    )
     candidate = credentials_from_settings(integration_settings, **changes)
     if _store(integration_settings, candidate):
         credentials_unchecked(integration_settings)

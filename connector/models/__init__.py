@@ -24,6 +24,8 @@ from .records import (
     SyncEventOutcome,
 )
 from .settings import (
+    API_CALL_LIMIT_MIN,
+    MAX_API_CALL_LIMIT,
     SECRET_NAMES,
     AccountSync,
     ActivityStorage,
@@ -48,6 +50,8 @@ from .sync_state import (
 )
 
 __all__ = [
+    "API_CALL_LIMIT_MIN",
+    "MAX_API_CALL_LIMIT",
     "CampaignLink",
     "CampaignLinkMember",
     "SalesforceUser",

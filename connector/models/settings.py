@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +16,16 @@ from marketing.models import ActivityType, Contact
 
 from ..credentials.encryption import decrypt_secret, encrypt_secret
 from ..validators import (
+    INVALID_CHOICE,
+    INVALID_LIST,
+    WHOLE_NUMBER,
     validate_my_domain,
     validate_salesforce_field_name,
     validate_salesforce_username,
 )
+
+# A choice the field does not offer, in the words of the page's select (every writer).
+CHOICE_MESSAGES = {"invalid_choice": INVALID_CHOICE}
 
 
 class AccountSync(models.TextChoices):
@@ -31,6 +38,11 @@ class ActivityStorage(models.TextChoices):
     CUSTOM_OBJECT = "custom_object", _("Custom object (HubSpot_Intelligence__c)")
     NONE = "none", _("Do not store activity data")
 
+
+# hubsync's own API call limit: at least one call a day; Salesforce's own ceiling for a
+# single org's daily API requests is well below the maximum.
+API_CALL_LIMIT_MIN = 1
+MAX_API_CALL_LIMIT = 10_000_000
 
 # activity_types is a flat list of ActivityType values.
 ACTIVITY_TYPES_MAX_DEPTH = 2
@@ -91,7 +103,11 @@ class IntegrationSettings(models.Model):
 
     # 3. Credentials
     auth_method = models.CharField(
-        _("login method"), max_length=20, choices=AuthMethod.choices, default=AuthMethod.PASSWORD
+        _("login method"),
+        max_length=20,
+        choices=AuthMethod.choices,
+        default=AuthMethod.PASSWORD,
+        error_messages=CHOICE_MESSAGES,
     )
     username = models.CharField(
         _("username"),
@@ -126,7 +142,13 @@ class IntegrationSettings(models.Model):
     credentials_checked_at = models.DateTimeField(null=True, blank=True)
 
     # 4. API call limit (blank = no limit of our own)
-    api_call_limit = models.PositiveIntegerField(_("API call limit"), null=True, blank=True)
+    api_call_limit = models.PositiveIntegerField(
+        _("API call limit"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(API_CALL_LIMIT_MIN), MaxValueValidator(MAX_API_CALL_LIMIT)],
+        error_messages={"invalid": WHOLE_NUMBER},
+    )
     # Changes from Salesforce as they happen (Change Data Capture through the Pub/Sub API,
     # connector/listener.py), polling only as the safety net. On by default: the listener
     # falls back to polling by itself where the org does not offer it.
@@ -139,7 +161,11 @@ class IntegrationSettings(models.Model):
 
     # 5.–7. Object sync
     account_sync = models.CharField(
-        _("account sync"), max_length=16, choices=AccountSync.choices, default=AccountSync.SYNC
+        _("account sync"),
+        max_length=16,
+        choices=AccountSync.choices,
+        default=AccountSync.SYNC,
+        error_messages=CHOICE_MESSAGES,
     )
     opportunity_sync = models.BooleanField(_("opportunity sync"), default=True)
     task_sync = models.BooleanField(_("task sync"), default=False)
@@ -161,6 +187,7 @@ class IntegrationSettings(models.Model):
         max_length=16,
         choices=ActivityStorage.choices,
         default=ActivityStorage.TASKS,
+        error_messages=CHOICE_MESSAGES,
     )
     activity_types = BoundedJSONField(
         _("activity types"),
@@ -180,6 +207,7 @@ class IntegrationSettings(models.Model):
         max_length=8,
         choices=NewRecordType.choices,
         default=NewRecordType.LEAD,
+        error_messages=CHOICE_MESSAGES,
     )
 
     # Salesforce's lead assignment rules for the Leads hubsync creates (Sforce-Auto-Assign);
@@ -239,12 +267,20 @@ class IntegrationSettings(models.Model):
 
     def clean(self) -> None:
         types = self.activity_types
-        if (
-            not isinstance(types, list)
-            or not all(isinstance(value, str) for value in types)
-            or set(types) - set(ActivityType.values)
-        ):
-            raise ValidationError({"activity_types": _("Unknown activity type.")})
+        # Words of the page's checkboxes (a list of ActivityType values), for every writer.
+        if not isinstance(types, list) or not all(isinstance(value, str) for value in types):
+            raise ValidationError(
+                {"activity_types": ValidationError(INVALID_LIST, code="invalid_list")}
+            )
+        unknown = [value for value in types if value not in ActivityType.values]
+        if unknown:
+            raise ValidationError(
+                {
+                    "activity_types": ValidationError(
+                        INVALID_CHOICE, code="invalid_choice", params={"value": unknown[0]}
+                    )
+                }
+            )
 
     # Secrets: stored encrypted, readable only through these accessors.
     def set_secret(self, name: str, raw: str) -> None:

@@ -11,15 +11,17 @@ import copy
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from marketing.models import ActivityType, SmartList
 from marketing.smart_list_criteria import validate_criteria
 
-from ..models import AccountSync, IntegrationSettings
+from ..models import AccountSync, ActivityStorage, IntegrationSettings
 from ..org_schema import record_types
 from ..sync.failures import contact_failures_unpark
 from ..sync.pull.watermark import inbound_cursors_reset
+from ..validators import INVALID_CHOICE
 from .acting_user import ActingUser, acting_user_or_none, history_user_set
 from .jobs import sync_enqueue
 
@@ -56,23 +58,32 @@ RETRY_ON_CHANGE = {
 }
 
 
-def integration_settings_validate(
+def integration_settings_clean(
     *, integration_settings: IntegrationSettings, data: dict[str, Any]
-) -> None:
+) -> dict[str, Any]:
     """Every rule on the main settings (keys of SETTINGS_FIELDS in ``data``), against the
-    stored row and the org as the setup check last read it; raises ValidationError with a
-    message per field. The page's form, the admin's form and the import show what this
-    raises; :func:`integration_settings_update` calls it before it writes anything.
+    stored row and the org as the setup check last read it. Returns the values as they are
+    stored (typed by the model's fields: ``"250"`` is 250; the activity types in the page's
+    order, once each); raises ValidationError with a message per field. The page's form, the
+    admin's form and the JSON import show what this raises; :func:`integration_settings_update`
+    calls it before it writes anything.
 
     Only the values in ``data`` are judged: a Save never fails on a value nobody typed
-    (the version label read from the org, the credentials).
+    (the version label read from the org, the credentials). ``inclusion_list`` is a SmartList
+    or None.
     """
     unknown = set(data) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValueError(f"Not settings fields: {sorted(unknown)}")
     errors: dict[str, list[Any]] = {}
+    typed: dict[str, Any] = {}
+    for name, value in data.items():
+        try:
+            typed[name] = _typed(name, value)
+        except ValidationError as error:
+            errors[name] = error.messages
     if (
-        data.get("state_country_picklists")
+        typed.get("state_country_picklists")
         and not integration_settings.state_country_picklists
         and integration_settings.org_state_country_picklists is False
     ):
@@ -85,7 +96,7 @@ def integration_settings_validate(
             )
         ]
     for name, object_type in RECORD_TYPE_FIELDS.items():
-        value = data.get(name)
+        value = typed.get(name)
         known = record_types(integration_settings, object_type)
         if not value or known is None or not isinstance(value, str):
             continue  # the user's default, or the org never read: nothing to hold it to
@@ -96,16 +107,13 @@ def integration_settings_validate(
                 % {"value": value, "known": ", ".join(sorted(names)) or _("none")}
             ]
     smart_list = data.get("inclusion_list")
-    if smart_list is not None and "inclusion_list" not in errors:
-        try:  # a list the sync cannot evaluate (e.g. over the conditions limit)
-            validate_criteria(getattr(smart_list, "criteria", None))
-        except ValidationError as error:
-            errors["inclusion_list"] = error.messages
-    # The model's own rules (choices, lengths, JSON bounds, activity types) on a copy.
+    if smart_list is not None:
+        errors.update(_inclusion_list_errors(integration_settings, smart_list))
+    # The model's own rules (types, choices, bounds, lengths, activity types) on a copy.
     candidate = copy.copy(integration_settings)
-    for name, value in data.items():
-        setattr(candidate, name, value)
-    judged = set(data)
+    judged = set(typed) - set(errors)
+    for name in judged:
+        setattr(candidate, name, typed[name])
     try:
         candidate.full_clean(
             exclude=[f.name for f in IntegrationSettings._meta.fields if f.name not in judged],
@@ -115,8 +123,67 @@ def integration_settings_validate(
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             errors.setdefault(name, []).extend(messages)
+    if (
+        {"activity_storage", "activity_types"} & judged
+        and not {"activity_storage", "activity_types"} & set(errors)
+        and candidate.activity_storage != ActivityStorage.NONE
+        and not candidate.activity_types
+    ):
+        errors["activity_types"] = [
+            _("Choose at least one activity type, or choose not to store activity data.")
+        ]
     if errors:
         raise ValidationError(errors)
+    cleaned = {name: getattr(candidate, name) for name in data}
+    if "activity_types" in cleaned:
+        cleaned["activity_types"] = [
+            value for value in ActivityType.values if value in cleaned["activity_types"]
+        ]
+    return cleaned
+
+
+def _typed(name: str, value: Any) -> Any:
+    """``value`` as the model's field stores it; raises ValidationError in the words of the
+    page's fields."""
+    field = IntegrationSettings._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a column of the settings row
+    if field.is_relation:
+        return value  # the inclusion list: a SmartList or None, judged on its own
+    if field.null and value == "":
+        return None  # blank on the page: no value (no limit of hubsync's own)
+    # int() would take true as 1 and cut 1.5 to 1: a whole number or nothing.
+    if isinstance(field, models.IntegerField) and (
+        isinstance(value, bool) or (isinstance(value, float) and not value.is_integer())
+    ):
+        raise ValidationError(field.error_messages["invalid"], code="invalid")
+    return field.to_python(value)
+
+
+def integration_settings_validate(
+    *, integration_settings: IntegrationSettings, data: dict[str, Any]
+) -> None:
+    """:func:`integration_settings_clean`'s rules alone (the admin's form shows them)."""
+    integration_settings_clean(integration_settings=integration_settings, data=data)
+
+
+def _inclusion_list_errors(
+    integration_settings: IntegrationSettings, smart_list: Any
+) -> dict[str, list[Any]]:
+    if not isinstance(smart_list, SmartList):
+        return {"inclusion_list": [INVALID_CHOICE % {"value": smart_list}]}
+    if not smart_list.active and smart_list.pk != integration_settings.inclusion_list_id:
+        # An inactive list is offered nowhere; one already selected stays (a Save keeps it).
+        return {
+            "inclusion_list": [
+                _("The smart list “%(name)s” is not active: choose an active one.")
+                % {"name": smart_list.name}
+            ]
+        }
+    try:  # a list the sync cannot evaluate (e.g. over the conditions limit)
+        validate_criteria(smart_list.criteria)
+    except ValidationError as error:
+        return {"inclusion_list": error.messages}
+    return {}
 
 
 @transaction.atomic
@@ -128,10 +195,10 @@ def integration_settings_update(
 ) -> IntegrationSettings:
     """Apply the main settings (keys of SETTINGS_FIELDS present in ``data``) at once.
 
-    Validates first (:func:`integration_settings_validate`), so an invalid value saves
-    nothing. Returns the saved settings.
+    Cleans first (:func:`integration_settings_clean`), so an invalid value saves nothing and
+    what is saved is typed as stored. Returns the saved settings.
     """
-    integration_settings_validate(integration_settings=integration_settings, data=data)
+    data = integration_settings_clean(integration_settings=integration_settings, data=data)
     changed = [name for name, value in data.items() if getattr(integration_settings, name) != value]
     for name, value in data.items():
         setattr(integration_settings, name, value)

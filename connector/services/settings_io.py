@@ -1,9 +1,10 @@
 """The settings as a JSON document (``manage.py salesforce_settings``): the export, reading
 a document within its bounds, its shape checked, and the import applied at once.
 
-The import's field rules are the page's own: the interface validates the document's values
-with the page's forms (settings_ui/settings_io.py) and hands the cleaned values to
-:func:`settings_import_apply`, the one write. Nothing here reads a form.
+The import's field rules are every writer's: the document's values are cleaned and judged by
+the services that write them (:func:`~connector.services.settings.integration_settings_clean`,
+:func:`~connector.credentials.rules.integration_credentials_clean`, the lists' parsers), so
+an import refuses what the page, the admin and the services refuse, in the same words.
 """
 
 from __future__ import annotations
@@ -12,21 +13,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from marketing.json_bounds import JsonTooDeep, json_loads_bounded
 from marketing.models import SmartList
 
+from ..credentials.methods import credentials_from_settings
+from ..credentials.rules import integration_credentials_clean
 from ..credentials.services import integration_credentials_update
-from ..models import SECRET_NAMES, IntegrationSettings
+from ..models import SECRET_NAMES, AuthMethod, IntegrationSettings
 from .acting_user import ActingUser
 from .campaign_links import campaign_links_export, campaign_links_parse, campaign_links_replace
 from .owners import user_mappings_export, user_mappings_parse, user_mappings_replace
 from .settings import (
     SETTINGS_FIELDS,
     integration_crm_set,
+    integration_settings_clean,
     integration_settings_update,
     integration_sync_set,
 )
@@ -126,12 +130,14 @@ class SettingsDocument:
     export of what is stored, and what its shape got wrong."""
 
     merged: dict[str, Any]
-    inclusion_list_id: int | None
+    inclusion_list: SmartList | None
     crm_enabled: bool
     # The credentials merged over the stored ones; None when "credentials" is no object.
     credentials: dict[str, Any] | None
     lists: dict[str, Any]
     errors: list[str] = field(default_factory=list)
+    # Keys whose value has the wrong type (said in ``errors``): no rule judges them again.
+    mistyped: set[str] = field(default_factory=set)
 
 
 def settings_document_read(
@@ -143,20 +149,21 @@ def settings_document_read(
     if not isinstance(data, dict):
         raise SettingsImportError(["The settings must be a JSON object."])
     errors = [f"Unknown key “{key}”." for key in data if key not in TOP_KEYS]
-    errors += [
-        f"“{key}” must be true or false."
-        for key in BOOLEAN_KEYS
-        if key in data and not isinstance(data[key], bool)
-    ]
-    # The form reads what a browser posts (text): false would become the record type "False".
-    errors += [
-        f"“{key}” must be a string or null."
+    mistyped = {key for key in BOOLEAN_KEYS if key in data and not isinstance(data[key], bool)}
+    # A developer name: false would become the record type "False".
+    mistyped_text = {
+        key
         for key in RECORD_TYPE_KEYS
         if data.get(key) is not None and not isinstance(data[key], str)
+    }
+    errors += [f"“{key}” must be true or false." for key in BOOLEAN_KEYS if key in mistyped]
+    errors += [
+        f"“{key}” must be a string or null." for key in RECORD_TYPE_KEYS if key in mistyped_text
     ]
+    mistyped |= mistyped_text
     current = settings_export(integration_settings)
     merged = {**current, **{k: v for k, v in data.items() if k in TOP_KEYS}}
-    inclusion_list_id = None
+    inclusion_list = None
     if merged["inclusion_list"] is not None:
         smart_list = (
             SmartList.objects.filter(name=merged["inclusion_list"]).first()
@@ -165,8 +172,9 @@ def settings_document_read(
         )
         if smart_list is None:
             errors.append(f"inclusion_list: no smart list named {merged['inclusion_list']!r}.")
+            mistyped.add("inclusion_list")
         else:
-            inclusion_list_id = smart_list.pk
+            inclusion_list = smart_list
     credentials = _credentials_read(merged["credentials"], current["credentials"], errors)
     lists: dict[str, Any] = {}
     parsers: dict[str, Callable[[Any], Any]] = {
@@ -180,7 +188,9 @@ def settings_document_read(
             except ValidationError as error:
                 errors += error.messages
     crm_enabled = merged["crm_enabled"] if isinstance(merged["crm_enabled"], bool) else False
-    return SettingsDocument(merged, inclusion_list_id, crm_enabled, credentials, lists, errors)
+    return SettingsDocument(
+        merged, inclusion_list, crm_enabled, credentials, lists, errors, mistyped
+    )
 
 
 def _credentials_read(
@@ -203,7 +213,84 @@ def _credentials_read(
     return {**stored, **({"method": "password"} if before_methods else {}), **credentials}
 
 
-def settings_import_apply(
+def settings_import(
+    *, integration_settings: IntegrationSettings, data: Any, acting_user: ActingUser = None
+) -> IntegrationSettings:
+    """Validate ``data`` completely, then apply it at once; raises SettingsImportError with
+    every problem (``key: message``, the services' own words) and then applies nothing.
+
+    Keys that are missing keep their current value; null password or token keep the stored
+    secret. Without the CRM, Task sync is not a setting (as on the page) and keeps its value.
+    """
+    document = settings_document_read(integration_settings=integration_settings, data=data)
+    errors = document.errors
+    settings_data: dict[str, Any] = {}
+    try:
+        settings_data = integration_settings_clean(
+            integration_settings=integration_settings, data=_settings_values(document)
+        )
+    except ValidationError as error:
+        errors += _lines(error)
+    credentials: dict[str, Any] | None = None
+    if document.credentials is not None:
+        try:
+            credentials = integration_credentials_clean(
+                integration_settings=integration_settings,
+                changes=_credentials_values(document.credentials),
+            )
+        except ValidationError as error:
+            errors += _lines(error, prefix="credentials.")
+    if errors:
+        raise SettingsImportError(errors)
+    assert credentials is not None  # credentials that are no object are an error above
+    unchanged = credentials_from_settings(integration_settings)
+    changed = credentials_from_settings(integration_settings, **credentials) != unchanged
+    return _apply(
+        integration_settings=integration_settings,
+        document=document,
+        settings_data=settings_data,
+        credentials=credentials if changed else None,
+        acting_user=acting_user,
+    )
+
+
+def _settings_values(document: SettingsDocument) -> dict[str, Any]:
+    """The main settings of the document as the services take them (the inclusion list a
+    SmartList, a record type's null blank); mistyped values are left to their error."""
+    values = {key: document.merged[key] for key in FORM_KEYS if key not in document.mistyped}
+    if "inclusion_list" in values:
+        values["inclusion_list"] = document.inclusion_list
+    for key in RECORD_TYPE_KEYS:
+        if key in values:
+            values[key] = values[key] or ""
+    if not document.crm_enabled:
+        values.pop("task_sync", None)
+    return values
+
+
+def _credentials_values(credentials: dict[str, Any]) -> dict[str, Any]:
+    """The document's credentials as the credentials services take them (null text is blank;
+    a blank secret keeps the stored one); mistyped values are left to their error."""
+    values: dict[str, Any] = {"method": credentials["method"] or AuthMethod.PASSWORD}
+    if not isinstance(values["method"], str):
+        del values["method"]
+    for key in CREDENTIAL_STRINGS:
+        value = credentials[key]
+        if value is None or isinstance(value, str):
+            values[key] = value or ""
+    values["sandbox"] = credentials["sandbox"] is True
+    return values
+
+
+def _lines(error: ValidationError, prefix: str = "") -> list[str]:
+    return [
+        f"{prefix}{name}: {message}" if name != NON_FIELD_ERRORS else f"{prefix}{message}"
+        for name, messages in error.message_dict.items()
+        for message in messages
+    ]
+
+
+def _apply(
     *,
     integration_settings: IntegrationSettings,
     document: SettingsDocument,

@@ -274,7 +274,7 @@ def test_without_change_data_capture_the_panel_says_polling_and_why(org, admin_b
 def test_turning_change_events_off_on_the_page_means_polling(org, listener, admin_browser):
     from django.urls import reverse
 
-    from settings_ui.presenters import settings_form_data
+    from tests.settings_ui.posts import settings_form_data
 
     assert change_events_flowing(org_settings()) is True
     response = admin_browser.post(

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from connector.models import SyncRun
 from marketing.models import Contact
-from settings_ui.presenters import settings_form_data
+from tests.settings_ui.posts import settings_form_data
 
 
 @pytest.mark.celery_worker

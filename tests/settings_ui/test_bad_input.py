@@ -21,9 +21,8 @@ from hypothesis import strategies as st
 
 from connector.models import AccountSync, ActivityStorage, IntegrationSettings, NewRecordType
 from connector.services.settings import SETTINGS_FIELDS
-from connector.services.settings_io import SettingsImportError
+from connector.services.settings_io import SettingsImportError, settings_import
 from marketing.models import ActivityType, SmartList
-from settings_ui.settings_io import settings_import
 from tests.factories import SmartListFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

@@ -18,8 +18,7 @@ from connector.models import IntegrationSettings
 from connector.services.settings_io import IMPORT_MAX_BYTES, IMPORT_MAX_DEPTH, settings_export
 from marketing.models import SmartList
 from marketing.smart_list_criteria import MAX_SMART_LIST_CONDITIONS
-from settings_ui.presenters import settings_form_data
-from tests.settings_ui.posts import inclusion_list_post
+from tests.settings_ui.posts import inclusion_list_post, settings_form_data
 from tests.settings_ui.test_bad_input import snapshot
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from connector.models import CredentialsStatus, SyncError
-from settings_ui.presenters import settings_form_data
-from tests.settings_ui.posts import inclusion_list_post
+from tests.settings_ui.posts import inclusion_list_post, settings_form_data
 
 SETTINGS_URL = reverse("settings_ui:salesforce_settings")
 INTEGRATIONS_URL = reverse("settings_ui:integrations")

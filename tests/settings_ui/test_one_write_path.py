@@ -20,17 +20,17 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from connector.credentials.services import integration_credentials_update
-from connector.models import FieldMapping, IntegrationSettings, OrgSchema
+from connector.models import MAX_API_CALL_LIMIT, FieldMapping, IntegrationSettings, OrgSchema
 from connector.services.mappings import field_mapping_save
 from connector.services.settings import integration_settings_update
 from connector.services.settings_io import settings_export
 from connector.services.setup_check import setup_check_run
 from connector.sync.cycle import sync_cycle_run
-from marketing.models import Company, Contact
-from settings_ui.presenters import settings_form_data
+from marketing.models import Company, Contact, SmartList
 from tests.conftest import SF_USERNAME
 from tests.connector.test_admin import admin_form_data, change_url
-from tests.factories import CompanyFactory
+from tests.factories import CompanyFactory, SmartListFactory
+from tests.settings_ui.posts import settings_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -82,14 +82,18 @@ class Rule:
     (``own``: a writer whose form refuses it first in its own words)."""
 
     name: str
-    kind: str  # settings | credentials | mapping | company
+    kind: str  # settings | credentials | secret | mapping | company
     field: str
-    values: dict[str, Any]
+    values: dict[str, Any]  # or a function of the Ctx, for a value made by the fixture
     message: str
     own: dict[str, str] = field(default_factory=dict)
 
     def words(self, writer: str) -> str:
         return self.own.get(writer, self.message)
+
+    def value(self, writer: str, ctx: Ctx) -> Any:
+        value = self.values[writer]
+        return value(ctx) if callable(value) else value
 
 
 MY_DOMAIN = "Enter a My Domain host such as acme.my.salesforce.com."
@@ -123,7 +127,7 @@ RULES = (
         "activity_types",
         {"page": DEEP_TEXT, "admin": DEEP_TEXT, "import": DEEP_TEXT, "service": nested(50_000)},
         JSON_BOUNDS,
-        own={"page": "Select a valid choice", "import": "Select a valid choice"},
+        own={"page": "Select a valid choice"},  # the page's checkboxes post no JSON
     ),
     Rule(
         "state and country picklists only when the org has them",
@@ -138,6 +142,74 @@ RULES = (
         "lead_record_type",
         dict.fromkeys(WRITER_NAMES, "No_Such_Type"),
         "is not an active record type of your org (Partner)",
+    ),
+    Rule(
+        "the API call limit at most its maximum (model validator)",
+        "settings",
+        "api_call_limit",
+        dict.fromkeys(WRITER_NAMES, MAX_API_CALL_LIMIT + 1),
+        f"Ensure this value is less than or equal to {MAX_API_CALL_LIMIT}.",
+    ),
+    Rule(
+        "the API call limit at least one call (model validator)",
+        "settings",
+        "api_call_limit",
+        dict.fromkeys(WRITER_NAMES, 0),
+        "Ensure this value is greater than or equal to 1.",
+    ),
+    Rule(
+        "a choice the model offers",
+        "settings",
+        "account_sync",
+        dict.fromkeys(WRITER_NAMES, "sometimes"),
+        "Select a valid choice. sometimes is not one of the available choices.",
+    ),
+    Rule(
+        "an activity type the model knows",
+        "settings",
+        "activity_types",
+        {"page": ["fax"], "admin": ["fax"], "import": ["fax"], "service": ["fax"]},
+        "Select a valid choice. fax is not one of the available choices.",
+    ),
+    Rule(
+        "activity data stored: at least one activity type",
+        "settings",
+        "activity_types",
+        {"page": [], "admin": [], "import": [], "service": []},
+        "Choose at least one activity type, or choose not to store activity data.",
+    ),
+    Rule(
+        "an inclusion list that is active (or already chosen)",
+        "settings",
+        "inclusion_list",
+        {
+            "page": lambda ctx: str(ctx.inactive_list.pk),
+            "admin": lambda ctx: ctx.inactive_list.pk,
+            "import": lambda ctx: ctx.inactive_list.name,
+            "service": lambda ctx: ctx.inactive_list,
+        },
+        "The smart list “Old campaign” is not active: choose an active one.",
+    ),
+    Rule(
+        "a login method has what it needs (the password method: a username)",
+        "credentials",
+        "username",
+        dict.fromkeys(WRITER_NAMES, ""),
+        "This field is required.",
+    ),
+    Rule(
+        "a private key is PEM without a passphrase",
+        "secret",
+        "private_key",
+        {"page": "not a key", "import": "not a key", "service": "not a key"},
+        "This is not a PEM private key (without a passphrase).",
+    ),
+    Rule(
+        "a password of at most 255 characters",
+        "secret",
+        "password",
+        dict.fromkeys(("page", "import", "service"), "p" * 256),
+        "Ensure this value has at most 255 characters (it has 256).",
     ),
     Rule(
         "a field mapping names a Salesforce field",
@@ -176,6 +248,7 @@ class Ctx:
     tmp_path: Any
     company: Company
     mapping: FieldMapping
+    inactive_list: SmartList
 
 
 def page(rule: Rule, value: Any, ctx: Ctx) -> list[str]:
@@ -185,7 +258,7 @@ def page(rule: Rule, value: Any, ctx: Ctx) -> list[str]:
             settings_form_data(ctx.integration_settings, **{rule.field: value}),
         )
         form = response.context["settings_form"]
-    elif rule.kind == "credentials":
+    elif rule.kind in ("credentials", "secret"):
         post = {"method": "password", "username": SF_USERNAME, "password": "x", "my_domain": ""}
         response = ctx.page.post(
             reverse("settings_ui:salesforce_credentials"), {**post, rule.field: value}
@@ -228,7 +301,7 @@ def admin(rule: Rule, value: Any, ctx: Ctx) -> list[str]:
 
 def import_(rule: Rule, value: Any, ctx: Ctx) -> list[str]:
     document = settings_export(ctx.integration_settings)
-    if rule.kind == "credentials":
+    if rule.kind in ("credentials", "secret"):
         document["credentials"][rule.field] = value
         key = f"credentials.{rule.field}"
     else:
@@ -252,7 +325,7 @@ def service(rule: Rule, value: Any, ctx: Ctx) -> list[str]:
                 data={rule.field: value},
                 acting_user=None,
             )
-        elif rule.kind == "credentials":  # demo_setup and the import store credentials so
+        elif rule.kind in ("credentials", "secret"):  # demo_setup and the import store so
             integration_credentials_update(
                 integration_settings=ctx.integration_settings,
                 acting_user=None,
@@ -277,6 +350,10 @@ WRITERS: dict[str, Callable[[Rule, Any, Ctx], list[str]]] = {
 
 
 def stored(rule: Rule, ctx: Ctx) -> Any:
+    if rule.kind == "secret":
+        return IntegrationSettings.objects.get(pk=ctx.integration_settings.pk).get_secret(
+            rule.field
+        )
     if rule.kind in ("settings", "credentials"):
         return getattr(IntegrationSettings.objects.get(pk=ctx.integration_settings.pk), rule.field)
     if rule.kind == "mapping":
@@ -295,6 +372,10 @@ CASES = [
 @pytest.fixture
 def ctx(integration_settings, admin_browser, admin_client, tmp_path) -> Ctx:
     org_read(integration_settings)
+    # Credentials stored, so that a document or an admin form without any is complete.
+    integration_settings.username = SF_USERNAME
+    integration_settings.set_password("stored-password")
+    integration_settings.save()
     integration_settings.refresh_from_db()
     return Ctx(
         integration_settings=integration_settings,
@@ -303,6 +384,7 @@ def ctx(integration_settings, admin_browser, admin_client, tmp_path) -> Ctx:
         tmp_path=tmp_path,
         company=CompanyFactory(properties={"Industry": "Retail"}),
         mapping=FieldMapping.objects.get(hubsync_property="job_title"),
+        inactive_list=SmartListFactory(name="Old campaign", active=False),
     )
 
 
@@ -310,7 +392,7 @@ def ctx(integration_settings, admin_browser, admin_client, tmp_path) -> Ctx:
 @pytest.mark.slow
 def test_every_writer_refuses_what_the_rule_refuses(rule: Rule, writer: str, ctx: Ctx):
     before = stored(rule, ctx)
-    shown = WRITERS[writer](rule, rule.values[writer], ctx)
+    shown = WRITERS[writer](rule, rule.value(writer, ctx), ctx)
     assert shown, f"{writer} accepted {rule.name}"
     assert any(rule.words(writer) in str(message) for message in shown), shown
     ctx.integration_settings.refresh_from_db()
@@ -318,11 +400,13 @@ def test_every_writer_refuses_what_the_rule_refuses(rule: Rule, writer: str, ctx
 
 
 def test_every_rule_has_every_writer_that_writes_its_value():
-    """The table itself: settings and credentials are written by all four writers; mappings
-    by the page, the admin and the service; companies by the admin and the model."""
+    """The table itself: settings and credentials are written by all four writers, secrets by
+    all but the admin; mappings by the page, the admin and the service; companies by the
+    admin and the model."""
     expected = {
         "settings": set(WRITER_NAMES),
         "credentials": set(WRITER_NAMES),
+        "secret": {"page", "import", "service"},  # the admin never shows a secret
         "mapping": {"page", "admin", "service"},
         "company": {"admin", "service"},
     }

@@ -8,8 +8,8 @@ from django.urls import reverse
 from connector.services.settings import SETTINGS_FIELDS, integration_settings_update
 from settings_ui.forms import IntegrationSettingsForm
 from settings_ui.history import settings_history
-from settings_ui.presenters import settings_form_data
 from tests.factories import SmartListFactory
+from tests.settings_ui.posts import settings_form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -30,9 +30,8 @@ from marketing.smart_list_criteria import (
     validate_criteria,
 )
 from settings_ui.forms import IntegrationSettingsForm
-from settings_ui.presenters import settings_form_data
 from tests.factories import SmartListFactory
-from tests.settings_ui.posts import inclusion_list_post
+from tests.settings_ui.posts import inclusion_list_post, settings_form_data
 from tests.settings_ui.test_bad_input import assert_valid_saved, documents, noise, snapshot, text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

@@ -10,9 +10,9 @@ from connector.credentials.services import integration_credentials_update
 from connector.metering import ApiMeter
 from connector.models import ApiCallBucket, CredentialsStatus, SyncRun
 from connector.sync.cycle import sync_cycle_run
-from settings_ui.presenters import settings_form_data
 from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
 from tests.factories import ContactFactory
+from tests.settings_ui.posts import settings_form_data
 
 pytestmark = pytest.mark.django_db
 

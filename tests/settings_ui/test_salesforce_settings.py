@@ -9,9 +9,8 @@ from django.urls import reverse
 
 from connector.models import IntegrationSettings
 from marketing.models import SmartList
-from settings_ui.presenters import settings_form_data
 from tests.factories import SmartListFactory
-from tests.settings_ui.posts import BLANK_ROW, inclusion_list_post
+from tests.settings_ui.posts import BLANK_ROW, inclusion_list_post, settings_form_data
 
 SETTINGS_URL = reverse("settings_ui:salesforce_settings")
 CREDENTIALS_URL = reverse("settings_ui:salesforce_credentials")

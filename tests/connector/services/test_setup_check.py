@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from connector.services.setup_check import setup_check_run
-from settings_ui.presenters import settings_form_data
 from tests.conftest import SF_USERNAME
+from tests.settings_ui.posts import settings_form_data
 
 pytestmark = pytest.mark.django_db
 

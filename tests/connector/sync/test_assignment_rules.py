@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from connector.sync.cycle import sync_cycle_run
 from marketing.models import Contact
-from settings_ui.presenters import settings_form_data
 from tests.factories import ContactFactory
+from tests.settings_ui.posts import settings_form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from connector.models import ContactSyncState, OrgSchema, SyncError
 from connector.services.setup_check import setup_check_run
 from connector.sync.cycle import sync_cycle_run
-from settings_ui.presenters import settings_form_data
 from tests.factories import ContactFactory
+from tests.settings_ui.posts import settings_form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,5 @@
-"""`manage.py salesforce_settings export|import` and `salesforce_sync`."""
+"""`manage.py salesforce_settings export|import` (connector/services/settings_io.py),
+`salesforce_sync` and `contacts_export`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from connector.models import IntegrationSettings
+from connector.services.settings_io import settings_import
 from salesforce_emulator.testing import jwt_key_pair
-from settings_ui.settings_io import settings_import
 from tests.factories import ContactFactory, SmartListFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from connector.selectors import integration_settings_get
 from connector.services.settings_io import (
     SettingsImportError,
     settings_export,
+    settings_import,
     settings_json_read,
 )
-from settings_ui.settings_io import settings_import
 
 
 class Command(BaseCommand):
