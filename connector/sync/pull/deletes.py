@@ -17,7 +17,12 @@ from datetime import datetime
 from marketing.models import Contact
 
 from ...models import SyncEventOutcome
-from ...services.deletions import deleted_records_apply, mass_delete_guard_trips
+from ...services.deletions import (
+    deleted_records_apply,
+    deleted_records_restored_meanwhile,
+    mass_delete_guard_trips,
+)
+from ...soql import parse_datetime
 from ..relink import records_followed
 from .common import Pages, PullContext, Query
 from .people import PEOPLE
@@ -77,6 +82,9 @@ class DeletesPhase:
             for page in query_pages:
                 merged, deleted = self._merged(watermark.fresh(page))
                 self._merges_follow(t, merged)
+                # Restored and deleted again since hubsync kept its contact: linked again
+                # first, so the new delete applies by today's options (and counts below).
+                deleted_records_restored_meanwhile(object_type=t, deleted_at=_stamps(page, deleted))
                 pages[t].append((deleted, page))
         for t in PEOPLE:
             if self.plan[t] == RECONCILE:
@@ -158,3 +166,13 @@ class DeletesPhase:
             outcome=SyncEventOutcome.MERGED,
         )
         self.context.counts.merged += len(followed)
+
+
+def _stamps(records: list[dict], ids: list[str]) -> dict[str, datetime]:
+    """When each of these deleted records was deleted (its SystemModstamp)."""
+    wanted = set(ids)
+    return {
+        r["Id"]: stamp
+        for r in records
+        if r["Id"] in wanted and (stamp := parse_datetime(r.get("SystemModstamp"))) is not None
+    }

@@ -129,3 +129,17 @@ def test_a_lead_converted_into_a_contact_deleted_before_the_next_cycle(state):
     state.sf_convert(i=0)
     state.sf_delete(i=0)  # the new Contact (003… sorts before 00Q…)
     state.teardown()
+
+
+def test_a_kept_record_restored_and_deleted_again_between_two_cycles(state):
+    """Found by the soak: a Lead deleted with the delete option off keeps its contact
+    unlinked; the rep restores it from the recycle bin and deletes it again, now with the
+    option on, all between two cycles. hubsync read only the second delete, found no
+    contact linked to the Lead and kept the contact: the new delete was lost."""
+    state.start(hub=["ada@x.test"], sf=[])
+    state.sf_delete(i=0)
+    state.cycle()
+    state.delete_option(delete=True, object_type="Lead")
+    state.sf_undelete(i=0)
+    state.sf_delete(i=0)
+    state.teardown()
