@@ -276,9 +276,7 @@ def test_a_delete_read_again_leaves_its_kept_contact_unlinked(db):
         object_type="Lead", salesforce_ids=[lead_id], delete=False, hold=False, cycle="c1"
     )
     assert kept.kept_unlinked == 1
-    again = deleted_records_restored_meanwhile(
-        object_type="Lead", deleted_at={lead_id: deleted_at}
-    )
+    again = deleted_records_restored_meanwhile(object_type="Lead", deleted_at={lead_id: deleted_at})
     assert again == 0
     contact.refresh_from_db()
     assert contact.salesforce_id == ""
