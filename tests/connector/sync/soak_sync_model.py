@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from tests.connector.sync.model.machine import SyncModel
-from tests.connector.sync.model.world import World
+from tests.connector.sync.model.world import world_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,9 +38,7 @@ ROUND = settings(
 
 
 def test_soak(emulator, settings, eager_celery):
-    settings.SALESFORCE_EMULATOR_URL = emulator.url
-    settings.SALESFORCE_MASS_DELETE_MIN = 2  # the mass-delete guard trips within a history
-    SyncModel.world = World(emulator)
+    SyncModel.world = world_for(emulator, settings)
     minutes = float(os.environ.get("SOAK_MINUTES", "30"))
     summary = Path(os.environ.get("SOAK_SUMMARY", "var/soak/summary.txt"))
     summary.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from connector.models import AccountSync
 from marketing.models import Contact
 
 from .reference import Reference, Snapshot
-from .world import BLOCKED, FIELDS, World
+from .world import BLOCKED, FIELDS, INCLUDED, SUBSCRIBERS, World
 
 EMAILS = ["ada@x.test", "bob@x.test", "cy@x.test", "dee@x.test", "eve@x.test"]
 SF_EMAILS = [*EMAILS, "ADA@x.test", "fay@x.test"]  # the rep types emails in any case
@@ -34,9 +34,11 @@ PROPS = list(FIELDS)
 RULES = ["two_way", "prefer_salesforce", "always_salesforce", "dont_sync"]
 FAULTS = [
     "503_write",
+    "503_mid_batch",
     "503_read",
     "reset_write",
     "timeout_write",
+    "timeout_mid_batch",
     "lock_row",
     "api_limit",
     "expired",
@@ -174,6 +176,10 @@ class SyncModel(RuleBasedStateMachine):
             return
         self.ref.hub_deleted.add(contact.pk)
         self.ref.hub_deleted_emails.add(contact.email.lower())
+        # Its records stay in Salesforce, with no contact (hubsync's deletes stay in hubsync).
+        self.ref.hub_deleted_records |= {
+            r["Id"] for r in self._records() if contact.pk in self._linked_to(r)
+        }
         contact.delete()
         self.activity += 1
 
@@ -363,9 +369,7 @@ class SyncModel(RuleBasedStateMachine):
 
     # -- settings --------------------------------------------------------------------------
 
-    @rule(
-        prop=st.sampled_from(["phone", "job_title", "last_name"]), sync_rule=st.sampled_from(RULES)
-    )
+    @rule(prop=st.sampled_from(PROPS), sync_rule=st.sampled_from(RULES))
     def mapping_rule(self, prop: str, sync_rule: str) -> None:
         self._step()
         if self.world.rules()[prop] != sync_rule:
@@ -383,10 +387,13 @@ class SyncModel(RuleBasedStateMachine):
         self._step()
         self.world.settings_update(account_sync=AccountSync.SYNC if on else AccountSync.DO_NOT_SYNC)
 
-    @rule(on=st.booleans())
-    def inclusion_list(self, on: bool) -> None:
+    @rule(which=st.sampled_from([None, INCLUDED, SUBSCRIBERS]))
+    def inclusion_list(self, which: str | None) -> None:
+        """No inclusion list, or one of two (swapping them moves every contact in or out)."""
         self._step()
-        self.world.settings_update(inclusion_list=self.world.inclusion_list() if on else None)
+        self.world.settings_update(
+            inclusion_list=self.world.inclusion_list(which) if which else None
+        )
         self.ref.list_disturbed = True
 
     @rule(on=st.booleans())
@@ -411,6 +418,9 @@ class SyncModel(RuleBasedStateMachine):
         writes_path = r"/composite/sobjects"
         if fault == "503_write":
             control.add_fault(writes_path, status=503, count=count)
+        elif fault == "503_mid_batch":
+            # The second write call of the cycle fails: the first one went through.
+            control.add_fault(writes_path, status=503, count=1, share=0.5)
         elif fault == "503_read":
             control.add_fault(r"/composite/?$|/query", status=503, count=count)
         elif fault == "reset_write":
@@ -418,6 +428,9 @@ class SyncModel(RuleBasedStateMachine):
         elif fault == "timeout_write":
             # The write lands after the client gave up: Salesforce has it, hubsync never heard.
             control.add_fault(writes_path, delay_s=0.6, count=1)
+            kwargs["timeout"] = (5, 0.3)
+        elif fault == "timeout_mid_batch":
+            control.add_fault(writes_path, delay_s=0.6, count=1, share=0.5)
             kwargs["timeout"] = (5, 0.3)
         elif fault == "lock_row":
             control.add_fault(
@@ -433,9 +446,10 @@ class SyncModel(RuleBasedStateMachine):
         self.world.cycle(**kwargs)
         self.faulted_runs |= {run.pk for run in self.world.last_runs(first)}
         self.cycles += 1
-        if fault == "timeout_write" and control.faults():
-            control.clear_faults()  # nothing was written: the stall never came
-        elif fault == "timeout_write":
+        stall = fault in ("timeout_write", "timeout_mid_batch")
+        if stall and control.faults():
+            control.clear_faults()  # no write to stall: the stall never came
+        elif stall:
             deadline = time.monotonic() + 10
             while control.stats()["faults"].get("delay", 0) <= before:
                 assert time.monotonic() < deadline, "the stalled write never finished"
@@ -460,6 +474,47 @@ class SyncModel(RuleBasedStateMachine):
         self.cycles += len(runs)
         assert len(runs) == 2, "a concurrent cycle did not finish"
 
+    @rule(
+        kind=st.sampled_from(["write", "read"]),
+        n=st.integers(min_value=1, max_value=3),
+        meanwhile=st.booleans(),
+    )
+    def worker_killed(self, kind: str, n: int, meanwhile: bool) -> None:
+        """A worker is killed right after Salesforce's ``n``-th answer of ``kind`` in its
+        cycle, before hubsync committed what it learnt; ``meanwhile``: a cycle starts while
+        the dead worker still holds the lock (it is skipped). Then the claim TTL passes."""
+        self._step()
+        first = self._last_run()
+        killed = self.world.cycle_killed(kind, n)
+        self.faulted_runs |= {run.pk for run in self.world.last_runs(first)}
+        self.cycles += 1
+        if not killed:
+            return
+        if meanwhile:
+            cycle = self.world.cycle()
+            self.cycles += 1
+            assert cycle.status == "skipped", f"a cycle ran beside a dead worker's lock: {cycle}"
+        self.world.dead_worker_forgotten()
+
+    @rule(rewind=st.sampled_from([0, 0, 1, 3, "forgotten", "expired"]))
+    def listener(self, rewind: int | str) -> None:
+        """The change event listener starts (again) and delivers every change event since
+        its stored replay id, then stops. ``rewind``: that many events already delivered
+        come again (a listener killed before it stored their replay id: late, twice, after
+        newer ones); ``forgotten``: no replay id (a first subscription, which catches up by
+        a cycle); ``expired``: the stored one is past the 72-hour window (refused: catch up)."""
+        self._step()
+        if not Snapshot.take(self.world).settings.sync_enabled:
+            return  # the listener waits for the sync to be on: nothing is delivered
+        if rewind == "expired":
+            self.world.stream_rewind(1)  # an event not yet delivered, now past the window
+            self.world.control.expire_change_events()
+        elif rewind == "forgotten":
+            self.world.stream_rewind(None)
+        elif rewind:
+            self.world.stream_rewind(int(rewind))
+        self.cycles += len(self.world.listener_run())
+
     @rule()
     def checkpoint(self) -> None:
         self._step()
@@ -480,6 +535,16 @@ class SyncModel(RuleBasedStateMachine):
         ]
         self.runs_checked = self._last_run()
         return out
+
+    def _errors_not_shown(self, snap: Snapshot) -> list[str]:
+        """Every failure left is on the errors page, with Salesforce's code."""
+        errors = [e for es in snap.errors.values() for e in es]
+        if not errors:
+            return []
+        page = self.world.errors_page()
+        return [
+            f"an open error is not on the errors page: {e}" for e in errors if e["code"] not in page
+        ]
 
     def _signature(self) -> tuple:
         contacts = tuple(Contact.objects.order_by("pk").values_list("pk", "updated_at"))
@@ -515,6 +580,7 @@ class SyncModel(RuleBasedStateMachine):
             )
         snap = Snapshot.take(world)
         violations = self._unexpected_failures() + self.ref.check(snap, strict=strict)
+        violations += self._errors_not_shown(snap)
         assert not violations, "\n".join(["the model disagrees:", *violations])
         self.ref.settle(snap)
 
