@@ -178,3 +178,25 @@ def test_the_record_of_a_contact_deleted_in_hubsync_needs_no_contact(state):
     state.hub_email_change(email="fay@x.test", i=7)
     state.hub_delete(i=2)
     state.teardown()
+
+
+def test_a_converted_lead_deleted_before_the_cycle_leaves_its_contact_following_the_contact(
+    state,
+):
+    """Found by the soak (first as a model error: a converted Lead deleted long after its
+    contact followed the conversion was counted as that contact's delete): a Lead converts
+    and the rep deletes the converted Lead, both before the next cycle. The deletes read
+    first found the contact still linked to the Lead and deleted it (option on) or kept it
+    unlinked (option off), though the person lives on as the new Contact."""
+    state.start(hub=["eve@x.test"], sf=[])
+    state.delete_option(delete=True, object_type="Lead")
+    state.sf_convert(i=0)
+    state.sf_delete(i=1)  # the converted Lead (00Q… sorts after the new Contact's 003…)
+    state.teardown()
+
+
+def test_a_converted_lead_deleted_before_the_cycle_with_the_option_off(state):
+    state.start(hub=["eve@x.test"], sf=[])
+    state.sf_convert(i=0)
+    state.sf_delete(i=1)
+    state.teardown()

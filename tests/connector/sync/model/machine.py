@@ -148,6 +148,7 @@ class SyncModel(RuleBasedStateMachine):
         )
         self.activity += 1
         if existed is None:
+            self.ref.known_contacts.add(contact.pk)  # from now on, deleted only by a delete
             self.ref.disturbed_contacts.add(contact.pk)
             self.ref.hub_touched(contact.pk)
         else:
@@ -287,6 +288,12 @@ class SyncModel(RuleBasedStateMachine):
         pks = self._linked_to(row)
         if self.world.sf_delete(row["type"], row["Id"]):
             self.activity += 1
+            if row.get("IsConverted"):
+                # A converted Lead is not its contact's record any more: the contact
+                # follows its Contact, whatever becomes of the Lead.
+                self.ref.disturbed_records.add(row["Id"])
+                self.ref.disturbed_contacts |= pks
+                return
             self.ref.sf_deleted(row["type"], row["Id"], pks)
 
     @rule(i=index)
