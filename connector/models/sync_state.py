@@ -70,9 +70,10 @@ class ContactSyncState(models.Model):
     # The linked record's OwnerId as last read or written (a user, or a Lead's queue: the
     # contact page says "Queue: <name>").
     salesforce_owner_id = models.CharField(max_length=18, blank=True)
-    # The pull skipped the contact's changed record because the contact was outside the
-    # inclusion list: its record is read again once the contact is back in (else what
-    # changed meanwhile would never reach it).
+    # The contact's record is read again by Id by the next pull that finds the contact in
+    # the inclusion list: the pull skipped its changed record while the contact was outside
+    # (else what changed meanwhile would never reach it), or the push linked it to a Contact
+    # hubsync did not create (its Account is read then, as for a Contact the pull links).
     reread_when_included = models.BooleanField(default=False)
 
     class Meta:

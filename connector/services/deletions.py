@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -84,20 +85,41 @@ def deleted_records_apply(
     return DeleteOutcome(deleted=_delete(contacts))
 
 
-@transaction.atomic
 def deleted_records_restored(*, object_type: str, salesforce_ids: Iterable[str]) -> int:
     """Records back from Salesforce's recycle bin whose contacts hubsync kept unlinked when
     they were deleted: the sales team undid its delete, so each contact is linked to its
     record again and syncs as before (its history says so). Returns how many."""
-    kept = dict(
-        SalesforceDeletion.objects.filter(
-            object_type=object_type,
-            salesforce_id__in=list(salesforce_ids),
-            action=DeletionAction.KEPT,
-            contact__salesforce_id="",
-            contact__sync_state__excluded=True,
-        ).values_list("contact_id", "salesforce_id")
-    )
+    return _linked_again(object_type, dict.fromkeys(salesforce_ids))
+
+
+def deleted_records_restored_meanwhile(
+    *, object_type: str, deleted_at: Mapping[str, datetime]
+) -> int:
+    """Records read deleted (``{id: SystemModstamp}``) that were restored and deleted again
+    since hubsync kept their contacts unlinked: between two cycles such a record is only
+    ever read deleted, so its restore is applied here (as :func:`deleted_records_restored`)
+    and its new delete then applies under today's options. A delete later than the keeping
+    is a new one; the first delete read a second time is older, and changes nothing."""
+    return _linked_again(object_type, deleted_at)
+
+
+@transaction.atomic
+def _linked_again(object_type: str, deleted_at: Mapping[str, datetime | None]) -> int:
+    if not deleted_at:
+        return 0
+    rows = SalesforceDeletion.objects.filter(
+        object_type=object_type,
+        salesforce_id__in=list(deleted_at),
+        action=DeletionAction.KEPT,
+        contact__salesforce_id="",
+        contact__sync_state__excluded=True,
+    ).values_list("contact_id", "salesforce_id", "recorded_at")
+    latest = {pk: (sf_id, recorded_at) for pk, sf_id, recorded_at in rows.order_by("recorded_at")}
+    kept = {
+        pk: sf_id
+        for pk, (sf_id, recorded_at) in latest.items()
+        if (at := deleted_at[sf_id]) is None or recorded_at < at
+    }
     if not kept:
         return 0
     for pk, sf_id in kept.items():

@@ -65,6 +65,7 @@ from .queue import (
     contact_states_succeeded,
     contacts_due_more_than,
     contacts_link,
+    contacts_reread,
     contacts_with_creates_sent,
 )
 
@@ -333,6 +334,16 @@ def _settle(batch: PushBatch, counts: PushCounts) -> int:
     """Store every outcome; contacts with no outcome yet are released, still due."""
     with transaction.atomic():
         contacts_link(batch.links)
+        # Linked to a Contact hubsync did not create (matched by email, a duplicate rule's
+        # match, a conversion followed): the next pull reads it, and so its Account.
+        contacts_reread(
+            {
+                pk
+                for pk, (sf_object, _) in batch.links.items()
+                if sf_object == "Contact" and pk not in batch.created
+            }
+            | (batch.moved - set(batch.links))
+        )
         contact_creates_answered(batch.creates_answered)
         contact_states_succeeded(token=batch.token, versions=batch.succeeded)
         synced_values_store({pk: batch.bases[pk] for pk in batch.succeeded if pk in batch.bases})

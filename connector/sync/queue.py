@@ -237,6 +237,14 @@ def contacts_link(links: Mapping[int, tuple[str, str]]) -> None:
         )
 
 
+def contacts_reread(contact_ids: Iterable[int]) -> None:
+    """These contacts' records are read again by Id by the next pull (once the contacts
+    are in the inclusion list): see ``ContactSyncState.reread_when_included``."""
+    ids = list(contact_ids)
+    if ids:
+        ContactSyncState.objects.filter(contact_id__in=ids).update(reread_when_included=True)
+
+
 def contact_creates_sent(contact_ids: list[int]) -> None:
     """Mark contacts whose create goes out now (before it goes): see ``create_sent``."""
     if contact_ids:

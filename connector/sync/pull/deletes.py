@@ -17,11 +17,17 @@ from datetime import datetime
 from marketing.models import Contact
 
 from ...models import SyncEventOutcome
-from ...services.deletions import deleted_records_apply, mass_delete_guard_trips
+from ...services.deletions import (
+    deleted_records_apply,
+    deleted_records_restored_meanwhile,
+    mass_delete_guard_trips,
+)
+from ...soql import parse_datetime
 from ..relink import records_followed
 from .common import Pages, PullContext, Query
 from .people import PEOPLE
 from .reconcile import (
+    deleted_fields,
     deletes_checked,
     deletes_missed,
     linked_records_reconcile,
@@ -50,7 +56,7 @@ class DeletesPhase:
         self.queried = [t for t in PEOPLE if self.plan[t] == QUERY]
         self.queries: list[Query] = [
             (
-                f"SELECT Id, MasterRecordId, SystemModstamp FROM {t}"
+                f"SELECT {', '.join(deleted_fields(t))} FROM {t}"
                 f"{self.watermarks[t].where('IsDeleted = true')}{IN_ORDER}",
                 True,
             )
@@ -77,12 +83,16 @@ class DeletesPhase:
             for page in query_pages:
                 merged, deleted = self._merged(watermark.fresh(page))
                 self._merges_follow(t, merged)
+                deleted = self._conversions_follow(t, page, deleted)
+                # Restored and deleted again since hubsync kept its contact: linked again
+                # first, so the new delete applies by today's options (and counts below).
+                deleted_records_restored_meanwhile(object_type=t, deleted_at=_stamps(page, deleted))
                 pages[t].append((deleted, page))
         for t in PEOPLE:
             if self.plan[t] == RECONCILE:
                 found = linked_records_reconcile(self.context.client, t)
                 self._merges_follow(t, found.merged)
-                pages[t] = [(found.deleted, None)]
+                pages[t] = [(self._conversions_follow(t, found.records, found.deleted), None)]
         hold = mass_delete_guard_trips(
             salesforce_ids={
                 t: [sf_id for ids, _ in object_pages for sf_id in ids]
@@ -150,6 +160,30 @@ class DeletesPhase:
         merged = {r["Id"]: r["MasterRecordId"] for r in records if r.get("MasterRecordId")}
         return merged, [r["Id"] for r in records if not r.get("MasterRecordId")]
 
+    def _conversions_follow(
+        self, object_type: str, records: list[dict], ids: list[str]
+    ) -> list[str]:
+        """Of these deleted records, the converted Leads (deleted after their conversion,
+        before a cycle read it): not their contacts' records any more, so no delete for
+        them; their contacts follow the new Contacts. Returns the other ids."""
+        if object_type != "Lead":
+            return ids
+        wanted = set(ids)
+        converted = {
+            r["Id"]: r["ConvertedContactId"]
+            for r in records
+            if r["Id"] in wanted and r.get("IsConverted") and r.get("ConvertedContactId")
+        }
+        if not converted:
+            return ids
+        followed = records_followed(
+            "Lead",
+            {lead: ("Contact", contact) for lead, contact in converted.items()},
+            outcome=SyncEventOutcome.CONVERTED,
+        )
+        self.context.counts.converted += len(followed)
+        return [sf_id for sf_id in ids if sf_id not in converted]
+
     def _merges_follow(self, object_type: str, merged: dict[str, str]) -> None:
         """Contacts of merged-away records (``{loser: survivor}``) follow the survivor."""
         followed = records_followed(
@@ -158,3 +192,13 @@ class DeletesPhase:
             outcome=SyncEventOutcome.MERGED,
         )
         self.context.counts.merged += len(followed)
+
+
+def _stamps(records: list[dict], ids: list[str]) -> dict[str, datetime]:
+    """When each of these deleted records was deleted (its SystemModstamp)."""
+    wanted = set(ids)
+    return {
+        r["Id"]: stamp
+        for r in records
+        if r["Id"] in wanted and (stamp := parse_datetime(r.get("SystemModstamp"))) is not None
+    }

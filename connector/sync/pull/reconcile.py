@@ -40,6 +40,16 @@ class Reconciled:
 
     merged: dict[str, str] = field(default_factory=dict)  # loser id → survivor id
     deleted: list[str] = field(default_factory=list)  # gone, or in the bin without a survivor
+    records: list[dict] = field(default_factory=list)  # the deleted ones read, as read
+
+
+def deleted_fields(object_type: str) -> list[str]:
+    """What the deletes are read with: a merge's survivor, and a Lead's conversion (a Lead
+    deleted after it converted: its contact follows the Contact)."""
+    fields = ["Id", "MasterRecordId", "SystemModstamp"]
+    if object_type == "Lead":
+        fields += ["IsConverted", "ConvertedContactId"]
+    return fields
 
 
 def _linked(object_type: str) -> QuerySet[Contact]:
@@ -83,8 +93,9 @@ def _checked_name(object_type: str) -> str:
 def linked_records_reconcile(client: SalesforceClient, object_type: str) -> Reconciled:
     """Which linked records of ``object_type`` were merged away or deleted."""
     ids = list(_linked(object_type).values_list("salesforce_id", flat=True))
+    fields = ", ".join(["IsDeleted", *deleted_fields(object_type)])
     queries = [
-        (f"SELECT Id, IsDeleted, MasterRecordId FROM {object_type} WHERE Id IN ({chunk})", True)
+        (f"SELECT {fields} FROM {object_type} WHERE Id IN ({chunk})", True)
         for chunk in in_lists(ids, max_values=IDS_PER_QUERY, max_chars=IDS_MAX_CHARS)
     ]
     found: dict[str, dict] = {}
@@ -100,6 +111,8 @@ def linked_records_reconcile(client: SalesforceClient, object_type: str) -> Reco
             result.merged[sf_id] = record["MasterRecordId"]
         else:
             result.deleted.append(sf_id)
+            if record is not None:
+                result.records.append(record)
     return result
 
 

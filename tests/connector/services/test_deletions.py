@@ -251,3 +251,36 @@ def test_a_delete_with_the_option_off_is_in_the_contacts_history(
     ).content.decode()
     assert "Deleted in Salesforce, kept and unlinked" in page
     assert lead_id in page
+
+
+def test_a_delete_read_again_leaves_its_kept_contact_unlinked(db):
+    """A kept contact is linked again by a delete of its record only when that delete is
+    later than the keeping (the record was restored and deleted again meanwhile); the same
+    delete read a second time (a watermark's overlap) changes nothing."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from connector.services.deletions import (
+        deleted_records_apply,
+        deleted_records_restored_meanwhile,
+    )
+
+    lead_id = "00Q000000000001AAA"
+    contact = Contact.objects.create(
+        email="kept@x.example", salesforce_id=lead_id, salesforce_object="Lead"
+    )
+    ContactSyncState.objects.get_or_create(contact=contact)
+    deleted_at = timezone.now()
+    kept = deleted_records_apply(
+        object_type="Lead", salesforce_ids=[lead_id], delete=False, hold=False, cycle="c1"
+    )
+    assert kept.kept_unlinked == 1
+    again = deleted_records_restored_meanwhile(object_type="Lead", deleted_at={lead_id: deleted_at})
+    assert again == 0
+    contact.refresh_from_db()
+    assert contact.salesforce_id == ""
+    later = timezone.now() + timedelta(seconds=1)
+    assert deleted_records_restored_meanwhile(object_type="Lead", deleted_at={lead_id: later}) == 1
+    contact.refresh_from_db()
+    assert (contact.salesforce_id, contact.sync_state.excluded) == (lead_id, False)

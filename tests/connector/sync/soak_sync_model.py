@@ -18,12 +18,18 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.internal.conjecture import engine
 from hypothesis.stateful import run_state_machine_as_test
 
 from tests.connector.sync.model.machine import SyncModel
-from tests.connector.sync.model.world import World
+from tests.connector.sync.model.world import world_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# Hypothesis stops shrinking after five minutes; one history here takes seconds (tens of
+# them on a loaded machine), so a failure would be printed long before it is minimal.
+# (An internal of hypothesis: without it, the default applies.)
+engine.MAX_SHRINKING_SECONDS = int(float(os.environ.get("SOAK_SHRINK_MINUTES", "20")) * 60)
 
 ROUND = settings(
     max_examples=5,
@@ -38,9 +44,7 @@ ROUND = settings(
 
 
 def test_soak(emulator, settings, eager_celery):
-    settings.SALESFORCE_EMULATOR_URL = emulator.url
-    settings.SALESFORCE_MASS_DELETE_MIN = 2  # the mass-delete guard trips within a history
-    SyncModel.world = World(emulator)
+    SyncModel.world = world_for(emulator, settings)
     minutes = float(os.environ.get("SOAK_MINUTES", "30"))
     summary = Path(os.environ.get("SOAK_SUMMARY", "var/soak/summary.txt"))
     summary.parent.mkdir(parents=True, exist_ok=True)

@@ -10,16 +10,14 @@ from __future__ import annotations
 import pytest
 
 from tests.connector.sync.model.machine import SyncModel
-from tests.connector.sync.model.world import World
+from tests.connector.sync.model.world import world_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @pytest.fixture
 def state(emulator, settings, eager_celery):
-    settings.SALESFORCE_EMULATOR_URL = emulator.url
-    settings.SALESFORCE_MASS_DELETE_MIN = 2  # the mass-delete guard trips within a history
-    SyncModel.world = World(emulator)
+    SyncModel.world = world_for(emulator, settings)
     machine = SyncModel()
     yield machine
 
@@ -46,7 +44,7 @@ def test_a_contact_back_in_the_inclusion_list_gets_what_changed_while_it_was_out
     list is marked (ContactSyncState.reread_when_included) and its record is read again by
     Id in the first cycle that finds it back in."""
     state.start(hub=["ada@x.test"], sf=[])
-    state.inclusion_list(on=True)
+    state.inclusion_list(which="Included")
     state.cycle()
     state.hub_list_membership(i=0, included=False)
     state.sf_edit(i=0, edit=("job_title", "CTO"))
@@ -60,10 +58,10 @@ def test_a_list_removed_gives_the_contacts_outside_it_what_changed_meanwhile(sta
     """The same, when the inclusion list is switched off instead."""
     state.start(hub=["ada@x.test", "bob@x.test"], sf=[])
     state.cycle()
-    state.inclusion_list(on=True)  # bob (a subscriber) is outside
+    state.inclusion_list(which="Included")  # bob (a subscriber) is outside
     state.sf_edit(i=1, edit=("company_name", "Globex"))
     state.cycle()
-    state.inclusion_list(on=False)
+    state.inclusion_list(which=None)
     state.checkpoint()
     state.teardown()
 
@@ -128,4 +126,77 @@ def test_a_lead_converted_into_a_contact_deleted_before_the_next_cycle(state):
     state.start(hub=["eve@x.test"], sf=[])
     state.sf_convert(i=0)
     state.sf_delete(i=0)  # the new Contact (003… sorts before 00Q…)
+    state.teardown()
+
+
+def test_a_kept_record_restored_and_deleted_again_between_two_cycles(state):
+    """Found by the soak: a Lead deleted with the delete option off keeps its contact
+    unlinked; the rep restores it from the recycle bin and deletes it again, now with the
+    option on, all between two cycles. hubsync read only the second delete, found no
+    contact linked to the Lead and kept the contact: the new delete was lost."""
+    state.start(hub=["ada@x.test"], sf=[])
+    state.sf_delete(i=0)
+    state.cycle()
+    state.delete_option(delete=True, object_type="Lead")
+    state.sf_undelete(i=0)
+    state.sf_delete(i=0)
+    state.teardown()
+
+
+def test_a_contact_the_push_links_to_a_contact_with_an_account_gets_its_company(state):
+    """Found by the soak ("contact 4 has company None, its Contact 001…"): a Lead converts
+    (its Contact has an Account), the contact that followed it is deleted in hubsync and a
+    new one is added with the same address. The push linked it to the existing Contact by
+    email, but nothing read that Contact again, so under account sync the contact never got
+    its company. Fix: a contact the push links to a Contact hubsync did not create (by
+    email, a duplicate rule's match, a conversion) has it read by the next pull
+    (ContactSyncState.reread_when_included), which links the Account's company."""
+    state.start(hub=[], sf=[("Lead", "ada@x.test")])
+    state.sf_convert(i=0)
+    state.cycle()
+    state.hub_delete(i=0)
+    state.hub_create(email="ada@x.test", first="", last="Baker", included=True)
+    state.teardown()
+
+
+def test_the_record_of_a_contact_deleted_in_hubsync_needs_no_contact(state):
+    """The model was wrong (found by the soak: "Contact 003… bob@x.test has no contact in
+    hubsync"): a contact linked to a Contact takes another address in hubsync and is then
+    deleted there. Its record stays in Salesforce with the old address and no contact; the
+    model exempted only the deleted contact's last address, not its records."""
+    state.start(
+        hub=["cy@x.test", "ada@x.test", "bob@x.test", "dee@x.test"],
+        sf=[
+            ("Contact", "ada@x.test"),
+            ("Contact", "bob@x.test"),
+            ("Contact", "ada@x.test"),
+            ("Lead", "eve@x.test"),
+        ],
+    )
+    state.cycle()
+    state.inclusion_list(which="Included")
+    state.hub_email_change(email="fay@x.test", i=7)
+    state.hub_delete(i=2)
+    state.teardown()
+
+
+def test_a_converted_lead_deleted_before_the_cycle_leaves_its_contact_following_the_contact(
+    state,
+):
+    """Found by the soak (first as a model error: a converted Lead deleted long after its
+    contact followed the conversion was counted as that contact's delete): a Lead converts
+    and the rep deletes the converted Lead, both before the next cycle. The deletes read
+    first found the contact still linked to the Lead and deleted it (option on) or kept it
+    unlinked (option off), though the person lives on as the new Contact."""
+    state.start(hub=["eve@x.test"], sf=[])
+    state.delete_option(delete=True, object_type="Lead")
+    state.sf_convert(i=0)
+    state.sf_delete(i=1)  # the converted Lead (00Q… sorts after the new Contact's 003…)
+    state.teardown()
+
+
+def test_a_converted_lead_deleted_before_the_cycle_with_the_option_off(state):
+    state.start(hub=["eve@x.test"], sf=[])
+    state.sf_convert(i=0)
+    state.sf_delete(i=1)
     state.teardown()

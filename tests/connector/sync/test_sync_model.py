@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from tests.connector.sync.model.machine import SyncModel
-from tests.connector.sync.model.world import World
+from tests.connector.sync.model.world import world_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,9 +32,7 @@ BUDGET = settings(
 
 @pytest.fixture
 def model(emulator, settings, eager_celery):
-    settings.SALESFORCE_EMULATOR_URL = emulator.url
-    settings.SALESFORCE_MASS_DELETE_MIN = 2  # the mass-delete guard trips within a history
-    SyncModel.world = World(emulator)
+    SyncModel.world = world_for(emulator, settings)
     return SyncModel
 
 

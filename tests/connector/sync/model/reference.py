@@ -135,6 +135,7 @@ class Reference:
     list_disturbed: bool = False
     known_contacts: set[int] = field(default_factory=set)
     hub_deleted_emails: set[str] = field(default_factory=set)  # over the whole history
+    hub_deleted_records: set[str] = field(default_factory=set)  # their contacts' records
 
     # -- bookkeeping, called by the steps ----------------------------------------------------
 
@@ -281,6 +282,8 @@ class Reference:
                 continue
             if emails[email] > 1 or email in self.hub_deleted_emails:
                 continue  # a collision, or a contact hubsync's people deleted
+            if sf_id in self.hub_deleted_records:
+                continue  # the record of a contact hubsync's people deleted
             out.append(f"{record['type']} {sf_id} {email} has no contact in hubsync")
         if snap.settings.account_sync == "sync":
             for sf_id, pk in linked.items():
