@@ -51,6 +51,9 @@ class Field:
     indexed: bool = False
     #: Defined by hubsync's setup package (``salesforce/``): exists only once deployed.
     package: bool = False
+    #: Derived from other records or computed (``LastActivityDate``, ``PhotoUrl``): not a
+    #: field of change events.
+    derived: bool = False
 
     @property
     def is_text(self) -> bool:
