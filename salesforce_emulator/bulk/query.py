@@ -36,6 +36,13 @@ def new_query_job(
         raise BulkError(
             400, "API_ERROR", "Parent-to-child subqueries are not supported by Bulk API 2.0"
         )
+    if any(not col.field.stored for col in compiled.columns):
+        # Bulk queries cannot read compound fields (select their components instead).
+        raise BulkError(
+            400,
+            "FUNCTIONALITY_NOT_ENABLED",
+            "Selecting compound data not supported in Bulk Query",
+        )
     delim = body.get("columnDelimiter") or "COMMA"
     ending = body.get("lineEnding") or "LF"
     stamp = format_dt(now_utc())

@@ -62,7 +62,7 @@ class RecordWrites(OrgRules):
                 return results
             stamp = format_dt(now_utc())
             owner = user_id
-            names = [f.name for f in obj.fields]
+            names = [f.name for f in obj.fields if f.stored]
             has_owner = obj.field("OwnerId") is not None
             values = []
             for i, row in good:

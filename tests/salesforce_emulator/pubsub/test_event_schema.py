@@ -47,6 +47,28 @@ def test_doc_tags_and_types_as_salesforce_sends_them(pubsub):
     assert re.fullmatch(r"Data:Text:00N[0-9A-Za-z]{12}", lead["HubSync_Id__c"])
 
 
+def test_compound_records_are_defined_once(pubsub):
+    contact = _schema(pubsub, "Contact")
+    types = {f["name"]: f["type"] for f in contact["fields"][1:]}
+    name = types["Name"][1]
+    assert name["type"] == "record" and name["name"] == "PersonName"
+    assert [f["name"] for f in name["fields"]] == ["Salutation", "FirstName", "LastName"]
+    other, mailing = types["OtherAddress"][1], types["MailingAddress"][1]
+    assert other["name"] == "Address" and mailing == "Address"
+    assert [f["name"] for f in other["fields"]] == [
+        "Street",
+        "City",
+        "State",
+        "PostalCode",
+        "Country",
+        "Latitude",
+        "Longitude",
+        "GeocodeAccuracy",
+    ]
+    assert {f["name"]: f["type"][1] for f in other["fields"]}["Latitude"] == "double"
+    assert all("doc" not in f for f in other["fields"])
+
+
 def test_dates_are_epoch_milliseconds_of_midnight_utc(pubsub, sf):
     sub = pubsub.subscribe("/data/OpportunityChangeEvent")
     sub.no_events_for(0.2)
@@ -56,3 +78,31 @@ def test_dates_are_epoch_milliseconds_of_midnight_utc(pubsub, sf):
     assert event["CloseDate"] == int(midnight.timestamp() * 1000)
     created = datetime.fromtimestamp(event["CreatedDate"] / 1000, tz=UTC)
     assert abs((datetime.now(UTC) - created).total_seconds()) < 60
+
+
+def test_address_components_in_events(pubsub, sf):
+    sub = pubsub.subscribe("/data/ContactChangeEvent")
+    sub.no_events_for(0.2)
+    contact = sf.Contact.create(
+        {"LastName": "Ng", "Salutation": "Dr.", "MailingCity": "Lyon", "MailingLatitude": 45.76}
+    )["id"]
+    sf.Contact.update(contact, {"MailingCity": "Paris", "OtherStreet": "1 Rue", "Salutation": None})
+    created, updated = (pubsub.decode(e) for e in sub.events(2))
+    assert created["Name"] == {"Salutation": "Dr.", "FirstName": None, "LastName": "Ng"}
+    assert created["MailingAddress"]["City"] == "Lyon"
+    assert created["MailingAddress"]["Latitude"] == 45.76
+    assert created["OtherAddress"] is None
+    assert sorted(updated["_changed"]) == [
+        "LastModifiedDate",
+        "MailingAddress.City",
+        "Name.Salutation",
+        "OtherAddress.Street",
+    ]
+    assert updated["_nulled"] == ["Name.Salutation"]
+    assert updated["MailingAddress"]["City"] == "Paris"
+    assert updated["OtherAddress"]["Street"] == "1 Rue"
+    # Derived fields are no event fields.
+    names = {
+        f["name"] for f in pubsub.schema(sub.responses[-1].events[0].event.schema_id)["fields"]
+    }
+    assert not names & {"PhotoUrl", "LastActivityDate", "IsEmailBounced", "LastViewedDate"}
