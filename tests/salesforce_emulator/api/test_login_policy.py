@@ -191,7 +191,10 @@ def test_login_host_from_the_host_header(emulator):
     }
     token_url = f"{url}/services/oauth2/token"
     refused = requests.post(token_url, data=grant, headers={"Host": "login.salesforce.com"})
-    assert refused.json() == {"error": "invalid_grant", "error_description": "authentication failure"}
+    assert refused.json() == {
+        "error": "invalid_grant",
+        "error_description": "authentication failure",
+    }
     allowed = requests.post(token_url, data=grant, headers={"Host": "test.salesforce.com"})
     assert allowed.status_code == 200
     assert allowed.json()["id"].startswith("http://test.salesforce.com/id/")

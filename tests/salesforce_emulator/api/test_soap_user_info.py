@@ -119,8 +119,6 @@ def test_get_user_info_call(emulator):
     assert info[9].text == "true"
     assert info[14].text == "USD"
     # An unknown session is a fault.
-    res = requests.post(
-        server_url, data=body.replace(sid, "bogus"), headers=headers, timeout=10
-    )
+    res = requests.post(server_url, data=body.replace(sid, "bogus"), headers=headers, timeout=10)
     assert res.status_code == 500
     assert "<faultcode>sf:INVALID_SESSION_ID</faultcode>" in res.text
