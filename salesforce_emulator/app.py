@@ -34,6 +34,7 @@ from .api.common import (
     sf_error,
 )
 from .api.composite import CompositeApi
+from .api.compression import compressed
 from .api.control import ControlApi
 from .api.faults import apply_fault
 from .api.identity import IdentityApi
@@ -193,7 +194,7 @@ class EmulatorApp:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         request = Request(environ)
-        response = self.handle(request)
+        response = compressed(request, self.handle(request))
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
