@@ -30,12 +30,15 @@ class RecordWrites(OrgRules):
         view: SchemaView | None = None,
         allow_save: bool = False,
         run_rules: bool = True,
+        audit: list[dict[str, str]] | None = None,
     ) -> list[WriteResult]:
         """Create records; one :class:`WriteResult` per input record, in order.
 
         ``view``: what the writing user sees (default: the org's schema, no field-level
         security). ``allow_save``: duplicate alert rules let the records through;
-        ``run_rules`` False skips validation and duplicate rules (control API loading)."""
+        ``run_rules`` False skips validation and duplicate rules (control API loading);
+        ``audit``: per record, past ``CreatedDate``/``LastModifiedDate``/``SystemModstamp``
+        (:mod:`.audit`)."""
         with self.lock:
             view = view or self.org_view()
             obj = view.sobject(obj_name)
@@ -72,6 +75,8 @@ class RecordWrites(OrgRules):
                 row["Id"] = rid
                 row["IsDeleted"] = 0
                 row["CreatedDate"] = row["LastModifiedDate"] = row["SystemModstamp"] = stamp
+                if audit and audit[i]:
+                    row.update(audit[i])
                 row["CreatedById"] = row["LastModifiedById"] = user_id or rid
                 if has_owner and not row.get("OwnerId"):
                     row["OwnerId"] = owner or rid
