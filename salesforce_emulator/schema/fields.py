@@ -113,9 +113,19 @@ class SObject:
     deletable: bool = True
     by_lower: dict[str, Field] = field(default_factory=dict, repr=False)
     relationships: dict[str, Field] = field(default_factory=dict, repr=False)
+    #: Fields required on create, and ``(name, stored default)`` of those with a default
+    #: (looked at for every record written).
+    required: list[Field] = field(default_factory=list, repr=False)
+    defaults: list[tuple[str, Any]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.by_lower = {f.name.lower(): f for f in self.fields}
+        self.required = [f for f in self.fields if f.required]
+        self.defaults = [
+            (f.name, int(f.default) if isinstance(f.default, bool) else f.default)
+            for f in self.fields
+            if f.default is not None
+        ]
         self.relationships = {
             f.relationship_name.lower(): f for f in self.fields if f.relationship_name
         }

@@ -65,9 +65,7 @@ class RecordWrites(OrgRules):
                 return results
             stamp = format_dt(now_utc())
             owner = user_id
-            names = [f.name for f in obj.fields if f.stored]
             has_owner = obj.field("OwnerId") is not None
-            values = []
             for i, row in good:
                 n = self._next[obj.name]
                 self._next[obj.name] = n + 1
@@ -83,9 +81,14 @@ class RecordWrites(OrgRules):
                 if obj.field("Name") and obj.field("LastName"):
                     row["Name"] = full_name(row.get("FirstName"), row.get("LastName"))
                 derive(obj, row)
+                row["rowid"] = n
                 results[i].id = rid
                 results[i].created = True
-                values.append([n] + [row.get(c) for c in names])
+            # Only the columns the batch sets (the others are NULL): binding every column of
+            # an object with 80 fields costs more than the insert itself.
+            present = set().union(*(row.keys() for _, row in good))
+            names = [f.name for f in obj.fields if f.stored and f.name in present]
+            values = [[row.pop("rowid")] + [row.get(c) for c in names] for _, row in good]
             cols = ", ".join(["rowid"] + [quote(c) for c in names])
             marks = ", ".join("?" * (len(names) + 1))
             with self.transaction():
