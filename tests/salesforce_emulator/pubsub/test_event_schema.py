@@ -70,9 +70,8 @@ def test_compound_records_are_defined_once(pubsub):
 
 
 def test_dates_are_epoch_milliseconds_of_midnight_utc(pubsub, sf):
-    sub = pubsub.subscribe("/data/OpportunityChangeEvent")
-    sub.no_events_for(0.2)
     sf.Opportunity.create({"Name": "Deal", "StageName": "Prospecting", "CloseDate": "2026-12-31"})
+    sub = pubsub.subscribe("/data/OpportunityChangeEvent", preset=pb2.EARLIEST)
     (event,) = (pubsub.decode(e) for e in sub.events(1))
     midnight = datetime(2026, 12, 31, tzinfo=UTC)
     assert event["CloseDate"] == int(midnight.timestamp() * 1000)
@@ -81,12 +80,11 @@ def test_dates_are_epoch_milliseconds_of_midnight_utc(pubsub, sf):
 
 
 def test_address_components_in_events(pubsub, sf):
-    sub = pubsub.subscribe("/data/ContactChangeEvent")
-    sub.no_events_for(0.2)
     contact = sf.Contact.create(
         {"LastName": "Ng", "Salutation": "Dr.", "MailingCity": "Lyon", "MailingLatitude": 45.76}
     )["id"]
     sf.Contact.update(contact, {"MailingCity": "Paris", "OtherStreet": "1 Rue", "Salutation": None})
+    sub = pubsub.subscribe("/data/ContactChangeEvent", preset=pb2.EARLIEST)
     created, updated = (pubsub.decode(e) for e in sub.events(2))
     assert created["Name"] == {"Salutation": "Dr.", "FirstName": None, "LastName": "Ng"}
     assert created["MailingAddress"]["City"] == "Lyon"
