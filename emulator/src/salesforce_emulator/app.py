@@ -34,6 +34,7 @@ from .api.common import (
     sf_error,
 )
 from .api.composite import CompositeApi
+from .api.compression import compressed
 from .api.control import ControlApi
 from .api.faults import apply_fault
 from .api.identity import IdentityApi
@@ -42,6 +43,7 @@ from .api.query import QueryApi
 from .api.rest import RestApi
 from .api.search import SearchApi
 from .api.tooling import ToolingApi
+from .api.tree import TreeApi
 from .bulk import BulkError, BulkManager
 from .soql import SoqlError
 from .store import RecordNotFound, Store
@@ -73,7 +75,9 @@ RULES = [
     _rule(f"{V}/queryAll/", "query.query_all", ["GET"]),
     _rule(f"{V}/queryAll/<locator>", "query.query_all_more", ["GET"]),
     _rule(f"{V}/limits/", "rest.limits", ["GET"]),
+    _rule(f"{V}/limits/recordCount", "rest.record_count", ["GET"]),
     _rule(f"{V}/search/", "search.search", ["GET"]),
+    _rule(f"{V}/parameterizedSearch/", "search.parameterized", ["GET", "POST"]),
     _rule(f"{V}/sobjects/", "rest.describe_global", ["GET"]),
     _rule(f"{V}/sobjects/<obj>/", "rest.sobject", ["GET", "POST"]),
     _rule(f"{V}/sobjects/<obj>/describe/", "rest.describe", ["GET"]),
@@ -82,6 +86,9 @@ RULES = [
     _rule(f"{V}/sobjects/<obj>/<rid>", "rest.record", ["GET", "PATCH", "DELETE"]),
     _rule(f"{V}/sobjects/<obj>/<ext>/<path:value>", "rest.external", ["GET", "PATCH", "DELETE"]),
     _rule(f"{V}/composite/", "composite.execute", ["POST"]),
+    _rule(f"{V}/composite/graph", "composite.graph", ["POST"]),
+    _rule(f"{V}/composite/batch", "composite.batch", ["POST"]),
+    _rule(f"{V}/composite/tree/<obj>", "tree.create", ["POST"]),
     _rule(f"{V}/composite/sobjects/", "collections.write", ["POST", "PATCH", "DELETE"]),
     _rule(f"{V}/composite/sobjects/<obj>", "collections.retrieve", ["GET", "POST"]),
     _rule(f"{V}/composite/sobjects/<obj>/<ext>", "collections.upsert", ["PATCH"]),
@@ -138,7 +145,7 @@ NO_AUTH = {
 }
 #: API families whose writes may leave the client id out of ``changeOrigin`` (org setting
 #: ``client_id_on_composite``).
-COMPOSITE_FAMILIES = ("composite", "collections")
+COMPOSITE_FAMILIES = ("composite", "collections", "tree")
 #: Logins, OAuth (and the version list) count as API calls but are never refused for the
 #: limit.
 NEVER_REFUSED = NO_AUTH
@@ -169,6 +176,7 @@ class EmulatorApp:
             "tooling": ToolingApi(store),
             "composite": CompositeApi(store, self),
             "collections": CollectionsApi(store, self.meter),
+            "tree": TreeApi(store),
             "bulk": BulkApi(self.bulk),
             "control": self.control,
         }
@@ -186,7 +194,7 @@ class EmulatorApp:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         request = Request(environ)
-        response = self.handle(request)
+        response = compressed(request, self.handle(request))
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:

@@ -241,7 +241,8 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin, CampaignControlMixin):
         self, sobject: str, records: list[dict[str, Any]], *, owner_id: str | None = None
     ) -> list[str]:
         """Insert records (validated) without API usage, as ``owner_id`` (a user id; default:
-        the org's first user); returns the new ids."""
+        the org's first user); returns the new ids. A record may carry past
+        ``CreatedDate``/``LastModifiedDate``/``SystemModstamp`` (ISO datetimes)."""
         body: dict[str, Any] = {"records": records}
         if owner_id:
             body["owner_id"] = owner_id

@@ -132,3 +132,69 @@ def test_direct_http_login_gets_http_urls(emulator):
     body = resp.json()
     assert body["instance_url"] == emulator.url
     assert body["id"].startswith(f"{emulator.url}/id/")
+
+
+def _soap_login(url: str, username: str, secret: str, host: str | None) -> requests.Response:
+    """SOAP login as a client that resolves ``host`` to the emulator sends it: the Salesforce
+    name in the ``Host`` header, no adapter header."""
+    envelope = (
+        '<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body>'
+        '<n1:login xmlns:n1="urn:partner.soap.sforce.com">'
+        f"<n1:username>{username}</n1:username><n1:password>{secret}</n1:password>"
+        "</n1:login></env:Body></env:Envelope>"
+    )
+    headers = {"SOAPAction": "login", "Content-Type": "text/xml"}
+    if host:
+        headers["Host"] = host
+    return requests.post(f"{url}/services/Soap/u/59.0", data=envelope, headers=headers, timeout=10)
+
+
+def test_login_host_from_the_host_header(emulator):
+    """A client that reaches the emulator under a Salesforce name (its DNS or /etc/hosts maps
+    test.salesforce.com to it) gets that host's rules from the ``Host`` header, as through the
+    adapter's ``X-Salesforce-Host``: sandbox users at test and sandbox My Domains only,
+    production users at login and production My Domains only."""
+    emulator.control.create_user("sbx@hubsync.test", "pw", "TOK", sandbox=True)
+    url = emulator.url
+    prod, sbx = (USERNAME, PASSWORD + SECURITY_TOKEN), ("sbx@hubsync.test", "pwTOK")
+    port = url.rsplit(":", 1)[1]
+    for host in ("test.salesforce.com", f"test.salesforce.com:{port}"):
+        assert _soap_login(url, *sbx, host).status_code == 200
+        assert _soap_login(url, *prod, host).status_code == 500
+    for host in ("login.salesforce.com", f"LOGIN.salesforce.com:{port}"):
+        assert _soap_login(url, *prod, host).status_code == 200
+        assert _soap_login(url, *sbx, host).status_code == 500
+    # The answer's URLs are in the host the client used.
+    assert "<serverUrl>http://test.salesforce.com/services/Soap/u/59.0/" in (
+        _soap_login(url, *sbx, "test.salesforce.com").text
+    )
+    # My Domains by Host too.
+    emulator.control.configure_org(my_domain="acme.my.salesforce.com")
+    assert _soap_login(url, *prod, "acme.my.salesforce.com").status_code == 200
+    assert _soap_login(url, *sbx, "acme.my.salesforce.com").status_code == 500
+    assert _soap_login(url, *prod, "globex.my.salesforce.com").status_code == 500
+    emulator.control.configure_org(my_domain="acme--uat.sandbox.my.salesforce.com")
+    assert _soap_login(url, *sbx, "acme--uat.sandbox.my.salesforce.com").status_code == 200
+    assert _soap_login(url, *prod, "acme--uat.sandbox.my.salesforce.com").status_code == 500
+    # The emulator's own address (an IP, localhost) still admits both.
+    for host in (None, f"localhost:{port}"):
+        assert _soap_login(url, *prod, host).status_code == 200
+        assert _soap_login(url, *sbx, host).status_code == 200
+    # OAuth follows the same rules: a sandbox user's password grant at login is refused.
+    emulator.control.add_connected_app("KEY", "SECRET")
+    grant = {
+        "grant_type": "password",
+        "client_id": "KEY",
+        "client_secret": "SECRET",
+        "username": "sbx@hubsync.test",
+        "password": "pwTOK",
+    }
+    token_url = f"{url}/services/oauth2/token"
+    refused = requests.post(token_url, data=grant, headers={"Host": "login.salesforce.com"})
+    assert refused.json() == {
+        "error": "invalid_grant",
+        "error_description": "authentication failure",
+    }
+    allowed = requests.post(token_url, data=grant, headers={"Host": "test.salesforce.com"})
+    assert allowed.status_code == 200
+    assert allowed.json()["id"].startswith("http://test.salesforce.com/id/")

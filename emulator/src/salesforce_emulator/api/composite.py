@@ -1,5 +1,8 @@
 """The Composite API: ``POST composite/`` runs up to 25 REST subrequests in one transaction,
-with ``@{ref.path}`` references to earlier results and ``allOrNone``."""
+with ``@{ref.path}`` references to earlier results and ``allOrNone``; ``composite/graph``
+runs graphs of such subrequests, each all-or-none in its own transaction; ``composite/batch``
+runs up to 25 independent subrequests (REST API Developer Guide: "Composite", "Composite
+Graph", "Composite Batch")."""
 
 from __future__ import annotations
 
@@ -13,18 +16,31 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 
 from ..store import Store
+from ..store.metering import Meter
 from .common import AllOrNoneAbort, ApiError, Ctx, Out, sf_error
 
 MAX_COMPOSITE = 25
-#: The composite endpoint itself, and the API families a subrequest cannot use.
-COMPOSITE = "composite.execute"
-NOT_IN_COMPOSITE = ("control", "auth", "oauth", "authorize", "bulk")
+#: Graphs per composite graph request, and subrequests (nodes) per graph.
+MAX_GRAPHS = 75
+MAX_GRAPH_NODES = 500
+#: Subrequests of a composite batch.
+MAX_BATCH = 25
+#: The composite endpoints themselves, and the API families a subrequest cannot use.
+COMPOSITE = ("composite.execute", "composite.graph", "composite.batch")
+NOT_IN_COMPOSITE = ("control", "auth", "oauth", "authorize", "bulk", "tree")
+HALTED = {
+    "errorCode": "PROCESSING_HALTED",
+    "message": "The transaction was rolled back since another operation in the same "
+    "transaction failed.",
+}
 
 
 class Router(Protocol):
-    """What a subrequest needs from the application: its URL map and its dispatcher."""
+    """What a subrequest needs from the application: its URL map, its dispatcher and its
+    API meter (every batch subrequest is an API call)."""
 
     url_map: Map
+    meter: Meter
 
     def dispatch(self, endpoint: str, ctx: Ctx) -> Out: ...
 
@@ -76,28 +92,116 @@ class CompositeApi:
                 "LIMIT_EXCEEDED",
                 f"Limit Exceeded: The number of subrequests exceeds the limit of {MAX_COMPOSITE}",
             )
-        aon = bool(body.get("allOrNone", False))
+        responses, _ = self._run(ctx, subs, all_or_none=bool(body.get("allOrNone", False)))
+        return Out(200, {"compositeResponse": responses})
+
+    def graph(self, ctx: Ctx) -> Out:
+        """``POST composite/graph``: ``{"graphs": [{"graphId", "compositeRequest"}]}``; each
+        graph succeeds or is rolled back as a whole (``isSuccessful``); one API call."""
+        body = ctx.json()
+        graphs = body.get("graphs") if isinstance(body, dict) else None
+        if not isinstance(graphs, list) or not graphs:
+            raise ApiError(400, "JSON_PARSER_ERROR", "graphs is required")
+        if len(graphs) > MAX_GRAPHS:
+            raise ApiError(400, "LIMIT_EXCEEDED", f"Limit Exceeded: more than {MAX_GRAPHS} graphs")
+        seen: set[str] = set()
+        for graph in graphs:
+            graph_id = graph.get("graphId") if isinstance(graph, dict) else None
+            subs = graph.get("compositeRequest") if isinstance(graph, dict) else None
+            if not graph_id or not isinstance(subs, list) or not subs:
+                raise ApiError(
+                    400, "INVALID_INPUT", "Each graph needs a graphId and a compositeRequest"
+                )
+            if graph_id in seen:
+                raise ApiError(400, "INVALID_INPUT", f"Duplicate graphId: {graph_id}")
+            seen.add(graph_id)
+            if len(subs) > MAX_GRAPH_NODES:
+                raise ApiError(
+                    400,
+                    "LIMIT_EXCEEDED",
+                    f"Limit Exceeded: a graph has more than {MAX_GRAPH_NODES} nodes",
+                )
+        out = []
+        for graph in graphs:
+            responses, ok = self._run(ctx, graph["compositeRequest"], all_or_none=True)
+            out.append(
+                {
+                    "graphId": graph["graphId"],
+                    "graphResponse": {"compositeResponse": responses},
+                    "isSuccessful": ok,
+                }
+            )
+        return Out(200, {"graphs": out})
+
+    def batch(self, ctx: Ctx) -> Out:
+        """``POST composite/batch``: up to 25 independent subrequests (URLs ``vNN.N/...``,
+        bodies in ``richInput``), each its own API call and transaction; ``haltOnError``
+        answers the rest 412 ``BATCH_PROCESSING_HALTED``."""
+        body = ctx.json()
+        subs = body.get("batchRequests") if isinstance(body, dict) else None
+        if not isinstance(subs, list) or not subs:
+            raise ApiError(400, "JSON_PARSER_ERROR", "batchRequests is required")
+        if len(subs) > MAX_BATCH:
+            raise ApiError(
+                400,
+                "LIMIT_EXCEEDED",
+                f"Limit Exceeded: The number of subrequests exceeds the limit of {MAX_BATCH}",
+            )
+        for sub in subs:
+            if not isinstance(sub, dict) or not sub.get("url") or not sub.get("method"):
+                raise ApiError(
+                    400, "INVALID_BATCH_REQUEST", "Each subrequest needs a method and a url"
+                )
+        halt = bool(body.get("haltOnError", False))
+        results: list[dict[str, Any]] = []
+        stopped = False
+        for n, sub in enumerate(subs):
+            if stopped:
+                message = "Batch processing halted per request"
+                results.append(
+                    {
+                        "statusCode": 412,
+                        "result": [{"errorCode": "BATCH_PROCESSING_HALTED", "message": message}],
+                    }
+                )
+                continue
+            url = str(sub["url"])
+            if not url.startswith("/"):
+                url = f"/services/data/{url}"
+            elif not url.startswith("/services/"):
+                url = f"/services/data{url}"
+            request = {"method": sub["method"], "url": url, "body": sub.get("richInput")}
+            if n and not self.router.meter.charge():
+                out = sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+            else:
+                try:
+                    with self.store.lock, self.store.transaction():
+                        out = self._subrequest(ctx, request, {})
+                except _BadReference as exc:
+                    out = sf_error(400, "INVALID_BATCH_REQUEST", str(exc))
+            result = out.body.decode() if isinstance(out.body, bytes) else out.body
+            results.append({"statusCode": out.status, "result": result})
+            stopped = halt and out.status >= 400
+        return Out(
+            200,
+            {"hasErrors": any(r["statusCode"] >= 400 for r in results), "results": results},
+        )
+
+    def _run(
+        self, ctx: Ctx, subs: list[Any], *, all_or_none: bool
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Subrequests in one transaction (rolled back, with all-or-none, when one fails):
+        their composite responses, and whether all succeeded."""
         refs: dict[str, Any] = {}
         responses: list[dict[str, Any]] = []
-        halted = {
-            "body": [
-                {
-                    "errorCode": "PROCESSING_HALTED",
-                    "message": "The transaction was "
-                    "rolled back since another operation in the same transaction "
-                    "failed.",
-                }
-            ],
-            "httpHeaders": {},
-            "httpStatusCode": 400,
-        }
+        halted = {"body": [HALTED], "httpHeaders": {}, "httpStatusCode": 400}
+        failed = False
         with self.store.lock:
             try:
                 with self.store.transaction():
-                    failed = False
                     for sub in subs:
                         ref_id = sub.get("referenceId", "")
-                        if failed and aon:
+                        if failed and all_or_none:
                             responses.append({**halted, "referenceId": ref_id})
                             continue
                         try:
@@ -119,14 +223,14 @@ class CompositeApi:
                             refs[ref_id] = body_out
                         else:
                             failed = True
-                    if failed and aon:
+                    if failed and all_or_none:
                         raise AllOrNoneAbort
             except AllOrNoneAbort:
                 responses = [
                     r if r["httpStatusCode"] >= 400 else {**halted, "referenceId": r["referenceId"]}
                     for r in responses
                 ]
-        return Out(200, {"compositeResponse": responses})
+        return responses, not failed
 
     def _subrequest(self, ctx: Ctx, sub: dict[str, Any], refs: dict[str, Any]) -> Out:
         url = _substitute(str(sub.get("url", "")), refs)
@@ -143,7 +247,7 @@ class CompositeApi:
         except MethodNotAllowed:
             return sf_error(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed")
         endpoint = str(rule.endpoint)
-        if endpoint == COMPOSITE or endpoint.split(".", 1)[0] in NOT_IN_COMPOSITE:
+        if endpoint in COMPOSITE or endpoint.split(".", 1)[0] in NOT_IN_COMPOSITE:
             return sf_error(
                 400, "INVALID_API_INPUT", f"{parts.path} is not supported in a composite request"
             )

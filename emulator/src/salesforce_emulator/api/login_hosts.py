@@ -2,6 +2,11 @@
 ``test.salesforce.com`` (sandbox users), the org's My Domain (``my_domain``: production, or
 sandbox for ``*.sandbox.my.salesforce.com``), and the emulator's own address (both).
 
+The host a request meant is the adapter's ``X-Salesforce-Host`` or, for any other client, the
+``Host`` header: a client that resolves ``test.salesforce.com`` to the emulator sends that
+name there and gets the ``test`` rules. A ``Host`` that is no Salesforce name (an IP address,
+``localhost``, a container's name) is the emulator's own address.
+
 ``login_requires_my_domain`` refuses logins at ``login``/``test``; once ``my_domain`` is set,
 another org's My Domain does not know this org's users.
 """
@@ -68,10 +73,25 @@ class LoginHost:
         return classify(host, "", self.my_domain, self.requires_my_domain)
 
 
+#: Salesforce's own domains: a ``Host`` under one of them names a Salesforce host, not the
+#: emulator's address (login/test, My Domains ``*.my.salesforce.com``, instances).
+SALESFORCE_DOMAINS = ("salesforce.com", "force.com")
+
+
+def is_salesforce_name(host: str) -> bool:
+    """Whether ``host`` (a port allowed) is under one of Salesforce's domains."""
+    name = host.lower().rsplit(":", 1)[0] if host.count(":") == 1 else host.lower()
+    return any(name == d or name.endswith("." + d) for d in SALESFORCE_DOMAINS)
+
+
 def classify(sf_host: str, own_host: str, my_domain: str | None, requires: bool) -> LoginHost:
+    """``sf_host`` as a login host; it is the emulator itself when it equals ``own_host``
+    (the ``Host`` header) and is no Salesforce name."""
     host = sf_host.lower()
+    if host.count(":") == 1 and is_salesforce_name(host):
+        host = host.rsplit(":", 1)[0]  # test.salesforce.com:8765: the name is what counts
     first = host.split(".", 1)[0]
-    if host == own_host.lower():
+    if sf_host.lower() == own_host.lower() and not is_salesforce_name(host):
         kind = "instance"
     elif first in ("login", "test"):
         kind = first

@@ -57,6 +57,7 @@ class RestApi:
                         "composite",
                         "jobs",
                         "search",
+                        "parameterizedSearch",
                         "tooling",
                     )
                 },
@@ -84,6 +85,21 @@ class RestApi:
                 "DailyAsyncApexExecutions": {"Max": 250000, "Remaining": 250000},
                 "HourlyTimeBasedWorkflow": {"Max": 1000, "Remaining": 1000},
             },
+        )
+
+    def record_count(self, ctx: Ctx) -> Out:
+        """``limits/recordCount?sObjects=A,B``: the records of each object named (unknown
+        names are left out), or of every object that has any."""
+        named = [n.strip() for n in (ctx.args.get("sObjects") or "").split(",") if n.strip()]
+        objects = ctx.schema.objects()
+        if named:
+            names = [objects[n.lower()].name for n in named if n.lower() in objects]
+        else:
+            names = sorted(o.name for o in objects.values())
+        counts = self.store.record_counts(names)
+        return Out(
+            200,
+            {"sObjects": [{"count": counts[n], "name": n} for n in names if named or counts[n]]},
         )
 
     def describe_global(self, ctx: Ctx) -> Out:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,10 @@ class Job:
     query: str = ""
     compiled: Compiled | None = None
     rowids: list[int] = field(default_factory=list)
+    #: Set when the job is aborted: wakes a query job waiting in UploadComplete/InProgress.
+    aborted: threading.Event = field(default_factory=threading.Event)
+    #: Guards state changes between the request threads and the job's own thread.
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def info(self) -> dict[str, Any]:
         out: dict[str, Any] = {

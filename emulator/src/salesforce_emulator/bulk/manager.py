@@ -71,9 +71,11 @@ class BulkManager:
 
     def set_state(self, job: Job, state: str) -> Job:
         if state == "Aborted":
-            if job.state in ("JobComplete", "Failed"):
-                raise BulkError(409, "INVALIDJOBSTATE", f"Job is already {job.state}")
-            job.state = "Aborted"
+            with job.lock:
+                if job.state in ("JobComplete", "Failed", "Aborted"):
+                    raise BulkError(409, "INVALIDJOBSTATE", f"Job is already {job.state}")
+                job.state = "Aborted"
+                job.aborted.set()
         elif state == "UploadComplete" and job.kind == "ingest":
             if job.state != "Open":
                 raise BulkError(409, "INVALIDJOBSTATE", f"Job is not Open: {job.state}")

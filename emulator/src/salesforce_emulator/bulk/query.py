@@ -36,6 +36,13 @@ def new_query_job(
         raise BulkError(
             400, "API_ERROR", "Parent-to-child subqueries are not supported by Bulk API 2.0"
         )
+    if any(not col.field.stored for col in compiled.columns):
+        # Bulk queries cannot read compound fields (select their components instead).
+        raise BulkError(
+            400,
+            "FUNCTIONALITY_NOT_ENABLED",
+            "Selecting compound data not supported in Bulk Query",
+        )
     delim = body.get("columnDelimiter") or "COMMA"
     ending = body.get("lineEnding") or "LF"
     stamp = format_dt(now_utc())
@@ -58,22 +65,37 @@ def new_query_job(
 
 
 def run_query(store: Store, job: Job) -> None:
-    """Snapshot the matching rowids (in a background thread); pages are read later."""
+    """Snapshot the matching rowids (in a background thread); pages are read later. The job
+    waits ``bulk_query_queued_s`` in UploadComplete and stays at least
+    ``bulk_query_running_s`` InProgress (org settings); an abort ends either wait."""
     started = time.perf_counter()
+    org = store.org
     try:
-        job.state = "InProgress"
+        if job.aborted.wait(org.get("bulk_query_queued_s") or 0) or not _move(job, "InProgress"):
+            return
+        running = time.monotonic()
         assert job.compiled is not None
         job.rowids = store.query_rowids(job.compiled)
         job.processed = len(job.rowids)
-        pace(store.org, time.monotonic() - (time.perf_counter() - started), job.processed)
-        if job.state != "Aborted":
-            job.state = "JobComplete"
+        pace(org, running, job.processed)
+        rest = running + (org.get("bulk_query_running_s") or 0) - time.monotonic()
+        if job.aborted.wait(max(rest, 0)) or not _move(job, "JobComplete"):
+            return
     except Exception as exc:
         log.exception("bulk query job %s crashed", job.id)
-        job.state = "Failed"
         job.error_message = str(exc)
+        _move(job, "Failed")
     job.elapsed_ms = int((time.perf_counter() - started) * 1000)
-    job.modstamp = format_dt(now_utc())
+
+
+def _move(job: Job, state: str) -> bool:
+    """Put the job in ``state`` unless it was aborted meanwhile; whether it moved."""
+    with job.lock:
+        if job.aborted.is_set():
+            return False
+        job.state = state
+        job.modstamp = format_dt(now_utc())
+        return True
 
 
 def csv_datetime(stored: str) -> str:
@@ -84,7 +106,9 @@ def csv_datetime(stored: str) -> str:
 def query_page(
     store: Store, job: Job, locator: str | None, max_records: int | None
 ) -> tuple[str, int, str]:
-    """One CSV page: (csv text, number of records, next locator or "null")."""
+    """One CSV page: (csv text, number of records, next locator or "null"). Without
+    ``maxRecords`` a page holds as many records as fit in ``bulk_query_page_bytes``
+    characters (at least one)."""
     if job.state != "JobComplete":
         raise BulkError(400, "INVALIDJOBSTATE", f"Job is not complete: {job.state}")
     start = 0
@@ -93,11 +117,14 @@ def query_page(
             start = int(base64.b64decode(locator.encode()).decode())
         except (ValueError, UnicodeDecodeError) as exc:
             raise BulkError(400, "INVALID_LOCATOR", f"Invalid locator: {locator}") from exc
-    size = max_records if max_records and max_records > 0 else len(job.rowids)
-    page = job.rowids[start : start + size]
     assert job.compiled is not None
     c = job.compiled
-    rows = store.rows_by_rowid(c, page)
+    limit: int | None = None
+    if max_records and max_records > 0:
+        ids = job.rowids[start : start + max_records]
+    else:
+        ids = job.rowids[start:]
+        limit = store.org.get("bulk_query_page_bytes") or 1024**3
     buf = io.StringIO()
     writer = csv.writer(
         buf,
@@ -107,23 +134,45 @@ def query_page(
     )
     writer.writerow([".".join(col.names) for col in c.columns])
     joins = {tuple(j.names): j for j in c.joins}
-    for row in rows:
-        out = []
-        for col in c.columns:
-            value = row[col.index]
-            # A field of a missing parent is empty, as in Salesforce's CSV.
-            for depth in range(1, len(col.names)):
-                if row[joins[tuple(col.names[:depth])].id_index] is None:
-                    value = None
-            if value is None:
-                out.append("")
-            elif col.field.type == "boolean":
-                out.append("true" if value else "false")
-            elif col.field.type == "datetime":
-                out.append(csv_datetime(value))
-            else:
-                out.append(str(value))
-        writer.writerow(out)
-    end = start + len(page)
+    taken = 0
+    full = False
+    for at in range(0, len(ids), 2000):
+        rows = store.rows_by_rowid(c, ids[at : at + 2000])
+        if limit is None:
+            writer.writerows(_csv_values(row, c, joins) for row in rows)
+            taken += len(rows)
+            continue
+        for row in rows:
+            mark = buf.tell()
+            writer.writerow(_csv_values(row, c, joins))
+            if taken and buf.tell() > limit:
+                buf.seek(mark)
+                buf.truncate()
+                full = True
+                break
+            taken += 1
+        if full:
+            break
+    end = start + taken
     next_locator = base64.b64encode(str(end).encode()).decode() if end < len(job.rowids) else "null"
-    return buf.getvalue(), len(page), next_locator
+    return buf.getvalue(), taken, next_locator
+
+
+def _csv_values(row: tuple[Any, ...], c: Any, joins: dict[tuple[str, ...], Any]) -> list[str]:
+    """The cells of one record: null empty, booleans ``true``/``false``, datetimes ``Z``."""
+    out = []
+    for col in c.columns:
+        value = row[col.index]
+        # A field of a missing parent is empty, as in Salesforce's CSV.
+        for depth in range(1, len(col.names)):
+            if row[joins[tuple(col.names[:depth])].id_index] is None:
+                value = None
+        if value is None:
+            out.append("")
+        elif col.field.type == "boolean":
+            out.append("true" if value else "false")
+        elif col.field.type == "datetime":
+            out.append(csv_datetime(value))
+        else:
+            out.append(str(value))
+    return out

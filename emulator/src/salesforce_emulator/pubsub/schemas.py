@@ -1,13 +1,8 @@
 """The Avro schemas of change events, shaped like Salesforce's, and their payloads.
 
 ``<Entity>ChangeEvent`` (namespace ``com.sforce.eventbus``): first ``ChangeEventHeader``,
-then the entity's fields in describe order, each optional (``["null", T]``, default null):
-text, picklists and ids are ``string``, checkboxes ``boolean``, integers ``int``, numbers and
-currencies ``double``, datetimes ``long`` (epoch milliseconds), dates ``int`` (days since
-1970-01-01). Compound fields are nested records in place of their components: ``Name``
-(``FirstName``, ``LastName``) on Lead and Contact, ``Address`` on Lead, ``MailingAddress``
-on Contact, ``BillingAddress`` on Account (``Street``, ``City``, ``State``, ``PostalCode``,
-``Country``, ``StateCode``, ``CountryCode``). ``Id``, ``IsDeleted``, ``SystemModstamp`` and
+then the entity's fields in describe order, each optional, typed and tagged as Salesforce
+does (:mod:`.event_fields`). ``Id``, ``IsDeleted``, ``SystemModstamp``, derived fields and
 Lead/Contact's derived ``Name`` text are not event fields. The schema follows the org
 (run-time custom fields, the setup package, state and country picklists, record types):
 each version has its own schema id (22 characters, base64url MD5 of the JSON), kept in the
@@ -16,7 +11,8 @@ database so ``GetSchema`` resolves the ids of old events too.
 Payloads are schemaless Avro binary (``fastavro.schemaless_writer``), like Salesforce's. A
 ``CREATE`` or ``UNDELETE`` carries every non-null field; an ``UPDATE`` only the changed
 ones, with ``changedFields``/``nulledFields`` as bitmaps (:mod:`pubsub_api.bitmaps`); a
-``DELETE`` only its header.
+``DELETE`` only its header. Datetimes are epoch milliseconds, dates their midnight UTC in
+epoch milliseconds.
 """
 
 from __future__ import annotations
@@ -26,8 +22,8 @@ import hashlib
 import io
 import json
 import threading
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import fastavro
@@ -36,9 +32,10 @@ from pubsub_api.bitmaps import encode_bitmap
 
 from ..schema import SchemaView
 from ..schema.fields import Field
-from ..store.change_log import NOT_EVENT_FIELDS, StoredEvent
+from ..store.change_log import StoredEvent
 from ..store.results import to_json
 from ..values import parse_date, parse_dt
+from .event_fields import Slot, record_fields, slots
 
 NAMESPACE = "com.sforce.eventbus"
 CHANGE_TYPES = [
@@ -56,7 +53,6 @@ CHANGE_TYPES = [
 HEADER_SCHEMA: dict[str, Any] = {
     "type": "record",
     "name": "ChangeEventHeader",
-    "namespace": NAMESPACE,
     "fields": [
         {"name": "entityName", "type": "string"},
         {"name": "recordIds", "type": {"type": "array", "items": "string"}},
@@ -65,7 +61,6 @@ HEADER_SCHEMA: dict[str, Any] = {
             "type": {
                 "type": "enum",
                 "name": "ChangeType",
-                "namespace": NAMESPACE,
                 "symbols": CHANGE_TYPES,
             },
         },
@@ -80,26 +75,6 @@ HEADER_SCHEMA: dict[str, Any] = {
         {"name": "changedFields", "type": {"type": "array", "items": "string"}},
     ],
 }
-ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country", "StateCode", "CountryCode")
-#: Object → (compound field, column prefix of its components or ``None`` for Name).
-COMPOUNDS: dict[str, list[tuple[str, str | None]]] = {
-    "Lead": [("Name", None), ("Address", "")],
-    "Contact": [("Name", None), ("MailingAddress", "Mailing")],
-    "Account": [("BillingAddress", "Billing")],
-}
-_AVRO_TYPES = {"boolean": "boolean", "int": "int", "double": "double", "currency": "double"}
-_AVRO_TYPES |= {"percent": "double", "datetime": "long", "date": "int"}
-_EPOCH = date(1970, 1, 1)
-
-
-@dataclass
-class Slot:
-    """One top-level field of the schema: a column, or a compound of columns."""
-
-    name: str
-    column: Field | None = None
-    #: (component name, column) of a compound field.
-    parts: list[tuple[str, Field]] = field(default_factory=list)
 
 
 @dataclass
@@ -113,66 +88,15 @@ class EventSchema:
     slots: list[Slot]
 
 
-def _avro_type(f: Field) -> str:
-    return _AVRO_TYPES.get(f.type, "string")
-
-
-def _optional(name: str, avro: Any, doc: str) -> dict[str, Any]:
-    return {"name": name, "type": ["null", avro], "doc": doc, "default": None}
-
-
-def _slots(entity: str, view: SchemaView) -> list[Slot]:
-    obj = view.sobject(entity)
-    fields = [f for f in obj.fields if view.exists(obj, f.name) is not None]
-    names = {f.name for f in fields}
-    compounds: dict[str, Slot] = {}
-    first_part: dict[str, str] = {}
-    for compound, prefix in COMPOUNDS.get(entity, []):
-        parts = ("FirstName", "LastName") if prefix is None else ADDRESS_PARTS
-        cols = [(p, f"{prefix or ''}{p}") for p in parts if f"{prefix or ''}{p}" in names]
-        if not cols:
-            continue
-        slot = Slot(compound, parts=[(p, obj.field(c)) for p, c in cols])  # type: ignore[misc]
-        compounds[compound] = slot
-        first_part[cols[0][1]] = compound
-    in_compound = {col.name for s in compounds.values() for _, col in s.parts}
-    out: list[Slot] = []
-    for f in fields:
-        if f.name in NOT_EVENT_FIELDS:
-            continue
-        if f.name in first_part:
-            out.append(compounds[first_part[f.name]])
-        elif f.name in in_compound or (f.name == "Name" and "Name" in compounds):
-            continue
-        else:
-            out.append(Slot(f.name, column=f))
-    return out
-
-
-def schema_dict(entity: str, slots: list[Slot]) -> dict[str, Any]:
-    fields: list[dict[str, Any]] = [
-        {"name": "ChangeEventHeader", "type": HEADER_SCHEMA, "doc": "Data:EventHeader"}
-    ]
-    for slot in slots:
-        if slot.column is not None:
-            f = slot.column
-            fields.append(_optional(f.name, _avro_type(f), f"Data:{f.type}"))
-            continue
-        record = {
-            "type": "record",
-            "name": "Name" if slot.name == "Name" else "Address",
-            "namespace": NAMESPACE,
-            "fields": [
-                _optional(part, _avro_type(col), f"Data:{col.type}") for part, col in slot.parts
-            ],
-        }
-        fields.append(_optional(slot.name, record, "Data:Compound"))
+def schema_dict(entity: str, slot_list: list[Slot]) -> dict[str, Any]:
     return {
         "type": "record",
         "name": f"{entity}ChangeEvent",
         "namespace": NAMESPACE,
-        "doc": f"Change event of {entity} (Change Data Capture)",
-        "fields": fields,
+        "fields": [
+            {"name": "ChangeEventHeader", "type": HEADER_SCHEMA, "doc": "Data:ComplexValueType"},
+            *record_fields(entity, slot_list),
+        ],
     }
 
 
@@ -184,22 +108,22 @@ class EventSchemas:
         self._lock = threading.Lock()
 
     def current(self, entity: str, view: SchemaView) -> EventSchema:
-        slots = _slots(entity, view)
-        text = json.dumps(schema_dict(entity, slots), separators=(",", ":"))
+        slot_list = slots(entity, view)
+        text = json.dumps(schema_dict(entity, slot_list), separators=(",", ":"))
         digest = hashlib.md5(text.encode(), usedforsecurity=False).digest()
         schema_id = base64.urlsafe_b64encode(digest).decode().rstrip("=")
         with self._lock:
             known = self._by_id.get(schema_id)
             if known is None:
                 parsed = fastavro.parse_schema(json.loads(text))
-                known = EventSchema(entity, schema_id, text, parsed, slots)
+                known = EventSchema(entity, schema_id, text, parsed, slot_list)
                 self._by_id[schema_id] = known
         return known
 
 
 def _avro_value(f: Field, value: Any) -> Any:
-    """As the REST API returns it (``to_json``), but datetimes as epoch milliseconds and
-    dates as days since 1970 (Avro's logical types), and everything else as text."""
+    """As the REST API returns it (``to_json``), but datetimes as epoch milliseconds, dates
+    as the epoch milliseconds of their midnight UTC, and everything else as text."""
     if value is None:
         return None
     if f.type in ("boolean", "int", "double", "currency", "percent"):
@@ -209,7 +133,7 @@ def _avro_value(f: Field, value: Any) -> Any:
         return int(dt.timestamp() * 1000) if dt else None
     if f.type == "date":
         d = parse_date(str(value))
-        return (d - _EPOCH).days if d else None
+        return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() * 1000) if d else None
     return str(value)
 
 

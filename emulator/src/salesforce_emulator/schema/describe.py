@@ -36,11 +36,13 @@ def describe_field(
         "custom": f.custom,
         "calculated": False,
         "filterable": f.type != "textarea" or f.length <= 255,
-        "sortable": f.type != "textarea" or f.length <= 255,
-        "groupable": f.type not in ("textarea", "double", "currency", "percent", "datetime"),
+        "sortable": (f.type != "textarea" or f.length <= 255) and f.stored,
+        "groupable": f.stored
+        and f.type not in ("textarea", "double", "currency", "percent", "datetime"),
         "caseSensitive": False,
         "referenceTo": list(f.reference_to),
         "relationshipName": f.relationship_name,
+        "compoundFieldName": f.compound_name,
         "polymorphicForeignKey": len(f.reference_to) > 1,
         "restrictedPicklist": f.restricted,
         "picklistValues": [

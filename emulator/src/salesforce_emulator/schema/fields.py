@@ -51,10 +51,23 @@ class Field:
     indexed: bool = False
     #: Defined by the configured setup package: exists only once deployed.
     package: bool = False
+    #: Derived from other records or computed (``LastActivityDate``, ``PhotoUrl``): not a
+    #: field of change events.
+    derived: bool = False
+    #: describe's ``compoundFieldName``: the compound field this one is a component of
+    #: (``BillingAddress`` for ``BillingCity``, ``Name`` for a Contact's ``FirstName``).
+    compound_name: str | None = None
+    #: An address compound field: its components' prefix (``Billing``; ``""`` for Lead).
+    address_prefix: str | None = None
 
     @property
     def is_text(self) -> bool:
         return self.type in TEXT_TYPES
+
+    @property
+    def stored(self) -> bool:
+        """A column of its own (an address compound is computed from its components)."""
+        return self.type != "address"
 
     @property
     def sql_type(self) -> str:
@@ -78,6 +91,7 @@ class Field:
             "percent": "xsd:double",
             "date": "xsd:date",
             "datetime": "xsd:dateTime",
+            "address": "urn:address",
         }.get(self.type, "xsd:string")
 
 
@@ -99,9 +113,19 @@ class SObject:
     deletable: bool = True
     by_lower: dict[str, Field] = field(default_factory=dict, repr=False)
     relationships: dict[str, Field] = field(default_factory=dict, repr=False)
+    #: Fields required on create, and ``(name, stored default)`` of those with a default
+    #: (looked at for every record written).
+    required: list[Field] = field(default_factory=list, repr=False)
+    defaults: list[tuple[str, Any]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.by_lower = {f.name.lower(): f for f in self.fields}
+        self.required = [f for f in self.fields if f.required]
+        self.defaults = [
+            (f.name, int(f.default) if isinstance(f.default, bool) else f.default)
+            for f in self.fields
+            if f.default is not None
+        ]
         self.relationships = {
             f.relationship_name.lower(): f for f in self.fields if f.relationship_name
         }
@@ -173,14 +197,48 @@ def system_fields(with_owner: bool = True, owner_to: tuple[str, ...] = ("User",)
     return fields
 
 
-def address(prefix: str, label: str) -> list[Field]:
-    """Text address fields plus the state/country code picklists (org-dependent)."""
+#: ``GeocodeAccuracy`` values (Object Reference, "Address Compound Fields").
+GEOCODE_ACCURACIES = (
+    "Address",
+    "NearAddress",
+    "Block",
+    "Street",
+    "ExtendedZip",
+    "Zip",
+    "Neighborhood",
+    "City",
+    "County",
+    "State",
+    "Unknown",
+)
+#: The JSON keys of an address compound value and their component suffixes, in the order of
+#: Salesforce's REST records (the code keys only with state and country picklists).
+ADDRESS_KEYS = (
+    ("city", "City"),
+    ("country", "Country"),
+    ("countryCode", "CountryCode"),
+    ("geocodeAccuracy", "GeocodeAccuracy"),
+    ("latitude", "Latitude"),
+    ("longitude", "Longitude"),
+    ("postalCode", "PostalCode"),
+    ("state", "State"),
+    ("stateCode", "StateCode"),
+    ("street", "Street"),
+)
+
+
+def address(prefix: str, label: str, compound_label: str | None = None) -> list[Field]:
+    """An address: text fields, the state/country code picklists (org-dependent), the
+    geolocation (``Latitude``, ``Longitude``, ``GeocodeAccuracy``) and the read-only compound
+    field ``<prefix>Address`` (``Address`` for Lead) whose components they all are."""
+    compound = f"{prefix}Address"
+    part = {"compound_name": compound}
     return [
-        text(f"{prefix}Street", 255, f"{label} Street".strip()),
-        text(f"{prefix}City", 40, f"{label} City".strip()),
-        text(f"{prefix}State", 80, f"{label} State/Province".strip()),
-        text(f"{prefix}PostalCode", 20, f"{label} Zip/Postal Code".strip()),
-        text(f"{prefix}Country", 80, f"{label} Country".strip()),
+        text(f"{prefix}Street", 255, f"{label} Street".strip(), **part),
+        text(f"{prefix}City", 40, f"{label} City".strip(), **part),
+        text(f"{prefix}State", 80, f"{label} State/Province".strip(), **part),
+        text(f"{prefix}PostalCode", 20, f"{label} Zip/Postal Code".strip(), **part),
+        text(f"{prefix}Country", 80, f"{label} Country".strip(), **part),
         Field(
             f"{prefix}StateCode",
             "picklist",
@@ -188,6 +246,7 @@ def address(prefix: str, label: str) -> list[Field]:
             10,
             restricted=True,
             needs_picklists=True,
+            **part,
         ),
         Field(
             f"{prefix}CountryCode",
@@ -196,5 +255,56 @@ def address(prefix: str, label: str) -> list[Field]:
             10,
             restricted=True,
             needs_picklists=True,
+            **part,
+        ),
+        Field(
+            f"{prefix}Latitude",
+            "double",
+            f"{label} Latitude".strip(),
+            precision=18,
+            scale=15,
+            **part,
+        ),
+        Field(
+            f"{prefix}Longitude",
+            "double",
+            f"{label} Longitude".strip(),
+            precision=18,
+            scale=15,
+            **part,
+        ),
+        pick(
+            f"{prefix}GeocodeAccuracy",
+            GEOCODE_ACCURACIES,
+            f"{label} Geocode Accuracy".strip(),
+            restricted=True,
+            **part,
+        ),
+        Field(
+            compound,
+            "address",
+            compound_label or f"{label} Address".strip(),
+            address_prefix=prefix,
+            **READ_ONLY,
         ),
     ]
+
+
+_CODE_KEYS = ("countryCode", "stateCode")
+
+
+def address_sql(prefix: str) -> str:
+    """The SQL of an address compound's value: a JSON object of its components (the code keys
+    only when set), NULL when every component is."""
+    cols = {suffix: f'"{prefix}{suffix}"' for _, suffix in ADDRESS_KEYS}
+    plain = ", ".join(
+        f"'{key}', {cols[suffix]}" for key, suffix in ADDRESS_KEYS if key not in _CODE_KEYS
+    )
+    value = f"json_object({plain})"
+    for key, suffix in ADDRESS_KEYS:
+        if key in _CODE_KEYS:
+            value = (
+                f"CASE WHEN {cols[suffix]} IS NULL THEN {value} "
+                f"ELSE json_set({value}, '$.{key}', {cols[suffix]}) END"
+            )
+    return f"CASE WHEN coalesce({', '.join(cols.values())}) IS NULL THEN NULL ELSE {value} END"

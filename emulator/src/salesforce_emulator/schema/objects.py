@@ -9,15 +9,10 @@ from __future__ import annotations
 
 from .campaigns import campaign_objects
 from .fields import READ_ONLY as _RO
-from .fields import Field, SObject, address, currency_field, pick, ref, system_fields, text
+from .fields import Field, SObject, currency_field, pick, ref, system_fields, text
 from .metadata import MetadataError, SetupPackage, load_setup_package
-from .picklists import (
-    INDUSTRIES,
-    LEAD_SOURCES,
-    LEAD_STATUSES,
-    OPPORTUNITY_STAGES,
-    TASK_STATUSES,
-)
+from .people import account_object, contact_object, lead_object
+from .picklists import LEAD_SOURCES, OPPORTUNITY_STAGES, TASK_STATUSES
 from .record_types import RECORD_TYPE_SOBJECT, record_type_field
 
 
@@ -31,11 +26,6 @@ def _data_objects(package: SetupPackage) -> list[SObject]:
             f"{', '.join(unknown)}"
         )
     return objects + campaign_objects() + [RECORD_TYPE_SOBJECT] + list(package.objects)
-
-
-def _master_record(obj_name: str) -> Field:
-    """``MasterRecordId``: set on the losers of a merge (read with queryAll), else null."""
-    return ref("MasterRecordId", (obj_name,), "MasterRecord", "Master Record ID", **_RO)
 
 
 def _standard_objects(package: SetupPackage) -> list[SObject]:
@@ -57,112 +47,9 @@ def _standard_objects(package: SetupPackage) -> list[SObject]:
                 text("Title", 80, "Title"),
             ],
         ),
-        SObject(
-            "Account",
-            "001",
-            "Account",
-            "Accounts",
-            [
-                *system_fields(),
-                currency_field(),
-                _master_record("Account"),
-                text("Name", 255, "Account Name", nillable=False, required=True),
-                record_type_field(),
-                pick(
-                    "Type",
-                    ("Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Other"),
-                    "Account Type",
-                ),
-                Field("Website", "url", "Website", 255),
-                Field("Phone", "phone", "Account Phone", 40),
-                pick("Industry", INDUSTRIES, "Industry"),
-                Field("NumberOfEmployees", "int", "Employees", precision=8),
-                Field("AnnualRevenue", "currency", "Annual Revenue", precision=18),
-                *address("Billing", "Billing"),
-                Field("Description", "textarea", "Account Description", 32000),
-                pick("Tier__c", ("Gold", "Silver", "Bronze"), "Tier", custom=True),
-            ],
-        ),
-        SObject(
-            "Contact",
-            "003",
-            "Contact",
-            "Contacts",
-            [
-                *system_fields(),
-                currency_field(),
-                _master_record("Contact"),
-                text("FirstName", 40, "First Name"),
-                text("LastName", 80, "Last Name", nillable=False, required=True),
-                text("Name", 121, "Full Name", **_RO),
-                Field("Email", "email", "Email", 80, indexed=True),
-                Field("Phone", "phone", "Business Phone", 40),
-                Field("MobilePhone", "phone", "Mobile Phone", 40),
-                text("Title", 128, "Title"),
-                text("Department", 80, "Department"),
-                ref("AccountId", ("Account",), "Account", "Account ID", indexed=True),
-                pick("LeadSource", LEAD_SOURCES, "Lead Source"),
-                record_type_field(),
-                *address("Mailing", "Mailing"),
-                Field(
-                    "HasOptedOutOfEmail", "boolean", "Email Opt Out", nillable=False, default=False
-                ),
-                Field("DoNotCall", "boolean", "Do Not Call", nillable=False, default=False),
-                Field("Description", "textarea", "Contact Description", 32000),
-                *package.fields_for("Contact"),
-            ],
-        ),
-        SObject(
-            "Lead",
-            "00Q",
-            "Lead",
-            "Leads",
-            [
-                *system_fields(owner_to=("Group", "User")),
-                currency_field(),
-                _master_record("Lead"),
-                text("FirstName", 40, "First Name"),
-                text("LastName", 80, "Last Name", nillable=False, required=True),
-                text("Name", 121, "Full Name", **_RO),
-                text("Company", 255, "Company", nillable=False, required=True),
-                Field("Email", "email", "Email", 80, indexed=True),
-                Field("Phone", "phone", "Phone", 40),
-                Field("MobilePhone", "phone", "Mobile Phone", 40),
-                text("Title", 128, "Title"),
-                Field("Website", "url", "Website", 255),
-                pick(
-                    "Status",
-                    LEAD_STATUSES,
-                    "Lead Status",
-                    nillable=False,
-                    default="Open - Not Contacted",
-                ),
-                pick("LeadSource", LEAD_SOURCES, "Lead Source"),
-                pick("Industry", INDUSTRIES, "Industry"),
-                pick("Rating", ("Hot", "Warm", "Cold"), "Rating"),
-                record_type_field(),
-                Field("NumberOfEmployees", "int", "Employees", precision=8),
-                Field("AnnualRevenue", "currency", "Annual Revenue", precision=18),
-                *address("", ""),
-                Field(
-                    "IsConverted",
-                    "boolean",
-                    "Converted",
-                    nillable=False,
-                    default=False,
-                    **_RO,
-                ),
-                Field("ConvertedDate", "date", "Converted Date", **_RO),
-                ref("ConvertedContactId", ("Contact",), "ConvertedContact", **_RO),
-                ref("ConvertedAccountId", ("Account",), "ConvertedAccount", **_RO),
-                ref("ConvertedOpportunityId", ("Opportunity",), "ConvertedOpportunity", **_RO),
-                Field(
-                    "HasOptedOutOfEmail", "boolean", "Email Opt Out", nillable=False, default=False
-                ),
-                Field("Description", "textarea", "Description", 32000),
-                *package.fields_for("Lead"),
-            ],
-        ),
+        account_object(),
+        contact_object(package),
+        lead_object(package),
         SObject(
             "Opportunity",
             "006",

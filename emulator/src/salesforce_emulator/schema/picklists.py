@@ -48,3 +48,18 @@ INDUSTRIES = (
     "Other",
 )
 TASK_STATUSES = ("Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred")
+SALUTATIONS = ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Mx.")
+#: ``CleanStatus`` (Data.com Clean): Salesforce's own, restricted.
+CLEAN_STATUSES = (
+    "Matched",
+    "Different",
+    "Acknowledged",
+    "NotFound",
+    "Inactive",
+    "Pending",
+    "SelectMatch",
+    "Skipped",
+)
+ACCOUNT_TYPES = ("Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Other")
+OWNERSHIPS = ("Public", "Private", "Subsidiary", "Other")
+RATINGS = ("Hot", "Warm", "Cold")

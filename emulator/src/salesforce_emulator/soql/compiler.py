@@ -255,7 +255,7 @@ class Compiler:
                     "MALFORMED_QUERY", "Ordering by an aggregate needs a GROUP BY query"
                 )
             col, f, _, _ = self.resolve(item.path)
-            if f.type == "textarea" and f.length > 255:
+            if (f.type == "textarea" and f.length > 255) or not f.stored:
                 raise SoqlError(
                     "INVALID_FIELD",
                     f"field '{f.name}' can not be sorted in a query call",

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .compiler import Compiler
 
 #: Field types Salesforce cannot group by.
-UNGROUPABLE = frozenset({"textarea", "datetime", "double", "currency", "percent"})
+UNGROUPABLE = frozenset({"textarea", "datetime", "double", "currency", "percent", "address"})
 NUMERIC = frozenset({"int", "double", "currency", "percent"})
 SQL = {
     "count": "count({})",

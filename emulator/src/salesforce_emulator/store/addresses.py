@@ -11,7 +11,11 @@ from ..schema.state_country import Places, default_places
 from .results import err
 
 #: Address field prefixes per object (``MailingCountry``, ``BillingStateCode``...).
-ADDRESS_PREFIXES = {"Lead": [""], "Contact": ["Mailing"], "Account": ["Billing"]}
+ADDRESS_PREFIXES = {
+    "Lead": [""],
+    "Contact": ["Mailing", "Other"],
+    "Account": ["Billing", "Shipping"],
+}
 
 
 def address_errors(

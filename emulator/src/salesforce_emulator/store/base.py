@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..schema import OBJECTS, SObject
+from ..schema.fields import address_sql
 from ..soql import quote
 
 #: Ids per ``IN (...)`` list, well below SQLite's parameter limit.
@@ -62,14 +63,16 @@ class StoreBase:
         # A database file from an older emulator: add what is new since.
         self._add_missing_columns("_apps", {"certificate": "TEXT", "callback_url": "TEXT"})
         for obj in OBJECTS.values():
+            stored = [f for f in obj.fields if f.stored]
             cols = ", ".join(
                 f"{quote(f.name)} {f.sql_type}" + (" UNIQUE NOT NULL" if f.name == "Id" else "")
-                for f in obj.fields
+                for f in stored
             )
             c.execute(f"CREATE TABLE IF NOT EXISTS {quote(obj.name)} ({cols})")
             table = obj.name
-            self._add_missing_columns(table, {f.name: f.sql_type for f in obj.fields})
-            for f in obj.fields:
+            self._add_missing_columns(table, {f.name: f.sql_type for f in stored})
+            self._add_compound_columns(obj)
+            for f in stored:
                 if f.name == "Id":
                     continue
                 if not f.unique:
@@ -94,6 +97,19 @@ class StoreBase:
         for name, sql_type in columns.items():
             if name.lower() not in have:
                 self.conn.execute(f"ALTER TABLE {quote(table)} ADD COLUMN {quote(name)} {sql_type}")
+
+    def _add_compound_columns(self, obj: SObject) -> None:
+        """Address compound fields: virtual generated columns over their components, so SOQL,
+        reads and the control API see them as columns (change event triggers, which list
+        ``table_info``, and inserts do not)."""
+        table = quote(obj.name)
+        have = {r[1].lower() for r in self.conn.execute(f"PRAGMA table_xinfo({table})")}
+        for f in obj.fields:
+            if f.address_prefix is not None and f.name.lower() not in have:
+                self.conn.execute(
+                    f"ALTER TABLE {table} ADD COLUMN {quote(f.name)} TEXT GENERATED ALWAYS AS "
+                    f"({address_sql(f.address_prefix)}) VIRTUAL"
+                )
 
     def wipe(self) -> None:
         """Delete every row: records, credentials, connected apps, saved org settings."""

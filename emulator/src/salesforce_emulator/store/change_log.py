@@ -152,9 +152,9 @@ class ChangeLog(CustomFields):
             "json_object(" + ", ".join(f"'{c}', NEW.{quote(c)}" for c in chunk) + ")"
             for chunk in chunks(fields, _JSON_CHUNK)
         ]
-        data = parts[0]
-        for part in parts[1:]:
-            data = f"json_patch({data}, {part})"
+        # Wider tables than one json_object() call takes: a JSON array of the chunks' objects
+        # (concatenated as text, which costs far less than json_patch), merged when read.
+        data = parts[0] if len(parts) == 1 else "'[' || " + " || ',' || ".join(parts) + " || ']'"
         changed = " || ".join(
             f"(CASE WHEN OLD.{quote(c)} IS NOT NEW.{quote(c)} THEN '{c},' ELSE '' END)"
             for c in fields
@@ -244,7 +244,7 @@ class ChangeLog(CustomFields):
                     change_type=kind,
                     record_id=rid,
                     changed=[c for c in (changed or "").split(",") if c],
-                    data=json.loads(data) if data else None,
+                    data=_event_data(data),
                     commit_ts=ts,
                     transaction_key=key,
                     sequence_number=int(n or 1),
@@ -315,3 +315,16 @@ class ChangeLog(CustomFields):
     def reset_change_log(self) -> None:
         """A new org: no retained events (replay ids of the old one are refused)."""
         self.expire_change_events()
+
+
+def _event_data(text: str | None) -> dict[str, Any] | None:
+    """An event's column values: one JSON object, or (wide tables) an array of objects."""
+    if not text:
+        return None
+    parsed = json.loads(text)
+    if isinstance(parsed, list):
+        merged: dict[str, Any] = {}
+        for part in parsed:
+            merged.update(part)
+        return merged
+    return parsed

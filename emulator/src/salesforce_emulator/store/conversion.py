@@ -27,16 +27,19 @@ CONVERTED_MESSAGE = "cannot reference converted lead"
 DEFAULT_CONVERTED_STATUS = "Closed - Converted"
 
 _ADDRESS = ("Street", "City", "State", "PostalCode", "Country", "StateCode", "CountryCode")
+_ADDRESS += ("Latitude", "Longitude", "GeocodeAccuracy")
 #: Lead field -> Contact field (Salesforce's standard lead mapping).
 CONTACT_MAPPING: dict[str, str] = {
     **{n: n for n in ("FirstName", "LastName", "Email", "Phone", "MobilePhone", "Title")},
-    **{n: n for n in ("LeadSource", "HasOptedOutOfEmail", "Description")},
+    **{n: n for n in ("LeadSource", "HasOptedOutOfEmail", "Description", "Salutation", "Fax")},
+    **{n: n for n in ("HasOptedOutOfFax", "DoNotCall")},
     **{a: f"Mailing{a}" for a in _ADDRESS},
 }
 #: Lead field -> Account field.
 ACCOUNT_MAPPING: dict[str, str] = {
     "Company": "Name",
-    **{n: n for n in ("Website", "Phone", "Industry", "NumberOfEmployees", "AnnualRevenue")},
+    **{n: n for n in ("Website", "Phone", "Fax", "Industry", "NumberOfEmployees")},
+    "AnnualRevenue": "AnnualRevenue",
     **{a: f"Billing{a}" for a in _ADDRESS},
 }
 

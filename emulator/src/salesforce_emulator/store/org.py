@@ -69,6 +69,13 @@ DEFAULT_ORG: dict[str, Any] = {
     "client_id_on_composite": True,
     # Bulk API 2.0 jobs process at most this many records per second; None: as fast as can be.
     "bulk_records_per_s": None,
+    # Bulk API 2.0 query jobs: seconds a new job waits in UploadComplete (Salesforce queues
+    # it), and seconds it stays InProgress at least; a client can watch and abort it then.
+    "bulk_query_queued_s": 0,
+    "bulk_query_running_s": 0,
+    # Bulk API 2.0 query results without maxRecords: the CSV bytes of one result page
+    # (Salesforce: result files of at most 1 GB).
+    "bulk_query_page_bytes": 1024**3,
 }
 BOOLEAN_SETTINGS = (
     "state_country_picklists",
@@ -100,9 +107,12 @@ def check_setting(key: str, value: Any) -> Any:
         isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
     ):
         raise ValueError("long_running_request_s must be a number of seconds >= 0")
-    if key in ("pubsub_keepalive_s", "latency_ms") and (
-        isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
-    ):
+    if key in (
+        "pubsub_keepalive_s",
+        "latency_ms",
+        "bulk_query_queued_s",
+        "bulk_query_running_s",
+    ) and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
         raise ValueError(f"{key} must be a number >= 0")
     if (
         key == "bulk_records_per_s"
@@ -110,6 +120,10 @@ def check_setting(key: str, value: Any) -> Any:
         and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0)
     ):
         raise ValueError("bulk_records_per_s must be a number > 0 or null")
+    if key == "bulk_query_page_bytes" and (
+        isinstance(value, bool) or not isinstance(value, int) or value < 1
+    ):
+        raise ValueError("bulk_query_page_bytes must be a whole number >= 1")
     if key == "change_data_capture_entities":
         if not isinstance(value, list) or any(v not in CDC_ENTITIES for v in value):
             raise ValueError(

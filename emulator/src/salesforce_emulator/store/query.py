@@ -18,6 +18,8 @@ from .results import to_json
 from .selectivity import refuse_unselective
 from .subqueries import aggregate_result, attach_children
 
+#: Field types whose stored value differs from its JSON value (``to_json``).
+CONVERTED = frozenset({"boolean", "int", "double", "currency", "percent", "address"})
 #: Open query cursors kept (the oldest is dropped first).
 CURSOR_LIMIT = 200
 
@@ -164,7 +166,8 @@ class Queries(OrgSettings):
         self, c: Compiled, rows: list[tuple[Any, ...]], api_version: str
     ) -> list[dict[str, Any]]:
         """One page of records, with the child records of its subqueries."""
-        records = [self.shape(c, r, api_version) for r in rows]
+        shaper = Shaper(c, api_version)
+        records = [shaper.shape(r) for r in rows]
         if c.children and records:
             with self.lock:
                 attach_children(self, c, rows, records, api_version)
@@ -172,24 +175,51 @@ class Queries(OrgSettings):
 
     def shape(self, c: Compiled, row: tuple[Any, ...], api_version: str) -> dict[str, Any]:
         """Turn a result row into a nested record (relationships as dicts or None)."""
+        return Shaper(c, api_version).shape(row)
+
+
+class Shaper:
+    """Shapes the rows of one compiled query into nested records; what depends only on the
+    query (paths, joins, URLs) is worked out once, not per row."""
+
+    def __init__(self, c: Compiled, api_version: str) -> None:
         obj = c.obj
-        rec: dict[str, Any] = {"attributes": {"type": obj.name}}
-        rid = row[1]
-        kind = "tooling/sobjects" if obj.tooling else "sobjects"
-        if rid:
-            rec["attributes"]["url"] = f"/services/data/v{api_version}/{kind}/{obj.name}/{rid}"
+        self.kind = "tooling/sobjects" if obj.tooling else "sobjects"
+        self.base = f"/services/data/v{api_version}/{self.kind}/"
+        self.type = obj.name
         joins = {tuple(j.names): j for j in c.joins}
-        for col in c.columns:
+        #: Per column: (relationship steps [(name, join id index, join object name)], leaf
+        #: name, field, index); plain columns have no steps.
+        self.columns = [
+            (
+                [
+                    (
+                        rel,
+                        joins[tuple(col.names[: d + 1])].id_index,
+                        joins[tuple(col.names[: d + 1])].obj.name,
+                    )
+                    for d, rel in enumerate(col.names[:-1])
+                ],
+                col.names[-1],
+                col.field if col.field.type in CONVERTED else None,
+                col.index,
+            )
+            for col in c.columns
+        ]
+
+    def shape(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        rec: dict[str, Any] = {"attributes": {"type": self.type}}
+        rid = row[1]
+        if rid:
+            rec["attributes"]["url"] = f"{self.base}{self.type}/{rid}"
+        for steps, leaf, field, index in self.columns:
             target = rec
-            path: list[str] = []
             alive = True
-            for rel in col.names[:-1]:
-                path.append(rel)
-                join = joins[tuple(path)]
-                parent_id = row[join.id_index]
+            for rel, id_index, rel_type in steps:
                 if rel in target and target[rel] is None:
                     alive = False
                     break
+                parent_id = row[id_index]
                 if parent_id is None:
                     target[rel] = None
                     alive = False
@@ -197,12 +227,12 @@ class Queries(OrgSettings):
                 if rel not in target:
                     target[rel] = {
                         "attributes": {
-                            "type": join.obj.name,
-                            "url": f"/services/data/v{api_version}/{kind}/{join.obj.name}/"
-                            f"{parent_id}",
+                            "type": rel_type,
+                            "url": f"{self.base}{rel_type}/{parent_id}",
                         }
                     }
                 target = target[rel]
             if alive:
-                target[col.names[-1]] = to_json(col.field, row[col.index])
+                value = row[index]
+                target[leaf] = value if field is None or value is None else to_json(field, value)
         return rec

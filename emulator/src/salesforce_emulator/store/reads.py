@@ -102,6 +102,16 @@ class RecordReads(OrgSettings):
             ).fetchall()
         return [{f.name: to_json(f, v) for f, v in zip(obj.fields, r, strict=True)} for r in rows]
 
+    def record_counts(self, names: list[str]) -> dict[str, int]:
+        """Live (not deleted) records per object (REST ``limits/recordCount``)."""
+        with self.lock:
+            return {
+                name: self.conn.execute(
+                    f'SELECT count(*) FROM {quote(name)} WHERE "IsDeleted" = 0'
+                ).fetchone()[0]
+                for name in names
+            }
+
     def changed_ids(
         self, obj_name: str, start: str, end: str, *, deleted: bool
     ) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,4 +69,6 @@ def to_json(f: Field, value: Any) -> Any:
         return int(value)
     if f.type in ("double", "currency", "percent"):
         return float(value)
+    if f.type == "address":
+        return json.loads(value)
     return value

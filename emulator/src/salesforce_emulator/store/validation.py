@@ -209,9 +209,8 @@ def prepare_record(
         refused = {name.lower() for e in errors for name in e.get("fields", [])}
         missing = [
             f.name
-            for f in obj.fields
-            if f.required
-            and row.get(f.name) is None
+            for f in obj.required
+            if row.get(f.name) is None
             and f.name.lower() not in refused
             and view.exists(obj, f.name)
         ]
@@ -223,9 +222,9 @@ def prepare_record(
                     missing,
                 )
             )
-        for f in obj.fields:
-            if f.default is not None and f.name not in row:
-                row[f.name] = int(f.default) if isinstance(f.default, bool) else f.default
+        for name, default in obj.defaults:
+            if name not in row:
+                row[name] = default
     if not errors and obj.name in ADDRESS_PREFIXES and picklists:
         for prefix in ADDRESS_PREFIXES[obj.name]:
             errors.extend(address_errors(obj, prefix, row, existing or {}, view.places))
