@@ -36,8 +36,9 @@ class ChangeEvent:
     commit_user: str
     # ``com/salesforce/api/<api>/<version>[;client=<id>]``; empty for the UI and automation.
     change_origin: str = ""
-    # An UPDATE's new values of its changed fields (compound components by their own name:
-    # ``FirstName``, ``City``): what an unmarked write wrote, to compare with hubsync's.
+    # An UPDATE's new values of its changed fields (compound components by their field's
+    # name, see change_event_field: ``FirstName``, ``MailingCity``): what an unmarked write
+    # wrote, to compare with hubsync's.
     values: dict[str, Any] = field(default_factory=dict)
 
 
@@ -59,7 +60,7 @@ def change_event_decode(payload: bytes, schema_json: str) -> ChangeEvent:
         for name in changed:
             compound, _, component = name.rpartition(".")
             holder = (record.get(compound) or {}) if compound else record
-            values[component] = holder.get(component)
+            values[change_event_field(name)] = holder.get(component)
     return ChangeEvent(
         entity=header["entityName"],
         change_type=header["changeType"],
@@ -133,9 +134,20 @@ def change_event_maybe_own(
     return event.change_type == "UPDATE" and _changed(event) <= own_fields | SYSTEM_FIELDS
 
 
+def change_event_field(name: str) -> str:
+    """The field a ``changedFields`` entry names. Compound fields come as their component
+    (Change Data Capture Developer Guide, "Compound Fields"): a name's ("Name.FirstName")
+    is the field itself; an address's carries the address's prefix: Lead "Address.City" is
+    ``City``, Contact "MailingAddress.City" ``MailingCity``, "OtherAddress.City"
+    ``OtherCity``, Account "BillingAddress.City" ``BillingCity``."""
+    compound, _, component = name.rpartition(".")
+    if compound.endswith("Address"):
+        return compound.removesuffix("Address") + component
+    return component
+
+
 def _changed(event: ChangeEvent) -> set[str]:
-    # Compound fields come as "Name.FirstName", "Address.City": their component is the field.
-    return {name.rpartition(".")[2] for name in event.changed_fields}
+    return {change_event_field(name) for name in event.changed_fields}
 
 
 def _same_id(a: str, b: str) -> bool:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from connector.change_events import (
     ChangeEvent,
+    change_event_field,
     change_event_maybe_own,
     change_event_relevant,
     change_origin_client,
@@ -91,3 +92,20 @@ def test_unmarked_api_writes_by_hubsyncs_user_may_be_its_own():
     assert change_event_maybe_own(other_client, **mine) is False
     assert change_event_maybe_own(event(change="CREATE"), **mine) is False
     assert change_event_maybe_own(event(change="CREATE", origin=MARKED), **mine) is False
+
+
+def test_compound_components_are_named_as_the_fields_they_are():
+    """Change Data Capture names compound components under the compound: a name's are the
+    fields themselves, an address's carry the address's prefix."""
+    assert change_event_field("Name.FirstName") == "FirstName"
+    assert change_event_field("Address.City") == "City"
+    assert change_event_field("MailingAddress.StateCode") == "MailingStateCode"
+    assert change_event_field("OtherAddress.City") == "OtherCity"
+    assert change_event_field("BillingAddress.PostalCode") == "BillingPostalCode"
+    assert change_event_field("Email") == "Email"
+    contact_fields = frozenset({"LastName", "Email", "MailingState", "MailingCountry"})
+    ours = OURS | {"own_fields": contact_fields}
+    own = event("Contact", fields=("MailingAddress.State", "MailingAddress.Country"), origin=MARKED)
+    assert change_event_relevant(own, **ours) is False
+    other = event("Contact", fields=("OtherAddress.State",), origin=MARKED)
+    assert change_event_relevant(other, **ours) is True

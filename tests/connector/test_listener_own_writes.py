@@ -155,3 +155,31 @@ def test_hubsyncs_own_creates_and_updates_start_no_cycle(org, listener, client_i
         lambda: Contact.objects.filter(pk=contact.pk, job_title="Changed in Salesforce").exists(),
         what="the integration user's edit",
     )
+
+
+@pytest.mark.parametrize("client_id_on_composite", [True, False])
+@pytest.mark.slow
+def test_hubsyncs_write_of_a_contacts_address_comes_back_as_an_echo(
+    org, listener, client_id_on_composite
+):
+    """Change events name an address by its components ("MailingAddress.State" on a
+    Contact): hubsync's own write of MailingState and MailingCountry is known as its own
+    and starts no cycle, marked with its client id or not (then by what it wrote)."""
+    org.control.configure_org(client_id_on_composite=client_id_on_composite)
+    org.same_user.Contact.create({"LastName": "Address", "Email": "address@own.example"})
+    arrives(lambda: Contact.objects.filter(email="address@own.example").exists(), "the Contact")
+    latest = org.control.change_events()["latest_seq"]
+    wait_for(
+        lambda: (s := stream()) and s.replay_id and int.from_bytes(s.replay_id, "big") >= latest,
+        what="the Contact's cycle",
+    )
+    cycles = SyncRun.objects.filter(trigger="change_event").count()
+    contact = Contact.objects.get(email="address@own.example")
+    contact.state, contact.country = "Bavaria", "Germany"
+    contact.save()
+    before = stream().events_received
+    assert sync_cycle_run(trigger="test").counts["push_updated"] == 1
+    wait_for(lambda: stream().events_received >= before + 1, what="the update's echo")
+    record = org.same_user.Contact.get(contact.salesforce_id)
+    assert (record["MailingState"], record["MailingCountry"]) == ("Bavaria", "Germany")
+    assert SyncRun.objects.filter(trigger="change_event").count() == cycles
