@@ -129,6 +129,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	cd emulator && ../$(BIN)/mypy  # the emulator, strict ([tool.mypy] in emulator/pyproject.toml)
 
 format: install
 	$(BIN)/ruff format .

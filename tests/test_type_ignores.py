@@ -1,4 +1,5 @@
-"""Every ``# type: ignore`` in hubsync's packages names its error code and says why.
+"""Every ``# type: ignore`` in hubsync's packages and the emulator's sources names its error
+code and says why.
 
 mypy itself refuses an ignore without a code (``ignore-without-code``) and one that no
 longer silences anything (``warn_unused_ignores``); the reason is ours to require.
@@ -10,7 +11,15 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("hubsync", "connector", "marketing", "settings_ui", "operations", "pubsub_api")
+PACKAGES = (
+    "hubsync",
+    "connector",
+    "marketing",
+    "settings_ui",
+    "operations",
+    "pubsub-api/src/pubsub_api",
+    "emulator/src/salesforce_emulator",
+)
 IGNORE = re.compile(r"#\s*type:\s*ignore(?P<rest>.*)$")
 EXPLAINED = re.compile(r"^\[[a-z0-9-]+(,\s*[a-z0-9-]+)*\]\s+#\s*\S")
 
@@ -38,3 +47,8 @@ def test_the_pattern_tells_explained_from_bare() -> None:
     assert EXPLAINED.match("[attr-defined]  # django-csp reads it")
     assert not EXPLAINED.match("[attr-defined]")
     assert not EXPLAINED.match("")
+
+
+def test_every_listed_folder_exists() -> None:
+    missing = [package for package in PACKAGES if not (ROOT / package).is_dir()]
+    assert not missing, f"not a folder (the check would find nothing there): {missing}"

@@ -39,7 +39,7 @@ class EmulatorAdapter(HTTPAdapter):
         self.netloc = parts.netloc
         super().__init__(**kwargs)
 
-    def send(  # type: ignore[override]
+    def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
     ) -> requests.Response:
         original = urlsplit(request.url or "")

@@ -86,7 +86,7 @@ def state_code_for(country_code: str, text: str) -> str | None:
             return code
     for sub in pycountry.subdivisions.get(country_code=country_code) or []:
         if sub.name.lower() == key and sub.code.split("-", 1)[1] in table:
-            return sub.code.split("-", 1)[1]
+            return str(sub.code).split("-", 1)[1]
     return None
 
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .schema import INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES, OPPORTUNITY_STAGES
-from .store import Store
+from .store import Store, WriteResult
 
 FIRST = [
     "Ada",
@@ -122,6 +122,14 @@ def seed_on_start(store: Store, seed: str) -> dict[str, Any] | None:
     return dict(credentials, user_id=existing["user_id"]) if existing else seed_demo(store)
 
 
+def _ids(results: list[WriteResult]) -> list[str]:
+    """The new records' ids (the demo's records are valid: every insert succeeds)."""
+    failed = [r.errors for r in results if r.id is None]
+    if failed:
+        raise RuntimeError(f"the demo seed failed to insert: {failed[0]}")
+    return [r.id for r in results if r.id is not None]
+
+
 def seed_demo(store: Store, seed: int = 42) -> dict[str, Any]:
     """Create the demo user and org data; returns the demo credentials."""
     rng = random.Random(seed)
@@ -129,7 +137,11 @@ def seed_demo(store: Store, seed: int = 42) -> dict[str, Any]:
     if demo.connector_version:  # the demo org has the package installed
         store.configure(connector_version=demo.connector_version)
     user = store.create_user(
-        first_name=demo.first_name, last_name=demo.last_name, **demo.credentials
+        username=demo.username,
+        password=demo.password,
+        security_token=demo.security_token,
+        first_name=demo.first_name,
+        last_name=demo.last_name,
     )
     uid = user["id"]
     picklists = store.picklists_on
@@ -161,7 +173,7 @@ def seed_demo(store: Store, seed: int = 42) -> dict[str, Any]:
                 **place("Billing"),
             }
         )
-    account_ids = [r.id for r in store.insert("Account", accounts, user_id=uid)]
+    account_ids = _ids(store.insert("Account", accounts, user_id=uid))
 
     def person(i: int) -> tuple[str, str, str]:
         first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -183,7 +195,7 @@ def seed_demo(store: Store, seed: int = 42) -> dict[str, Any]:
                 **place("Mailing"),
             }
         )
-    contact_ids = [r.id for r in store.insert("Contact", contacts, user_id=uid)]
+    contact_ids = _ids(store.insert("Contact", contacts, user_id=uid))
 
     leads = []
     for i in range(50):
@@ -200,7 +212,7 @@ def seed_demo(store: Store, seed: int = 42) -> dict[str, Any]:
                 **place(""),
             }
         )
-    lead_ids = [r.id for r in store.insert("Lead", leads, user_id=uid)]
+    lead_ids = _ids(store.insert("Lead", leads, user_id=uid))
 
     stages = [s[0] for s in OPPORTUNITY_STAGES]
     opps = []
@@ -217,7 +229,7 @@ def seed_demo(store: Store, seed: int = 42) -> dict[str, Any]:
                 "AccountId": account_ids[acct],
             }
         )
-    opp_ids = [r.id for r in store.insert("Opportunity", opps, user_id=uid)]
+    opp_ids = _ids(store.insert("Opportunity", opps, user_id=uid))
 
     roles = []
     for opp_id in opp_ids:

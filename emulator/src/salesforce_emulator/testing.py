@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import requests
 from cryptography import x509
@@ -40,11 +40,17 @@ from .testing_campaigns import CampaignControlMixin
 from .testing_org import OrgControlMixin
 from .testing_rules import RulesControlMixin
 
+if TYPE_CHECKING:
+    # simple-salesforce (the test extra) is imported only by RunningEmulator.salesforce.
+    from simple_salesforce.api import Salesforce
+
 
 def certificate_for(private_key_pem: str, *, common_name: str = "emulator") -> str:
     """A self-signed certificate (PEM) for an RSA private key: what an admin uploads to an
     External Client App for JWT bearer."""
     key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("certificate_for takes an RSA private key")
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.now(UTC)
     cert = (
@@ -83,11 +89,12 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin, CampaignControlMixin):
         self.url = url.rstrip("/")
         self.http = session or requests.Session()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         resp = self.http.request(method, f"{self.url}/__emulator/{path}", timeout=30, **kwargs)
         if resp.status_code >= 400:
             raise RuntimeError(f"control API {method} {path}: {resp.status_code} {resp.text}")
-        return resp.json()
+        # The control API answers a JSON object (README's Control API).
+        return cast("dict[str, Any]", resp.json())
 
     def health(self) -> dict[str, Any]:
         return self._call("GET", "health")
@@ -151,10 +158,15 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin, CampaignControlMixin):
     def set_field_security(self, username: str, mapping: dict[str, str]) -> dict[str, str]:
         """Merge ``{"Lead.Phone": "hidden" | "read" | "edit"}`` into the user's field-level
         security; returns the user's restrictions (``edit`` ones are not listed)."""
-        return self._call("POST", f"users/{username}/field-security", json=mapping)["fields"]
+        return cast(
+            "dict[str, str]",
+            self._call("POST", f"users/{username}/field-security", json=mapping)["fields"],
+        )
 
     def field_security(self, username: str) -> dict[str, str]:
-        return self._call("GET", f"users/{username}/field-security")["fields"]
+        return cast(
+            "dict[str, str]", self._call("GET", f"users/{username}/field-security")["fields"]
+        )
 
     def org(self) -> dict[str, Any]:
         return self._call("GET", "org")
@@ -206,11 +218,11 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin, CampaignControlMixin):
         self._call("DELETE", "faults")
 
     def faults(self) -> list[dict[str, Any]]:
-        return self._call("GET", "faults")["faults"]
+        return cast("list[dict[str, Any]]", self._call("GET", "faults")["faults"])
 
     def expire_sessions(self) -> int:
         """Invalidate every session: the next API call answers 401 INVALID_SESSION_ID."""
-        return self._call("POST", "expire-sessions")["expired"]
+        return cast("int", self._call("POST", "expire-sessions")["expired"])
 
     def stats(self) -> dict[str, Any]:
         """``{api_used, api_limit, requests: {"GET /services/data/v<version>/query/": n},
@@ -235,7 +247,10 @@ class EmulatorControl(RulesControlMixin, OrgControlMixin, CampaignControlMixin):
     def records(self, sobject: str, *, include_deleted: bool = True) -> list[dict[str, Any]]:
         """All rows of an object (deleted ones too, by default), without API usage."""
         params = {"include_deleted": str(include_deleted).lower()}
-        return self._call("GET", f"records/{sobject}", params=params)["records"]
+        return cast(
+            "list[dict[str, Any]]",
+            self._call("GET", f"records/{sobject}", params=params)["records"],
+        )
 
     def load_records(
         self, sobject: str, records: list[dict[str, Any]], *, owner_id: str | None = None
@@ -275,7 +290,7 @@ class RunningEmulator:
 
         channel = grpc.insecure_channel(self.pubsub_address)
         stub = pb2_grpc.PubSubStub(channel)
-        stub.channel = channel  # type: ignore[attr-defined]
+        stub.channel = channel  # type: ignore[attr-defined]  # for the caller to close it
         return stub
 
     def pubsub_metadata(self, session_id: str) -> tuple[tuple[str, str], ...]:
@@ -301,11 +316,11 @@ class RunningEmulator:
         *,
         domain: str = "login",
         **kwargs: Any,
-    ) -> Any:
+    ) -> Salesforce:
         """A logged-in ``simple_salesforce.Salesforce`` talking to this emulator."""
         # Imported here: simple-salesforce is a client library, needed only by callers that
         # want a logged-in client, not by the emulator or its control API.
-        from simple_salesforce import Salesforce
+        from simple_salesforce.api import Salesforce
 
         return Salesforce(
             username=username,

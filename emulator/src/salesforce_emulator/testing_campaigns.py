@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 
 class CampaignControlMixin:
     """``/__emulator/queues``, ``campaigns``, ``campaign-members``, ``PATCH records/<obj>``."""
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:  # EmulatorControl's
-        raise NotImplementedError
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        raise NotImplementedError  # EmulatorControl's
 
     def create_queue(self, name: str, developer_name: str | None = None) -> str:
         """A queue (``Group`` of type ``Queue``) that can own Leads → its ``00G`` id."""
@@ -37,7 +37,9 @@ class CampaignControlMixin:
         """CampaignMembers (``{"campaign_id", "lead_id" | "contact_id", "status"}``), through
         the org's rules → one write result each."""
         body = {"members": members, "as_user": as_user}
-        return self._call("POST", "campaign-members", json=body)["results"]
+        return cast(
+            "list[dict[str, Any]]", self._call("POST", "campaign-members", json=body)["results"]
+        )
 
     def update_records(
         self, sobject: str, records: list[dict[str, Any]], *, as_user: str | None = None
@@ -45,4 +47,6 @@ class CampaignControlMixin:
         """Update records (each with ``Id``) as ``as_user`` (a username; default the first
         user), through the org's rules, without API usage → one write result each."""
         body = {"records": records, "as_user": as_user}
-        return self._call("PATCH", f"records/{sobject}", json=body)["results"]
+        return cast(
+            "list[dict[str, Any]]", self._call("PATCH", f"records/{sobject}", json=body)["results"]
+        )

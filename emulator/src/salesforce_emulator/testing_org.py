@@ -4,15 +4,15 @@ conversion, merges, the recycle bin, record types and state/country picklists (m
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 
 class OrgControlMixin:
     """``/__emulator/leads/<id>/convert``, ``merge``, ``recycle-bin/purge``,
     ``record-types``, ``state-country``."""
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:  # EmulatorControl's
-        raise NotImplementedError
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        raise NotImplementedError  # EmulatorControl's
 
     def convert_lead(self, lead_id: str, **options: Any) -> dict[str, str | None]:
         """Convert a Lead as ``convertLead`` does → ``{lead_id, contact_id, account_id,
@@ -22,7 +22,9 @@ class OrgControlMixin:
 
     def undelete(self, ids: list[str]) -> list[dict[str, Any]]:
         """Restore records from the recycle bin (Salesforce's undelete) → one result each."""
-        return self._call("POST", "undelete", json={"ids": ids})["results"]
+        return cast(
+            "list[dict[str, Any]]", self._call("POST", "undelete", json={"ids": ids})["results"]
+        )
 
     def merge(self, sobject: str, master_id: str, merged_ids: list[str]) -> dict[str, Any]:
         """Merge 1-2 Leads, Contacts or Accounts into ``master_id`` (losers go to the
@@ -55,19 +57,22 @@ class OrgControlMixin:
             "default": default,
             "active": active,
         }
-        return self._call("POST", "record-types", json=body)["id"]
+        return cast("str", self._call("POST", "record-types", json=body)["id"])
 
     def record_types(self) -> list[dict[str, Any]]:
         """``[{id, object, developer_name, name, active, default}]``."""
-        return self._call("GET", "record-types")["record_types"]
+        return cast("list[dict[str, Any]]", self._call("GET", "record-types")["record_types"])
 
     def state_country(self) -> list[dict[str, Any]]:
         """The org's countries: ``[{code, label, active, states: [{code, label, active}]}]``."""
-        return self._call("GET", "state-country")["countries"]
+        return cast("list[dict[str, Any]]", self._call("GET", "state-country")["countries"])
 
     def set_state_country(self, countries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Replace the org's whole set of countries (and their states); returns it."""
-        return self._call("PUT", "state-country", json={"countries": countries})["countries"]
+        return cast(
+            "list[dict[str, Any]]",
+            self._call("PUT", "state-country", json={"countries": countries})["countries"],
+        )
 
     def patch_state_country(
         self,
@@ -82,4 +87,6 @@ class OrgControlMixin:
             body["countries"] = countries
         if remove is not None:
             body["remove"] = remove
-        return self._call("PATCH", "state-country", json=body)["countries"]
+        return cast(
+            "list[dict[str, Any]]", self._call("PATCH", "state-country", json=body)["countries"]
+        )

@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 
 class RulesControlMixin:
     """``/__emulator/duplicate-rules``, ``/__emulator/validation-rules``,
     ``/__emulator/fields``."""
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:  # EmulatorControl's
-        raise NotImplementedError
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        raise NotImplementedError  # EmulatorControl's
 
     def add_duplicate_rule(
         self,
@@ -37,12 +37,12 @@ class RulesControlMixin:
         return self._call("POST", "duplicate-rules", json=body)
 
     def duplicate_rules(self) -> list[dict[str, Any]]:
-        return self._call("GET", "duplicate-rules")["rules"]
+        return cast("list[dict[str, Any]]", self._call("GET", "duplicate-rules")["rules"])
 
     def delete_duplicate_rules(self, name: str | None = None) -> int:
         """Remove the rule ``name`` (None: every rule); returns how many went."""
         path = f"duplicate-rules/{name}" if name else "duplicate-rules"
-        return self._call("DELETE", path)["deleted"]
+        return cast("int", self._call("DELETE", path)["deleted"])
 
     def add_validation_rule(
         self,
@@ -73,12 +73,12 @@ class RulesControlMixin:
         return self._call("POST", "validation-rules", json=body)
 
     def validation_rules(self) -> list[dict[str, Any]]:
-        return self._call("GET", "validation-rules")["rules"]
+        return cast("list[dict[str, Any]]", self._call("GET", "validation-rules")["rules"])
 
     def delete_validation_rules(self, name: str | None = None) -> int:
         """Remove the rules called ``name`` (None: every rule); returns how many went."""
         path = f"validation-rules/{name}" if name else "validation-rules"
-        return self._call("DELETE", path)["deleted"]
+        return cast("int", self._call("DELETE", path)["deleted"])
 
     def add_field(
         self,
@@ -110,8 +110,8 @@ class RulesControlMixin:
 
     def custom_fields(self) -> list[dict[str, Any]]:
         """The fields added with :meth:`add_field`."""
-        return self._call("GET", "fields")["fields"]
+        return cast("list[dict[str, Any]]", self._call("GET", "fields")["fields"])
 
     def delete_field(self, sobject: str, name: str) -> dict[str, Any]:
         """Delete a field added with :meth:`add_field` (and its values)."""
-        return self._call("DELETE", f"fields/{sobject}/{name}")["deleted"]
+        return cast("dict[str, Any]", self._call("DELETE", f"fields/{sobject}/{name}")["deleted"])

@@ -45,7 +45,7 @@ def _all_or_none(ctx: Ctx, body: Any) -> bool:
 def _records(body: Any) -> list[dict[str, Any]]:
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
         raise ApiError(400, "JSON_PARSER_ERROR", 'Expected {"records": [...]}')
-    records = body["records"]
+    records: list[dict[str, Any]] = body["records"]
     _check_size(len(records))
     if any(not isinstance(r, dict) for r in records):
         raise ApiError(400, "JSON_PARSER_ERROR", "Each record must be a JSON object")
@@ -201,7 +201,7 @@ class CollectionsApi:
             raise ApiError(400, "MISSING_ARGUMENT", "fields is required")
         if len(ids) > 2000:
             raise ApiError(400, "EXCEEDED_ID_LIMIT", "too many ids")
-        out = []
+        out: list[dict[str, Any] | None] = []
         for rid in ids:
             try:
                 out.append(

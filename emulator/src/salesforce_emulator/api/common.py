@@ -68,7 +68,7 @@ class Ctx:
     user: dict[str, Any] | None = None
     #: What the session's user sees of the schema (set once the session is checked).
     view: SchemaView | None = None
-    values: dict[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Any] = field(default_factory=dict)
     # A fault that fails some records of this collection write (Fault.record_error_code).
     record_fault: Fault | None = None
     _json: Any = None

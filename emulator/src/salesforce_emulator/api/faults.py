@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import sys
 import time
+from types import FrameType
 
 from ..store.faults import FaultBook
 from ..store.metering import Meter
@@ -42,7 +43,7 @@ def drop_connection() -> None:
     """Abort the current TCP connection (waitress only): find the channel serving this
     thread's request and shut its socket down, so the client sees a reset/closed connection
     instead of a response. A no-op under other servers."""
-    frame = sys._getframe()
+    frame: FrameType | None = sys._getframe()
     while frame is not None:
         channel = frame.f_locals.get("self")
         sock = getattr(channel, "socket", None)
@@ -55,4 +56,4 @@ def drop_connection() -> None:
             except OSError:
                 pass
             return
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back

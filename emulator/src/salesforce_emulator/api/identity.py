@@ -67,7 +67,7 @@ class IdentityApi:
             },
         )
 
-    def _user_common(self, ctx: Ctx, user: dict, uid: str) -> dict:
+    def _user_common(self, ctx: Ctx, user: dict[str, Any], uid: str) -> dict[str, Any]:
         """What the identity URL and userinfo both say of the user."""
         return {
             "urls": self._urls(ctx, uid),
@@ -82,9 +82,9 @@ class IdentityApi:
         """OpenID Connect claims of the token's user (``sub`` is the identity URL)."""
         session = self.store.session(bearer(ctx)) if bearer(ctx) else None
         user = self.store.user_by_id(session["user_id"]) if session else None
-        if user is None:
+        if session is None or user is None:
             return Out(403, "Bad_OAuth_Token", TEXT)
-        uid = user.get("Id") or session["user_id"]  # type: ignore[index]
+        uid = user.get("Id") or session["user_id"]
         stamp = str(user.get("LastModifiedDate") or "")
         return Out(
             200,

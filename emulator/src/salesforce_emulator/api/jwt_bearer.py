@@ -11,6 +11,7 @@ from typing import Any
 
 import jwt
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..store import ConnectedApp
 
@@ -58,9 +59,15 @@ def verify_assertion(
     if app is None or not app.certificate:
         raise _invalid()
     try:
+        key = load_certificate(app.certificate).public_key()
+    except ValueError as exc:
+        raise _invalid() from exc
+    if not isinstance(key, rsa.RSAPublicKey):  # RS256 verifies with an RSA key only
+        raise _invalid()
+    try:
         claims = jwt.decode(
             assertion,
-            key=load_certificate(app.certificate).public_key(),  # type: ignore[arg-type]
+            key=key,
             algorithms=["RS256"],
             # exp is checked below: simple-salesforce sends it as a string of digits.
             options={"verify_exp": False, "verify_aud": False, "verify_iat": False},

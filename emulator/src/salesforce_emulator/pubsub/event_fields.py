@@ -147,7 +147,7 @@ def slots(entity: str, view: SchemaView) -> list[Slot]:
         cols = [(p, f"{prefix or ''}{p}") for p in parts if f"{prefix or ''}{p}" in names]
         if not cols:
             continue
-        slot = Slot(compound, parts=[(p, obj.field(c)) for p, c in cols])  # type: ignore[misc]
+        slot = Slot(compound, parts=[(p, obj.known_field(c)) for p, c in cols])
         compounds[compound] = slot
         # The compound takes the place of its component that comes first in the object.
         first = min((c for _, c in cols), key=lambda c: [f.name for f in fields].index(c))

@@ -198,4 +198,7 @@ def encode_event(schema: EventSchema, event: StoredEvent) -> bytes | None:
 def decode_payload(schema_json: str, payload: bytes) -> dict[str, Any]:
     """Decode a payload with its schema (what a subscriber does; used by tests)."""
     parsed = fastavro.parse_schema(json.loads(schema_json))
-    return fastavro.schemaless_reader(io.BytesIO(payload), parsed, parsed)
+    record = fastavro.schemaless_reader(io.BytesIO(payload), parsed, parsed)
+    if not isinstance(record, dict):  # a change event's schema is a record
+        raise ValueError(f"not a record payload: {type(record).__name__}")
+    return record

@@ -78,6 +78,7 @@ class PubSubService(pb2_grpc.PubSubServicer):
         rpc_id = str(uuid.uuid4())
         context.set_trailing_metadata((("error-code", error_code), ("rpc-id", rpc_id)))
         context.abort(code, f"{msg} rpcId: {rpc_id}")
+        raise AssertionError("unreachable: ServicerContext.abort raises")  # grpc is untyped
 
     def _abort_if_unavailable(self, context: grpc.ServicerContext) -> None:
         """The org setting ``pubsub_enabled`` off: UNAVAILABLE, as Salesforce in an outage."""

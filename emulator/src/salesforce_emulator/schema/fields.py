@@ -133,6 +133,10 @@ class SObject:
     def field(self, name: str) -> Field | None:
         return self.by_lower.get(name.lower())
 
+    def known_field(self, name: str) -> Field:
+        """A field this object always has (``KeyError`` otherwise)."""
+        return self.by_lower[name.lower()]
+
     def external_key(self, name: str) -> Field | None:
         """The field ``name`` if an upsert can match records on it (external id, or Id)."""
         f = self.field(name)
@@ -232,13 +236,12 @@ def address(prefix: str, label: str, compound_label: str | None = None) -> list[
     geolocation (``Latitude``, ``Longitude``, ``GeocodeAccuracy``) and the read-only compound
     field ``<prefix>Address`` (``Address`` for Lead) whose components they all are."""
     compound = f"{prefix}Address"
-    part = {"compound_name": compound}
     return [
-        text(f"{prefix}Street", 255, f"{label} Street".strip(), **part),
-        text(f"{prefix}City", 40, f"{label} City".strip(), **part),
-        text(f"{prefix}State", 80, f"{label} State/Province".strip(), **part),
-        text(f"{prefix}PostalCode", 20, f"{label} Zip/Postal Code".strip(), **part),
-        text(f"{prefix}Country", 80, f"{label} Country".strip(), **part),
+        text(f"{prefix}Street", 255, f"{label} Street".strip(), compound_name=compound),
+        text(f"{prefix}City", 40, f"{label} City".strip(), compound_name=compound),
+        text(f"{prefix}State", 80, f"{label} State/Province".strip(), compound_name=compound),
+        text(f"{prefix}PostalCode", 20, f"{label} Zip/Postal Code".strip(), compound_name=compound),
+        text(f"{prefix}Country", 80, f"{label} Country".strip(), compound_name=compound),
         Field(
             f"{prefix}StateCode",
             "picklist",
@@ -246,7 +249,7 @@ def address(prefix: str, label: str, compound_label: str | None = None) -> list[
             10,
             restricted=True,
             needs_picklists=True,
-            **part,
+            compound_name=compound,
         ),
         Field(
             f"{prefix}CountryCode",
@@ -255,7 +258,7 @@ def address(prefix: str, label: str, compound_label: str | None = None) -> list[
             10,
             restricted=True,
             needs_picklists=True,
-            **part,
+            compound_name=compound,
         ),
         Field(
             f"{prefix}Latitude",
@@ -263,7 +266,7 @@ def address(prefix: str, label: str, compound_label: str | None = None) -> list[
             f"{label} Latitude".strip(),
             precision=18,
             scale=15,
-            **part,
+            compound_name=compound,
         ),
         Field(
             f"{prefix}Longitude",
@@ -271,14 +274,14 @@ def address(prefix: str, label: str, compound_label: str | None = None) -> list[
             f"{label} Longitude".strip(),
             precision=18,
             scale=15,
-            **part,
+            compound_name=compound,
         ),
         pick(
             f"{prefix}GeocodeAccuracy",
             GEOCODE_ACCURACIES,
             f"{label} Geocode Accuracy".strip(),
             restricted=True,
-            **part,
+            compound_name=compound,
         ),
         Field(
             compound,

@@ -120,7 +120,9 @@ def _info(
     }
 
 
-def record_type_infos(obj: SObject, api_version: str, types: ObjectRecordTypes | None) -> list:
+def record_type_infos(
+    obj: SObject, api_version: str, types: ObjectRecordTypes | None
+) -> list[dict[str, Any]]:
     """describe's ``recordTypeInfos`` of ``obj`` (empty for objects without record types)."""
     if obj.name not in RECORD_TYPE_OBJECTS:
         return []

@@ -30,8 +30,8 @@ def address_errors(
     places = places or default_places()
     cf, sf, ccf, scf = f"{p}Country", f"{p}State", f"{p}CountryCode", f"{p}StateCode"
     errors: list[dict[str, Any]] = []
-    country_label = obj.field(ccf).label  # type: ignore[union-attr]
-    state_label = obj.field(scf).label  # type: ignore[union-attr]
+    country_label = obj.known_field(ccf).label
+    state_label = obj.known_field(scf).label
     if ccf in row or cf in row:
         code = row.get(ccf)
         text = row.get(cf)
@@ -97,7 +97,7 @@ def address_errors(
                 code = code.upper()
                 row[sf] = table[code]
             elif table:
-                code = places.state_code_for(country, text)
+                code = places.state_code_for(country, given)
                 if code is None:
                     return [
                         err(

@@ -164,7 +164,9 @@ class StoreBase:
                 out[r[0]] = dict(zip(names, r, strict=True))
         return out
 
-    def live_matches(self, table: str, column: str, values: Iterable[Any]) -> Iterator[tuple]:
+    def live_matches(
+        self, table: str, column: str, values: Iterable[Any]
+    ) -> Iterator[tuple[str, Any]]:
         """``(Id, column value)`` of the non-deleted rows whose ``column`` is in ``values``."""
         for chunk in chunks(list(values), CHUNK):
             yield from self.conn.execute(

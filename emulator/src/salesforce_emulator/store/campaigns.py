@@ -13,7 +13,7 @@ composite, upserts, Bulk API 2.0 ingest) after the reference checks:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..schema import NAME_BY_PREFIX, SObject
 from ..schema.campaigns import DEFAULT_MEMBER_STATUSES
@@ -21,6 +21,9 @@ from ..soql import quote
 from ..values import now_utc
 from .base import StoreBase, chunks
 from .results import WriteResult, err
+
+if TYPE_CHECKING:
+    from .writes import RecordWrites
 
 Rows = list[tuple[int, dict[str, Any]]]
 
@@ -78,7 +81,7 @@ def check_campaign_rows(
         _check_statuses(db, rows, results, existing)
 
 
-def after_insert(db: StoreBase, obj: SObject, ids: list[str], user_id: str | None) -> None:
+def after_insert(db: RecordWrites, obj: SObject, ids: list[str], user_id: str | None) -> None:
     """A new campaign's default member statuses (inserted through the store, so they are
     records like any other: SOQL, describe, change events)."""
     if obj.name != "Campaign" or not ids:
@@ -94,7 +97,7 @@ def after_insert(db: StoreBase, obj: SObject, ids: list[str], user_id: str | Non
         for cid in ids
         for n, (label, responded, default) in enumerate(DEFAULT_MEMBER_STATUSES)
     ]
-    db.insert("CampaignMemberStatus", rows, user_id=user_id, run_rules=False)  # type: ignore[attr-defined]
+    db.insert("CampaignMemberStatus", rows, user_id=user_id, run_rules=False)
 
 
 def _column(db: StoreBase, table: str, column: str, ids: list[str]) -> dict[str, Any]:

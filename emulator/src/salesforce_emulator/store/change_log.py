@@ -258,7 +258,7 @@ class ChangeLog(CustomFields):
 
     def retained_event_count(self) -> int:
         with self.lock:
-            return self.conn.execute("SELECT count(*) FROM _change_events").fetchone()[0]
+            return int(self.conn.execute("SELECT count(*) FROM _change_events").fetchone()[0])
 
     def save_event_payloads(self, encoded: list[tuple[int, str, bytes]]) -> None:
         """Keep the Avro payload first delivered for each ``(seq, schema_id, payload)``."""
@@ -322,9 +322,9 @@ def _event_data(text: str | None) -> dict[str, Any] | None:
     if not text:
         return None
     parsed = json.loads(text)
-    if isinstance(parsed, list):
-        merged: dict[str, Any] = {}
-        for part in parsed:
-            merged.update(part)
-        return merged
-    return parsed
+    if isinstance(parsed, dict):
+        return parsed
+    merged: dict[str, Any] = {}
+    for part in parsed:
+        merged.update(part)
+    return merged

@@ -52,4 +52,4 @@ class InFlight:
         limit = org.get("concurrent_request_limit")
         if limit is None:
             return False
-        return self.long_running(float(org.get("long_running_request_s", 20))) >= limit
+        return self.long_running(float(org.get("long_running_request_s", 20))) >= int(limit)

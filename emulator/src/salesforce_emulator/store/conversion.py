@@ -26,8 +26,8 @@ CONVERTED_CODE = "CANNOT_UPDATE_CONVERTED_LEAD"
 CONVERTED_MESSAGE = "cannot reference converted lead"
 DEFAULT_CONVERTED_STATUS = "Closed - Converted"
 
-_ADDRESS = ("Street", "City", "State", "PostalCode", "Country", "StateCode", "CountryCode")
-_ADDRESS += ("Latitude", "Longitude", "GeocodeAccuracy")
+_ADDRESS: tuple[str, ...] = ("Street", "City", "State", "PostalCode", "Country", "StateCode")
+_ADDRESS += ("CountryCode", "Latitude", "Longitude", "GeocodeAccuracy")
 #: Lead field -> Contact field (Salesforce's standard lead mapping).
 CONTACT_MAPPING: dict[str, str] = {
     **{n: n for n in ("FirstName", "LastName", "Email", "Phone", "MobilePhone", "Title")},
@@ -69,7 +69,7 @@ def convert_lead(
         lead = _live_row(store, "Lead", lead_id)
         if lead["IsConverted"]:
             raise ValueError(f"lead {lead['Id']} is already converted")
-        if converted_status not in OBJECTS["Lead"].field("Status").picklist:  # type: ignore[union-attr]
+        if converted_status not in OBJECTS["Lead"].known_field("Status").picklist:
             raise ValueError(f"converted_status {converted_status!r} is not a Lead status")
         account = _live_row(store, "Account", account_id) if account_id else None
         contact = _live_row(store, "Contact", contact_id) if contact_id else None

@@ -66,11 +66,13 @@ def parse_duplicate_rule(body: Any, view: SchemaView) -> DuplicateRule:
     target_objs = [_object(view, t) for t in targets]
     names = []
     for fname in fields:
+        found = []
         for o in [obj, *target_objs]:
             f = view.exists(o, str(fname))
             if f is None:
                 raise ValueError(f"unknown field {o.name}.{fname}")
-        names.append(view.exists(obj, str(fname)).name)  # type: ignore[union-attr]
+            found.append(f)
+        names.append(found[0].name)
     message = body.get("message") or MESSAGE
     return DuplicateRule(
         obj.name, name, action, tuple(names), tuple(o.name for o in target_objs), str(message)

@@ -83,12 +83,13 @@ class Identity(RecordWrites):
 
     def _credentials(self, where: str, value: str) -> tuple[Any, ...] | None:
         with self.lock:
-            return self.conn.execute(
+            row: tuple[Any, ...] | None = self.conn.execute(
                 "SELECT c.user_id, c.username, c.password, c.security_token, c.sandbox, "
                 f'u."IsActive" FROM _credentials c LEFT JOIN "User" u ON u."Id" = c.user_id '
                 f"WHERE c.{where} = ?",
                 (value,),
             ).fetchone()
+            return row
 
     def check_login(
         self, username: str, secret: str, *, token_optional: bool = False

@@ -66,7 +66,7 @@ def _live_id(store: Store, obj_name: str, raw_id: str) -> str:
     row = store.rows_by_id(OBJECTS[obj_name], [rid]).get(rid) if rid else None
     if row is None or row["IsDeleted"]:
         raise ValueError(f"no live {obj_name} with id {raw_id}")
-    return row["Id"]
+    return str(row["Id"])
 
 
 def _reparent(

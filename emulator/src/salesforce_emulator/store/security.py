@@ -26,8 +26,7 @@ class FieldSecurity(Identity):
         if row:
             for user_id, levels in json.loads(row[0]).items():
                 self.field_security[user_id] = {
-                    tuple(key.split(".", 1)): level  # type: ignore[misc]
-                    for key, level in levels.items()
+                    tuple(key.split(".", 1)): level for key, level in levels.items()
                 }
 
     def _save_security(self) -> None:

@@ -63,9 +63,9 @@ def attach_children(
             if cc.limit is None or len(kids) < cc.limit:
                 kids.append(store.shape(cc, row[:-1], api_version))
         for rec, row in zip(records, rows, strict=True):
-            kids = by_parent.get(row[1])
+            found = by_parent.get(row[1])
             rec[child.name] = (
-                {"totalSize": len(kids), "done": True, "records": kids} if kids else None
+                {"totalSize": len(found), "done": True, "records": found} if found else None
             )
 
 

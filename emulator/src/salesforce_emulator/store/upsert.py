@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from ..schema import OBJECTS, SchemaView, SObject
 from ..values import normalize_id
 from .results import WriteResult, err, roll_back
 from .writes import RecordWrites
+
+
+class WriteRules(TypedDict, total=False):
+    """The ``allow_save`` / ``run_rules`` arguments an upsert passes on to its writes."""
+
+    allow_save: bool
+    run_rules: bool
 
 
 class _RollBack(Exception):
@@ -105,7 +112,7 @@ class Upserts(RecordWrites):
                     inserts.append((i, body))
             try:
                 with self.transaction():
-                    rules = {"allow_save": allow_save, "run_rules": run_rules}
+                    rules: WriteRules = {"allow_save": allow_save, "run_rules": run_rules}
                     self._upsert_apply(
                         obj, updates, inserts, results, user_id, csv_mode, all_or_none, view, rules
                     )
@@ -123,7 +130,7 @@ class Upserts(RecordWrites):
         csv_mode: bool,
         all_or_none: bool,
         view: SchemaView,
-        rules: dict[str, bool] | None = None,
+        rules: WriteRules | None = None,
     ) -> None:
         """Apply an upsert's updates and inserts (results are filled in place); ``rules``:
         the ``allow_save`` / ``run_rules`` arguments of the writes."""

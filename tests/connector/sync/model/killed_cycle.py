@@ -37,7 +37,7 @@ def main(kind: str, n: int) -> int:
     from urllib.parse import urlsplit
 
     from connector.sync.cycle import sync_cycle_run
-    from connector.transport import EmulatorAdapter
+    from salesforce_emulator.client import EmulatorAdapter
 
     send = EmulatorAdapter.send
     seen = 0
