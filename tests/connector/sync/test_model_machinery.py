@@ -9,14 +9,12 @@ from connector.change_events import ALL_CHANGES
 from connector.models import ChangeEventStream, CycleLock, SyncRun, SyncRunStatus
 from marketing.models import Contact
 from tests.connector.sync.model.machine import SyncModel
-from tests.connector.sync.model.world import world_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def state(emulator, settings, eager_celery):
-    SyncModel.world = world_for(emulator, settings)
+def state(model_world):
     return SyncModel()
 
 

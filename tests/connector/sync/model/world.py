@@ -11,8 +11,6 @@ rules) through the emulator's control API. Nothing here decides what is right: t
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -55,7 +53,7 @@ from salesforce_emulator.pubsub.service import replay_id
 from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
 from tests.workers import ROOT, worker_env
 
-from .killed_cycle import KILLED
+from .killed_cycle import Spare
 
 REP = ("rep@acme.example", "rep-Password-1", "REPTOKEN")
 #: hubsync property → (Lead field, Contact field) as the default mappings have them.
@@ -110,6 +108,7 @@ class World:
         self.rep: Any = None
         self.rep_user_id = ""
         self.integration_user_id = ""
+        self.spare: Spare | None = None  # the next killed worker, started ahead
 
     # -- setting up ------------------------------------------------------------------------
 
@@ -245,18 +244,22 @@ class World:
         fewer such answers ends normally). Its cycle lock and claims are then left behind
         until the claim TTL has passed: :meth:`dead_worker_forgotten`."""
         connection.close()  # SQLite: the worker process writes the same database file
-        env = worker_env(
-            self.emulator,
-            django_settings,
-            SALESFORCE_MASS_DELETE_MIN=str(django_settings.SALESFORCE_MASS_DELETE_MIN),
-            CELERY_TASK_ALWAYS_EAGER="true",  # nothing of the dead worker's on a broker
-            LOG_LEVEL="CRITICAL",
-        )
-        command = [sys.executable, "-m", "tests.connector.sync.model.killed_cycle", kind, str(n)]
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300)
-        if done.returncode not in (0, KILLED):
-            raise AssertionError(f"the worker process failed: {done.stderr.decode()[-3000:]}")
-        return done.returncode == KILLED
+        if self.spare is None:
+            env = worker_env(
+                self.emulator,
+                django_settings,
+                SALESFORCE_MASS_DELETE_MIN=str(django_settings.SALESFORCE_MASS_DELETE_MIN),
+                CELERY_TASK_ALWAYS_EAGER="true",  # nothing of the dead worker's on a broker
+                LOG_LEVEL="CRITICAL",
+            )
+            self.spare = Spare(cwd=ROOT, env=env)
+        return self.spare.run(kind, n)
+
+    def close(self) -> None:
+        """The end of the test: the spare worker process exits."""
+        if self.spare is not None:
+            self.spare.close()
+            self.spare = None
 
     def dead_worker_forgotten(self) -> None:
         """The claim TTL passes after a worker died: its cycle lock's lease and its contacts'
