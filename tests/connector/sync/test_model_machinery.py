@@ -61,3 +61,15 @@ def test_the_killed_worker_leaves_its_lock_until_the_claim_ttl_has_passed(state)
     assert dead.status == SyncRunStatus.FAILED  # taken over, saying so
     state.faulted_runs.add(dead.pk)
     state.teardown()
+
+
+@pytest.mark.subprocess
+def test_the_listener_runs_after_a_dead_workers_lease_ran_out(state):
+    """Its run stays "running" until a cycle takes the lock over: the listener's step waits
+    for the lock, not for the runs."""
+    state.start(hub=["ada@x.test"], sf=[])
+    state.listener(rewind="forgotten")
+    state.worker_killed(kind="read", n=1, meanwhile=False)
+    assert SyncRun.objects.filter(trigger="model_killed", status="running").exists()
+    state.listener(rewind=0)  # no event since: no cycle, and nothing to wait for
+    state.teardown()

@@ -39,13 +39,13 @@ from connector.models import (
     FieldMapping,
     SyncError,
     SyncRun,
-    SyncRunStatus,
 )
 from connector.selectors import integration_settings_get
 from connector.services.mappings import field_mapping_save
 from connector.services.settings import integration_settings_update, integration_sync_set
 from connector.services.sync_errors import sync_errors_retry
 from connector.sync.cycle import sync_cycle_run
+from connector.sync.lock import cycle_lock_holder
 from connector.sync.queue import claim_ttl
 from marketing.models import Activity, Contact, CrmTask, SmartList
 from marketing.services import contact_upsert_by_email, smart_list_create
@@ -325,7 +325,8 @@ class World:
 
     @staticmethod
     def _no_cycle_running() -> bool:
-        return not SyncRun.objects.filter(status=SyncRunStatus.RUNNING).exists()
+        # The lock, not the runs: a dead worker's run stays "running" until a cycle takes over.
+        return cycle_lock_holder() is None
 
     # -- Salesforce, as a sales rep (REST) and an admin (control API) ----------------------
 
