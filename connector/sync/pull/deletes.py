@@ -23,6 +23,7 @@ from ...services.deletions import (
     mass_delete_guard_trips,
 )
 from ...soql import parse_datetime
+from ..queue import contacts_reread
 from ..relink import records_followed
 from .common import Pages, PullContext, Query
 from .people import PEOPLE
@@ -63,8 +64,9 @@ class DeletesPhase:
             for t in self.queried
         ]
         self.cycle = uuid.uuid4().hex
-        # What apply() saw deleted and decided, for apply_to_followed().
+        # What apply() saw deleted or merged and decided, for apply_to_followed().
         self.deleted: dict[str, list[str]] = {}
+        self.merged: dict[str, dict[str, str]] = {t: {} for t in PEOPLE}
         self.hold = False
 
     def _deletes_in_hubsync(self, object_type: str) -> bool:
@@ -136,10 +138,19 @@ class DeletesPhase:
             self.deleted[t] = [sf_id for sf_id in ids if sf_id not in held]
 
     def apply_to_followed(self) -> None:
-        """The deletes read this cycle, again, for contacts that came to follow a deleted
-        record only afterwards (the people phase, read after the deletes, followed a Lead's
-        conversion into a Contact that was deleted meanwhile): else they would stay linked
-        to a deleted record for good. A contact already handled is linked to none of them."""
+        """The merges and deletes read this cycle, again, for contacts that came to follow a
+        merged-away or deleted record only afterwards (the people phase, read after the
+        deletes, followed a Lead's conversion into a Contact that was merged or deleted
+        meanwhile; a survivor merged away in turn): else they would stay linked to a dead
+        record for good. A contact already handled is linked to none of them."""
+        moved: set[int] = set()
+        for _ in range(sum(len(merged) for merged in self.merged.values())):
+            now = set().union(*(self._merges_follow(t, m) for t, m in self.merged.items()))
+            if not now:
+                break
+            moved |= now
+        # The people phase has read this cycle's records: the survivors are read next cycle.
+        contacts_reread(moved)
         counts = self.context.counts
         for t, ids in self.deleted.items():
             if not ids:
@@ -184,14 +195,17 @@ class DeletesPhase:
         self.context.counts.converted += len(followed)
         return [sf_id for sf_id in ids if sf_id not in converted]
 
-    def _merges_follow(self, object_type: str, merged: dict[str, str]) -> None:
-        """Contacts of merged-away records (``{loser: survivor}``) follow the survivor."""
+    def _merges_follow(self, object_type: str, merged: dict[str, str]) -> set[int]:
+        """Contacts of merged-away records (``{loser: survivor}``) follow the survivor;
+        returns those that moved."""
+        self.merged[object_type].update(merged)
         followed = records_followed(
             object_type,
             {loser: (object_type, survivor) for loser, survivor in merged.items()},
             outcome=SyncEventOutcome.MERGED,
         )
         self.context.counts.merged += len(followed)
+        return followed
 
 
 def _stamps(records: list[dict], ids: list[str]) -> dict[str, datetime]:

@@ -22,7 +22,6 @@ from hypothesis.internal.conjecture import engine
 from hypothesis.stateful import run_state_machine_as_test
 
 from tests.connector.sync.model.machine import SyncModel
-from tests.connector.sync.model.world import world_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,8 +42,7 @@ ROUND = settings(
 )
 
 
-def test_soak(emulator, settings, eager_celery):
-    SyncModel.world = world_for(emulator, settings)
+def test_soak(model_world):
     minutes = float(os.environ.get("SOAK_MINUTES", "30"))
     summary = Path(os.environ.get("SOAK_SUMMARY", "var/soak/summary.txt"))
     summary.parent.mkdir(parents=True, exist_ok=True)

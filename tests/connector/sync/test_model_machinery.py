@@ -9,14 +9,12 @@ from connector.change_events import ALL_CHANGES
 from connector.models import ChangeEventStream, CycleLock, SyncRun, SyncRunStatus
 from marketing.models import Contact
 from tests.connector.sync.model.machine import SyncModel
-from tests.connector.sync.model.world import world_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def state(emulator, settings, eager_celery):
-    SyncModel.world = world_for(emulator, settings)
+def state(model_world):
     return SyncModel()
 
 
@@ -62,4 +60,16 @@ def test_the_killed_worker_leaves_its_lock_until_the_claim_ttl_has_passed(state)
     dead.refresh_from_db()
     assert dead.status == SyncRunStatus.FAILED  # taken over, saying so
     state.faulted_runs.add(dead.pk)
+    state.teardown()
+
+
+@pytest.mark.subprocess
+def test_the_listener_runs_after_a_dead_workers_lease_ran_out(state):
+    """Its run stays "running" until a cycle takes the lock over: the listener's step waits
+    for the lock, not for the runs."""
+    state.start(hub=["ada@x.test"], sf=[])
+    state.listener(rewind="forgotten")
+    state.worker_killed(kind="read", n=1, meanwhile=False)
+    assert SyncRun.objects.filter(trigger="model_killed", status="running").exists()
+    state.listener(rewind=0)  # no event since: no cycle, and nothing to wait for
     state.teardown()

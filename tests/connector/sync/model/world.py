@@ -11,8 +11,6 @@ rules) through the emulator's control API. Nothing here decides what is right: t
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -41,13 +39,13 @@ from connector.models import (
     FieldMapping,
     SyncError,
     SyncRun,
-    SyncRunStatus,
 )
 from connector.selectors import integration_settings_get
 from connector.services.mappings import field_mapping_save
 from connector.services.settings import integration_settings_update, integration_sync_set
 from connector.services.sync_errors import sync_errors_retry
 from connector.sync.cycle import sync_cycle_run
+from connector.sync.lock import cycle_lock_holder
 from connector.sync.queue import claim_ttl
 from marketing.models import Activity, Contact, CrmTask, SmartList
 from marketing.services import contact_upsert_by_email, smart_list_create
@@ -55,7 +53,7 @@ from salesforce_emulator.pubsub.service import replay_id
 from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
 from tests.workers import ROOT, worker_env
 
-from .killed_cycle import KILLED
+from .killed_cycle import Spare
 
 REP = ("rep@acme.example", "rep-Password-1", "REPTOKEN")
 #: hubsync property → (Lead field, Contact field) as the default mappings have them.
@@ -110,6 +108,7 @@ class World:
         self.rep: Any = None
         self.rep_user_id = ""
         self.integration_user_id = ""
+        self.spare: Spare | None = None  # the next killed worker, started ahead
 
     # -- setting up ------------------------------------------------------------------------
 
@@ -245,18 +244,22 @@ class World:
         fewer such answers ends normally). Its cycle lock and claims are then left behind
         until the claim TTL has passed: :meth:`dead_worker_forgotten`."""
         connection.close()  # SQLite: the worker process writes the same database file
-        env = worker_env(
-            self.emulator,
-            django_settings,
-            SALESFORCE_MASS_DELETE_MIN=str(django_settings.SALESFORCE_MASS_DELETE_MIN),
-            CELERY_TASK_ALWAYS_EAGER="true",  # nothing of the dead worker's on a broker
-            LOG_LEVEL="CRITICAL",
-        )
-        command = [sys.executable, "-m", "tests.connector.sync.model.killed_cycle", kind, str(n)]
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300)
-        if done.returncode not in (0, KILLED):
-            raise AssertionError(f"the worker process failed: {done.stderr.decode()[-3000:]}")
-        return done.returncode == KILLED
+        if self.spare is None:
+            env = worker_env(
+                self.emulator,
+                django_settings,
+                SALESFORCE_MASS_DELETE_MIN=str(django_settings.SALESFORCE_MASS_DELETE_MIN),
+                CELERY_TASK_ALWAYS_EAGER="true",  # nothing of the dead worker's on a broker
+                LOG_LEVEL="CRITICAL",
+            )
+            self.spare = Spare(cwd=ROOT, env=env)
+        return self.spare.run(kind, n)
+
+    def close(self) -> None:
+        """The end of the test: the spare worker process exits."""
+        if self.spare is not None:
+            self.spare.close()
+            self.spare = None
 
     def dead_worker_forgotten(self) -> None:
         """The claim TTL passes after a worker died: its cycle lock's lease and its contacts'
@@ -322,7 +325,8 @@ class World:
 
     @staticmethod
     def _no_cycle_running() -> bool:
-        return not SyncRun.objects.filter(status=SyncRunStatus.RUNNING).exists()
+        # The lock, not the runs: a dead worker's run stays "running" until a cycle takes over.
+        return cycle_lock_holder() is None
 
     # -- Salesforce, as a sales rep (REST) and an admin (control API) ----------------------
 

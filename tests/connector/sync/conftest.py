@@ -1,0 +1,20 @@
+"""The model test's world (issue 29, tests/connector/sync/model/), for the tests that drive it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.connector.sync.model.machine import SyncModel
+from tests.connector.sync.model.world import World, world_for
+
+
+@pytest.fixture
+def model_world(emulator, settings, eager_celery) -> Iterator[World]:
+    """The emulator and this test's database as the state machine's world (SyncModel.world);
+    its spare worker process (the killed-worker step's) ends with the test."""
+    world = world_for(emulator, settings)
+    SyncModel.world = world
+    yield world
+    world.close()
