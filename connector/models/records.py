@@ -16,7 +16,7 @@ class EmailCollision(models.Model):
     """Several Salesforce records share one email: the oldest was linked, the others noted."""
 
     email = models.EmailField()
-    chosen_id = models.CharField(max_length=18)
+    chosen_id = models.CharField(max_length=18, db_index=True)  # pull.collisions reads by it
     other_ids = BoundedJSONField(max_bytes=SYNC_WRITTEN_MAX_BYTES, default=list)
     detected_at = models.DateTimeField(auto_now_add=True)
 

@@ -31,6 +31,7 @@ from ..failures import Failure
 from ..history import both_changed_detail, contact_events
 from ..queue import contacts_link
 from ..relink import records_followed
+from .collisions import collisions_released
 from .common import (
     Pages,
     PullContext,
@@ -81,6 +82,7 @@ class PeoplePhase:
         self.watermarks = {object_type: Watermark(object_type) for object_type in PEOPLE}
         self.queries: list[Query] = []
         self.fields: dict[str, str] = {}
+        self.released: dict[str, set[str]] = {}  # records to read again (pull.collisions)
         for object_type in PEOPLE:
             fields = salesforce_fields_for(
                 object_type, self.mappings, picklists=self.settings.state_country_picklists
@@ -104,7 +106,27 @@ class PeoplePhase:
                 self.context.progressed()
             watermark.caught_up(queried_at)
             self._reread_included(object_type)
+        self._read_released()
         return self.found
+
+    def _read_released(self) -> None:
+        """Records whose email collision ended this cycle (pull.collisions), read by Id and
+        applied (which may end further collisions: read until none is left)."""
+        for _ in range(10):
+            released, self.released = self.released, {}
+            if not released:
+                return
+            for object_type, ids in released.items():
+                queries = [
+                    (
+                        f"SELECT {self.fields[object_type]} FROM {object_type} WHERE Id IN ({c})",
+                        False,
+                    )
+                    for c in in_lists(sorted(ids))
+                ]
+                for pages in self.context.client.query_many(queries):
+                    for page in pages:
+                        self._apply_people_page(object_type, page)
 
     def _reread_included(self, object_type: str) -> None:
         """Records skipped while their contacts were outside the inclusion list, read again
@@ -173,6 +195,8 @@ class PeoplePhase:
         # record of this page also has, which must then match that contact (a collision),
         # not create a second contact with the address (the unique email would sink the page).
         self._update_linked(object_type, by_id, linked, first_matches=set())
+        for released_type, ids in collisions_released(by_id[i] for i in linked).items():
+            self.released.setdefault(released_type, set()).update(ids)
         unlinked = sorted(
             (r for r in records if r["Id"] not in linked and r.get("Email")),
             key=lambda r: (r.get("CreatedDate") or "", r["Id"]),  # the oldest wins

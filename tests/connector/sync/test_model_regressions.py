@@ -211,3 +211,18 @@ def test_a_lead_converted_into_a_contact_merged_away_before_the_next_cycle(state
     state.hub_activity(activity_type="form_submission", i=0)
     state.sf_merge(i=0, j=1, object_type="Contact")  # the new Contact (003…2) into 003…1
     state.teardown()
+
+
+def test_a_lead_that_lost_an_email_collision_gets_a_contact_once_the_address_is_free(state):
+    """Found by the soak ("Lead 00Q…4 ada@x.test has no contact in hubsync"): two Leads
+    with one address; the oldest is linked to the contact, the other recorded as a
+    collision. The rep then gives the linked Lead another address (the contact takes it):
+    the other Lead's address belongs to nobody now, but it was never read again and never
+    got a contact. Fix: a linked record read with another address than the collisions it
+    won ends them; their other records are read again by Id (pull/collisions.py) and match
+    or create a contact as new records do."""
+    state.start(hub=["ada@x.test"], sf=[("Lead", "ada@x.test")])
+    state.cycle()  # ada's own Lead wins, the rep's Lead is a collision
+    state.sf_edit(i=0, edit=("email", "dee@x.test"))  # ada's own Lead (the oldest)
+    state.teardown()
+
