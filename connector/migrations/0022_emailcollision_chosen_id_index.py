@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("connector", "0019_contactsyncstate_reread_when_included"),
+        ("connector", "0021_settings_rules_in_the_model"),
     ]
 
     operations = [
