@@ -225,4 +225,3 @@ def test_a_lead_that_lost_an_email_collision_gets_a_contact_once_the_address_is_
     state.cycle()  # ada's own Lead wins, the rep's Lead is a collision
     state.sf_edit(i=0, edit=("email", "dee@x.test"))  # ada's own Lead (the oldest)
     state.teardown()
-
