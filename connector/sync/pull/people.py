@@ -31,7 +31,7 @@ from ..failures import Failure
 from ..history import both_changed_detail, contact_events
 from ..queue import contacts_link
 from ..relink import records_followed
-from .collisions import collisions_released
+from .collisions import collisions_released, collisions_released_in_hubsync
 from .common import (
     Pages,
     PullContext,
@@ -112,6 +112,8 @@ class PeoplePhase:
     def _read_released(self) -> None:
         """Records whose email collision ended this cycle (pull.collisions), read by Id and
         applied (which may end further collisions: read until none is left)."""
+        for object_type, ids in collisions_released_in_hubsync().items():
+            self.released.setdefault(object_type, set()).update(ids)
         for _ in range(10):
             released, self.released = self.released, {}
             if not released:

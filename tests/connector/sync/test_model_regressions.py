@@ -225,3 +225,20 @@ def test_a_lead_that_lost_an_email_collision_gets_a_contact_once_the_address_is_
     state.cycle()  # ada's own Lead wins, the rep's Lead is a collision
     state.sf_edit(i=0, edit=("email", "dee@x.test"))  # ada's own Lead (the oldest)
     state.teardown()
+
+
+def test_a_contact_that_took_a_new_records_email_and_gave_it_back(state):
+    """Found by the soak (shrunk by hypothesis from 40 steps): a rep creates a Contact with
+    an address; a linked contact takes that address in hubsync (the cycle its edit starts
+    reads the new Contact: a collision, the contact's Lead chosen) and gives it back before
+    any push. The Lead never had the address and never changes, so it was never read again
+    and the collision never ended: the Contact got no contact, forever. Fix: a collision is
+    also over when the chosen record's contact holds another address in hubsync
+    (pull.collisions.collisions_released_in_hubsync, every cycle)."""
+    state.start(hub=[], sf=[("Lead", "ada@x.test")])
+    state.checkpoint()
+    state.sf_create(company="", email="bob@x.test", last="Archer", object_type="Contact")
+    state.hub_email_change(email="bob@x.test", i=0)
+    state.hub_email_change(email="ada@x.test", i=0)
+    state.checkpoint()
+    state.teardown()
