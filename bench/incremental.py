@@ -90,7 +90,8 @@ def in_sync(sync, label: str) -> tuple[Any, float]:
     push: tuple[Any, float] | None = None
     for step in ("push", "read-back"):
         step_started = time.perf_counter()
-        run = sync(f"setup-{label}-{step}")
+        # SyncRun.trigger holds 32 characters: "setup-read-back-2000000" fits, the label may not.
+        run = sync(f"setup-{step}-{label.split()[0].replace(',', '')}")
         assert run.status == "succeeded", (run.status, run.reason)
         push = push or (run, time.perf_counter() - step_started)
         pushed = pushed or time.monotonic()
