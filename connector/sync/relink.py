@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from marketing.models import Contact
 
 from ..messages import LEAD_CONVERTED_TO, RECORD_MERGED_INTO, SUCCESSOR_TAKEN, said
-from ..models import ContactSyncState, SyncDirection, SyncEventOutcome
+from ..models import ContactSyncEvent, ContactSyncState, SyncDirection, SyncEventOutcome
 from .failures import contact_failures_unpark
 from .history import ContactEvent, contact_events_write
 from .queue import contacts_link
@@ -48,20 +49,37 @@ def contacts_follow(moves: list[Move], *, outcome: SyncEventOutcome) -> set[int]
     A successor another hubsync contact already follows (two hubsync contacts whose records
     Salesforce merged into one) is not shared: this contact is kept, unlinked and never
     pushed again — as a delete in Salesforce with the delete option off — so the sales
-    team's merge is not undone by a re-created record. A relinked contact's failed writes
-    start afresh: they failed against the old record.
+    team's merge is not undone by a re-created record. One exception: a Lead converted into
+    a Contact that another contact follows only because its own record was merged into it
+    (the merge was read first). The converted Lead's contact is that Contact's own person
+    (the Contact carries its external id): it follows, and the merged one is kept unlinked,
+    as when the conversion is read first. A relinked contact's failed writes start afresh:
+    they failed against the old record.
     """
     if not moves:
         return set()
-    taken = set(
+    holders = dict(
         Contact.objects.filter(salesforce_id__in=[m.new[1] for m in moves])
         .exclude(pk__in=[m.contact_id for m in moves])
-        .values_list("salesforce_id", flat=True)
+        .values_list("salesforce_id", "pk")
     )
+    taken = set(holders)
     followed = LEAD_CONVERTED_TO if outcome == SyncEventOutcome.CONVERTED else RECORD_MERGED_INTO
     links: dict[int, tuple[str, str]] = {}
     kept: list[int] = []
     events = []
+    if outcome == SyncEventOutcome.CONVERTED:
+        for holder, (new_type, new_id), (old_type, old_id) in _merged_in(holders):
+            taken.discard(new_id)
+            kept.append(holder)
+            detail = said(
+                SUCCESSOR_TAKEN,
+                old_object=old_type,
+                old_id=old_id,
+                new_object=new_type,
+                new_id=new_id,
+            )
+            events.append((holder, old_type, old_id, SyncEventOutcome.UNLINKED, detail))
     for move in moves:
         (old_type, old_id), (new_type, new_id) = move.old, move.new
         if new_id in taken:
@@ -89,3 +107,22 @@ def contacts_follow(moves: list[Move], *, outcome: SyncEventOutcome) -> set[int]
         for pk, sf_type, sf_id, event_outcome, detail in events
     )
     return set(links)
+
+
+def _merged_in(holders: Mapping[str, int]) -> list[tuple[int, tuple[str, str], tuple[str, str]]]:
+    """Of these records' contacts (``{record id: contact}``), those that follow their record
+    because their own was merged into it (their latest history entry): (contact, the record,
+    the merged-away record)."""
+    latest: dict[int, tuple[str, str, str, Mapping[str, Any] | None]] = {}
+    for pk, object_type, sf_id, event_outcome, stored in ContactSyncEvent.objects.filter(
+        contact_id__in=list(holders.values())
+    ).values_list("contact_id", "object_type", "salesforce_id", "outcome", "detail_said"):
+        latest.setdefault(pk, (object_type, sf_id, event_outcome, stored))  # newest first
+    out = []
+    for sf_id, pk in holders.items():
+        object_type, event_id, event_outcome, stored = latest.get(pk, ("", "", "", None))
+        if event_outcome == SyncEventOutcome.MERGED and event_id == sf_id:
+            params = (stored or {}).get("params", {})
+            old = (params.get("old_object", object_type), params.get("old_id", ""))
+            out.append((pk, (object_type, sf_id), old))
+    return out

@@ -242,3 +242,19 @@ def test_a_contact_that_took_a_new_records_email_and_gave_it_back(state):
     state.hub_email_change(email="ada@x.test", i=0)
     state.checkpoint()
     state.teardown()
+
+
+def test_a_converted_leads_contact_merged_with_another_before_a_cycle_read_the_conversion(state):
+    """Found by the soak (shrunk by hand from 40 steps): a rep converts a linked Lead into a
+    Contact, then merges another linked Contact into that one (the new Contact is the
+    master), all before a cycle. The cycle read the merge first: the merged contact
+    followed the new Contact, and the converted Lead's contact found it taken and was kept
+    unlinked, while the Contact carried its external id. Fix: a converted Lead's contact
+    takes its Contact from one that followed it only by a merge (relink.contacts_follow),
+    so the outcome is the same whichever of the two the cycle reads first."""
+    state.start(hub=["ada@x.test", "cy@x.test"], sf=[("Contact", "bob@x.test")])
+    state.checkpoint()
+    state.sf_convert(i=0)
+    state.sf_merge(object_type="Contact", i=1, j=0)
+    state.checkpoint()
+    state.teardown()
