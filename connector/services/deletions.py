@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..soql import chunks
 from ..sync.history import contact_events
+from ..sync.relink import merge_followers_yield
 from .acting_user import ActingUser
 
 
@@ -120,6 +121,16 @@ def _linked_again(object_type: str, deleted_at: Mapping[str, datetime | None]) -
         for pk, (sf_id, recorded_at) in latest.items()
         if (at := deleted_at[sf_id]) is None or recorded_at < at
     }
+    # A record another contact follows meanwhile: taken back from one that follows it only
+    # by a merge (the restored record is its contact's own); else not shared.
+    holders = dict(
+        Contact.objects.filter(salesforce_id__in=list(kept.values()))
+        .exclude(pk__in=list(kept))
+        .values_list("salesforce_id", "pk")
+    )
+    if holders:
+        freed = merge_followers_yield(holders)
+        kept = {pk: sf_id for pk, sf_id in kept.items() if sf_id not in holders or sf_id in freed}
     if not kept:
         return 0
     for pk, sf_id in kept.items():

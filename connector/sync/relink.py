@@ -52,9 +52,9 @@ def contacts_follow(moves: list[Move], *, outcome: SyncEventOutcome) -> set[int]
     team's merge is not undone by a re-created record. One exception: a Lead converted into
     a Contact that another contact follows only because its own record was merged into it
     (the merge was read first). The converted Lead's contact is that Contact's own person
-    (the Contact carries its external id): it follows, and the merged one is kept unlinked,
-    as when the conversion is read first. A relinked contact's failed writes start afresh:
-    they failed against the old record.
+    (the Contact carries its external id): it follows, and the merged one yields
+    (:func:`merge_followers_yield`), as when the conversion is read first. A relinked
+    contact's failed writes start afresh: they failed against the old record.
     """
     if not moves:
         return set()
@@ -69,17 +69,7 @@ def contacts_follow(moves: list[Move], *, outcome: SyncEventOutcome) -> set[int]
     kept: list[int] = []
     events = []
     if outcome == SyncEventOutcome.CONVERTED:
-        for holder, (new_type, new_id), (old_type, old_id) in _merged_in(holders):
-            taken.discard(new_id)
-            kept.append(holder)
-            detail = said(
-                SUCCESSOR_TAKEN,
-                old_object=old_type,
-                old_id=old_id,
-                new_object=new_type,
-                new_id=new_id,
-            )
-            events.append((holder, old_type, old_id, SyncEventOutcome.UNLINKED, detail))
+        taken -= merge_followers_yield(holders)
     for move in moves:
         (old_type, old_id), (new_type, new_id) = move.old, move.new
         if new_id in taken:
@@ -107,6 +97,38 @@ def contacts_follow(moves: list[Move], *, outcome: SyncEventOutcome) -> set[int]
         for pk, sf_type, sf_id, event_outcome, detail in events
     )
     return set(links)
+
+
+def merge_followers_yield(holders: Mapping[str, int]) -> set[str]:
+    """Of these records' contacts (``{record id: contact}``), those that follow their record
+    only because their own was merged into it give it up to the record's own person (a
+    converted Lead's contact, a contact whose record came back from the recycle bin): each
+    is kept, unlinked and no longer synced, as when its merge is read after the other.
+    Returns the records given up."""
+    merged = _merged_in(holders)
+    if not merged:
+        return set()
+    pks = [pk for pk, _, _ in merged]
+    contacts_link(dict.fromkeys(pks, ("", "")))
+    ContactSyncState.objects.filter(contact_id__in=pks).update(excluded=True, due=False)
+    contact_events_write(
+        ContactEvent(
+            pk,
+            SyncDirection.INBOUND,
+            old_type,
+            old_id,
+            SyncEventOutcome.UNLINKED,
+            detail=said(
+                SUCCESSOR_TAKEN,
+                old_object=old_type,
+                old_id=old_id,
+                new_object=new_type,
+                new_id=new_id,
+            ),
+        )
+        for pk, (new_type, new_id), (old_type, old_id) in merged
+    )
+    return {new_id for _, (_, new_id), _ in merged}
 
 
 def _merged_in(holders: Mapping[str, int]) -> list[tuple[int, tuple[str, str], tuple[str, str]]]:

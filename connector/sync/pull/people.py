@@ -174,6 +174,9 @@ class PeoplePhase:
         return echoes
 
     def _apply_people_page(self, object_type: str, records: list[dict]) -> None:
+        # Back from the recycle bin first: a Lead restored and converted meanwhile is
+        # followed by its contact as any converted Lead.
+        deleted_records_restored(object_type=object_type, salesforce_ids=[r["Id"] for r in records])
         if object_type == "Lead":
             self._follow_conversions([r for r in records if r.get("IsConverted")])
             records = [r for r in records if not r.get("IsConverted")]
@@ -186,7 +189,6 @@ class PeoplePhase:
             self.owners = owners_get()
         records = [record_in_hubsync_terms(r, self.owners) for r in records]
         by_id = {r["Id"]: r for r in records}
-        deleted_records_restored(object_type=object_type, salesforce_ids=list(by_id))
         linked = {
             c["salesforce_id"]: c
             for c in Contact.objects.filter(salesforce_id__in=list(by_id)).values(

@@ -258,3 +258,35 @@ def test_a_converted_leads_contact_merged_with_another_before_a_cycle_read_the_c
     state.sf_merge(object_type="Contact", i=1, j=0)
     state.checkpoint()
     state.teardown()
+
+
+def test_a_lead_restored_from_the_recycle_bin_and_made_the_master_of_a_merge(state):
+    """Found by the soak (shrunk by hypothesis): a linked Lead is deleted (its contact kept
+    and unlinked), restored, and then the other linked Lead is merged into it, all before a
+    cycle. The cycle read the merge first (the merged contact followed the restored Lead),
+    then the restore linked the kept contact to it as well: two contacts shared one Lead.
+    Fix: a restored record is taken back from a contact that follows it only by a merge
+    (relink.merge_followers_yield), as a converted Lead's Contact is."""
+    state.start(hub=["ada@x.test", "bob@x.test"], sf=[])
+    state.checkpoint()
+    state.sf_delete(i=1)
+    state.checkpoint()
+    state.sf_undelete(i=0)
+    state.sf_merge(object_type="Lead", i=1, j=0)
+    state.teardown()
+
+
+def test_a_lead_restored_from_the_recycle_bin_and_converted_before_a_cycle(state):
+    """Found by the soak (shrunk by hypothesis): a linked Lead is deleted (its contact kept
+    and unlinked), restored and converted before a cycle. The pull set converted Leads aside
+    before it looked for restored records, so the contact was neither linked again nor
+    moved to the new Contact, which carried its external id. Fix: the pull applies restores
+    before it follows conversions."""
+    state.start(hub=["ada@x.test", "bob@x.test"], sf=[])
+    state.checkpoint()
+    state.sf_delete(i=1)
+    state.checkpoint()
+    state.sf_undelete(i=0)
+    state.sf_convert(i=1)
+    state.checkpoint()
+    state.teardown()
