@@ -7,8 +7,14 @@ longer silences anything (``warn_unused_ignores``); the reason is ours to requir
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = (
@@ -52,3 +58,24 @@ def test_the_pattern_tells_explained_from_bare() -> None:
 def test_every_listed_folder_exists() -> None:
     missing = [package for package in PACKAGES if not (ROOT / package).is_dir()]
     assert not missing, f"not a folder (the check would find nothing there): {missing}"
+
+
+@pytest.mark.subprocess
+def test_the_type_checkers_settings_load_without_debug_or_a_secret_key():
+    """`mypy` run as is (no DEBUG, no SECRET_KEY, as in a shell or an editor) ended with an
+    internal error: django-stubs could not load hubsync's settings, which require the key
+    when DEBUG is off. It loads [tool.django-stubs]'s module, which must set Django up."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    module = config["tool"]["django-stubs"]["django_settings_module"]
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    env["DJANGO_SETTINGS_MODULE"] = module
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('ok')"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
