@@ -79,7 +79,7 @@ def edits_make(emulator, n: int = EDITS) -> None:
     emulator.control.reset_stats()
 
 
-def in_sync(sync, label: str) -> tuple[Any, float]:
+def in_sync(sync, contacts: int) -> tuple[Any, float]:
     """Push every due contact, then read the pushed records back once (they come back as
     Salesforce changes with no new values): the steady state of a synced installation.
     Returns the push's run and its seconds from enqueue to finish."""
@@ -90,8 +90,7 @@ def in_sync(sync, label: str) -> tuple[Any, float]:
     push: tuple[Any, float] | None = None
     for step in ("push", "read-back"):
         step_started = time.perf_counter()
-        # SyncRun.trigger holds 32 characters: "setup-read-back-2000000" fits, the label may not.
-        run = sync(f"setup-{step}-{label.split()[0].replace(',', '')}")
+        run = sync(f"setup-{step}-{contacts}")  # SyncRun.trigger holds 32 characters
         assert run.status == "succeeded", (run.status, run.reason)
         push = push or (run, time.perf_counter() - step_started)
         pushed = pushed or time.monotonic()
@@ -101,7 +100,10 @@ def in_sync(sync, label: str) -> tuple[Any, float]:
     # is CLOSED_AFTER old, each cycle re-reads the records written in it (Salesforce compares
     # seconds). A real installation's next cycle comes minutes later: wait like it.
     wait = CLOSED_AFTER.total_seconds() + 1 - (time.monotonic() - pushed)
-    print(f"  ({label}: initial push and read-back took {took:.0f} s; waiting {wait:.0f} s)")
+    print(
+        f"  ({contacts:,} contacts: initial push and read-back took {took:.0f} s; "
+        f"waiting {wait:.0f} s)"
+    )
     time.sleep(max(wait, 0))
     assert push is not None
     return push
@@ -158,14 +160,14 @@ def main(argv: list[str] | None = None) -> list[Figure]:
         configure(emulator)
         with worker_running(emulator.url) as worker:
             contacts_make(args.small)
-            in_sync(lambda trigger: worker.sync(trigger=trigger)[0], f"{args.small:,} contacts")
+            in_sync(lambda trigger: worker.sync(trigger=trigger)[0], args.small)
             results["small"] = measure(worker, emulator, args.rounds, "small")
             # The new contacts are backdated like an old import: let the scan see them.
             contacts_make(args.large - args.small, start=args.small)
             SyncCursor.objects.filter(name=SCAN_CURSOR).update(value=None)
             growth, growth_s = in_sync(
                 lambda trigger: worker.sync(trigger=trigger, timeout=7_200)[0],
-                f"{args.large:,} contacts",
+                args.large,
             )
             peak_rss = worker.peak_rss_mb()
             assert Contact.objects.exclude(salesforce_id="").count() == args.large
