@@ -69,6 +69,7 @@ def main() -> None:
     add_database_argument(parser)
     args = parser.parse_args()
     print(django_setup("profile", args.database_url))
+    from django.conf import settings
     from django.db import connection
 
     from connector.sync.cycle import sync_cycle_run
@@ -93,8 +94,10 @@ def main() -> None:
         if args.scenario == "incremental":
             from bench.incremental import edits_make, in_sync
 
-            in_sync(lambda trigger: sync_cycle_run(trigger=trigger), f"{args.contacts:,}")
+            in_sync(lambda trigger: sync_cycle_run(trigger=trigger), args.contacts)
             edits_make(emulator, 10)
+        # Profiled as production runs: without DEBUG's log of every query's text.
+        settings.DEBUG = False
         profiler = cProfile.Profile()
         statements = SlowestStatements()
         started = time.perf_counter()

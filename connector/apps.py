@@ -45,6 +45,9 @@ class ConnectorConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .db_lookups import array_in_register
+
+        array_in_register()
 
         # Like contrib.auth's own permissions: the group needs them to exist first.
         post_migrate.connect(_ensure_groups, sender=self)

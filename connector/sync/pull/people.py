@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from marketing.models import Contact
-from marketing.selectors import contacts_by_email_keys
 
 from ...bulk_writes import rows_update
 from ...mappers import record_in_hubsync_terms, salesforce_fields_for
@@ -205,11 +206,16 @@ class PeoplePhase:
             (r for r in records if r["Id"] not in linked and r.get("Email")),
             key=lambda r: (r.get("CreatedDate") or "", r["Id"]),  # the oldest wins
         )
+        # One lookup, case-insensitive on the unique index of Lower(email); the addresses as
+        # written too (SQLite's lower() folds only ASCII letters).
+        emails = {r["Email"] for r in unlinked}
         by_email = {
             c["email"].lower(): c
-            for c in Contact.objects.filter(
-                email__in=[r["Email"] for r in unlinked] + [r["Email"].lower() for r in unlinked]
-            ).values(
+            for c in Contact.objects.alias(email_lower=Lower("email"))
+            .filter(
+                Q(email_lower__in=list({e.lower() for e in emails})) | Q(email__in=list(emails))
+            )
+            .values(
                 "pk",
                 "email",
                 "salesforce_id",
@@ -219,7 +225,6 @@ class PeoplePhase:
                 *self.properties,
             )
         }
-        self._match_case_insensitively(unlinked, by_email)
         links: dict[int, str] = {}
         matched: dict[str, dict] = {}
         creates: list[dict] = []
@@ -278,28 +283,6 @@ class PeoplePhase:
             outcome=SyncEventOutcome.CONVERTED,
         )
         self.counts.converted += len(followed)
-
-    @staticmethod
-    def _match_case_insensitively(unlinked: list[dict], by_email: dict[str, dict]) -> None:
-        missing = {r["Email"].lower() for r in unlinked} - set(by_email)
-        if not missing:
-            return
-        for key, contact in contacts_by_email_keys(keys=missing).items():
-            by_email[key] = {
-                "pk": contact.pk,
-                "email": contact.email,
-                "salesforce_id": contact.salesforce_id,
-                "salesforce_object": contact.salesforce_object,
-                "updated_at": contact.updated_at,
-                "sync_state__excluded": ContactSyncState.objects.filter(
-                    contact=contact, excluded=True
-                ).exists(),
-                **{p: getattr(contact, p) for p in PeoplePhase._contact_properties()},
-            }
-
-    @staticmethod
-    def _contact_properties() -> list[str]:
-        return [f.name for f in Contact._meta.concrete_fields if f.name not in ("id",)]
 
     def _creates_from(self, object_type: str) -> bool:
         if object_type == "Lead":
