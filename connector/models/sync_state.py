@@ -73,7 +73,8 @@ class ContactSyncState(models.Model):
     # The contact's record is read again by Id by the next pull that finds the contact in
     # the inclusion list: the pull skipped its changed record while the contact was outside
     # (else what changed meanwhile would never reach it), or the push linked it to a Contact
-    # hubsync did not create (its Account is read then, as for a Contact the pull links).
+    # hubsync did not create (its Account is read then, as for a Contact the pull links), or
+    # the pull read its Contact but not yet that Contact's Account (pull.people_read).
     reread_when_included = models.BooleanField(default=False)
 
     class Meta:

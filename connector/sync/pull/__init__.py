@@ -79,7 +79,7 @@ def pull_run(
     # survivor's own change is read (else it would look like a second record with its email).
     deletes.apply(results[deletes], queried_at=queried_at)
     found = people.apply(results[people], queried_at=queried_at)
-    deletes.apply_to_followed()
+    found.accounts_moved(deletes.apply_to_followed())
     if accounts is not None:
         accounts.apply(results[accounts], people=found)
     if opportunities is not None:

@@ -9,7 +9,7 @@ from marketing.models import Company, Contact
 
 from ...soql import chunks, in_list
 from .common import Pages, PullContext, Query
-from .people import PeopleRead
+from .people_read import PeopleRead
 from .watermark import Watermark
 
 IDS_PER_QUERY = 200  # Id IN (...) lists stay far below URL and SOQL length limits
@@ -63,6 +63,7 @@ class AccountsPhase:
                         watermark.saw(record)
         watermark.started_if_new()
         self._store_companies(records, people.contacts_by_account)
+        people.accounts_stored()
         watermark.save()
 
     def _store_companies(

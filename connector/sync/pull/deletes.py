@@ -137,12 +137,13 @@ class DeletesPhase:
             )
             self.deleted[t] = [sf_id for sf_id in ids if sf_id not in held]
 
-    def apply_to_followed(self) -> None:
+    def apply_to_followed(self) -> set[int]:
         """The merges and deletes read this cycle, again, for contacts that came to follow a
         merged-away or deleted record only afterwards (the people phase, read after the
         deletes, followed a Lead's conversion into a Contact that was merged or deleted
         meanwhile; a survivor merged away in turn): else they would stay linked to a dead
-        record for good. A contact already handled is linked to none of them."""
+        record for good. A contact already handled is linked to none of them. Returns the
+        contacts that followed a survivor (read next cycle)."""
         moved: set[int] = set()
         for _ in range(sum(len(merged) for merged in self.merged.values())):
             now = set().union(*(self._merges_follow(t, m) for t, m in self.merged.items()))
@@ -165,6 +166,7 @@ class DeletesPhase:
             counts.deleted += outcome.deleted
             counts.kept_unlinked += outcome.kept_unlinked
             counts.held_deletions += outcome.held
+        return moved
 
     @staticmethod
     def _merged(records: list[dict]) -> tuple[dict[str, str], list[str]]:

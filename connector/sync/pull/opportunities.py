@@ -19,7 +19,7 @@ from ...org_schema import org_multi_currency
 from ...soql import chunks, in_list
 from .accounts import IDS_PER_QUERY
 from .common import Pages, PullContext, Query, contacts_mark_synced, inclusion_list_members
-from .people import PeopleRead
+from .people_read import PeopleRead
 from .watermark import Watermark
 
 OPPORTUNITY_FIELDS = (

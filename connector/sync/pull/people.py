@@ -8,7 +8,6 @@ contact when the page's "records created in Salesforce" checkbox for the object 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Q
@@ -20,7 +19,7 @@ from marketing.models import Contact
 from ...bulk_writes import rows_update
 from ...mappers import record_in_hubsync_terms, salesforce_fields_for
 from ...merge import Side, contact_merge
-from ...models import ContactSyncState, EmailCollision, SyncEventOutcome
+from ...models import AccountSync, ContactSyncState, EmailCollision, SyncEventOutcome
 from ...org_schema import org_picklists
 from ...owners import owners_get
 from ...services.deletions import deleted_records_restored
@@ -41,18 +40,10 @@ from .common import (
     inclusion_list_members,
 )
 from .people_create import contacts_create
+from .people_read import PeopleRead
 from .watermark import IN_ORDER, Watermark
 
 PEOPLE = ("Lead", "Contact")
-
-
-@dataclass
-class PeopleRead:
-    """What the people phase found that the accounts and opportunities phases read."""
-
-    account_ids: set[str] = field(default_factory=set)  # every changed Contact's Account
-    contacts_by_account: dict[str, set[int]] = field(default_factory=dict)
-    newly_linked_contacts: set[str] = field(default_factory=set)  # Salesforce Contact ids
 
 
 def record_owners_store(owner_ids: dict[str, str]) -> None:
@@ -139,7 +130,8 @@ class PeoplePhase:
                 salesforce_object=object_type, sync_state__reread_when_included=True
             ).values_list("pk", "salesforce_id")
         )
-        back = self._members(list(waiting))
+        # Not the contacts whose records this cycle read (marked for their Accounts).
+        back = self._members([pk for pk in waiting if pk not in self.found.accounts_pending])
         if not back:
             return
         ids = [waiting[pk] for pk in sorted(back)]
@@ -150,7 +142,9 @@ class PeoplePhase:
         for pages in self.context.client.query_many(queries):
             for page in pages:
                 self._apply_people_page(object_type, page)
-        ContactSyncState.objects.filter(contact_id__in=back).update(reread_when_included=False)
+        # Read now; those marked meanwhile for their Accounts stay so until they are stored.
+        done = back - self.found.accounts_pending
+        ContactSyncState.objects.filter(contact_id__in=done).update(reread_when_included=False)
 
     @staticmethod
     def _echoes(records: list[dict]) -> int:
@@ -269,6 +263,9 @@ class PeoplePhase:
             for record in records:
                 if record.get("AccountId"):
                     self.found.account_ids.add(record["AccountId"])
+            self.found.accounts_mark_pending(
+                account_sync=self.settings.account_sync == AccountSync.SYNC
+            )
 
     def _follow_conversions(self, leads: list[dict]) -> None:
         """Linked Leads that converted: their contacts follow the new Contact (whose Account
@@ -334,9 +331,7 @@ class PeoplePhase:
                 picklists=self.picklists,
             )
             if object_type == "Contact" and record.get("AccountId"):
-                self.found.contacts_by_account.setdefault(record["AccountId"], set()).add(
-                    contact["pk"]
-                )
+                self.found.account_found(contact["pk"], record["AccountId"])
             problem = contact_values_problem(merge.take) if merge.take else None
             if problem:
                 self.context.failed(

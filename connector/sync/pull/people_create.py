@@ -18,7 +18,7 @@ from ..history import contact_events
 from .common import PullContext
 
 if TYPE_CHECKING:
-    from .people import PeopleRead
+    from .people_read import PeopleRead
 
 
 def contacts_create(
@@ -87,6 +87,4 @@ def contacts_create(
         if object_type == "Contact":
             found.newly_linked_contacts.add(record["Id"])
             if record.get("AccountId"):
-                found.contacts_by_account.setdefault(record["AccountId"], set()).add(
-                    pks[record["Id"]]
-                )
+                found.account_found(pks[record["Id"]], record["AccountId"])

@@ -290,3 +290,20 @@ def test_a_lead_restored_from_the_recycle_bin_and_converted_before_a_cycle(state
     state.sf_convert(i=1)
     state.checkpoint()
     state.teardown()
+
+
+def test_a_contact_whose_contacts_account_the_api_limit_left_unread(state):
+    """Found by the soak (shrunk by hand from its 41-step history: "contact 1 has company
+    None, its Contact 001…"): a linked Lead converts (its Contact has an Account) and the
+    next cycle reaches the API limit after it read the Contact, before it read the Account.
+    The Contacts watermark had moved past the Contact, so no later cycle read it again and
+    under account sync the contact never got its company. (It failed alone and passed
+    inside the whole suite: there the Account describe was already cached, one call less,
+    and the Account query still fitted under the limit.) Fix: a contact whose Contact names
+    an Account other than its company is marked to have its record read again
+    (ContactSyncState.reread_when_included) before the page's watermark moves, and unmarked
+    once the accounts phase linked it (pull.people_read)."""
+    state.start(hub=["ada@x.test"], sf=[])
+    state.sf_convert(i=0)  # ada's own Lead: its Contact has an Account
+    state.faulted_cycle(fault="api_limit", count=2)  # the limit falls on the Account query
+    state.teardown()

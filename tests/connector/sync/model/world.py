@@ -20,6 +20,7 @@ from unittest import mock
 
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
@@ -114,6 +115,9 @@ class World:
 
     def reset(self) -> None:
         call_command("flush", interactive=False, verbosity=0)
+        # What hubsync caches (the org's describes …) is the old org's: each history starts
+        # as a fresh process would, whatever ran before it in this one.
+        cache.clear()
         self.control.reset()
         self.integration_user_id = self.control.create_user(SF_USERNAME, SF_PASSWORD, SF_TOKEN)[
             "id"
