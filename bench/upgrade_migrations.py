@@ -7,7 +7,10 @@ Creates a throw-away PostgreSQL database, migrates it to that release's state (c
 0006, marketing 0002), fills it through that release's models (contacts, their sync states,
 two history rows and two activities per contact, a CRM task per ten, an error per fifty),
 then applies today's migrations one at a time and prints how long each took (README:
-*Upgrading*). Not part of ``make bench``.
+*Upgrading*) and the longest a write to a large table waited meanwhile: a probe on its own
+connection updates one row of each large table in turn, all along (a migration that
+rewrites a table, or updates every row in one transaction, makes it wait). Part of
+``make bench-scale`` at 2,000,000 contacts (``--database-url``: the server of that URL).
 """
 
 from __future__ import annotations
@@ -16,12 +19,29 @@ import argparse
 import os
 import secrets
 import sys
+import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.harness import Figure, header, report  # noqa: E402
+
+# The tables that grow with the contacts (release names); a write waiting longer than this
+# on one of them during a migration is an outage the upgrade notes must announce.
+LARGE_TABLES = {  # table: its primary key
+    "marketing_contact": "id",
+    "connector_contactsyncstate": "contact_id",
+    "connector_contactsyncevent": "id",
+    "marketing_activity": "id",
+    "marketing_crmtask": "id",
+    "connector_syncerror": "id",
+}
+WRITE_WAIT_TARGET_S = 5.0
 RELEASE = [("connector", "0006_mass_delete_guard"), ("marketing", "0002_opportunities")]
 BATCH = 5_000
 
@@ -30,7 +50,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument(
+        "--database-url", help="a server given as a database URL (its path is ignored)"
+    )
     args = parser.parse_args()
+    if args.database_url:
+        url = urlsplit(args.database_url)
+        args.server = f"{url.scheme}://{url.netloc}"
+    header(f"PostgreSQL at {args.server}, a throw-away database")
     name = f"hubsync_bench_upgrade_{os.getpid()}_{secrets.token_hex(3)}"
     with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -49,7 +76,6 @@ def _run(database_url: str, contacts: int) -> None:
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="hubsync.settings",
     )
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -66,16 +92,80 @@ def _run(database_url: str, contacts: int) -> None:
     )
     executor = MigrationExecutor(connection)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    print("| migration | seconds |\n|---|---|")
-    total = 0.0
-    for migration, _backwards in plan:
-        started = time.monotonic()
-        call_command("migrate", migration.app_label, migration.name, verbosity=0)
-        took = time.monotonic() - started
-        total += took
-        if migration.app_label in ("connector", "marketing", "operations") or took > 1:
-            print(f"| {migration.app_label}.{migration.name} | {took:.2f} |")
-    print(f"| all ({len(plan)} migrations) | {total:.1f} |")
+    probe = WriteProbe(database_url)
+    probe.start()
+    print("| migration | seconds | longest write wait |\n|---|---|---|")
+    total, worst = 0.0, (0.0, "")
+    try:
+        for migration, _backwards in plan:
+            started = time.monotonic()
+            call_command("migrate", migration.app_label, migration.name, verbosity=0)
+            ended = time.monotonic()
+            took, waited = ended - started, probe.longest(started, ended)
+            total += took
+            name = f"{migration.app_label}.{migration.name}"
+            worst = max(worst, (waited, name))
+            if migration.app_label in ("connector", "marketing", "operations") or took > 1:
+                print(f"| {name} | {took:.2f} | {waited:.2f} s |")
+    finally:
+        probe.stop()
+    if not probe.writes:
+        raise SystemExit("the write probe wrote nothing: no wait can be told")
+    print(f"| all ({len(plan)} migrations) | {total:.1f} | {worst[0]:.2f} s |")
+    report(
+        Figure(
+            f"every migration since the 2026-11-28 release on {contacts:,} contacts",
+            f"{total:.1f} s in all ({len(plan)} migrations; {probe.writes:,} probe writes)",
+        )
+    )
+    report(
+        Figure(
+            f"longest wait of a write to a large table during a migration ({contacts:,} contacts)",
+            f"{worst[0]:.2f} s ({worst[1]})",
+            f"<= {WRITE_WAIT_TARGET_S:.0f} s",
+            worst[0] <= WRITE_WAIT_TARGET_S,
+        )
+    )
+
+
+class WriteProbe(threading.Thread):
+    """Updates one row of each large table in turn, on its own autocommit connection, and
+    keeps when each write started and ended: a lock a migration holds shows as a long write."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = database_url
+        self.done = threading.Event()
+        self.spans: list[tuple[float, float]] = []
+        self.writes = 0
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            rows = {
+                (table, key): conn.execute(f"SELECT min({key}) FROM {table}").fetchone()[0]
+                for table, key in LARGE_TABLES.items()
+            }
+            while not self.done.is_set():
+                for (table, key), row in rows.items():
+                    started = time.monotonic()
+                    try:
+                        conn.execute(f"UPDATE {table} SET {key} = {key} WHERE {key} = %s", [row])
+                    except psycopg.Error:
+                        continue  # a table a migration renamed or dropped
+                    self.spans.append((started, time.monotonic()))
+                    self.writes += 1
+                self.done.wait(0.05)
+
+    def longest(self, start: float, end: float) -> float:
+        """The longest write that started in [start, end] or was still waiting at start."""
+        return max(
+            (e - s for s, e in list(self.spans) if s <= end and e >= start),
+            default=0.0,
+        )
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
 
 
 def _fill(contacts: int) -> None:

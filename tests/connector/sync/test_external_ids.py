@@ -204,3 +204,19 @@ def test_upgrading_gives_existing_rows_distinct_ids_and_keeps_their_links():
     for model in (Activity, CrmTask):
         ids = list(model.objects.values_list("external_id", flat=True))
         assert len(set(ids)) == 3 and None not in ids
+
+
+@pytest.mark.parametrize("model", [Contact, Activity, CrmTask])
+def test_the_upgrade_leaves_the_schema_djangos_alter_field_would(model):
+    """marketing 0003 builds the constraint its own way on PostgreSQL (an index built
+    CONCURRENTLY, NOT NULL through a validated CHECK): the end is Django's schema, by name."""
+    table = model._meta.db_table
+    editor = connection.schema_editor()  # only for the name Django gives the constraint
+    name = editor._create_index_name(table, ["external_id"], suffix="_uniq")
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+        columns = {c.name: c for c in connection.introspection.get_table_description(cursor, table)}
+    unique = [n for n, c in constraints.items() if c["columns"] == ["external_id"] and c["unique"]]
+    assert unique == [name] or (connection.vendor == "sqlite" and len(unique) == 1)
+    assert not columns["external_id"].null_ok
+    assert not [n for n, c in constraints.items() if c["check"] and "external_id" in n]
