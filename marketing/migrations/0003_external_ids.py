@@ -8,11 +8,11 @@ are never written again.
 
 On PostgreSQL without blocking writes for long, whatever the tables' size (at 2,000,000
 contacts, one transaction held every write to the three tables for minutes): the column is
-added nullable, filled ``FILL_BATCH`` rows a transaction, its unique index built
-``CONCURRENTLY`` and attached as the constraint Django names, and NOT NULL set through a
-validated CHECK constraint, so that no step scans a table under its exclusive lock. The
-schema is the one the ``AlterField`` below describes. Other databases (SQLite) take Django's
-own ``AlterField`` after the fill.
+added nullable, filled ``FILL_BATCH`` rows a transaction (``gen_random_uuid()``), its
+unique index built ``CONCURRENTLY`` and attached as the constraint Django names, and NOT
+NULL set through a validated CHECK constraint, so that no step scans a table under its
+exclusive lock. The schema is the one the ``AlterField`` below describes. Other databases
+(SQLite) take Django's own ``AlterField`` after the fill.
 """
 
 import uuid
@@ -25,23 +25,33 @@ FINAL = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
 
 
 def _fill(model, connection) -> None:
+    """FILL_BATCH rows a transaction, in primary-key order (each batch starts where the last
+    ended: no scan over the rows already filled)."""
     table = connection.ops.quote_name(model._meta.db_table)
     field = model._meta.get_field("external_id")
+    last = 0
     while True:
         with transaction.atomic(using=connection.alias):
             pks = list(
-                model.objects.filter(external_id__isnull=True).values_list("pk", flat=True)[
-                    :FILL_BATCH
-                ]
+                model.objects.filter(pk__gt=last, external_id__isnull=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:FILL_BATCH]
             )
             if not pks:
                 return
             with connection.cursor() as cursor:
-                # One executemany UPDATE a batch (bulk_update's CASE per row is slow).
-                cursor.executemany(
-                    f"UPDATE {table} SET external_id = %s WHERE id = %s",
-                    [(field.get_db_prep_value(uuid.uuid4(), connection), pk) for pk in pks],
-                )
+                if connection.vendor == "postgresql":
+                    cursor.execute(
+                        f"UPDATE {table} SET external_id = gen_random_uuid() WHERE id = ANY(%s)",
+                        [pks],
+                    )
+                else:
+                    # One executemany UPDATE a batch (bulk_update's CASE per row is slow).
+                    cursor.executemany(
+                        f"UPDATE {table} SET external_id = %s WHERE id = %s",
+                        [(field.get_db_prep_value(uuid.uuid4(), connection), pk) for pk in pks],
+                    )
+            last = pks[-1]
 
 
 def _constrain_postgresql(model, schema_editor) -> None:
