@@ -231,11 +231,32 @@ def leads_load(control: Any, n: int, *, prefix: str = "l", chunk: int = 5_000) -
 # -- processes -----------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    """user + system CPU time of a process so far (from /proc/<pid>/stat)."""
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """user + system CPU time of a process so far (from /proc/<pid>/stat); ``children``:
+    with that of its children that have ended."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / CLOCK_TICKS
+
+
+def postgres_cpu_seconds() -> float:
+    """user + system CPU time so far of every PostgreSQL process on this machine (server,
+    backends, writers, and the backends that have ended, counted in the server's children):
+    the database's share of a run on PostgreSQL (on SQLite the database works inside the
+    worker's own process)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() == "postgres":
+                total += cpu_seconds(int(entry.name), children=True)
+        except OSError:  # gone meanwhile
+            continue
+    return total
 
 
 def memory_kb(pid: int, key: str) -> int:

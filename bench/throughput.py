@@ -38,6 +38,7 @@ from bench.harness import (  # noqa: E402
     fresh_database,
     header,
     leads_load,
+    postgres_cpu_seconds,
     report,
     run_seconds,
     worker_running,
@@ -58,6 +59,8 @@ def org_count(emulator, sobject: str) -> int:
 def one_direction(
     direction: str, n: int, network: dict, rate_target: int = RATE_TARGET
 ) -> list[Figure]:
+    from django.db import connection
+
     from marketing.models import Contact
 
     fresh_database()
@@ -73,9 +76,11 @@ def one_direction(
             idle_rss = worker.peak_rss_mb()
             emulator_cpu = cpu_seconds(emulator.process.pid)
             worker_cpu = worker.cpu_seconds()
+            database_cpu = postgres_cpu_seconds()
             run, wall = worker.sync(trigger=f"bench-{direction}", timeout=7_200)
             emulator_cpu = cpu_seconds(emulator.process.pid) - emulator_cpu
             worker_cpu = worker.cpu_seconds() - worker_cpu
+            database_cpu = postgres_cpu_seconds() - database_cpu
             peak_rss = worker.peak_rss_mb()
         assert run.status == "succeeded", (run.status, run.reason)
         if direction == "outbound":
@@ -105,7 +110,12 @@ def one_direction(
             Figure(
                 f"time shares {direction}",
                 f"emulator CPU {emulator_cpu:.1f} s = {emulator_cpu / wall:.0%} of wall time; "
-                f"worker CPU {worker_cpu:.1f} s = {worker_cpu / wall:.0%}",
+                f"worker CPU {worker_cpu:.1f} s = {worker_cpu / wall:.0%}"
+                + (
+                    f"; PostgreSQL CPU {database_cpu:.1f} s = {database_cpu / wall:.0%}"
+                    if connection.vendor == "postgresql"
+                    else " (SQLite's work included)"
+                ),
             )
         ),
         report(
