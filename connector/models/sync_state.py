@@ -85,6 +85,12 @@ class ContactSyncState(models.Model):
             models.Index(
                 fields=["parked"], name="syncstate_parked", condition=models.Q(parked=True)
             ),
+            # Each cycle asks for the few marked ones (a scan of 2,000,000 took 3 s).
+            models.Index(
+                fields=["contact"],
+                name="syncstate_reread",
+                condition=models.Q(reread_when_included=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ contact when the page's "records created in Salesforce" checkbox for the object 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -46,15 +47,28 @@ from .watermark import IN_ORDER, Watermark
 PEOPLE = ("Lead", "Contact")
 
 
+def states_by_record(salesforce_ids: list[str], field: str) -> dict[str, tuple[int, Any]]:
+    """``{record id: (contact id, its sync state's field)}`` for the linked contacts. Two
+    lookups by index (contacts by record id, then their states by key): joined in one query,
+    PostgreSQL scanned every sync state at 2,000,000 contacts (0.9 s a page)."""
+    linked = dict(
+        Contact.objects.filter(salesforce_id__in=salesforce_ids).values_list("pk", "salesforce_id")
+    )
+    rows = ContactSyncState.objects.filter(contact_id__in=list(linked)).values_list(
+        "contact_id", field
+    )
+    return {linked[pk]: (pk, value) for pk, value in rows}
+
+
 def record_owners_store(owner_ids: dict[str, str]) -> None:
     """Each linked contact's record owner as Salesforce has it (the contact page names it,
     "Queue: <name>" for a queue)."""
     if not owner_ids:
         return
-    rows = ContactSyncState.objects.filter(contact__salesforce_id__in=list(owner_ids)).values_list(
-        "contact_id", "contact__salesforce_id", "salesforce_owner_id"
-    )
-    changed = [(owner_ids[sf_id], pk) for pk, sf_id, stored in rows if owner_ids[sf_id] != stored]
+    stored = states_by_record(list(owner_ids), "salesforce_owner_id")
+    changed = [
+        (owner_ids[sf_id], pk) for sf_id, (pk, owner) in stored.items() if owner_ids[sf_id] != owner
+    ]
     if changed:
         rows_update(ContactSyncState, ["salesforce_owner_id"], changed)
 
@@ -154,12 +168,13 @@ class PeoplePhase:
         Only for the counts: the records are applied all the same, and values equal on
         both sides are not written.
         """
-        pushed = dict(
-            ContactSyncState.objects.filter(
-                contact__salesforce_id__in=[r["Id"] for r in records],
-                last_pushed_at__isnull=False,
-            ).values_list("contact__salesforce_id", "last_pushed_at")
-        )
+        pushed = {
+            sf_id: at
+            for sf_id, (_, at) in states_by_record(
+                [r["Id"] for r in records], "last_pushed_at"
+            ).items()
+            if at is not None
+        }
         echoes = 0
         for record in records:
             modified = parse_datetime(record.get("LastModifiedDate"))
