@@ -33,6 +33,7 @@ from .forms_help import (
     HELP_OPPORTUNITY_SYNC,
     HELP_TASK_SYNC,
 )
+from .widgets import ManyOptionsSelect
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -134,6 +135,7 @@ class IntegrationSettingsForm(forms.Form):
         queryset=SmartList.objects.none(),
         required=False,
         empty_label=_("-- No Inclusion List --"),
+        widget=ManyOptionsSelect,
         help_text=_(
             "Limits which contacts sync from hubsync to Salesforce. Not every contact who fills "
             "in a form is a qualified lead: only contacts in this smart list are sent, so "
@@ -223,7 +225,8 @@ class IntegrationSettingsForm(forms.Form):
             )
         inclusion_list = self.fields["inclusion_list"]
         assert isinstance(inclusion_list, forms.ModelChoiceField)
-        inclusion_list.queryset = smart_lists.order_by("name")
+        # The options need only each list's id and name (not its criteria).
+        inclusion_list.queryset = smart_lists.order_by("name").only("pk", "name")
         if not (self.instance.crm_enabled if crm_enabled is None else crm_enabled):
             del self.fields["task_sync"]
         for object_type in ("Lead", "Contact"):
