@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -215,15 +214,13 @@ class PeoplePhase:
             (r for r in records if r["Id"] not in linked and r.get("Email")),
             key=lambda r: (r.get("CreatedDate") or "", r["Id"]),  # the oldest wins
         )
-        # One lookup, case-insensitive on the unique index of Lower(email); the addresses as
-        # written too (SQLite's lower() folds only ASCII letters).
-        emails = {r["Email"] for r in unlinked}
+        # One lookup on the unique index of Lower(email). Salesforce takes ASCII addresses
+        # only, which every database lowers as Python does.
+        keys = {r["Email"].lower() for r in unlinked}
         by_email = {
             c["email"].lower(): c
             for c in Contact.objects.alias(email_lower=Lower("email"))
-            .filter(
-                Q(email_lower__in=list({e.lower() for e in emails})) | Q(email__in=list(emails))
-            )
+            .filter(email_lower__in=list(keys))
             .values(
                 "pk",
                 "email",
