@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from connector.bulk_writes import rows_insert, rows_insert_select, rows_update
+from connector.bulk_writes import (
+    ANALYZE_MIN_ROWS,
+    TablesGrowth,
+    rows_insert,
+    rows_insert_select,
+    rows_update,
+)
 from connector.models import (
     ContactSyncEvent,
     ContactSyncState,
@@ -126,3 +133,30 @@ def test_a_bulk_failed_results_error_reads_as_code_message_and_fields():
         "something broke",
         (),
     )
+
+
+def _rows_known() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'marketing_contact'")
+        return cursor.fetchone()[0]
+
+
+def test_a_table_a_load_grows_fast_is_analyzed_as_it_doubles():
+    """PostgreSQL: statistics follow a first load (else the planner scans the table for
+    every page's ids); SQLite: nothing to do."""
+    growth = TablesGrowth([Contact])
+    now = timezone.now()
+    n = ANALYZE_MIN_ROWS + 500
+    rows_insert(
+        Contact,
+        ["email", "salesforce_id", "salesforce_object", "created_at", "updated_at"],
+        ((f"g{i}@load.example", f"00Q{i:015d}", "Lead", now, now) for i in range(n)),
+    )
+    growth.rows_added(ANALYZE_MIN_ROWS - 1)
+    if connection.vendor != "postgresql":
+        growth.rows_added(n)
+        return
+    assert _rows_known() < n  # not yet: fewer rows added than the minimum
+    growth.rows_added(501)
+    assert _rows_known() == n
+    assert growth.baseline == n and growth.added == 0

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from marketing.models import Contact
 from marketing.selectors import smart_list_contacts
 
+from ...bulk_writes import TablesGrowth
 from ...client import SalesforceClient
 from ...mappers import MappingSpec
-from ...models import ContactSyncState, IntegrationSettings
+from ...models import ContactSyncEvent, ContactSyncState, IntegrationSettings
 from ..failures import Failure, inbound_failure_record
 
 # A SOQL query and whether it reads deleted records too (queryAll).
@@ -54,6 +56,10 @@ class PullContext:
     mappings: Sequence[MappingSpec]
     counts: PullCounts = field(default_factory=PullCounts)
     on_progress: Callable[[PullCounts], None] | None = None
+    # The tables contacts created from Salesforce records grow (analyzed as they do).
+    growth: TablesGrowth = field(
+        default_factory=lambda: TablesGrowth([Contact, ContactSyncState, ContactSyncEvent])
+    )
 
     def progressed(self) -> None:
         if self.on_progress is not None:

@@ -83,6 +83,7 @@ def contacts_create(
             SyncEventOutcome.CREATED,
         )
     context.counts.created += len(rows)
+    context.growth.rows_added(len(rows))
     for record in records:
         if object_type == "Contact":
             found.newly_linked_contacts.add(record["Id"])
