@@ -39,13 +39,19 @@ def _plain(values: Any, field: Any) -> list[Any] | None:
     return items if all(type(v) is kind for v in items) else None
 
 
-def _any(lookup: In, compiler: Any, connection: Any, values: list[Any]) -> tuple[str, list[Any]]:
+def _as_postgresql(lookup: Any, compiler: Any, connection: Any) -> tuple[str, Any]:
+    """``as_postgresql`` of both lookups: ``lhs = ANY(%s)`` when ``_values()`` are plain."""
+    values = lookup._values()
+    if values is None:
+        return lookup.as_sql(compiler, connection)
     lhs, lhs_params = lookup.process_lhs(compiler, connection)
     return f"{lhs} = ANY(%s)", [*lhs_params, list(dict.fromkeys(values))]
 
 
 class ArrayIn(In):
     """Django's ``in`` lookup, with long plain-value lists as one array on PostgreSQL."""
+
+    as_postgresql = _as_postgresql
 
     def _values(self) -> list[Any] | None:
         return _plain(self.rhs, getattr(self.lhs, "output_field", None))
@@ -55,15 +61,11 @@ class ArrayIn(In):
         values = self._values()
         return values if values is not None else super().get_prep_lookup()
 
-    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
-        values = self._values()
-        if values is None:
-            return self.as_sql(compiler, connection)
-        return _any(self, compiler, connection, values)
-
 
 class RelatedArrayIn(RelatedIn):
     """The same for a foreign key given its target's values (``contact_id__in=[pks]``)."""
+
+    as_postgresql = _as_postgresql
 
     def _values(self) -> list[Any] | None:
         if isinstance(self.lhs, ColPairs):  # a composite key: Django's own
@@ -74,12 +76,6 @@ class RelatedArrayIn(RelatedIn):
     def get_prep_lookup(self) -> Any:
         values = self._values()
         return values if values is not None else super().get_prep_lookup()
-
-    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
-        values = self._values()
-        if values is None:
-            return self.as_sql(compiler, connection)
-        return _any(self, compiler, connection, values)
 
 
 def array_in_register() -> None:
