@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connector.bulk_writes import (
@@ -141,10 +142,17 @@ def _rows_known() -> float:
         return cursor.fetchone()[0]
 
 
+def _analyzes(added: int, growth: TablesGrowth) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        growth.rows_added(added)
+    return sum(q["sql"].startswith("ANALYZE") for q in queries.captured_queries)
+
+
 def test_a_table_a_load_grows_fast_is_analyzed_as_it_doubles():
     """PostgreSQL: statistics follow a first load (else the planner scans the table for
-    every page's ids); SQLite: nothing to do."""
-    growth = TablesGrowth([Contact])
+    every page's ids); SQLite: nothing to do. (The table's size as last analyzed is given:
+    pg_class keeps what earlier tests' rows left there.)"""
+    growth = TablesGrowth([Contact], baseline=0)
     now = timezone.now()
     n = ANALYZE_MIN_ROWS + 500
     rows_insert(
@@ -152,11 +160,12 @@ def test_a_table_a_load_grows_fast_is_analyzed_as_it_doubles():
         ["email", "salesforce_id", "salesforce_object", "created_at", "updated_at"],
         ((f"g{i}@load.example", f"00Q{i:015d}", "Lead", now, now) for i in range(n)),
     )
-    growth.rows_added(ANALYZE_MIN_ROWS - 1)
-    if connection.vendor != "postgresql":
-        growth.rows_added(n)
+    postgresql = connection.vendor == "postgresql"
+    assert _analyzes(ANALYZE_MIN_ROWS - 1, growth) == 0  # fewer rows than the minimum
+    assert _analyzes(501, growth) == (1 if postgresql else 0)
+    if not postgresql:
         return
-    assert _rows_known() < n  # not yet: fewer rows added than the minimum
-    growth.rows_added(501)
-    assert _rows_known() == n
+    assert _rows_known() == Contact.objects.count() == n
     assert growth.baseline == n and growth.added == 0
+    assert _analyzes(n - 1, growth) == 0  # not yet doubled
+    assert _analyzes(1, growth) == 1
