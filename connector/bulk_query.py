@@ -66,7 +66,7 @@ def bulk_query_pages(client: SalesforceClient, sobject: str, soql: str) -> Itera
         response = client.call(_results, sobject, job["id"], locator)
         with response:
             locator = response.headers.get("Sforce-Locator", "")
-            rows = csv.DictReader(_text_stream(response))
+            rows = csv.DictReader(text_stream(response))
             while True:
                 chunk = client.call(_chunk, rows, sobject)
                 if chunk:
@@ -99,7 +99,7 @@ def _results(sf: Salesforce, sobject: str, job_id: str, locator: str) -> request
     return response
 
 
-def _text_stream(response: requests.Response) -> io.TextIOWrapper:
+def text_stream(response: requests.Response) -> io.TextIOWrapper:
     response.raw.decode_content = True  # gzip, when Salesforce compresses the page
     # Else urllib3 closes the stream at its end, before the text layer has read its last
     # empty chunk ("I/O operation on closed file"); the response is closed by its owner.

@@ -136,6 +136,7 @@ CONNECTION_FAILED = gettext_noop("The connection to Salesforce failed.")
 CREDENTIALS_NOT_SET = gettext_noop("Salesforce credentials are not set (%(missing)s).")
 SALESFORCE_ANSWERED = gettext_noop("Salesforce answered %(status)s.")
 BULK_JOB_ENDED = gettext_noop("The Bulk API 2.0 query job %(job)s ended %(state)s. %(error)s")
+BULK_INSERT_ENDED = gettext_noop("The Bulk API 2.0 insert job %(job)s ended %(state)s. %(error)s")
 WORKER_STOPPED = gettext_noop(
     "The worker running this cycle stopped without finishing it (no sign of life for "
     "%(seconds)s s); run %(run)s took over."
@@ -198,6 +199,7 @@ TEMPLATES = (
     CREDENTIALS_NOT_SET,
     SALESFORCE_ANSWERED,
     BULK_JOB_ENDED,
+    BULK_INSERT_ENDED,
     WORKER_STOPPED,
     ERROR_CODED,
 )

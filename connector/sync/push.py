@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import connection
 
 from marketing.models import Contact
 
@@ -36,12 +36,10 @@ from ..mappers import (
     salesforce_fields_for,
 )
 from ..messages import (
-    DUPLICATE_LINKED,
     RECORD_TYPE_GONE,
     said,
-    said_error,
 )
-from ..models import IntegrationSettings, SyncDirection, SyncEventOutcome
+from ..models import IntegrationSettings
 from ..org_schema import org_picklists, record_type_id
 from ..owners import owners_get
 from ..services.owners import org_users_read_if_due
@@ -50,22 +48,18 @@ from .base import (
     first_matches_merge,
     properties_changed,
     synced_values_get,
-    synced_values_store,
 )
-from .failures import Failure, contact_failures_record
-from .history import ContactEvent, contact_events_write
+from .failures import Failure
 from .push_batch import PushBatch
-from .push_moves import follow_converted, link_duplicate_matches
-from .push_writes import PushCounts, lookup_by_email, write_creates, write_updates
+from .push_lookup import OrgEmails, lookup_by_email
+from .push_settle import batch_finish, batch_settle
+from .push_spool import BulkInsertSpool
+from .push_writes import PushCounts, write_creates, write_updates
 from .queue import (
-    contact_creates_answered,
     contact_creates_sent,
     contact_states_claim,
-    contact_states_release,
-    contact_states_succeeded,
     contacts_due_more_than,
-    contacts_link,
-    contacts_reread,
+    contacts_due_unlinked_count,
     contacts_with_creates_sent,
 )
 
@@ -97,6 +91,9 @@ def contacts_push(
     """
     size = batch_size or CLAIM_BATCH
     lanes = min(parallelism or django_settings.SALESFORCE_PUSH_PARALLELISM, MAX_LANES)
+    spool = BulkInsertSpool(
+        client, integration_settings.new_record_type, partial(batch_finish, client)
+    )
     lane = partial(
         _push_lane,
         client=client,
@@ -105,12 +102,27 @@ def contacts_push(
         should_continue=should_continue,
         include_retries=include_retries,
         size=size,
+        spool=spool,
     )
-    if lanes < 2 or not contacts_due_more_than(size, integration_settings=integration_settings):
-        counts = PushCounts(on_progress=on_progress)
-        lane(counts=counts, stop=threading.Event())
-        return counts
-    return _push_lanes(lane, lanes=lanes, on_progress=on_progress)
+    counts = PushCounts(on_progress=on_progress)
+    try:
+        if contacts_due_more_than(size, integration_settings=integration_settings):
+            unlinked = contacts_due_unlinked_count(integration_settings=integration_settings)
+            lane = partial(lane, org=OrgEmails.read(client, unlinked=unlinked))
+            # A backfill: the batches' new records share insert jobs (push_spool), read
+            # once all are claimed; then whatever they released (moves) goes as usual.
+            if lanes < 2:
+                lane(counts=counts, stop=threading.Event(), send_each=False)
+            else:
+                counts = _push_lanes(
+                    partial(lane, send_each=False), lanes=lanes, on_progress=on_progress
+                )
+            spool.finish(counts)
+        lane(counts=counts, stop=threading.Event(), send_each=True, org=None)
+    except BaseException:
+        spool.abandon(counts)
+        raise
+    return counts
 
 
 def _push_lane(
@@ -121,11 +133,17 @@ def _push_lane(
     should_continue: Callable[[], bool],
     include_retries: bool,
     size: int,
+    spool: BulkInsertSpool,
+    send_each: bool,
+    org: OrgEmails | None,
     counts: PushCounts,
     stop: threading.Event,
 ) -> None:
-    """Claim and push batches one after the other until none is left (or ``stop``)."""
-    while not stop.is_set() and should_continue():
+    """Claim and push batches one after the other until none is left (or ``stop``).
+
+    ``send_each``: a batch's insert job is sent and read before the next claim; else the
+    batches' new records fill shared jobs (``spool.finish`` reads the last)."""
+    while not stop.is_set() and should_continue() and not spool.broken:
         token, ids = contact_states_claim(
             limit=size,
             inclusion_list=integration_settings.inclusion_list,
@@ -140,7 +158,11 @@ def _push_lane(
             token=token,
             contact_ids=ids,
             counts=counts,
+            spool=spool,
+            org=org,
         )
+        if send_each:
+            spool.finish(counts)
         if not settled:
             # Every write of the batch was postponed (Salesforce down, timing out): its
             # contacts are due again at once, so claiming on would resend them in a loop
@@ -189,8 +211,11 @@ def _push_batch(
     token: str,
     contact_ids: list[int],
     counts: PushCounts,
+    spool: BulkInsertSpool,
+    org: OrgEmails | None,
 ) -> int:
-    """Push one claimed batch; returns how many of its contacts got an outcome."""
+    """Push one claimed batch; returns how many of its contacts got an outcome, or all of
+    them when its new records wait in ``spool`` for an insert job (the job settles it)."""
     properties = sorted({m.hubsync_property for m in mappings} | {"email"})
     contacts = list(
         Contact.objects.filter(pk__in=contact_ids).values(
@@ -207,7 +232,9 @@ def _push_batch(
             )
             for object_type in ("Lead", "Contact")
         }
-        matches = lookup_by_email(client, [c["email"] for c in unlinked], counts, fields=read)
+        matches = lookup_by_email(
+            client, [c["email"] for c in unlinked], counts, fields=read, org=org
+        )
         if any(c.get("owner") for c in contacts):
             # Owners go out as their matched users: read the org's users when due (daily).
             org_users_read_if_due(client)
@@ -289,6 +316,7 @@ def _push_batch(
         write_updates(client, updates, batch, counts)
         sent_before = contacts_with_creates_sent([pk for pk, _ in creates])
         contact_creates_sent([pk for pk, _ in creates if pk not in sent_before])
+        bulk: list[tuple[int, dict]] = []
         write_creates(
             client,
             new_type,
@@ -297,15 +325,17 @@ def _push_batch(
             counts,
             assign=integration_settings.lead_assignment_rules,
             sent_before=sent_before,
+            bulk=bulk,
         )
-        follow_converted(client, batch)
-        link_duplicate_matches(batch)
     except Exception:  # noqa: BLE001 — whatever ends the batch, its outcomes are kept
         # The limit, or a failed email lookup: keep what got through and release the
         # rest at once (left claimed, it would wait out CLAIM_TTL).
-        _settle(batch, counts)
+        batch_settle(batch, counts)
         raise
-    return _settle(batch, counts)
+    if bulk:
+        spool.park(batch, bulk, counts)
+        return len(batch.versions)
+    return batch_finish(client, batch, counts)
 
 
 def _record_type_ids(integration_settings: IntegrationSettings) -> dict[str, str | None]:
@@ -328,65 +358,3 @@ def _record_type(ids: dict[str, str | None], object_type: str) -> dict[str, str]
             ["RecordTypeId"],
         )
     return {"RecordTypeId": record_type} if record_type else {}
-
-
-def _settle(batch: PushBatch, counts: PushCounts) -> int:
-    """Store every outcome; contacts with no outcome yet are released, still due."""
-    with transaction.atomic():
-        contacts_link(batch.links)
-        # Linked to a Contact hubsync did not create (matched by email, a duplicate rule's
-        # match, a conversion followed): the next pull reads it, and so its Account.
-        contacts_reread(
-            {
-                pk
-                for pk, (sf_object, _) in batch.links.items()
-                if sf_object == "Contact" and pk not in batch.created
-            }
-            | (batch.moved - set(batch.links))
-        )
-        contact_creates_answered(batch.creates_answered)
-        contact_states_succeeded(token=batch.token, versions=batch.succeeded)
-        synced_values_store({pk: batch.bases[pk] for pk in batch.succeeded if pk in batch.bases})
-        contact_failures_record(token=batch.token, failures=batch.failures, versions=batch.versions)
-        _record_events(batch)
-    counts.failed += len(batch.failures)
-    settled = set(batch.succeeded) | set(batch.failures)
-    pending = [pk for pk in batch.versions if pk not in settled]
-    counts.retried_later += len([pk for pk in pending if pk in batch.unsettled])
-    contact_states_release(token=batch.token, contact_ids=pending)
-    # Contacts that moved to another record (a conversion, a duplicate rule's match) are due
-    # again: progress, so the next batch writes them where they are now.
-    return len(settled) + len(batch.moved - settled)
-
-
-def _record_events(batch: PushBatch) -> None:
-    """Each contact's sync history: what went to Salesforce, or why it did not."""
-    events = []
-    for pk in batch.succeeded:
-        sf_object, sf_id = batch.links.get(pk) or batch.targets.get(pk) or ("", "")
-        outcome = SyncEventOutcome.CREATED if pk in batch.created else SyncEventOutcome.UPDATED
-        fields = batch.sent_fields.get(pk, [])
-        events.append(ContactEvent(pk, SyncDirection.OUTBOUND, sf_object, sf_id, outcome, fields))
-    events += [
-        ContactEvent(
-            pk,
-            SyncDirection.OUTBOUND,
-            *batch.links[pk],
-            SyncEventOutcome.LINKED,
-            detail=said(DUPLICATE_LINKED),
-        )
-        for pk in batch.duplicate_linked
-    ]
-    events += [
-        ContactEvent(
-            pk,
-            SyncDirection.OUTBOUND,
-            f.object_type,
-            f.salesforce_id,
-            SyncEventOutcome.FAILED,
-            batch.sent_fields.get(pk, []),
-            said_error(f.code, f.message),
-        )
-        for pk, f in batch.failures.items()
-    ]
-    contact_events_write(events)

@@ -1,4 +1,4 @@
-"""The writes of a push batch: email lookups, sObject Collections and Bulk API 2.0 inserts.
+"""The writes of a push batch: sObject Collections, and Bulk API 2.0 inserts' outcomes.
 
 Each function fills a :class:`PushBatch` with every record's outcome as calls return;
 a call that fails recoverably leaves its records without an outcome (due again).
@@ -11,26 +11,17 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
-from ..bulk_query import bulk_handle, bulk_job_rows
 from ..client import COLLECTION_SIZE, RecordResult, SalesforceClient
 from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
 from ..messages import DUPLICATE_MATCHES, OWNER_REFUSED, said
-from ..models import EmailCollision
 from ..owners import salesforce_user_names
-from ..soql import chunks, in_lists
+from ..soql import chunks
 from .failures import Failure
 from .push_batch import PushBatch
 
 logger = logging.getLogger(__name__)
 
-# Emails per SOQL IN list: at most 2,000 addresses and LOOKUP_MAX_CHARS characters, below
-# Salesforce's 100,000-character SOQL limit. The queries travel in a composite call's body,
-# so the 16,384-byte URI limit of a plain GET /query does not apply. A composite call
-# carries five queries (a Lead and a Contact query per chunk): ~5,000 contacts per call
-# with typical addresses (500 a chunk took 8 calls for a 10,000-contact batch, now 2).
-LOOKUP_CHUNK = 2_000
-LOOKUP_MAX_CHARS = 80_000
 # A Bulk API 2.0 job costs about 7 calls (create, upload, close, poll, job
 # info, successful and failed results) whatever its size, against one call
 # per 200 records with sObject Collections: from 2,000 records (10 calls) on,
@@ -71,59 +62,6 @@ class PushCounts:
             **{name: sum(getattr(part, name) for part in parts) for name in names},
             on_progress=on_progress,
         )
-
-
-def lookup_by_email(
-    client: SalesforceClient,
-    emails: list[str],
-    counts: PushCounts,
-    *,
-    fields: dict[str, list[str]],
-) -> dict[str, dict]:
-    """Existing Leads (not converted) and Contacts by email: ``{email: record}``, each
-    record with ``fields[object]`` (what the first match merges: connector.merge).
-
-    Several records with one email: the oldest (CreatedDate, then Id) wins and
-    the collision is recorded.
-    """
-    emails = sorted({e.lower() for e in emails if e})
-    if not emails:
-        return {}
-    queries: list[str] = []
-    lead_fields = ", ".join(sorted({"Id", "Email", "CreatedDate", *fields["Lead"]}))
-    contact_fields = ", ".join(sorted({"Id", "Email", "CreatedDate", *fields["Contact"]}))
-    for chunk in in_lists(emails, max_values=LOOKUP_CHUNK, max_chars=LOOKUP_MAX_CHARS):
-        queries.append(
-            f"SELECT {lead_fields} FROM Lead "
-            f"WHERE IsConverted = false AND Email IN ({chunk}) ORDER BY CreatedDate, Id"
-        )
-        queries.append(
-            f"SELECT {contact_fields} FROM Contact WHERE Email IN ({chunk}) "
-            "ORDER BY CreatedDate, Id"
-        )
-    found: dict[str, list[tuple[str, str, dict]]] = {}
-    for pages in client.query_many([(soql, False) for soql in queries]):
-        for page in pages:
-            for record in page:
-                if record.get("Email"):
-                    found.setdefault(record["Email"].lower(), []).append(
-                        (record["CreatedDate"], record["Id"], record)
-                    )
-    matches: dict[str, dict] = {}
-    collisions = []
-    for email, candidates in found.items():
-        candidates.sort(key=lambda candidate: candidate[:2])
-        _, sf_id, matches[email] = candidates[0]
-        if len(candidates) > 1:
-            collisions.append(
-                EmailCollision(
-                    email=email, chosen_id=sf_id, other_ids=[c[1] for c in candidates[1:]]
-                )
-            )
-    if collisions:
-        EmailCollision.objects.bulk_create(collisions)
-        counts.collisions += len(collisions)
-    return matches
 
 
 def _record_outcomes(
@@ -193,13 +131,15 @@ def write_creates(
     *,
     assign: bool = False,
     sent_before: AbstractSet[int] = frozenset(),
+    bulk: list[tuple[int, dict]] | None = None,
 ) -> None:
     """New records, created: a record carrying the same external id is refused by
     Salesforce (DUPLICATE_VALUE) instead of being written onto. Those ``sent_before``
     (their create may have landed unseen) are upserted on the external id instead.
     ``assign``: new Leads go through the org's assignment rules (those with a mapped owner
     keep it). Bulk API 2.0 never runs them, so such a batch goes by Collections whatever its
-    size."""
+    size. Otherwise at least BULK_THRESHOLD first creates are added to ``bulk``, for a
+    Bulk API 2.0 insert job (push_spool)."""
     assign = assign and sobject == "Lead"
     again = [(pk, record) for pk, record in creates if pk in sent_before]
     first = [(pk, record) for pk, record in creates if pk not in sent_before]
@@ -218,13 +158,8 @@ def write_creates(
         owned = [(pk, record) for pk, record in first if record.get(OWNER_FIELD)]
         first = [(pk, record) for pk, record in first if not record.get(OWNER_FIELD)]
         _write_collections(client, owned, batch, counts, what="Create", method="POST")
-    if len(first) >= BULK_THRESHOLD and not assign:
-        try:
-            _bulk_insert(client, sobject, first, batch, counts)
-        except LimitReached:
-            raise
-        except RecoverableError as error:
-            logger.warning("Bulk insert of %d records postponed: %s", len(first), error.code)
+    if bulk is not None and len(first) >= BULK_THRESHOLD and not assign:
+        bulk.extend(first)
         return
     _write_collections(client, first, batch, counts, what="Create", method="POST", assign=assign)
 
@@ -260,37 +195,26 @@ def _write_collections(
         _record_outcomes(chunk, results, batch, counts, creates=method == "POST")
 
 
-def _bulk_insert(
-    client: SalesforceClient,
+def bulk_outcomes_record(
     sobject: str,
-    creates: list[tuple[int, dict]],
     batch: PushBatch,
     counts: PushCounts,
+    successes: Sequence[tuple[int, str]],
+    failures: Sequence[tuple[int, str, str]],
 ) -> None:
-    """One Bulk API 2.0 insert job; results are read back per external id (HubSync_Id__c)."""
-    columns = sorted({key for _, record in creates for key in record if key != "attributes"})
-    rows = [{column: record.get(column) or "" for column in columns} for _, record in creates]
-    by_external_id = {record[EXTERNAL_ID_FIELD]: (pk, record) for pk, record in creates}
-
-    jobs = client.call(
-        lambda sf: bulk_handle(sf, sobject).insert(records=rows, wait=BULK_POLL_WAIT_S)
+    """A Bulk API 2.0 insert job's results for ``batch``: ``successes`` (contact, new Id),
+    ``failures`` (contact, ``sf__Error``, the OwnerId it carried)."""
+    _record_outcomes(
+        [(pk, {"attributes": {"type": sobject}}) for pk, _ in successes],
+        [RecordResult(success=True, id=sf_id, created=True) for _, sf_id in successes],
+        batch,
+        counts,
     )
-    for job in jobs:
-        job_id = job["job_id"]
-        for row in bulk_job_rows(client, sobject, job_id, successful=True):
-            pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
-            _record_outcomes(
-                [(pk, {"attributes": {"type": sobject}})],
-                [RecordResult(success=True, id=row["sf__Id"], created=True)],
-                batch,
-                counts,
-            )
-        for row in bulk_job_rows(client, sobject, job_id, successful=False):
-            pk, _ = by_external_id[row[EXTERNAL_ID_FIELD]]
-            code, message, fields = bulk_error(row.get("sf__Error", ""))
-            message = owner_named(code, message, fields, row)
-            batch.failed(pk, Failure(sobject, code, message, fields))
-            batch.create_answered(pk)
+    for pk, error, owner in failures:
+        code, message, fields = bulk_error(error)
+        message = owner_named(code, message, fields, {OWNER_FIELD: owner})
+        batch.failed(pk, Failure(sobject, code, message, fields))
+        batch.create_answered(pk)
 
 
 def owner_named(code: str, message: str, fields: tuple[str, ...], record: dict) -> str:

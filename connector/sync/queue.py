@@ -87,6 +87,11 @@ def contacts_due_more_than(n: int, *, integration_settings: IntegrationSettings)
     return _due_now(integration_settings)[n : n + 1].exists()
 
 
+def contacts_due_unlinked_count(*, integration_settings: IntegrationSettings) -> int:
+    """How many due contacts have no Salesforce record yet (a backfill's lookups)."""
+    return _due_now(integration_settings).filter(contact__salesforce_id="").count()
+
+
 def _due_now(integration_settings: IntegrationSettings) -> QuerySet[ContactSyncState]:
     due = ContactSyncState.objects.filter(due=True, parked=False, excluded=False).filter(
         Q(not_before__isnull=True) | Q(not_before__lte=timezone.now())

@@ -90,8 +90,10 @@ def test_salesforces_own_text_keeps_no_key():
 
 
 def test_the_frozen_templates_are_todays():
-    # Frozen at this migration: equal now; a later rewording changes MESSAGES, not these.
-    assert dict(migration.TEMPLATES) == {k: v for k, v in MESSAGES.items() if k != "error_coded"}
+    # Frozen at this migration: each still today's (a message added later is not among them;
+    # a later rewording would change MESSAGES, not these, and this would say so).
+    today = {k: v for k, v in MESSAGES.items() if k != "error_coded"}
+    assert dict(migration.TEMPLATES).items() <= today.items()
 
 
 def test_numbers_come_back_as_numbers():

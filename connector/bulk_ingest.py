@@ -1,0 +1,120 @@
+"""Bulk API 2.0 ingest jobs whose CSV is on disk and whose results are streamed.
+
+simple-salesforce's ``insert`` takes the records as one string and returns the results as
+one string: fine for 10,000 records, not for a job of several hundred thousand (100 MB of
+CSV, twice, in a worker's memory). Here the upload is sent from a file, each result file
+is read as it streams in, and the job is polled only when its caller asks (it may have
+other work to do meanwhile). Every step is one call through the client's error
+translation, with a fresh Bulk handle (so a re-login reaches it).
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import time
+from collections.abc import Iterator
+from typing import IO, Any
+
+import requests
+import urllib3
+from simple_salesforce import Salesforce
+from simple_salesforce.bulk2 import JobState, Operation
+from simple_salesforce.util import exception_handler
+
+from .bulk_query import bulk_handle, text_stream
+from .client import SalesforceClient
+from .errors import RecoverableError
+from .messages import BULK_INSERT_ENDED, said
+
+# What one upload may carry: Salesforce takes 150 MB once base64-encoded, so "upload data
+# that does not exceed 100 MB" (Upload Job Data); a little less, for the multi-byte
+# characters a size estimate misses.
+UPLOAD_MAX_BYTES = 95 * 1024 * 1024
+# Result rows handed on at a time while a result file streams in.
+RESULT_CHUNK = 10_000
+# The longest pause between polls of a job that is still running.
+POLL_MAX_S = 30
+
+
+def ingest_job_start(
+    client: SalesforceClient, sobject: str, csv_file: IO[bytes], *, operation: str = "insert"
+) -> str:
+    """Create a job, upload ``csv_file`` (read from its start) and close it: Salesforce
+    starts processing. Returns the job id (three calls)."""
+
+    def bulk(sf: Salesforce) -> Any:
+        return bulk_handle(sf, sobject)._client
+
+    job = client.call(lambda sf: bulk(sf).create_job(Operation(operation)))
+    client.call(_upload, sobject, job["id"], csv_file)
+    client.call(lambda sf: bulk(sf).close_job(job["id"]))
+    return str(job["id"])
+
+
+def _upload(sf: Salesforce, sobject: str, job_id: str, csv_file: IO[bytes]) -> None:
+    bulk = bulk_handle(sf, sobject)._client
+    csv_file.seek(0)  # again from the start, should a re-login repeat the call
+    url = bulk._construct_request_url(job_id, False) + "/batches"
+    headers = bulk._get_headers(bulk.CSV_CONTENT_TYPE, bulk.JSON_CONTENT_TYPE)
+    response = bulk.session.put(url, headers=headers, data=csv_file)
+    if response.status_code >= 300:
+        exception_handler(response, name="Bulk API 2.0 upload")
+
+
+def ingest_job_wait(client: SalesforceClient, sobject: str, job_id: str) -> dict[str, Any]:
+    """Poll until the job has ended (1, 2, 4 … at most POLL_MAX_S seconds apart); its info.
+
+    A job Salesforce aborted or failed as a whole is a RecoverableError (its records stay
+    due); records it refused one by one are in its failed results."""
+    pause = 0.0
+    while True:
+        time.sleep(pause)
+        state = client.call(lambda sf: bulk_handle(sf, sobject)._client.get_job(job_id, False))
+        if state["state"] == JobState.job_complete:
+            return dict(state)
+        if state["state"] in (JobState.aborted, JobState.failed):
+            raise RecoverableError(
+                said(
+                    BULK_INSERT_ENDED,
+                    job=job_id,
+                    state=state["state"],
+                    error=state.get("errorMessage") or "",
+                ),
+                code="BULK_JOB_FAILED",
+            )
+        pause = min(max(pause * 2, 1.0), POLL_MAX_S)
+
+
+def ingest_results(
+    client: SalesforceClient, sobject: str, job_id: str, *, successful: bool
+) -> Iterator[list[dict[str, str]]]:
+    """The job's successful (or failed) result rows, RESULT_CHUNK at a time, read as the
+    file streams in (one call)."""
+    kind = "successfulResults" if successful else "failedResults"
+    response = client.call(_results, sobject, job_id, kind)
+    with response:
+        rows = csv.DictReader(text_stream(response))
+        while chunk := client.call(_chunk, rows):
+            yield chunk
+
+
+def _results(sf: Salesforce, sobject: str, job_id: str, kind: str) -> requests.Response:
+    bulk = bulk_handle(sf, sobject)._client
+    url = bulk._construct_request_url(job_id, False) + "/" + kind
+    headers = bulk._get_headers(bulk.JSON_CONTENT_TYPE, bulk.CSV_CONTENT_TYPE)
+    response = bulk.session.get(url, headers=headers, stream=True)
+    if response.status_code >= 300:
+        try:
+            exception_handler(response, name=f"Bulk API 2.0 {kind}")
+        finally:
+            response.close()
+    return response
+
+
+def _chunk(_sf: Salesforce, rows: Iterator[dict[str, str]]) -> list[dict[str, str]]:
+    # Through client.call: a stream broken while read is a connection error.
+    try:
+        return list(itertools.islice(rows, RESULT_CHUNK))
+    except (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.HTTPError) as exc:
+        raise requests.ConnectionError(str(exc)) from exc

@@ -1,0 +1,180 @@
+"""A backfill's new records share Bulk API 2.0 insert jobs (connector/sync/push_spool.py):
+one job for many claimed batches, through the emulator over HTTP.
+
+Transactional: the lanes are threads with their own database connections.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from connector.client import SalesforceClient
+from connector.errors import ApiLimitReached
+from connector.models import ContactSyncState, SyncError
+from connector.selectors import field_mappings_get
+from connector.sync.push import contacts_push
+from connector.sync.queue import contacts_mark_due
+from marketing.models import Contact
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+N, BATCH = 1_000, 200
+JOB_CREATE = "POST /services/data/v<version>/jobs/ingest/"
+
+
+@pytest.fixture(autouse=True)
+def bulk_from_five(monkeypatch):
+    """Each batch of 200 new records is Bulk-sized."""
+    monkeypatch.setattr("connector.sync.push_writes.BULK_THRESHOLD", 5)
+
+
+def push(integration_settings, **kwargs):
+    client = SalesforceClient.from_settings(integration_settings)
+    client.login()
+    return contacts_push(
+        client=client,
+        integration_settings=integration_settings,
+        mappings=field_mappings_get(),
+        should_continue=lambda: True,
+        batch_size=BATCH,
+        **kwargs,
+    )
+
+
+def contacts_make(n: int, **values) -> None:
+    Contact.objects.bulk_create(
+        [
+            Contact(email=f"s{i}@spool.example", last_name=values.get("last_name", f"L{i}"))
+            for i in range(n)
+        ]
+    )
+    contacts_mark_due()
+
+
+def each_contact_once_in_salesforce(salesforce) -> None:
+    leads = salesforce.control.records("Lead", include_deleted=False)
+    assert len(leads) == N
+    assert len({lead["HubSync_Id__c"] for lead in leads}) == N
+    linked = dict(Contact.objects.values_list("salesforce_id", "external_id"))
+    assert {lead["Id"]: lead["HubSync_Id__c"] for lead in leads} == {
+        sf_id: str(external_id) for sf_id, external_id in linked.items()
+    }
+    assert not ContactSyncState.objects.filter(due=True).exists()
+    assert not ContactSyncState.objects.exclude(claim_token="").exists()
+
+
+def test_the_batches_of_a_backfill_share_one_insert_job(salesforce, integration_settings):
+    contacts_make(N)
+    salesforce.control.reset_stats()
+    counts = push(integration_settings, parallelism=2)
+    assert (counts.created, counts.updated, counts.failed) == (N, 0, 0)
+    requests = salesforce.control.stats()["requests"]
+    # Five claimed batches, one job (each batch alone was one job: five).
+    assert requests[JOB_CREATE] == 1
+    assert sum(n for path, n in requests.items() if path.startswith("PUT ")) == 1  # one upload
+    each_contact_once_in_salesforce(salesforce)
+
+
+def test_a_full_job_goes_out_while_the_next_one_fills(
+    salesforce, integration_settings, monkeypatch
+):
+    # About two batches' rows fill a job.
+    monkeypatch.setattr("connector.sync.push_spool.UPLOAD_MAX_BYTES", 25_000)
+    contacts_make(N)
+    salesforce.control.reset_stats()
+    counts = push(integration_settings, parallelism=2)
+    assert (counts.created, counts.failed) == (N, 0)
+    assert salesforce.control.stats()["requests"][JOB_CREATE] >= 3
+    each_contact_once_in_salesforce(salesforce)
+
+
+def test_a_record_refused_in_a_shared_job_is_its_own_sync_error(salesforce, integration_settings):
+    contacts_make(N)
+    Contact.objects.filter(email="s7@spool.example").update(last_name="Refused")
+    salesforce.control.add_validation_rule(
+        "Lead", "no_refused", "LastName", "equals", "Refused names are not allowed", value="Refused"
+    )
+    counts = push(integration_settings, parallelism=2)
+    assert (counts.created, counts.failed) == (N - 1, 1)
+    error = SyncError.objects.get()
+    assert error.contact.email == "s7@spool.example"
+    assert error.code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+    assert "Refused names are not allowed" in error.message
+    assert Contact.objects.filter(salesforce_id="").count() == 1
+    assert not ContactSyncState.objects.exclude(claim_token="").exists()
+
+
+def test_the_limit_while_the_job_runs_leaves_nothing_claimed_or_twice(
+    salesforce, integration_settings
+):
+    # The login, one read of the org's addresses (none: no lookup per batch), the job's
+    # create, upload and close: the limit falls on the first poll, with the job sent and its
+    # results unread.
+    integration_settings.api_call_limit = 5
+    integration_settings.save()
+    contacts_make(N)
+    with pytest.raises(ApiLimitReached):
+        push(integration_settings, parallelism=2)
+    due = ContactSyncState.objects.filter(due=True)
+    assert due.count() == N  # nothing settled without its result …
+    assert not due.exclude(claim_token="").exists()  # … and nothing left claimed
+    assert due.filter(create_sent=True).count() == N  # the next try upserts them
+    deadline = time.monotonic() + 60
+    while len(salesforce.control.records("Lead")) < N:  # the org finishes the job
+        assert time.monotonic() < deadline, "the emulator did not finish the job"
+        time.sleep(0.1)
+    integration_settings.api_call_limit = 100_000
+    integration_settings.save()
+    push(integration_settings, parallelism=2)
+    each_contact_once_in_salesforce(salesforce)
+
+
+def test_a_backfill_reads_the_orgs_addresses_once_and_links_what_they_match(
+    salesforce, integration_settings
+):
+    contacts_make(N)
+    # Two people of the org already have backfilled contacts' addresses, one of them twice
+    # (the oldest record wins, the other is a collision); a third is someone else.
+    salesforce.control.load_records(
+        "Lead",
+        [
+            {"LastName": "Old", "Company": "Acme", "Email": "S3@spool.example"},
+            {"LastName": "Other", "Company": "Acme", "Email": "nobody@else.example"},
+        ],
+    )
+    salesforce.control.load_records(
+        "Contact", [{"LastName": "Known", "Email": "s850@spool.example"}]
+    )
+    salesforce.control.load_records(
+        "Lead", [{"LastName": "Younger", "Company": "Acme", "Email": "s850@spool.example"}]
+    )
+    salesforce.control.reset_stats()
+    counts = push(integration_settings, parallelism=2)
+    assert (counts.created, counts.matched, counts.collisions) == (N - 2, 2, 1)
+    assert Contact.objects.get(email__iexact="s3@spool.example").salesforce_object == "Lead"
+    assert Contact.objects.get(email="s850@spool.example").salesforce_object == "Contact"
+    assert Contact.objects.filter(salesforce_id="").count() == 0
+    composite = salesforce.control.stats()["requests"]["POST /services/data/v<version>/composite/"]
+    # The org's addresses (one call), then the two matched records by Id: in one batch each.
+    assert composite == 1 + 2  # per batch it was 5 calls, one for each batch's addresses
+    leads = salesforce.control.records("Lead", include_deleted=False)
+    assert len(leads) == N - 2 + 3  # the org's own three Leads are still there, none twice
+
+
+def test_an_org_with_more_people_than_worth_reading_keeps_per_batch_lookups(
+    salesforce, integration_settings, monkeypatch
+):
+    monkeypatch.setattr("connector.sync.push_lookup.ORG_EMAILS_MAX", 1)
+    contacts_make(N)
+    salesforce.control.load_records(
+        "Lead",
+        [{"LastName": f"O{i}", "Company": "Acme", "Email": f"s{i}@spool.example"} for i in (1, 2)],
+    )
+    salesforce.control.reset_stats()
+    counts = push(integration_settings, parallelism=2)
+    assert (counts.created, counts.matched) == (N - 2, 2)
+    composite = salesforce.control.stats()["requests"]["POST /services/data/v<version>/composite/"]
+    assert composite == 1 + N // BATCH  # the call that told, then each batch's lookups
+    assert len(salesforce.control.records("Lead", include_deleted=False)) == N
