@@ -1,15 +1,14 @@
 """hubsync → Salesforce: push due contacts in batches (several at once for a backfill).
 
-Per batch of claimed contacts: one composite call looks up the unlinked ones
-by email (Lead and Contact queries with IN lists), then the writes go out as
-sObject Collections of 200 (update by Id for linked and matched records,
-create for new ones) or, for at least BULK_THRESHOLD new records, as one Bulk
-API 2.0 insert job. A new record carries the contact's random external id
-(HubSync_Id__c): a record that already has it is one hubsync did not create, and
-Salesforce refuses the create (DUPLICATE_VALUE, a sync error) rather than hubsync
-writing onto it. Only a contact whose earlier create may have landed unseen is
-upserted on that id. Every record's outcome is recorded on its own: one rejected
-record never sinks the batch.
+Per batch of claimed contacts: the unlinked ones are looked up by email (push_lookup),
+then the writes go out as sObject Collections of 200 (update by Id for linked and matched
+records, create for new ones) or, for at least BULK_THRESHOLD new records, a Bulk API 2.0
+insert job (push_spool: a backfill's batches share their jobs). A new record carries the
+contact's random external id (HubSync_Id__c): a record that already has it is one hubsync
+did not create, and Salesforce refuses the create (DUPLICATE_VALUE, a sync error) rather
+than hubsync writing onto it. Only a contact whose earlier create may have landed unseen is
+upserted on that id. Every record's outcome is recorded on its own: one rejected record
+never sinks the batch.
 """
 
 from __future__ import annotations
@@ -51,7 +50,7 @@ from .base import (
 )
 from .failures import Failure
 from .push_batch import PushBatch
-from .push_lookup import OrgEmails, lookup_by_email
+from .push_lookup import ORG_EMAILS_WORTH_FROM, OrgEmails, lookup_by_email
 from .push_settle import batch_finish, batch_settle
 from .push_spool import BulkInsertSpool
 from .push_writes import PushCounts, write_creates, write_updates
@@ -59,7 +58,7 @@ from .queue import (
     contact_creates_sent,
     contact_states_claim,
     contacts_due_more_than,
-    contacts_due_unlinked_count,
+    contacts_unlinked_count,
     contacts_with_creates_sent,
 )
 
@@ -107,7 +106,7 @@ def contacts_push(
     counts = PushCounts(on_progress=on_progress)
     try:
         if contacts_due_more_than(size, integration_settings=integration_settings):
-            unlinked = contacts_due_unlinked_count(integration_settings=integration_settings)
+            unlinked = contacts_unlinked_count(at_most=ORG_EMAILS_WORTH_FROM)
             lane = partial(lane, org=OrgEmails.read(client, unlinked=unlinked))
             # A backfill: the batches' new records share insert jobs (push_spool), read
             # once all are claimed; then whatever they released (moves) goes as usual.

@@ -36,6 +36,8 @@ QUERY_PAGE = 2_000
 # The org's people read for a backfill at most (Leads not converted and Contacts, with an
 # email): 50 REST pages, and some 15 MB of index in the worker.
 ORG_EMAILS_MAX = 100_000
+# From this many contacts to look up, reading even the largest such org costs fewer calls.
+ORG_EMAILS_WORTH_FROM = ORG_EMAILS_MAX // QUERY_PAGE * LOOKUPS_PER_CALL
 WHERE = {"Lead": "IsConverted = false AND ", "Contact": ""}
 
 # (CreatedDate, Id, object) of each record with one address.

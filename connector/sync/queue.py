@@ -87,9 +87,11 @@ def contacts_due_more_than(n: int, *, integration_settings: IntegrationSettings)
     return _due_now(integration_settings)[n : n + 1].exists()
 
 
-def contacts_due_unlinked_count(*, integration_settings: IntegrationSettings) -> int:
-    """How many due contacts have no Salesforce record yet (a backfill's lookups)."""
-    return _due_now(integration_settings).filter(contact__salesforce_id="").count()
+def contacts_unlinked_count(*, at_most: int) -> int:
+    """How many contacts have no Salesforce record yet, counted up to ``at_most`` (what a
+    backfill's lookups may cost). Read from the contacts' salesforce_id index alone: joined
+    with the due states right after an import (no statistics yet) PostgreSQL took minutes."""
+    return Contact.objects.filter(salesforce_id="")[:at_most].count()
 
 
 def _due_now(integration_settings: IntegrationSettings) -> QuerySet[ContactSyncState]:
