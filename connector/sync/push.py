@@ -332,7 +332,11 @@ def _push_batch(
         batch_settle(batch, counts)
         raise
     if bulk:
-        spool.park(batch, bulk, counts)
+        try:
+            spool.park(batch, bulk, counts)
+        except Exception:  # noqa: BLE001 — sending the full job failed before this one waited
+            batch_settle(batch, counts)
+            raise
         return len(batch.versions)
     return batch_finish(client, batch, counts)
 

@@ -178,3 +178,23 @@ def test_an_org_with_more_people_than_worth_reading_keeps_per_batch_lookups(
     composite = salesforce.control.stats()["requests"]["POST /services/data/v<version>/composite/"]
     assert composite == 1 + N // BATCH  # the call that told, then each batch's lookups
     assert len(salesforce.control.records("Lead", include_deleted=False)) == N
+
+
+def test_the_limit_while_a_full_job_is_sent_leaves_nothing_claimed(
+    salesforce, integration_settings, monkeypatch
+):
+    monkeypatch.setattr("connector.sync.push_spool.UPLOAD_MAX_BYTES", 25_000)
+    # The login, the read of the org's addresses, then the first full job's create and
+    # upload: its close is refused, while the lane that filled it parks the next batch.
+    integration_settings.api_call_limit = 4
+    integration_settings.save()
+    contacts_make(N)
+    with pytest.raises(ApiLimitReached):
+        push(integration_settings, parallelism=2)
+    assert salesforce.control.records("Lead") == []  # the job was never closed
+    assert ContactSyncState.objects.filter(due=True).count() == N
+    assert not ContactSyncState.objects.exclude(claim_token="").exists()
+    integration_settings.api_call_limit = 100_000
+    integration_settings.save()
+    push(integration_settings, parallelism=2)
+    each_contact_once_in_salesforce(salesforce)
