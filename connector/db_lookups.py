@@ -6,16 +6,18 @@ each prepared through the lookup API, and psycopg then splits the query text at 
 placeholder on the client. At 10,000 ids that cost about 40 ms of worker CPU per query
 (a 100,000-Lead first load spent 8 s of its 38 there, on PostgreSQL). One array parameter
 means the same to PostgreSQL (it plans ``IN (…)`` as ``= ANY(array)`` itself) and costs
-one placeholder. Only lists of ``str`` or ``int`` (not ``bool``) longer than
+one placeholder. Only lists of ``str`` or ``int`` (not ``bool``), or of ``uuid.UUID`` for a
+UUID column (the push's Bulk results, by external id), longer than
 ARRAY_MIN_VALUES take this path (foreign keys given ids too); everything else, and every
 other database, is Django's.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from django.db.models import CharField, Field, ForeignObject, IntegerField, TextField
+from django.db.models import CharField, Field, ForeignObject, IntegerField, TextField, UUIDField
 from django.db.models.expressions import ColPairs
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
@@ -25,13 +27,16 @@ ARRAY_MIN_VALUES = 100
 
 def _plain(values: Any, field: Any) -> list[Any] | None:
     """The values as a list when each is what ``field`` stores them as already (``str``
-    for a text column, ``int`` for an integer one) and there are enough, else None."""
+    for a text column, ``int`` for an integer one, ``UUID`` for a UUID one) and there are
+    enough, else None."""
     if not isinstance(values, (list, tuple, set, frozenset)) or len(values) < ARRAY_MIN_VALUES:
         return None
     if isinstance(field, (CharField, TextField)):
         kind: type = str
     elif isinstance(field, IntegerField):
         kind = int
+    elif isinstance(field, UUIDField):
+        kind = uuid.UUID
     else:
         return None
     items = list(values)

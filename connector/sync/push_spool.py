@@ -22,6 +22,7 @@ import logging
 import pickle
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -79,8 +80,8 @@ class _Job:
 
 
 class BulkInsertSpool:
-    """The insert jobs of one push, shared by its lanes (one lock: a lane that sends a job
-    or settles batches holds the others' next park for that long)."""
+    """The insert jobs of one push, shared by its lanes (one lock, held to add a batch or
+    to send a job; reading a job's results and settling its batches happen outside it)."""
 
     def __init__(self, client: SalesforceClient, sobject: str, finish: BatchFinisher) -> None:
         self.client = client
@@ -95,46 +96,53 @@ class BulkInsertSpool:
 
     def park(self, batch: PushBatch, creates: list[tuple[int, dict]], counts: PushCounts) -> None:
         """``creates`` (contact, record) go into the job being filled; ``batch`` waits on
-        disk for the job's results (it is settled by whichever lane reads them)."""
+        disk for the job's results. A lane whose batch fills the job sends it, then reads
+        the job sent before it and settles its batches, outside the lock: the other lanes
+        fill the next job meanwhile."""
         columns = sorted({key for _, record in creates for key in record if key != "attributes"})
+        to_read: list[_Job] = []
         with self._lock:
             job = self._filling
             if job is not None and not set(columns) <= set(job.columns):
-                self._send(counts)  # a column the job's CSV lacks: a job of its own
+                to_read += self._send(counts)  # a column the job's CSV lacks: a job of its own
                 job = None
             header = job.columns if job is not None else columns
             rows = _csv_lines(
                 [record.get(column) or "" for column in header] for _, record in creates
             )
             if job is not None and job.size() + len(rows) > UPLOAD_MAX_BYTES:
-                self._send(counts)
+                to_read += self._send(counts)
                 job = None
             if job is None:
                 job = self._filling = _Job(header)
             job.add(batch, rows, len(creates))
+        for sent in to_read:
+            self._read(sent, counts)
 
     def finish(self, counts: PushCounts) -> None:
         """The push is done: send the job being filled and settle every waiting batch."""
         with self._lock:
-            if self._filling is not None:
-                self._send(counts)
-            job, self._running = self._running, None
-            if job is not None:
-                self._read(job, counts)
+            to_read = self._send(counts) if self._filling is not None else []
+            if self._running is not None:
+                to_read.append(self._running)
+                self._running = None
+        for sent in to_read:
+            self._read(sent, counts)
 
     def abandon(self, counts: PushCounts) -> None:
         """The push ends on an error: every batch still waiting settles as it is (its
-        contacts without a result are released, due again)."""
+        contacts without a result are released, due again). A job a lane is reading is that
+        lane's to settle."""
         with self._lock:
             for job in (self._running, self._filling):
                 if job is not None:
                     self._settle(job, counts)
             self._running = self._filling = None
 
-    # -- inside the lock ---------------------------------------------------------------
-    def _send(self, counts: PushCounts) -> None:
-        """Upload the job being filled; then read the one sent before it (Salesforce has
-        had the filling's time to process it: as a rule one poll finds it done)."""
+    def _send(self, counts: PushCounts) -> list[_Job]:
+        """(Inside the lock.) Upload the job being filled; returns the one sent before it,
+        for the caller to read once it has let go of the lock (Salesforce has had the
+        filling's time to process it: as a rule one poll finds it done)."""
         job, self._filling = self._filling, None
         previous, self._running = self._running, None
         assert job is not None
@@ -158,8 +166,7 @@ class BulkInsertSpool:
             logger.warning("Bulk insert of %d records postponed: %s", job.records, error.code)
             self.broken = True
             self._settle(job, counts)
-        if previous is not None:
-            self._read(previous, counts)
+        return [previous] if previous is not None else []
 
     def _read(self, job: _Job, counts: PushCounts) -> None:
         """Wait for ``job`` to end, record its results and settle its batches."""
@@ -182,7 +189,7 @@ class BulkInsertSpool:
             claims = {
                 str(external_id): (pk, token)
                 for external_id, pk, token in ContactSyncState.objects.filter(
-                    contact__external_id__in=[row[EXTERNAL_ID_FIELD] for row in rows]
+                    contact__external_id__in=[_uuid(row[EXTERNAL_ID_FIELD]) for row in rows]
                 ).values_list("contact__external_id", "contact_id", "claim_token")
             }
             for row in rows:
@@ -226,3 +233,10 @@ def _csv_lines(rows: Iterable[list[Any]]) -> bytes:
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(rows)
     return text.getvalue().encode("utf-8")
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None  # not an id hubsync gave (the row is then nobody's)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.db.models.functions import Lower
@@ -54,6 +56,21 @@ def test_primary_keys_lowered_emails_and_joined_columns_take_it_too(contacts):
     assert Contact.objects.alias(e=Lower("email")).filter(e__in=keys).count() == MANY
     ids = [c.salesforce_id for c in contacts]
     assert ContactSyncState.objects.filter(contact__salesforce_id__in=ids).count() == MANY
+
+
+def test_external_ids_as_uuids_take_it_through_a_join(contacts):
+    """The push reads a Bulk job's results by the contacts' external ids (push_spool)."""
+    wanted = [c.external_id for c in contacts] + [uuid.uuid4()]
+    rows, sql = _sql(
+        ContactSyncState.objects.filter(contact__external_id__in=wanted).values_list(
+            "contact_id", flat=True
+        )
+    )
+    assert sorted(rows) == [c.pk for c in contacts]
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in sql
+    else:
+        assert " IN (" in sql
 
 
 def test_mixed_values_booleans_and_short_lists_stay_djangos(contacts):
