@@ -158,6 +158,8 @@ mutation: install
 # the reference model (tests/connector/sync/model/). A failure is shrunk and printed as a
 # script of steps. Ends with the line `soak: <H> histories, <S> steps, <F> failures`;
 # exit 0 only when F is 0. Not part of `make test` (which runs a fixed small budget).
+# SOAK_BACKFILL=1: claims of one contact and Bulk jobs from one record, so that every push
+# of more than one contact is a backfill (shared insert jobs, one read of the org's emails).
 SOAK_MINUTES ?= 30
 SOAK_SUMMARY := var/soak/summary.txt
 soak: install

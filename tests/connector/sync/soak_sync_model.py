@@ -42,7 +42,15 @@ ROUND = settings(
 )
 
 
-def test_soak(model_world):
+def test_soak(model_world, monkeypatch):
+    if os.environ.get("SOAK_BACKFILL"):
+        # Every push of more than one contact a backfill (as in test_sync_model.py).
+        from tests.connector.sync.model import machinery
+
+        monkeypatch.setattr("connector.sync.push.CLAIM_BATCH", 1)
+        monkeypatch.setattr("connector.sync.push_writes.BULK_THRESHOLD", 1)
+        monkeypatch.setattr(machinery, "CALLS_PER_WRITE", 8)
+        monkeypatch.setattr(machinery, "CALLS_PER_CYCLE", 60)
     minutes = float(os.environ.get("SOAK_MINUTES", "30"))
     summary = Path(os.environ.get("SOAK_SUMMARY", "var/soak/summary.txt"))
     summary.parent.mkdir(parents=True, exist_ok=True)

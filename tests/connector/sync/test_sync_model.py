@@ -39,16 +39,16 @@ def test_the_sync_converges_under_random_histories(model_world, fixed_seed):
 
 @pytest.mark.slow
 def test_the_sync_converges_when_every_push_is_a_backfill(model_world, monkeypatch):
-    """The same histories with claims of two contacts and Bulk jobs from two new records:
-    every push of more than two contacts is a backfill — its batches' new records share
+    """The same histories with claims of one contact and Bulk jobs from one new record:
+    every push of more than one contact is a backfill — its batches' new records share
     insert jobs and its lookups come from one read of the org's addresses (push_spool,
     push_lookup) — under the same faults (the limit on a job's poll, a killed worker …).
     A Bulk job costs about six calls whatever its size, so the history's call bound allows
     eight per write here."""
     from tests.connector.sync.model import machinery
 
-    monkeypatch.setattr("connector.sync.push.CLAIM_BATCH", 2)
-    monkeypatch.setattr("connector.sync.push_writes.BULK_THRESHOLD", 2)
+    monkeypatch.setattr("connector.sync.push.CLAIM_BATCH", 1)
+    monkeypatch.setattr("connector.sync.push_writes.BULK_THRESHOLD", 1)
     monkeypatch.setattr(machinery, "CALLS_PER_WRITE", 8)
     monkeypatch.setattr(machinery, "CALLS_PER_CYCLE", 60)
-    seed(3131)(get_state_machine_test(SyncModel, settings=BUDGET))()
+    seed(3131)(get_state_machine_test(SyncModel, settings=settings(BUDGET, max_examples=4)))()
