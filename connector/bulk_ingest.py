@@ -35,6 +35,9 @@ UPLOAD_MAX_BYTES = 95 * 1024 * 1024
 RESULT_CHUNK = 10_000
 # The longest pause between polls of a job that is still running.
 POLL_MAX_S = 30
+# How fast a job is assumed to be processed, to time its first poll (Salesforce processes
+# its 10,000-record internal batches in parallel; the emulator about as fast).
+ASSUMED_RECORDS_PER_S = 10_000
 
 
 def ingest_job_start(
@@ -62,12 +65,17 @@ def _upload(sf: Salesforce, sobject: str, job_id: str, csv_file: IO[bytes]) -> N
         exception_handler(response, name="Bulk API 2.0 upload")
 
 
-def ingest_job_wait(client: SalesforceClient, sobject: str, job_id: str) -> dict[str, Any]:
-    """Poll until the job has ended (1, 2, 4 … at most POLL_MAX_S seconds apart); its info.
+def ingest_job_wait(
+    client: SalesforceClient, sobject: str, job_id: str, *, records: int, closed_at: float
+) -> dict[str, Any]:
+    """Poll until the job has ended; its info. The first poll comes when a job of
+    ``records`` closed at ``closed_at`` (``time.monotonic()``) would be done at
+    ASSUMED_RECORDS_PER_S (at once for one sent long ago), the next ones 1, 2, 4 … at most
+    POLL_MAX_S seconds apart: a large job costs a few polls, not one a second.
 
     A job Salesforce aborted or failed as a whole is a RecoverableError (its records stay
     due); records it refused one by one are in its failed results."""
-    pause = 0.0
+    pause = max(0.0, closed_at + records / ASSUMED_RECORDS_PER_S - time.monotonic())
     while True:
         time.sleep(pause)
         state = client.call(lambda sf: bulk_handle(sf, sobject)._client.get_job(job_id, False))

@@ -22,6 +22,7 @@ import logging
 import pickle
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class _Job:
         self.records = 0
         self.waiting: dict[str, _Waiting] = {}
         self.job_id = ""
+        self.closed_at = 0.0
 
     def size(self) -> int:
         return self.file.tell()
@@ -148,6 +150,7 @@ class BulkInsertSpool:
         assert job is not None
         try:
             job.job_id = ingest_job_start(self.client, self.sobject, job.file)
+            job.closed_at = time.monotonic()
             self.jobs += 1
             logger.info(
                 "Bulk insert job %s: %d %s records, %d bytes",
@@ -171,7 +174,13 @@ class BulkInsertSpool:
     def _read(self, job: _Job, counts: PushCounts) -> None:
         """Wait for ``job`` to end, record its results and settle its batches."""
         try:
-            info = ingest_job_wait(self.client, self.sobject, job.job_id)
+            info = ingest_job_wait(
+                self.client,
+                self.sobject,
+                job.job_id,
+                records=job.records,
+                closed_at=job.closed_at,
+            )
             self._results(job, successful=True)
             if int(info.get("numberRecordsFailed") or 0):
                 self._results(job, successful=False)
