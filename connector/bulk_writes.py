@@ -15,7 +15,7 @@ model later with a default needs no change here. No signals are sent, as with
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,13 +136,28 @@ def rows_update(
     rows: Iterable[Sequence[Any]],
     *,
     key: str = "pk",
+    constants: Mapping[str, Any] | None = None,
+    where: Mapping[str, Any] | None = None,
 ) -> None:
-    """UPDATE each row by ``key`` (its last value); the values before it are ``fields``."""
+    """UPDATE each row by ``key`` (its last value); the values before it are ``fields``.
+
+    ``constants``: fields set to one value in every row; ``where``: fields a row must still
+    equal to be updated (a claim token, say) — both in the same statement."""
     opts = model._meta
     given = [concrete_field(model, name) for name in fields]
     key_field = opts.pk if key == "pk" else concrete_field(model, key)
     converters = [_converter(f) for f in given]
     qn = connection.ops.quote_name
+    fixed = [
+        (qn(_column(concrete_field(model, name))), concrete_field(model, name), value)
+        for name, value in (constants or {}).items()
+    ]
+    conditions = [
+        (qn(_column(concrete_field(model, name))), concrete_field(model, name), value)
+        for name, value in (where or {}).items()
+    ]
+    fixed_params = [field.get_db_prep_save(value, connection) for _, field, value in fixed]
+    where_params = [field.get_db_prep_save(value, connection) for _, field, value in conditions]
     values = (
         (
             *(v if c is None else c(v) for c, v in zip(converters, row[:-1], strict=True)),
@@ -158,14 +173,24 @@ def rows_update(
             values,
             lambda rows_table: (
                 f"UPDATE {table} SET "
-                + ", ".join(f"{qn(_column(f))} = {rows_table}.{qn(_column(f))}" for f in given)
+                + ", ".join(
+                    [f"{qn(_column(f))} = {rows_table}.{qn(_column(f))}" for f in given]
+                    + [f"{column} = %s" for column, _, _ in fixed]
+                )
                 + f" FROM {rows_table} WHERE {table}.{key} = {rows_table}.{key}"
+                + "".join(f" AND {table}.{column} = %s" for column, _, _ in conditions)
             ),
+            [*fixed_params, *where_params],
         )
         return
-    assignments = ", ".join(f"{qn(_column(f))} = %s" for f in given)
-    sql = f"UPDATE {qn(opts.db_table)} SET {assignments} WHERE {qn(_column(key_field))} = %s"
-    _executemany(sql, values)
+    assignments = ", ".join(
+        [f"{qn(_column(f))} = %s" for f in given] + [f"{column} = %s" for column, _, _ in fixed]
+    )
+    sql = (
+        f"UPDATE {qn(opts.db_table)} SET {assignments} WHERE {qn(_column(key_field))} = %s"
+        + "".join(f" AND {column} = %s" for column, _, _ in conditions)
+    )
+    _executemany(sql, ((*row[:-1], *fixed_params, row[-1], *where_params) for row in values))
 
 
 def _copy_then(
@@ -173,6 +198,7 @@ def _copy_then(
     columns: Sequence[str],
     rows: Iterable[tuple[Any, ...]],
     statement: Callable[[str], str],
+    params: Sequence[Any] = (),
 ) -> None:
     """PostgreSQL: COPY the rows into a temporary table shaped like ``table``'s columns, then
     run one ``statement(temporary table)`` (an INSERT … SELECT or an UPDATE … FROM).
@@ -191,7 +217,7 @@ def _copy_then(
         with cursor.copy(f"COPY {rows_table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cursor.execute(statement(rows_table))
+        cursor.execute(statement(rows_table), list(params) or None)
         cursor.execute(f"DROP TABLE {rows_table}")
 
 

@@ -8,7 +8,6 @@ from django.db import transaction
 from ..client import SalesforceClient
 from ..messages import DUPLICATE_LINKED, said, said_error
 from ..models import SyncDirection, SyncEventOutcome
-from .base import synced_values_store
 from .failures import contact_failures_record
 from .history import ContactEvent, contact_events_write
 from .push_batch import PushBatch
@@ -49,8 +48,11 @@ def batch_settle(batch: PushBatch, counts: PushCounts) -> int:
             | (batch.moved - set(batch.links))
         )
         contact_creates_answered(batch.creates_answered)
-        contact_states_succeeded(token=batch.token, versions=batch.succeeded)
-        synced_values_store({pk: batch.bases[pk] for pk in batch.succeeded if pk in batch.bases})
+        contact_states_succeeded(
+            token=batch.token,
+            versions=batch.succeeded,
+            bases={pk: batch.bases[pk] for pk in batch.succeeded if pk in batch.bases},
+        )
         contact_failures_record(token=batch.token, failures=batch.failures, versions=batch.versions)
         _record_events(batch)
     counts.failed += len(batch.failures)

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from marketing.models import Contact, SmartList
@@ -194,34 +194,62 @@ def contact_states_release(*, token: str, contact_ids: Iterable[int]) -> None:
     )
 
 
-def contact_states_succeeded(*, token: str, versions: Mapping[int, datetime]) -> None:
-    """Pushed: not due any more, unless the contact changed while it was in flight.
+def contact_states_succeeded(
+    *,
+    token: str,
+    versions: Mapping[int, datetime],
+    bases: Mapping[int, dict[str, str]] | None = None,
+) -> None:
+    """Pushed: not due any more, unless the contact changed while it was in flight; each
+    contact's new base (``bases``, ContactSyncState.synced_values) stored with it.
 
-    ``versions`` are the contacts' ``updated_at`` as read for the push. Set-based
-    (two UPDATEs and one read), so settling 10,000 contacts stays fast.
+    ``versions`` are the contacts' ``updated_at`` as read for the push. One read of the
+    contacts' versions now and one many-row UPDATE of their states (each state row written
+    once: at 2,000,000 contacts a second UPDATE for the bases took 0.8 s a batch).
     """
     if not versions:
         return
     now = timezone.now()
-    ids = list(versions)
+    bases = bases or {}
     with transaction.atomic():
-        ContactSyncState.objects.filter(contact_id__in=ids, claim_token=token).update(
-            due=False,
-            synced_version=Subquery(
-                Contact.objects.filter(pk=OuterRef("contact_id")).values("updated_at")[:1]
-            ),
-            claimed_at=None,
-            claim_token="",
-            attempts=0,
-            not_before=None,
-            last_pushed_at=now,
+        current = dict(
+            Contact.objects.filter(pk__in=list(versions)).values_list("pk", "updated_at")
         )
         # Changed in flight: what went out is not the newest value, so due again at once.
-        current = Contact.objects.filter(pk__in=ids).values_list("pk", "updated_at")
-        changed = [pk for pk, updated_at in current if updated_at != versions[pk]]
-        if changed:
-            ContactSyncState.objects.filter(contact_id__in=changed).update(due=True)
-        failures_resolve(contact_ids=ids, object_types=PEOPLE)
+        rows = [
+            (current[pk], current[pk] != version, pk)
+            for pk, version in versions.items()
+            if pk in current and pk not in bases
+        ]
+        based = [
+            (current[pk], current[pk] != version, bases[pk], pk)
+            for pk, version in versions.items()
+            if pk in current and pk in bases
+        ]
+        done = {
+            "claimed_at": None,
+            "claim_token": "",
+            "attempts": 0,
+            "not_before": None,
+            "last_pushed_at": now,
+            "create_sent": False,
+        }
+        claimed = {"claim_token": token}
+        rows_update(
+            ContactSyncState,
+            ["synced_version", "due"],
+            rows,
+            constants=done,
+            where=claimed,
+        )
+        rows_update(
+            ContactSyncState,
+            ["synced_version", "due", "synced_values"],
+            based,
+            constants=done,
+            where=claimed,
+        )
+        failures_resolve(contact_ids=list(versions), object_types=PEOPLE)
 
 
 def contacts_link(links: Mapping[int, tuple[str, str]]) -> None:

@@ -87,6 +87,35 @@ def test_rows_update_json_and_nullable_fields():
     assert (error.fields, error.next_retry_at, error.attempts) == (["Email"], None, 3)
 
 
+def test_rows_update_with_constants_only_where_a_column_still_matches():
+    """The push settles a claimed batch in one UPDATE: per-row values, the same values for
+    every row, and only the rows its claim token still holds."""
+    ours, taken = ContactFactory.create_batch(2)
+    for contact, token in ((ours, "t-ours"), (taken, "t-other")):
+        ContactSyncState.objects.create(contact=contact, due=True, claim_token=token, attempts=2)
+    rows_update(
+        ContactSyncState,
+        ["synced_values", "due"],
+        [({"email": f"{c.pk}@x"}, False, c.pk) for c in (ours, taken)],
+        constants={"claim_token": "", "attempts": 0, "not_before": None},
+        where={"claim_token": "t-ours"},
+    )
+    state = ContactSyncState.objects.get(contact=ours)
+    assert (state.synced_values, state.due, state.claim_token, state.attempts) == (
+        {"email": f"{ours.pk}@x"},
+        False,
+        "",
+        0,
+    )
+    other = ContactSyncState.objects.get(contact=taken)
+    assert (other.synced_values, other.due, other.claim_token, other.attempts) == (
+        {},
+        True,
+        "t-other",
+        2,
+    )
+
+
 def test_rows_insert_select_one_row_per_source_row():
     contacts = ContactFactory.create_batch(4)
     ContactSyncState.objects.create(contact=contacts[0], due=False)
