@@ -28,13 +28,14 @@ from .errors import RecoverableError
 from .messages import BULK_INSERT_ENDED, said
 
 # What one upload may carry: Salesforce takes 150 MB once base64-encoded, so "upload data
-# that does not exceed 100 MB" (Upload Job Data); a little less, for the multi-byte
-# characters a size estimate misses.
-UPLOAD_MAX_BYTES = 95 * 1024 * 1024
+# that does not exceed 100 MB" (Upload Job Data). The size counted is the file's, in bytes.
+UPLOAD_MAX_BYTES = 100 * 1024 * 1024
 # Result rows handed on at a time while a result file streams in.
 RESULT_CHUNK = 10_000
-# The longest pause between polls of a job that is still running.
+# The longest pause between polls of a job that has processed nothing yet, and of one
+# whose pace tells when it will be done.
 POLL_MAX_S = 30
+PACED_POLL_MAX_S = 300
 # How fast a job is assumed to be processed, to time its first poll (Salesforce processes
 # its 10,000-record internal batches in parallel; the emulator about as fast).
 ASSUMED_RECORDS_PER_S = 10_000
@@ -70,8 +71,10 @@ def ingest_job_wait(
 ) -> dict[str, Any]:
     """Poll until the job has ended; its info. The first poll comes when a job of
     ``records`` closed at ``closed_at`` (``time.monotonic()``) would be done at
-    ASSUMED_RECORDS_PER_S (at once for one sent long ago), the next ones 1, 2, 4 … at most
-    POLL_MAX_S seconds apart: a large job costs a few polls, not one a second.
+    ASSUMED_RECORDS_PER_S (at once for one sent long ago); each later one when the job's
+    own pace so far (``numberRecordsProcessed``) says it will be done, a little after — or
+    1, 2, 4 … at most POLL_MAX_S seconds apart while it has processed nothing. A job of
+    700,000 records costs two or three polls, not one every few seconds.
 
     A job Salesforce aborted or failed as a whole is a RecoverableError (its records stay
     due); records it refused one by one are in its failed results."""
@@ -91,7 +94,13 @@ def ingest_job_wait(
                 ),
                 code="BULK_JOB_FAILED",
             )
-        pause = min(max(pause * 2, 1.0), POLL_MAX_S)
+        processed = int(state.get("numberRecordsProcessed") or 0)
+        if 0 < processed < records:
+            elapsed = time.monotonic() - closed_at
+            remaining = (records - processed) * elapsed / processed
+            pause = min(max(remaining * 1.1, 1.0), PACED_POLL_MAX_S)
+        else:
+            pause = min(max(pause * 2, 1.0), POLL_MAX_S)
 
 
 def ingest_results(

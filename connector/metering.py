@@ -82,6 +82,18 @@ class ApiMeter:
                 retry_after_s=self.seconds_until_free(),
             )
 
+    def reserve(self) -> None:
+        """Count one call about to be sent, or raise :class:`ApiLimitReached` when it would
+        exceed the limit. Counted first, then checked: two lanes (or workers) at the last
+        call never both take it (checked first, both saw it free and the limit was passed)."""
+        self.record()
+        if self.limit is not None and self.used() > self.limit:
+            self.record(-1)
+            raise ApiLimitReached(
+                said(OWN_LIMIT_USED_UP, limit=self.limit),
+                retry_after_s=self.seconds_until_free(),
+            )
+
     def record(self, count: int = 1) -> None:
         minute = _minute(timezone.now())
         self.calls += count
@@ -113,8 +125,7 @@ class MeteredAdapter(BaseAdapter):
     def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
     ) -> requests.Response:
-        self.meter.check()
-        self.meter.record()
+        self.meter.reserve()
         response = self.inner.send(request, *args, **kwargs)
         self.meter.observe(response)
         return response

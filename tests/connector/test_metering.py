@@ -95,6 +95,41 @@ def test_the_limit_stops_the_call_that_would_exceed_it():
     assert 22 * 3_600 + 55 <= raised.value.retry_after_s <= 22 * 3_600 + 60
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_lanes_at_the_last_call_never_both_take_it():
+    """Each thread has its own connection (as the push's lanes do): checked first, both
+    saw the last call free and the limit was passed by one."""
+    import threading
+
+    from django.db import connection
+
+    calls_at(timezone.now() - timedelta(hours=1), 4)
+    meter = ApiMeter(limit=5)
+    start = threading.Barrier(2)
+    took: list[bool] = []
+
+    def lane() -> None:
+        start.wait()
+        try:
+            meter.reserve()
+            took.append(True)
+        except ApiLimitReached:
+            took.append(False)
+        finally:
+            connection.close()
+
+    for _ in range(20):
+        lanes = [threading.Thread(target=lane) for _ in range(2)]
+        for thread in lanes:
+            thread.start()
+        for thread in lanes:
+            thread.join()
+        assert took.count(True) <= 1
+        assert ApiMeter(limit=5).used() <= 5
+        ApiCallBucket.objects.filter(minute__gt=timezone.now() - timedelta(minutes=30)).delete()
+        took.clear()
+
+
 def test_no_limit_never_raises():
     calls_at(timezone.now() - timedelta(hours=1), 1_000_000)
     ApiMeter(limit=None).check()
