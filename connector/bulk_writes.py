@@ -204,7 +204,7 @@ def _copy_then(
     run one ``statement(temporary table)`` (an INSERT … SELECT or an UPDATE … FROM).
 
     An executemany sends one statement per row: 10,000 pushed contacts settled in about
-    30,000 statements, most of the push's time on PostgreSQL; this is four per call.
+    30,000 statements, most of the push's time on PostgreSQL; this is five per call.
     """
     qn = connection.ops.quote_name
     rows_table = qn(f"hubsync_rows_{uuid.uuid4().hex[:12]}")
@@ -217,6 +217,10 @@ def _copy_then(
         with cursor.copy(f"COPY {rows_table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+        # Without statistics PostgreSQL guessed the rows' count and joined them to the
+        # table by scanning all of it: 0.8 s (9 s with a second condition) for 10,000
+        # rows against 2,000,000 states, against a few ms by its primary key.
+        cursor.execute(f"ANALYZE {rows_table}")
         cursor.execute(statement(rows_table), list(params) or None)
         cursor.execute(f"DROP TABLE {rows_table}")
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from marketing.models import Contact, SmartList
 from marketing.selectors import smart_list_contacts
 
-from ..bulk_writes import rows_insert_select, rows_update
+from ..bulk_writes import TablesGrowth, rows_insert_select, rows_update
 from ..models import ContactSyncState, IntegrationSettings, SyncCursor
 from .failures import PEOPLE, failures_resolve
 
@@ -62,6 +62,9 @@ def contacts_mark_due(*, now: datetime | None = None) -> int:
         values={"due": True},
         ignore_conflicts=True,
     )
+    # An import of many contacts: statistics for the new states at once (PostgreSQL), or
+    # the push's per-batch UPDATEs scan every state (0.8 s a batch at 2,000,000).
+    TablesGrowth([ContactSyncState]).rows_added(created)
     # Known contacts changed after their last sync.
     stale = ContactSyncState.objects.filter(contact__in=changed.values("pk")).filter(
         Q(synced_version__isnull=True) | Q(synced_version__lt=F("contact__updated_at"))
