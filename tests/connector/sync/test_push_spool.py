@@ -10,17 +10,14 @@ import time
 
 import pytest
 
-from connector.client import SalesforceClient
 from connector.errors import ApiLimitReached
 from connector.models import ContactSyncState, SyncError
-from connector.selectors import field_mappings_get
-from connector.sync.push import contacts_push
 from connector.sync.queue import contacts_mark_due
 from marketing.models import Contact
+from tests.connector.sync.test_push_lanes import BATCH, N, push
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-N, BATCH = 1_000, 200
 JOB_CREATE = "POST /services/data/v<version>/jobs/ingest/"
 
 
@@ -28,19 +25,6 @@ JOB_CREATE = "POST /services/data/v<version>/jobs/ingest/"
 def bulk_from_five(monkeypatch):
     """Each batch of 200 new records is Bulk-sized."""
     monkeypatch.setattr("connector.sync.push_writes.BULK_THRESHOLD", 5)
-
-
-def push(integration_settings, **kwargs):
-    client = SalesforceClient.from_settings(integration_settings)
-    client.login()
-    return contacts_push(
-        client=client,
-        integration_settings=integration_settings,
-        mappings=field_mappings_get(),
-        should_continue=lambda: True,
-        batch_size=BATCH,
-        **kwargs,
-    )
 
 
 def contacts_make(n: int, **values) -> None:
