@@ -108,8 +108,8 @@ def contacts_push(
         if contacts_due_more_than(size, integration_settings=integration_settings):
             unlinked = contacts_unlinked_count(at_most=ORG_EMAILS_WORTH_FROM)
             lane = partial(lane, org=OrgEmails.read(client, unlinked=unlinked))
-            # A backfill: the batches' new records share insert jobs (push_spool), read
-            # once all are claimed; then whatever they released (moves) goes as usual.
+            # A backfill: the batches' new records share insert jobs (push_spool), the last
+            # one read here; then whatever they released (moves) goes one batch at a time.
             if lanes < 2:
                 lane(counts=counts, stop=threading.Event(), send_each=False)
             else:
