@@ -118,8 +118,7 @@ class BulkInsertSpool:
             if job is None:
                 job = self._filling = _Job(header)
             job.add(batch, rows, len(creates))
-        for sent in to_read:
-            self._read(sent, counts)
+        self._read_all(to_read, counts)
 
     def finish(self, counts: PushCounts) -> None:
         """The push is done: send the job being filled and settle every waiting batch."""
@@ -128,8 +127,17 @@ class BulkInsertSpool:
             if self._running is not None:
                 to_read.append(self._running)
                 self._running = None
-        for sent in to_read:
-            self._read(sent, counts)
+        self._read_all(to_read, counts)
+
+    def _read_all(self, jobs: list[_Job], counts: PushCounts) -> None:
+        """Read each job in turn; if one ends on an error, the others settle as they are."""
+        for index, job in enumerate(jobs):
+            try:
+                self._read(job, counts)
+            except BaseException:
+                for later in jobs[index + 1 :]:
+                    self._settle(later, counts)
+                raise
 
     def abandon(self, counts: PushCounts) -> None:
         """The push ends on an error: every batch still waiting settles as it is (its

@@ -14,6 +14,7 @@ from connector.errors import ApiLimitReached
 from connector.models import ContactSyncState, SyncError
 from connector.sync.queue import contacts_mark_due
 from marketing.models import Contact
+from tests.conftest import SF_PASSWORD, SF_TOKEN, SF_USERNAME
 from tests.connector.sync.test_push_lanes import BATCH, N, push
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -180,5 +181,60 @@ def test_the_limit_while_a_full_job_is_sent_leaves_nothing_claimed(
     assert not ContactSyncState.objects.exclude(claim_token="").exists()
     integration_settings.api_call_limit = 100_000
     integration_settings.save()
+    push(integration_settings, parallelism=2)
+    each_contact_once_in_salesforce(salesforce)
+
+
+@pytest.mark.parametrize("limit", [10, 16, 22])
+def test_wherever_the_limit_falls_among_many_jobs_nothing_is_left_claimed_or_twice(
+    salesforce, integration_settings, monkeypatch, limit
+):
+    """A job per batch (five): the limit falls on a send, a poll, a results read or, at the
+    end, on the first of the two jobs the push still has to read — how many polls a job
+    takes varies, so where exactly is not fixed; every case must end the same way."""
+    monkeypatch.setattr("connector.sync.push_spool.UPLOAD_MAX_BYTES", 20_000)
+    integration_settings.api_call_limit = limit
+    integration_settings.save()
+    contacts_make(N)
+    with pytest.raises(ApiLimitReached):
+        push(integration_settings, parallelism=2)
+    assert not ContactSyncState.objects.exclude(claim_token="").exists()
+    deadline = time.monotonic() + 60
+    while any(job["state"] in ("UploadComplete", "InProgress") for job in _jobs(salesforce)):
+        assert time.monotonic() < deadline, "the emulator did not finish its jobs"
+        time.sleep(0.1)
+    integration_settings.api_call_limit = 100_000
+    integration_settings.save()
+    push(integration_settings, parallelism=2)
+    each_contact_once_in_salesforce(salesforce)
+
+
+def _jobs(salesforce) -> list[dict]:
+    sf = salesforce.salesforce(SF_USERNAME, SF_PASSWORD, SF_TOKEN)  # not hubsync's budget
+    return sf.restful("jobs/ingest")["records"]
+
+
+def test_the_orgs_limit_on_the_first_of_two_jobs_read_at_the_end_settles_the_second(
+    salesforce, integration_settings, monkeypatch
+):
+    """Three batches fill the first job; the last two are the second, sent as the push
+    ends: both are then read, and Salesforce refuses the first job's results (its request
+    limit). The second job's batches settle too (released: none is left claimed)."""
+    monkeypatch.setattr("connector.sync.push_spool.UPLOAD_MAX_BYTES", 50_000)
+    contacts_make(N)
+    salesforce.control.add_fault(
+        r"/successfulResults$",
+        status=403,
+        error_code="REQUEST_LIMIT_EXCEEDED",
+        message="TotalRequests Limit exceeded.",
+    )
+    with pytest.raises(ApiLimitReached):
+        push(integration_settings, parallelism=2)
+    assert salesforce.control.stats()["requests"][JOB_CREATE] == 2
+    assert not ContactSyncState.objects.exclude(claim_token="").exists()
+    deadline = time.monotonic() + 60
+    while any(job["state"] in ("UploadComplete", "InProgress") for job in _jobs(salesforce)):
+        assert time.monotonic() < deadline, "the emulator did not finish its jobs"
+        time.sleep(0.1)
     push(integration_settings, parallelism=2)
     each_contact_once_in_salesforce(salesforce)
