@@ -87,9 +87,11 @@ def test_the_limit_in_one_lane_stops_both_and_loses_nothing(salesforce, integrat
     with pytest.raises(ApiLimitReached):
         push(integration_settings, parallelism=2)
     # After the login, 5 calls: one read of the org's addresses (it has none, so no batch
-    # looks any up), then however the lanes interleave, exactly four batches get a create.
+    # looks any up), then a create per batch. Never a fifth: the limit is never passed.
+    # Three or four: two lanes that reach the last call together may both give it back
+    # (each counts its call, then checks), however slow or fast the machine.
     created = len(salesforce.control.records("Lead", include_deleted=False))
-    assert created == 4 * BATCH
+    assert created in (3 * BATCH, 4 * BATCH)
     assert Contact.objects.exclude(salesforce_id="").count() == created
     # Every other contact is still due and unclaimed: the next cycle sends it.
     due = ContactSyncState.objects.filter(due=True)

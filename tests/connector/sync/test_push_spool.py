@@ -50,6 +50,24 @@ def each_contact_once_in_salesforce(salesforce) -> None:
     assert not ContactSyncState.objects.exclude(claim_token="").exists()
 
 
+def pushed_again_once_the_org_is_done(salesforce, integration_settings) -> None:
+    """After a push the limit ended: once the org has finished the jobs it was sent (a
+    deadline, not a fixed wait), the next push with calls to spare leaves every contact
+    with exactly one record."""
+    sf = salesforce.salesforce(SF_USERNAME, SF_PASSWORD, SF_TOKEN)  # not hubsync's budget
+    deadline = time.monotonic() + 60
+    while any(
+        job["state"] in ("UploadComplete", "InProgress")
+        for job in sf.restful("jobs/ingest")["records"]
+    ):
+        assert time.monotonic() < deadline, "the emulator did not finish its jobs"
+        time.sleep(0.1)
+    integration_settings.api_call_limit = 100_000
+    integration_settings.save()
+    push(integration_settings, parallelism=2)
+    each_contact_once_in_salesforce(salesforce)
+
+
 def test_the_batches_of_a_backfill_share_one_insert_job(salesforce, integration_settings):
     contacts_make(N)
     salesforce.control.reset_stats()
@@ -106,14 +124,7 @@ def test_the_limit_while_the_job_runs_leaves_nothing_claimed_or_twice(
     assert due.count() == N  # nothing settled without its result …
     assert not due.exclude(claim_token="").exists()  # … and nothing left claimed
     assert due.filter(create_sent=True).count() == N  # the next try upserts them
-    deadline = time.monotonic() + 60
-    while len(salesforce.control.records("Lead")) < N:  # the org finishes the job
-        assert time.monotonic() < deadline, "the emulator did not finish the job"
-        time.sleep(0.1)
-    integration_settings.api_call_limit = 100_000
-    integration_settings.save()
-    push(integration_settings, parallelism=2)
-    each_contact_once_in_salesforce(salesforce)
+    pushed_again_once_the_org_is_done(salesforce, integration_settings)
 
 
 def test_a_backfill_reads_the_orgs_addresses_once_and_links_what_they_match(
@@ -179,10 +190,7 @@ def test_the_limit_while_a_full_job_is_sent_leaves_nothing_claimed(
     assert salesforce.control.records("Lead") == []  # the job was never closed
     assert ContactSyncState.objects.filter(due=True).count() == N
     assert not ContactSyncState.objects.exclude(claim_token="").exists()
-    integration_settings.api_call_limit = 100_000
-    integration_settings.save()
-    push(integration_settings, parallelism=2)
-    each_contact_once_in_salesforce(salesforce)
+    pushed_again_once_the_org_is_done(salesforce, integration_settings)
 
 
 @pytest.mark.parametrize("limit", [10, 16, 22])
@@ -199,19 +207,7 @@ def test_wherever_the_limit_falls_among_many_jobs_nothing_is_left_claimed_or_twi
     with pytest.raises(ApiLimitReached):
         push(integration_settings, parallelism=2)
     assert not ContactSyncState.objects.exclude(claim_token="").exists()
-    deadline = time.monotonic() + 60
-    while any(job["state"] in ("UploadComplete", "InProgress") for job in _jobs(salesforce)):
-        assert time.monotonic() < deadline, "the emulator did not finish its jobs"
-        time.sleep(0.1)
-    integration_settings.api_call_limit = 100_000
-    integration_settings.save()
-    push(integration_settings, parallelism=2)
-    each_contact_once_in_salesforce(salesforce)
-
-
-def _jobs(salesforce) -> list[dict]:
-    sf = salesforce.salesforce(SF_USERNAME, SF_PASSWORD, SF_TOKEN)  # not hubsync's budget
-    return sf.restful("jobs/ingest")["records"]
+    pushed_again_once_the_org_is_done(salesforce, integration_settings)
 
 
 def test_the_orgs_limit_on_the_first_of_two_jobs_read_at_the_end_settles_the_second(
@@ -232,9 +228,4 @@ def test_the_orgs_limit_on_the_first_of_two_jobs_read_at_the_end_settles_the_sec
         push(integration_settings, parallelism=2)
     assert salesforce.control.stats()["requests"][JOB_CREATE] == 2
     assert not ContactSyncState.objects.exclude(claim_token="").exists()
-    deadline = time.monotonic() + 60
-    while any(job["state"] in ("UploadComplete", "InProgress") for job in _jobs(salesforce)):
-        assert time.monotonic() < deadline, "the emulator did not finish its jobs"
-        time.sleep(0.1)
-    push(integration_settings, parallelism=2)
-    each_contact_once_in_salesforce(salesforce)
+    pushed_again_once_the_org_is_done(salesforce, integration_settings)
