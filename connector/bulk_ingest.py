@@ -66,41 +66,51 @@ def _upload(sf: Salesforce, sobject: str, job_id: str, csv_file: IO[bytes]) -> N
         exception_handler(response, name="Bulk API 2.0 upload")
 
 
-def ingest_job_wait(
-    client: SalesforceClient, sobject: str, job_id: str, *, records: int, closed_at: float
-) -> dict[str, Any]:
-    """Poll until the job has ended; its info. The first poll comes when a job of
+class IngestJobWatch:
+    """When to poll an ingest job, and the poll. The first poll comes when a job of
     ``records`` closed at ``closed_at`` (``time.monotonic()``) would be done at
     ASSUMED_RECORDS_PER_S (at once for one sent long ago); each later one when the job's
     own pace so far (``numberRecordsProcessed``) says it will be done, a little after — or
     1, 2, 4 … at most POLL_MAX_S seconds apart while it has processed nothing. A job of
-    700,000 records costs two or three polls, not one every few seconds.
+    700,000 records costs two or three polls, not one every few seconds. The caller decides
+    what to do until ``next_at`` (wait, or other work)."""
 
-    A job Salesforce aborted or failed as a whole is a RecoverableError (its records stay
-    due); records it refused one by one are in its failed results."""
-    pause = max(0.0, closed_at + records / ASSUMED_RECORDS_PER_S - time.monotonic())
-    while True:
-        time.sleep(pause)
-        state = client.call(lambda sf: bulk_handle(sf, sobject)._client.get_job(job_id, False))
+    def __init__(
+        self, client: SalesforceClient, sobject: str, job_id: str, *, records: int, closed_at: float
+    ) -> None:
+        self.client, self.sobject, self.job_id = client, sobject, job_id
+        self.records, self.closed_at = records, closed_at
+        self.next_at = closed_at + records / ASSUMED_RECORDS_PER_S
+        self._pause = max(0.0, self.next_at - time.monotonic())
+
+    def poll(self) -> dict[str, Any] | None:
+        """One poll (one call): the job's info once it has ended, else None and ``next_at``
+        moved on. A job Salesforce aborted or failed as a whole is a RecoverableError (its
+        records stay due); records it refused one by one are in its failed results."""
+        state = self.client.call(
+            lambda sf: bulk_handle(sf, self.sobject)._client.get_job(self.job_id, False)
+        )
         if state["state"] == JobState.job_complete:
             return dict(state)
         if state["state"] in (JobState.aborted, JobState.failed):
             raise RecoverableError(
                 said(
                     BULK_INSERT_ENDED,
-                    job=job_id,
+                    job=self.job_id,
                     state=state["state"],
                     error=state.get("errorMessage") or "",
                 ),
                 code="BULK_JOB_FAILED",
             )
         processed = int(state.get("numberRecordsProcessed") or 0)
-        if 0 < processed < records:
-            elapsed = time.monotonic() - closed_at
-            remaining = (records - processed) * elapsed / processed
-            pause = min(max(remaining * 1.1, 1.0), PACED_POLL_MAX_S)
+        now = time.monotonic()
+        if 0 < processed < self.records:
+            remaining = (self.records - processed) * (now - self.closed_at) / processed
+            self._pause = min(max(remaining * 1.1, 1.0), PACED_POLL_MAX_S)
         else:
-            pause = min(max(pause * 2, 1.0), POLL_MAX_S)
+            self._pause = min(max(self._pause * 2, 1.0), POLL_MAX_S)
+        self.next_at = now + self._pause
+        return None
 
 
 def ingest_results(

@@ -166,11 +166,20 @@ def rows_update(
         for row in rows
     )
     if connection.vendor == "postgresql":
+        # A condition's value goes in every row of the rows table and is compared column to
+        # column: PostgreSQL reads a constant (the claim token) against the table's
+        # statistics, where it is all but absent, and scanned the whole table first, then
+        # the 10,000 rows for each match — 14 s per batch at 300,000 states.
         table, key = qn(opts.db_table), qn(_column(key_field))
+        checked = [column for column, _, _ in conditions]
         _copy_then(
             opts.db_table,
-            [*(_column(f) for f in given), _column(key_field)],
-            values,
+            [
+                *(_column(f) for f in given),
+                *(_column(f) for _, f, _ in conditions),
+                _column(key_field),
+            ],
+            ((*row[:-1], *where_params, row[-1]) for row in values),
             lambda rows_table: (
                 f"UPDATE {table} SET "
                 + ", ".join(
@@ -178,9 +187,9 @@ def rows_update(
                     + [f"{column} = %s" for column, _, _ in fixed]
                 )
                 + f" FROM {rows_table} WHERE {table}.{key} = {rows_table}.{key}"
-                + "".join(f" AND {table}.{column} = %s" for column, _, _ in conditions)
+                + "".join(f" AND {table}.{column} = {rows_table}.{column}" for column in checked)
             ),
-            [*fixed_params, *where_params],
+            fixed_params,
         )
         return
     assignments = ", ".join(

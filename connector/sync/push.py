@@ -116,7 +116,7 @@ def contacts_push(
                 counts = _push_lanes(
                     partial(lane, send_each=False), lanes=lanes, on_progress=on_progress
                 )
-            spool.finish(counts)
+            spool.finish(counts, lanes=lanes)
         lane(counts=counts, stop=threading.Event(), send_each=True, org=None)
     except BaseException:
         spool.abandon(counts)
@@ -141,7 +141,8 @@ def _push_lane(
     """Claim and push batches one after the other until none is left (or ``stop``).
 
     ``send_each``: a batch's insert job is sent and read before the next claim; else the
-    batches' new records fill shared jobs (``spool.finish`` reads the last)."""
+    batches' new records fill shared jobs and the lane, between claims, does a share of
+    their reading and settling (``spool.finish`` does the rest)."""
     while not stop.is_set() and should_continue() and not spool.broken:
         token, ids = contact_states_claim(
             limit=size,
@@ -162,6 +163,8 @@ def _push_lane(
         )
         if send_each:
             spool.finish(counts)
+        else:
+            spool.work(counts)
         if not settled:
             # Every write of the batch was postponed (Salesforce down, timing out): its
             # contacts are due again at once, so claiming on would resend them in a loop

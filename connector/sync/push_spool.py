@@ -5,9 +5,14 @@ backfill of 2,000,000 contacts pushed as one job per 10,000-contact batch took 1
 calls. Here each claimed batch is planned and its other writes sent as before; its new
 records are appended to the job's CSV on disk and the batch itself (its
 :class:`PushBatch`) waits on disk too, so a worker holds one batch in memory however large
-the job. A full job goes to Salesforce, and the lanes fill the next one while Salesforce
-processes it; the job's results are read when the next one has been sent (or when the push
-ends) and each waiting batch gets its records' outcomes and settles as before.
+the job. A full job goes to Salesforce and the lanes fill the next one while Salesforce
+processes it.
+
+The lanes share the rest of the work as it comes due: a sent job is polled when its pace
+says it is done (:class:`IngestJobWatch`), its results are read by one lane (each row to
+its batch's file on disk) and its batches are then settled by whichever lane comes next,
+one per claimed batch, so that settling keeps up with filling. When the push ends, the
+lanes (threads, each with its own database connection) settle what is left.
 
 Every batch that waits ends settled: with its results, or, when the job cannot run (the API
 limit, Salesforce down), without them — its contacts are released, still due, and their
@@ -24,11 +29,15 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from ..bulk_ingest import UPLOAD_MAX_BYTES, ingest_job_start, ingest_job_wait, ingest_results
+from django.db import connection
+
+from ..bulk_ingest import UPLOAD_MAX_BYTES, IngestJobWatch, ingest_job_start, ingest_results
 from ..client import SalesforceClient
 from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
@@ -48,21 +57,21 @@ class _Waiting:
 
     state: IO[bytes]  # the pickled PushBatch
     results: IO[str] = field(
-        default_factory=lambda: tempfile.TemporaryFile("w+", newline="")  # noqa: SIM115 — closed by _Job.close
+        default_factory=lambda: tempfile.TemporaryFile("w+", newline="")  # noqa: SIM115 — closed by settling
     )
 
 
 class _Job:
-    """One insert job's CSV (on disk) and the batches waiting for it."""
+    """One insert job's CSV (on disk, until sent) and the batches waiting for it."""
 
     def __init__(self, columns: list[str]) -> None:
         self.columns = columns
-        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 — closed by close()
+        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 — closed once sent
         self.file.write(_csv_lines([columns]))
         self.records = 0
         self.waiting: dict[str, _Waiting] = {}
-        self.job_id = ""
-        self.closed_at = 0.0
+        self.watch: IngestJobWatch | None = None
+        self.reading = False
 
     def size(self) -> int:
         return self.file.tell()
@@ -70,139 +79,218 @@ class _Job:
     def add(self, batch: PushBatch, rows: bytes, records: int) -> None:
         self.file.write(rows)
         self.records += records
-        state = tempfile.TemporaryFile()  # noqa: SIM115 — closed by close()
+        state = tempfile.TemporaryFile()  # noqa: SIM115 — closed by settling
         pickle.dump(batch, state, protocol=pickle.HIGHEST_PROTOCOL)
         self.waiting[batch.token] = _Waiting(state)
 
-    def close(self) -> None:
-        self.file.close()
-        for waiting in self.waiting.values():
-            waiting.state.close()
-            waiting.results.close()
-
 
 class BulkInsertSpool:
-    """The insert jobs of one push, shared by its lanes (one lock, held to add a batch or
-    to send a job; reading a job's results and settling its batches happen outside it)."""
+    """The insert jobs of one push, shared by its lanes. One condition guards the jobs and
+    the batches ready to settle; sending a job happens under it, polling, reading results
+    and settling outside it."""
 
     def __init__(self, client: SalesforceClient, sobject: str, finish: BatchFinisher) -> None:
         self.client = client
         self.sobject = sobject
         self._finish_batch = finish
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._filling: _Job | None = None
-        self._running: _Job | None = None
+        self._running: list[_Job] = []  # sent, results not read yet
+        self._ready: deque[_Waiting] = deque()  # results in (or none coming): to settle
+        self._busy = 0  # lanes reading a job or settling a batch now
+        self._limit: LimitReached | None = None  # no more calls: jobs settle unread
         self.jobs = 0
         # A job Salesforce would not run: the lanes stop (the next cycle tries again).
         self.broken = False
 
     def park(self, batch: PushBatch, creates: list[tuple[int, dict]], counts: PushCounts) -> None:
         """``creates`` (contact, record) go into the job being filled; ``batch`` waits on
-        disk for the job's results. A lane whose batch fills the job sends it, then reads
-        the job sent before it and settles its batches, outside the lock: the other lanes
-        fill the next job meanwhile."""
+        disk for the job's results. A lane whose batch fills the job sends it."""
         columns = sorted({key for _, record in creates for key in record if key != "attributes"})
-        to_read: list[_Job] = []
         with self._lock:
             job = self._filling
             if job is not None and not set(columns) <= set(job.columns):
-                to_read += self._send(counts)  # a column the job's CSV lacks: a job of its own
+                self._send(counts)  # a column the job's CSV lacks: a job of its own
                 job = None
             header = job.columns if job is not None else columns
             rows = _csv_lines(
                 [record.get(column) or "" for column in header] for _, record in creates
             )
             if job is not None and job.size() + len(rows) > UPLOAD_MAX_BYTES:
-                to_read += self._send(counts)
+                self._send(counts)
                 job = None
             if job is None:
                 job = self._filling = _Job(header)
             job.add(batch, rows, len(creates))
-        self._read_all(to_read, counts)
 
-    def finish(self, counts: PushCounts) -> None:
-        """The push is done: send the job being filled and settle every waiting batch."""
+    def work(self, counts: PushCounts) -> None:
+        """A lane between two claims does one piece of the work that has come due: it
+        settles a batch whose results are in, or reads a job that should be done by now."""
+        self._step(counts, waiting=False)
+
+    def finish(self, counts: PushCounts, *, lanes: int = 1) -> None:
+        """The push is done: send the job being filled, then read every job and settle
+        every waiting batch, in up to ``lanes`` threads. The first error is raised once
+        all have settled (none is left claimed); the API limit first of all."""
         with self._lock:
-            to_read = self._send(counts) if self._filling is not None else []
-            if self._running is not None:
-                to_read.append(self._running)
-                self._running = None
-        self._read_all(to_read, counts)
-
-    def _read_all(self, jobs: list[_Job], counts: PushCounts) -> None:
-        """Read each job in turn; if one ends on an error, the others settle as they are."""
-        for index, job in enumerate(jobs):
+            if self._filling is not None:
+                try:
+                    self._send(counts)
+                except LimitReached as error:
+                    self._limit = error
+            outstanding = len(self._ready) + sum(len(job.waiting) for job in self._running)
+        lanes = min(lanes, outstanding)
+        errors: list[BaseException] = []
+        if lanes < 2:
             try:
-                self._read(job, counts)
-            except BaseException:
-                for later in jobs[index + 1 :]:
-                    self._settle(later, counts)
-                raise
+                self._drain(counts)
+            except BaseException as error:  # noqa: BLE001 — raised below, the limit first
+                errors.append(error)
+        else:
+            parts = [PushCounts() for _ in range(lanes)]
+            if counts.on_progress is not None:
+                report = counts.on_progress
+                for part in parts:
+                    part.on_progress = lambda _part: report(PushCounts.total([counts, *parts]))
+            with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="push-settle") as pool:
+                futures = [pool.submit(self._drain_in_thread, part) for part in parts]
+            for part in parts:
+                counts.add(part)
+            errors = [e for f in futures if (e := f.exception()) is not None]
+        if self._limit is not None:
+            raise self._limit
+        if errors:
+            raise errors[0]
 
     def abandon(self, counts: PushCounts) -> None:
-        """The push ends on an error: every batch still waiting settles as it is (its
-        contacts without a result are released, due again). A job a lane is reading is that
-        lane's to settle."""
+        """The push ends on an error (its lanes have stopped): every batch still waiting
+        settles as it is (its contacts without a result are released, due again)."""
         with self._lock:
-            for job in (self._running, self._filling):
-                if job is not None:
-                    self._settle(job, counts)
-            self._running = self._filling = None
+            jobs = [*self._running, *([self._filling] if self._filling else [])]
+            self._running, self._filling = [], None
+            for job in jobs:
+                job.file.close()
+                self._ready.extend(job.waiting.values())
+        while self._ready:
+            try:
+                self._settle(self._ready.popleft(), counts)
+            except Exception:  # noqa: BLE001 — the push's own error is the one raised
+                logger.exception("A waiting batch could not settle")
 
-    def _send(self, counts: PushCounts) -> list[_Job]:
-        """(Inside the lock.) Upload the job being filled; returns the one sent before it,
-        for the caller to read once it has let go of the lock (Salesforce has had the
-        filling's time to process it: as a rule one poll finds it done)."""
-        job, self._filling = self._filling, None
-        previous, self._running = self._running, None
-        assert job is not None
+    # -- the work the lanes share ------------------------------------------------------
+
+    def _drain_in_thread(self, counts: PushCounts) -> None:
         try:
-            job.job_id = ingest_job_start(self.client, self.sobject, job.file)
-            job.closed_at = time.monotonic()
-            self.jobs += 1
-            logger.info(
-                "Bulk insert job %s: %d %s records, %d bytes",
-                job.job_id,
-                job.records,
-                self.sobject,
-                job.size(),
-            )
-            self._running = job
+            self._drain(counts)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def _drain(self, counts: PushCounts) -> None:
+        """Until every job is read and every batch settled; the first error is raised once
+        there is nothing left for this lane."""
+        first_error: BaseException | None = None
+        while True:
+            try:
+                if not self._step(counts, waiting=True):
+                    break
+            except BaseException as error:  # noqa: BLE001 — the rest settles first
+                first_error = first_error or error
+        if first_error is not None:
+            raise first_error
+
+    def _step(self, counts: PushCounts, *, waiting: bool) -> bool:
+        """Do one piece of due work; False when there is none. ``waiting``: wait for a job
+        to end (or for another lane's reading) rather than return."""
+        ready: _Waiting | None = None
+        job: _Job | None = None
+        with self._lock:
+            while ready is None and job is None:
+                unread = [sent for sent in self._running if not sent.reading]
+                if self._ready:
+                    ready = self._ready.popleft()
+                elif unread and (waiting or self._limit or _due(unread[0])):
+                    job = unread[0]
+                    job.reading = True
+                elif waiting and (self._running or self._busy):
+                    self._lock.wait(timeout=1.0)
+                else:
+                    return False
+            self._busy += 1
+        try:
+            if ready is not None:
+                self._settle(ready, counts)
+            elif job is not None:
+                self._read(job, wait=waiting)
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self._lock.notify_all()
+        return True
+
+    def _send(self, counts: PushCounts) -> None:
+        """(Inside the lock.) Upload the job being filled; it runs until a lane reads it."""
+        job, self._filling = self._filling, None
+        assert job is not None
+        size = job.size()
+        try:
+            job_id = ingest_job_start(self.client, self.sobject, job.file)
         except LimitReached:
-            self._settle(job, counts)
-            if previous is not None:
-                self._settle(previous, counts)
+            self._ready.extend(job.waiting.values())
             raise
         except RecoverableError as error:
             logger.warning("Bulk insert of %d records postponed: %s", job.records, error.code)
             self.broken = True
-            self._settle(job, counts)
-        return [previous] if previous is not None else []
+            self._ready.extend(job.waiting.values())
+            return
+        finally:
+            job.file.close()
+        job.watch = IngestJobWatch(
+            self.client, self.sobject, job_id, records=job.records, closed_at=time.monotonic()
+        )
+        self.jobs += 1
+        logger.info(
+            "Bulk insert job %s: %d %s records, %d bytes", job_id, job.records, self.sobject, size
+        )
+        self._running.append(job)
 
-    def _read(self, job: _Job, counts: PushCounts) -> None:
-        """Wait for ``job`` to end, record its results and settle its batches."""
+    def _read(self, job: _Job, *, wait: bool) -> None:
+        """Poll ``job`` (``wait``: until it has ended) and, once it has, record its results
+        in its batches' files; they are then ready to settle. A job that cannot be read
+        (the API limit, Salesforce down) leaves its batches to settle without results."""
+        watch = job.watch
+        assert watch is not None
+        ended = False
         try:
-            info = ingest_job_wait(
-                self.client,
-                self.sobject,
-                job.job_id,
-                records=job.records,
-                closed_at=job.closed_at,
-            )
+            if self._limit is not None:
+                raise self._limit
+            while (info := watch.poll()) is None:
+                if not wait:
+                    return
+                time.sleep(max(0.0, watch.next_at - time.monotonic()))
             self._results(job, successful=True)
             if int(info.get("numberRecordsFailed") or 0):
                 self._results(job, successful=False)
-        except LimitReached:
+            ended = True
+        except LimitReached as error:
+            self._limit = self._limit or error
+            ended = True
             raise
         except RecoverableError as error:
-            logger.warning("Bulk insert job %s: results not read: %s", job.job_id, error.code)
+            logger.warning("Bulk insert job %s: results not read: %s", watch.job_id, error.code)
             self.broken = True
+            ended = True
         finally:
-            self._settle(job, counts)
+            with self._lock:
+                job.reading = False
+                if ended:
+                    self._running.remove(job)
+                    self._ready.extend(job.waiting.values())
 
     def _results(self, job: _Job, *, successful: bool) -> None:
         """Each result row goes to its batch's file, found by the contact's external id."""
-        for rows in ingest_results(self.client, self.sobject, job.job_id, successful=successful):
+        assert job.watch is not None
+        job_id = job.watch.job_id
+        for rows in ingest_results(self.client, self.sobject, job_id, successful=successful):
             claims = {
                 str(external_id): (pk, token)
                 for external_id, pk, token in ContactSyncState.objects.filter(
@@ -220,30 +308,28 @@ class BulkInsertSpool:
                     line = ["F", pk, row.get("sf__Error", ""), row.get(OWNER_FIELD) or ""]
                 csv.writer(waiting.results).writerow(line)
 
-    def _settle(self, job: _Job, counts: PushCounts) -> None:
-        """Every waiting batch of ``job`` gets the results recorded for it and settles; the
-        first error is raised once all have settled (none is left claimed)."""
-        first_error: BaseException | None = None
+    def _settle(self, waiting: _Waiting, counts: PushCounts) -> None:
+        """The batch gets the results recorded for it (if any) and settles."""
         try:
-            for waiting in job.waiting.values():
-                try:
-                    waiting.state.seek(0)
-                    batch: PushBatch = pickle.load(waiting.state)
-                    waiting.results.seek(0)
-                    successes, failures = [], []
-                    for kind, pk, value, owner in csv.reader(waiting.results):
-                        if kind == "S":
-                            successes.append((int(pk), value))
-                        else:
-                            failures.append((int(pk), value, owner))
-                    bulk_outcomes_record(self.sobject, batch, counts, successes, failures)
-                    self._finish_batch(batch, counts)
-                except BaseException as error:  # noqa: BLE001 — the others settle first
-                    first_error = first_error or error
+            waiting.state.seek(0)
+            batch: PushBatch = pickle.load(waiting.state)
+            waiting.results.seek(0)
+            successes, failures = [], []
+            for kind, pk, value, owner in csv.reader(waiting.results):
+                if kind == "S":
+                    successes.append((int(pk), value))
+                else:
+                    failures.append((int(pk), value, owner))
         finally:
-            job.close()
-        if first_error is not None:
-            raise first_error
+            waiting.state.close()
+            waiting.results.close()
+        bulk_outcomes_record(self.sobject, batch, counts, successes, failures)
+        self._finish_batch(batch, counts)
+
+
+def _due(job: _Job) -> bool:
+    """Time to poll ``job``: its pace says it is done."""
+    return job.watch is not None and job.watch.next_at <= time.monotonic()
 
 
 def _csv_lines(rows: Iterable[list[Any]]) -> bytes:

@@ -52,6 +52,12 @@ class PushCounts:
         if self.on_progress is not None:
             self.on_progress(self)
 
+    def add(self, other: PushCounts) -> None:
+        """Count ``other``'s figures in too."""
+        for name, value in other.__dict__.items():
+            if isinstance(value, int):
+                setattr(self, name, getattr(self, name) + value)
+
     @classmethod
     def total(
         cls, parts: list[PushCounts], on_progress: Callable[[PushCounts], None] | None = None

@@ -116,6 +116,42 @@ def test_rows_update_with_constants_only_where_a_column_still_matches():
     )
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_a_condition_on_a_value_the_statistics_lack_is_joined_by_the_key():
+    """A push settles its claim just after an import: the statistics know only states with
+    no claim token. Compared with a constant, the claim token was taken to match one row,
+    and PostgreSQL scanned every state, then the 10,000 rows for each match (14 s a batch
+    at 300,000 states). Compared with the rows table's column, the rows lead the join."""
+    contacts = Contact.objects.bulk_create(
+        [Contact(email=f"plan{i}@x.example", last_name="P") for i in range(5_000)]
+    )
+    ContactSyncState.objects.bulk_create([ContactSyncState(contact=c, due=True) for c in contacts])
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {ContactSyncState._meta.db_table}")
+    claimed = [c.pk for c in contacts[:1_000]]
+    ContactSyncState.objects.filter(contact_id__in=claimed).update(claim_token="t-claim")
+    plans: list[str] = []
+
+    def explain(execute, sql, params, many, context):
+        if sql.startswith(f'UPDATE "{ContactSyncState._meta.db_table}"') and " FROM " in sql:
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain):
+        rows_update(
+            ContactSyncState,
+            ["due"],
+            [(False, pk) for pk in claimed],
+            constants={"claim_token": ""},
+            where={"claim_token": "t-claim"},
+        )
+    assert len(plans) == 1
+    assert "Seq Scan on connector_contactsyncstate" not in plans[0], plans[0]
+    assert ContactSyncState.objects.filter(due=False, claim_token="").count() == 1_000
+
+
 def test_rows_insert_select_one_row_per_source_row():
     contacts = ContactFactory.create_batch(4)
     ContactSyncState.objects.create(contact=contacts[0], due=False)
