@@ -37,6 +37,7 @@ from bench.harness import (  # noqa: E402
     fresh_database,
     header,
     median,
+    postgres_cpu_seconds,
     report,
     run_seconds,
     worker_running,
@@ -79,20 +80,28 @@ def edits_make(emulator, n: int = EDITS) -> None:
     emulator.control.reset_stats()
 
 
-def in_sync(sync, contacts: int) -> tuple[Any, float]:
+def cpu_now(emulator, worker) -> tuple[float, float, float]:
+    """CPU seconds so far of the emulator, the worker and PostgreSQL."""
+    return cpu_seconds(emulator.process.pid), worker.cpu_seconds(), postgres_cpu_seconds()
+
+
+def in_sync(sync, contacts: int, cpu=None) -> tuple[Any, float, tuple[float, ...]]:
     """Push every due contact, then read the pushed records back once (they come back as
     Salesforce changes with no new values): the steady state of a synced installation.
-    Returns the push's run and its seconds from enqueue to finish."""
+    Returns the push's run, its seconds from enqueue to finish and the CPU seconds it took
+    (emulator, worker, PostgreSQL; ``cpu`` reads them)."""
     from connector.sync.pull.watermark import CLOSED_AFTER
 
     started = time.perf_counter()
     pushed = 0.0
-    push: tuple[Any, float] | None = None
+    push: tuple[Any, float, tuple[float, ...]] | None = None
     for step in ("push", "read-back"):
         step_started = time.perf_counter()
+        before = cpu() if cpu else (0.0, 0.0, 0.0)
         run = sync(f"setup-{step}-{contacts}")  # SyncRun.trigger holds 32 characters
         assert run.status == "succeeded", (run.status, run.reason)
-        push = push or (run, time.perf_counter() - step_started)
+        spent = tuple(b - a for a, b in zip(before, cpu() if cpu else before, strict=True))
+        push = push or (run, time.perf_counter() - step_started, spent)
         pushed = pushed or time.monotonic()
     took = time.perf_counter() - started
     database_maintained()
@@ -165,9 +174,10 @@ def main(argv: list[str] | None = None) -> list[Figure]:
             # The new contacts are backdated like an old import: let the scan see them.
             contacts_make(args.large - args.small, start=args.small)
             SyncCursor.objects.filter(name=SCAN_CURSOR).update(value=None)
-            growth, growth_s = in_sync(
+            growth, growth_s, growth_cpu = in_sync(
                 lambda trigger: worker.sync(trigger=trigger, timeout=7_200)[0],
                 args.large,
+                cpu=lambda: cpu_now(emulator, worker),
             )
             peak_rss = worker.peak_rss_mb()
             assert Contact.objects.exclude(salesforce_id="").count() == args.large
@@ -182,7 +192,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     figures = []
     if args.push_rate_target:
         figures += push_figures(
-            args.large - args.small, growth, growth_s, peak_rss, args.push_rate_target
+            args.large - args.small, growth, growth_s, peak_rss, args.push_rate_target, growth_cpu
         )
     return figures + [
         report(
@@ -212,8 +222,11 @@ ROW_BYTES = 200
 BULK_JOB_CALLS = 7  # create, upload, close, poll, job info, successful and failed results
 
 
-def push_figures(n: int, run, wall: float, peak_rss: float, rate_target: int) -> list[Figure]:
+def push_figures(
+    n: int, run, wall: float, peak_rss: float, rate_target: int, cpu: tuple[float, ...]
+) -> list[Figure]:
     """The growth step's initial push of ``n`` new contacts through the worker."""
+    emulator_cpu, worker_cpu, database_cpu = cpu
     jobs = ceil_div(n * ROW_BYTES, BULK_JOB_BYTES)
     limit = jobs * BULK_JOB_CALLS
     rate = n / wall
@@ -224,6 +237,14 @@ def push_figures(n: int, run, wall: float, peak_rss: float, rate_target: int) ->
                 f"{rate:,.0f} records/s ({wall:.0f} s from enqueue to finish)",
                 f">= {rate_target:,} records/s",
                 rate >= rate_target,
+            )
+        ),
+        report(
+            Figure(
+                f"time shares, push of {n:,} new contacts",
+                f"emulator CPU {emulator_cpu:.0f} s = {emulator_cpu / wall:.0%} of wall time; "
+                f"worker CPU {worker_cpu:.0f} s = {worker_cpu / wall:.0%}; "
+                f"PostgreSQL CPU {database_cpu:.0f} s = {database_cpu / wall:.0%}",
             )
         ),
         report(
