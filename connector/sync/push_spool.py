@@ -124,8 +124,11 @@ class BulkInsertSpool:
             job.add(batch, rows, len(creates))
 
     def work(self, counts: PushCounts) -> None:
-        """A lane between two claims does one piece of the work that has come due: it
-        settles a batch whose results are in, or reads a job that should be done by now."""
+        """A lane between two claims does its share of the work that has come due: it reads
+        a job that should be done by now, if any, and settles one batch whose results are
+        in — one per claim, so that settling keeps pace with filling."""
+        while self._step(counts, waiting=False, settle=False):
+            pass
         self._step(counts, waiting=False)
 
     def finish(self, counts: PushCounts, *, lanes: int = 1) -> None:
@@ -198,15 +201,16 @@ class BulkInsertSpool:
         if first_error is not None:
             raise first_error
 
-    def _step(self, counts: PushCounts, *, waiting: bool) -> bool:
-        """Do one piece of due work; False when there is none. ``waiting``: wait for a job
-        to end (or for another lane's reading) rather than return."""
+    def _step(self, counts: PushCounts, *, waiting: bool, settle: bool = True) -> bool:
+        """Do one piece of due work (``settle``: or only a read); False when there is none.
+        ``waiting``: wait for a job to end (or for another lane's reading) rather than
+        return."""
         ready: _Waiting | None = None
         job: _Job | None = None
         with self._lock:
             while ready is None and job is None:
                 unread = [sent for sent in self._running if not sent.reading]
-                if self._ready:
+                if self._ready and settle:
                     ready = self._ready.popleft()
                 elif unread and (waiting or self._limit or _due(unread[0])):
                     job = unread[0]

@@ -50,11 +50,9 @@ def each_contact_once_in_salesforce(salesforce) -> None:
     assert not ContactSyncState.objects.exclude(claim_token="").exists()
 
 
-def pushed_again_once_the_org_is_done(salesforce, integration_settings) -> None:
-    """After a push the limit ended: once the org has finished the jobs it was sent (a
-    deadline, not a fixed wait), the next push with calls to spare leaves every contact
-    with exactly one record."""
-    sf = salesforce.salesforce(SF_USERNAME, SF_PASSWORD, SF_TOKEN)  # not hubsync's budget
+def org_jobs_done(sf) -> None:
+    """Wait (a deadline, not a fixed sleep) until the org has processed every ingest job it
+    was sent; ``sf`` is the test's own client (not hubsync's budget)."""
     deadline = time.monotonic() + 60
     while any(
         job["state"] in ("UploadComplete", "InProgress")
@@ -62,6 +60,13 @@ def pushed_again_once_the_org_is_done(salesforce, integration_settings) -> None:
     ):
         assert time.monotonic() < deadline, "the emulator did not finish its jobs"
         time.sleep(0.1)
+
+
+def pushed_again_once_the_org_is_done(salesforce, integration_settings) -> None:
+    """After a push the limit ended: once the org has finished the jobs it was sent (a
+    deadline, not a fixed wait), the next push with calls to spare leaves every contact
+    with exactly one record."""
+    org_jobs_done(salesforce.salesforce(SF_USERNAME, SF_PASSWORD, SF_TOKEN))
     integration_settings.api_call_limit = 100_000
     integration_settings.save()
     push(integration_settings, parallelism=2)
@@ -90,6 +95,40 @@ def test_a_full_job_goes_out_while_the_next_one_fills(
     counts = push(integration_settings, parallelism=2)
     assert (counts.created, counts.failed) == (N, 0)
     assert salesforce.control.stats()["requests"][JOB_CREATE] >= 3
+    each_contact_once_in_salesforce(salesforce)
+
+
+def test_a_sent_job_is_read_and_its_batches_settled_between_claims(
+    salesforce, integration_settings, monkeypatch
+):
+    """One lane, a job per batch: once the org has done a job (a deadline, not a fixed
+    wait) and its pace says so, the lane reads it and settles one batch at each claim, so
+    each job's batch has settled before the next job goes out (a job used to be read only
+    once the next one had gone out)."""
+    from connector.sync import push_spool
+
+    monkeypatch.setattr(push_spool, "UPLOAD_MAX_BYTES", 20_000)
+    monkeypatch.setattr("connector.bulk_ingest.ASSUMED_RECORDS_PER_S", 10**9)  # due at once
+    sf = salesforce.salesforce(SF_USERNAME, SF_PASSWORD, SF_TOKEN)  # not hubsync's budget
+    work, start = push_spool.BulkInsertSpool.work, push_spool.ingest_job_start
+    settled_at_each_send: list[int] = []
+
+    def work_once_the_org_is_done(spool, counts):
+        org_jobs_done(sf)
+        work(spool, counts)
+
+    def start_counting(*args, **kwargs):
+        settled_at_each_send.append(ContactSyncState.objects.filter(due=False).count())
+        return start(*args, **kwargs)
+
+    monkeypatch.setattr(push_spool.BulkInsertSpool, "work", work_once_the_org_is_done)
+    monkeypatch.setattr(push_spool, "ingest_job_start", start_counting)
+    contacts_make(N)
+    counts = push(integration_settings, parallelism=1)
+    assert (counts.created, counts.failed) == (N, 0)
+    # Five batches, five jobs: each sent as the next batch parks (the last as the push
+    # ends), when every batch before it but the one it holds has settled.
+    assert settled_at_each_send == [0, BATCH, 2 * BATCH, 3 * BATCH, 4 * BATCH]
     each_contact_once_in_salesforce(salesforce)
 
 
@@ -214,8 +253,9 @@ def test_the_orgs_limit_on_the_first_of_two_jobs_read_at_the_end_settles_the_sec
     salesforce, integration_settings, monkeypatch
 ):
     """Three batches fill the first job; the last two are the second, sent as the push
-    ends: both are then read, and Salesforce refuses the first job's results (its request
-    limit). The second job's batches settle too (released: none is left claimed)."""
+    ends. Salesforce refuses the first job's results (its request limit), whether a lane
+    reads them between claims or the push's end does: the second job's batches settle too
+    (released: none is left claimed)."""
     monkeypatch.setattr("connector.sync.push_spool.UPLOAD_MAX_BYTES", 50_000)
     contacts_make(N)
     salesforce.control.add_fault(
