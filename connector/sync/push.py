@@ -108,16 +108,15 @@ def contacts_push(
         if contacts_due_more_than(size, integration_settings=integration_settings):
             unlinked = contacts_unlinked_count(at_most=ORG_EMAILS_WORTH_FROM)
             lane = partial(lane, org=OrgEmails.read(client, unlinked=unlinked))
+            backfill = partial(lane, send_each=False, cursor=ClaimCursor())
             # A backfill: the batches' new records share insert jobs (push_spool), the last
             # one read here; then whatever they released (moves) goes one batch at a time.
             if lanes < 2:
-                lane(counts=counts, stop=threading.Event(), send_each=False)
+                backfill(counts=counts, stop=threading.Event())
             else:
-                counts = _push_lanes(
-                    partial(lane, send_each=False), lanes=lanes, on_progress=on_progress
-                )
+                counts = _push_lanes(backfill, lanes=lanes, on_progress=on_progress)
             spool.finish(counts, lanes=lanes)
-        lane(counts=counts, stop=threading.Event(), send_each=True, org=None)
+        lane(counts=counts, stop=threading.Event(), send_each=True, org=None, cursor=None)
     except BaseException:
         spool.abandon(counts)
         raise
@@ -135,11 +134,14 @@ def _push_lane(
     spool: BulkInsertSpool,
     send_each: bool,
     org: OrgEmails | None,
+    cursor: ClaimCursor | None,
     counts: PushCounts,
     stop: threading.Event,
 ) -> None:
     """Claim and push batches one after the other until none is left (or ``stop``).
 
+    ``cursor``: a backfill's lanes claim on past the contacts claimed so far (what a
+    batch releases is due again for the push's last lane, which claims from the start).
     ``send_each``: a batch's insert job is sent and read before the next claim; else the
     batches' new records fill shared jobs and the lane, between claims, does a share of
     their reading and settling (``spool.finish`` does the rest)."""
@@ -148,9 +150,12 @@ def _push_lane(
             limit=size,
             inclusion_list=integration_settings.inclusion_list,
             include_retries=include_retries,
+            after=cursor.after if cursor else -1,
         )
         if not ids:
             break
+        if cursor:
+            cursor.passed(ids)
         settled = _push_batch(
             client=client,
             integration_settings=integration_settings,
@@ -170,6 +175,18 @@ def _push_lane(
             # contacts are due again at once, so claiming on would resend them in a loop
             # that only the API limit ends. The next cycle takes them.
             stop.set()
+
+
+class ClaimCursor:
+    """The highest contact id a backfill's lanes have claimed so far."""
+
+    def __init__(self) -> None:
+        self.after = -1
+        self._lock = threading.Lock()
+
+    def passed(self, ids: Sequence[int]) -> None:
+        with self._lock:
+            self.after = max(self.after, *ids)
 
 
 def _push_lanes(

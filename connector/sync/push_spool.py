@@ -21,6 +21,7 @@ creates marked as sent: the next try upserts them on HubSync_Id__c.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import logging
@@ -29,6 +30,7 @@ import tempfile
 import threading
 import time
 import uuid
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,11 +39,12 @@ from typing import IO, Any
 
 from django.db import connection
 
+from marketing.models import Contact
+
 from ..bulk_ingest import UPLOAD_MAX_BYTES, IngestJobWatch, ingest_job_start, ingest_results
 from ..client import SalesforceClient
 from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
-from ..models import ContactSyncState
 from .push_batch import PushBatch
 from .push_writes import PushCounts, bulk_outcomes_record
 
@@ -62,7 +65,8 @@ class _Waiting:
 
 
 class _Job:
-    """One insert job's CSV (on disk, until sent) and the batches waiting for it."""
+    """One insert job's CSV (on disk, until sent) and the batches waiting for it, with the
+    contacts each batch sent (sorted arrays: 8 bytes a contact, about 6 MB for a full job)."""
 
     def __init__(self, columns: list[str]) -> None:
         self.columns = columns
@@ -72,16 +76,32 @@ class _Job:
         self.waiting: dict[str, _Waiting] = {}
         self.watch: IngestJobWatch | None = None
         self.reading = False
+        self._sent: dict[str, array[int]] = {}
+        self._ranges: list[tuple[int, int, str]] = []  # (first, last contact, batch token)
 
     def size(self) -> int:
         return self.file.tell()
 
-    def add(self, batch: PushBatch, rows: bytes, records: int) -> None:
+    def add(self, batch: PushBatch, rows: bytes, contacts: list[int]) -> None:
         self.file.write(rows)
-        self.records += records
+        self.records += len(contacts)
         state = tempfile.TemporaryFile()  # noqa: SIM115 — closed by settling
         pickle.dump(batch, state, protocol=pickle.HIGHEST_PROTOCOL)
         self.waiting[batch.token] = _Waiting(state)
+        sent = self._sent[batch.token] = array("q", sorted(contacts))
+        bisect.insort(self._ranges, (sent[0], sent[-1], batch.token))
+
+    def batch_of(self, contact: int) -> _Waiting | None:
+        """The waiting batch that sent ``contact``. A backfill claims contacts in id order,
+        so each batch's are a range of their own: one range to look in, as a rule."""
+        at = bisect.bisect_right(self._ranges, (contact, contact, "\uffff"))
+        nearest = self._ranges[at - 1 : at] if at else []
+        for _first, last, token in [*nearest, *self._ranges]:
+            sent = self._sent[token]
+            index = bisect.bisect_left(sent, contact)
+            if contact <= last and index < len(sent) and sent[index] == contact:
+                return self.waiting[token]
+        return None
 
 
 class BulkInsertSpool:
@@ -121,7 +141,7 @@ class BulkInsertSpool:
                 job = None
             if job is None:
                 job = self._filling = _Job(header)
-            job.add(batch, rows, len(creates))
+            job.add(batch, rows, [contact for contact, _ in creates])
 
     def work(self, counts: PushCounts) -> None:
         """A lane between two claims does its share of the work that has come due: it reads
@@ -291,21 +311,24 @@ class BulkInsertSpool:
                     self._ready.extend(job.waiting.values())
 
     def _results(self, job: _Job, *, successful: bool) -> None:
-        """Each result row goes to its batch's file, found by the contact's external id."""
+        """Each result row goes to the file of the batch that sent it, found by the
+        contact's external id (one read of the contacts' ids per RESULT_CHUNK rows; the
+        batch from memory: joined to the sync states, the read took 0.5 s a chunk at
+        2,000,000 contacts)."""
         assert job.watch is not None
         job_id = job.watch.job_id
         for rows in ingest_results(self.client, self.sobject, job_id, successful=successful):
-            claims = {
-                str(external_id): (pk, token)
-                for external_id, pk, token in ContactSyncState.objects.filter(
-                    contact__external_id__in=[_uuid(row[EXTERNAL_ID_FIELD]) for row in rows]
-                ).values_list("contact__external_id", "contact_id", "claim_token")
+            contacts = {
+                str(external_id): pk
+                for external_id, pk in Contact.objects.filter(
+                    external_id__in=[_uuid(row[EXTERNAL_ID_FIELD]) for row in rows]
+                ).values_list("external_id", "pk")
             }
             for row in rows:
-                pk, token = claims.get(row[EXTERNAL_ID_FIELD], (0, ""))
-                waiting = job.waiting.get(token)
+                pk = contacts.get(row[EXTERNAL_ID_FIELD], 0)
+                waiting = job.batch_of(pk)
                 if waiting is None:
-                    continue  # not claimed by this push any more (a claim taken over)
+                    continue  # not a record this push sent
                 if successful:
                     line = ["S", pk, row["sf__Id"], ""]
                 else:

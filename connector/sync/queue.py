@@ -119,11 +119,15 @@ def contact_states_claim(
     inclusion_list: SmartList | None,
     include_retries: bool = True,
     now: datetime | None = None,
+    after: int = -1,
 ) -> tuple[str, list[int]]:
     """Claim up to ``limit`` due contacts; returns the claim token and the contact ids.
 
     Contacts outside the inclusion list stay due: they flow once they match.
     ``include_retries`` False leaves failed contacts for later (API budget).
+    ``after``: only contacts past this id (a backfill's lanes claim on from where the last
+    claim ended: the contacts claimed before stay due until their batch settles, and each
+    claim read past all of them — 0.5 s a claim, 220 s in all, at 2,000,000 contacts).
     """
     now = now or timezone.now()
     token = uuid.uuid4().hex
@@ -136,9 +140,10 @@ def contact_states_claim(
         if not include_retries:
             due = due.filter(attempts=0)
         if inclusion_list is None:
-            ids = list(_in_order(due.select_for_update(skip_locked=True, of=("self",)))[:limit])
+            due = due.filter(contact_id__gt=after).select_for_update(skip_locked=True, of=("self",))
+            ids = list(_in_order(due)[:limit])
         else:
-            ids = _members_in_order(due, inclusion_list, limit)
+            ids = _members_in_order(due, inclusion_list, limit, after)
         if ids:
             ContactSyncState.objects.filter(contact_id__in=ids).update(
                 claimed_at=now, claim_token=token
@@ -158,7 +163,7 @@ def _in_order(due: QuerySet[ContactSyncState]) -> QuerySet[Any]:
 
 
 def _members_in_order(
-    due: QuerySet[ContactSyncState], inclusion_list: SmartList, limit: int
+    due: QuerySet[ContactSyncState], inclusion_list: SmartList, limit: int, after: int
 ) -> list[int]:
     """The first ``limit`` due contacts that are in the inclusion list, window by window.
 
@@ -170,7 +175,6 @@ def _members_in_order(
     members = smart_list_contacts(smart_list=inclusion_list)
     candidates = due.select_for_update(skip_locked=True, of=("self",))
     ids: list[int] = []
-    after = -1
     while len(ids) < limit:
         # The window's last due contact (one index read), then the list on that range, on
         # both tables: PostgreSQL carries no range condition across a join.

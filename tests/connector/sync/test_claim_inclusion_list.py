@@ -49,3 +49,21 @@ def test_whether_more_than_n_are_due_counts_members_only(germans, integration_se
     contacts_mark_due()
     assert contacts_due_more_than(1, integration_settings=integration_settings)
     assert not contacts_due_more_than(2, integration_settings=integration_settings)
+
+
+@pytest.mark.parametrize("with_list", [False, True])
+def test_a_claim_after_an_id_takes_only_the_contacts_past_it(germans, with_list):
+    """A backfill's lanes claim on from the last contact they claimed: the contacts before
+    it, claimed or released meanwhile, are not read again (the push's last lane, which
+    claims from the start, takes the released ones)."""
+    contacts = [ContactFactory(country="Germany") for _ in range(10)]
+    contacts_mark_due()
+    pks = [c.pk for c in contacts]
+    inclusion_list = germans if with_list else None
+    token, first = contact_states_claim(limit=4, inclusion_list=inclusion_list)
+    assert first == pks[:4]
+    queue.contact_states_release(token=token, contact_ids=first[:2])  # due again
+    _, past = contact_states_claim(limit=4, inclusion_list=inclusion_list, after=first[-1])
+    assert past == pks[4:8]
+    _, again = contact_states_claim(limit=4, inclusion_list=inclusion_list)
+    assert again == pks[:2] + pks[8:]

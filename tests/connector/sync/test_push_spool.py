@@ -269,3 +269,20 @@ def test_the_orgs_limit_on_the_first_of_two_jobs_read_at_the_end_settles_the_sec
     assert salesforce.control.stats()["requests"][JOB_CREATE] == 2
     assert not ContactSyncState.objects.exclude(claim_token="").exists()
     pushed_again_once_the_org_is_done(salesforce, integration_settings)
+
+
+def test_a_result_goes_to_the_batch_that_sent_its_contact_even_when_claims_interleave():
+    """Each batch's contacts are a range of their own as a rule (claims go in id order);
+    lanes racing for a claim can interleave them, and every result still finds its batch."""
+    from connector.sync.push_batch import PushBatch
+    from connector.sync.push_spool import _Job
+
+    job = _Job(["LastName"])
+    job.add(PushBatch(token="a", versions={}), b"", [1, 5, 9])
+    job.add(PushBatch(token="b", versions={}), b"", [2, 6, 7])  # inside a's range
+    job.add(PushBatch(token="c", versions={}), b"", [20, 21])
+    owners = {pk: job.batch_of(pk) for pk in (1, 2, 5, 6, 7, 9, 20, 21, 3, 30, 0)}
+    assert {pk for pk, w in owners.items() if w is job.waiting["a"]} == {1, 5, 9}
+    assert {pk for pk, w in owners.items() if w is job.waiting["b"]} == {2, 6, 7}
+    assert {pk for pk, w in owners.items() if w is job.waiting["c"]} == {20, 21}
+    assert [owners[pk] for pk in (3, 30, 0)] == [None, None, None]  # sent by none
