@@ -22,10 +22,12 @@ creates marked as sent: the next try upserts them on HubSync_Id__c.
 from __future__ import annotations
 
 import bisect
+import contextvars
 import csv
 import io
 import logging
 import pickle
+import sys
 import tempfile
 import threading
 import time
@@ -45,8 +47,10 @@ from ..bulk_ingest import UPLOAD_MAX_BYTES, IngestJobWatch, ingest_job_start, in
 from ..client import SalesforceClient
 from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
+from ..models import ContactSyncState
 from .push_batch import PushBatch
 from .push_writes import PushCounts, bulk_outcomes_record
+from .queue import claim_ttl
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +63,7 @@ class _Waiting:
     """A claimed batch waiting for its job's results, on disk."""
 
     state: IO[bytes]  # the pickled PushBatch
+    parked_at: float = field(default_factory=time.time)
     results: IO[str] = field(
         default_factory=lambda: tempfile.TemporaryFile("w+", newline="")  # noqa: SIM115 — closed by settling
     )
@@ -94,7 +99,7 @@ class _Job:
     def batch_of(self, contact: int) -> _Waiting | None:
         """The waiting batch that sent ``contact``. A backfill claims contacts in id order,
         so each batch's are a range of their own: one range to look in, as a rule."""
-        at = bisect.bisect_right(self._ranges, (contact, contact, "\uffff"))
+        at = bisect.bisect_right(self._ranges, (contact, sys.maxsize, "\uffff"))
         nearest = self._ranges[at - 1 : at] if at else []
         for _first, last, token in [*nearest, *self._ranges]:
             sent = self._sent[token]
@@ -176,7 +181,11 @@ class BulkInsertSpool:
                 for part in parts:
                     part.on_progress = lambda _part: report(PushCounts.total([counts, *parts]))
             with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="push-settle") as pool:
-                futures = [pool.submit(self._drain_in_thread, part) for part in parts]
+                # Each in a copy of this thread's context: its log lines carry the run id.
+                futures = [
+                    pool.submit(contextvars.copy_context().run, self._drain_in_thread, part)
+                    for part in parts
+                ]
             for part in parts:
                 counts.add(part)
             errors = [e for f in futures if (e := f.exception()) is not None]
@@ -223,20 +232,25 @@ class BulkInsertSpool:
 
     def _step(self, counts: PushCounts, *, waiting: bool, settle: bool = True) -> bool:
         """Do one piece of due work (``settle``: or only a read); False when there is none.
-        ``waiting``: wait for a job to end (or for another lane's reading) rather than
-        return."""
+        ``waiting``: wait for a job to come due (or for another lane's reading) rather than
+        return. A job is due when its pace says it is done (the API limit: at once, to
+        settle unread); of several, the one due first, whatever order they were sent in."""
         ready: _Waiting | None = None
         job: _Job | None = None
         with self._lock:
             while ready is None and job is None:
-                unread = [sent for sent in self._running if not sent.reading]
+                unread = sorted(
+                    (sent for sent in self._running if not sent.reading), key=_next_poll
+                )
+                now = time.monotonic()
                 if self._ready and settle:
                     ready = self._ready.popleft()
-                elif unread and (waiting or self._limit or _due(unread[0])):
+                elif unread and (self._limit or _next_poll(unread[0]) <= now):
                     job = unread[0]
                     job.reading = True
                 elif waiting and (self._running or self._busy):
-                    self._lock.wait(timeout=1.0)
+                    pause = _next_poll(unread[0]) - now if unread else 1.0
+                    self._lock.wait(timeout=min(max(pause, 0.01), 1.0))
                 else:
                     return False
             self._busy += 1
@@ -244,7 +258,10 @@ class BulkInsertSpool:
             if ready is not None:
                 self._settle(ready, counts)
             elif job is not None:
-                self._read(job, wait=waiting)
+                self._read(job)
+        except LimitReached as error:  # no more calls: the jobs left settle unread
+            self._limit = self._limit or error
+            raise
         finally:
             with self._lock:
                 self._busy -= 1
@@ -266,6 +283,9 @@ class BulkInsertSpool:
             self.broken = True
             self._ready.extend(job.waiting.values())
             return
+        except BaseException:
+            self._ready.extend(job.waiting.values())
+            raise
         finally:
             job.file.close()
         job.watch = IngestJobWatch(
@@ -277,20 +297,18 @@ class BulkInsertSpool:
         )
         self._running.append(job)
 
-    def _read(self, job: _Job, *, wait: bool) -> None:
-        """Poll ``job`` (``wait``: until it has ended) and, once it has, record its results
-        in its batches' files; they are then ready to settle. A job that cannot be read
-        (the API limit, Salesforce down) leaves its batches to settle without results."""
+    def _read(self, job: _Job) -> None:
+        """Poll ``job`` and, once it has ended, record its results in its batches' files;
+        they are then ready to settle. A job that cannot be read (the API limit, Salesforce
+        down) leaves its batches to settle without results."""
         watch = job.watch
         assert watch is not None
         ended = False
         try:
             if self._limit is not None:
                 raise self._limit
-            while (info := watch.poll()) is None:
-                if not wait:
-                    return
-                time.sleep(max(0.0, watch.next_at - time.monotonic()))
+            if (info := watch.poll()) is None:
+                return  # polled again when its pace says
             self._results(job, successful=True)
             if int(info.get("numberRecordsFailed") or 0):
                 self._results(job, successful=False)
@@ -303,6 +321,9 @@ class BulkInsertSpool:
             logger.warning("Bulk insert job %s: results not read: %s", watch.job_id, error.code)
             self.broken = True
             ended = True
+        except BaseException:
+            ended = True  # its batches settle with what was read (retrying would repeat it)
+            raise
         finally:
             with self._lock:
                 job.reading = False
@@ -350,13 +371,24 @@ class BulkInsertSpool:
         finally:
             waiting.state.close()
             waiting.results.close()
+        if time.time() - waiting.parked_at > claim_ttl().total_seconds() / 2:
+            # Parked long enough for another worker to have taken a claim over (a dead
+            # worker's, once CLAIM_TTL has passed): only what this batch still holds.
+            held = set(
+                ContactSyncState.objects.filter(
+                    contact_id__in=[pk for pk, *_ in successes + failures],
+                    claim_token=batch.token,
+                ).values_list("contact_id", flat=True)
+            )
+            successes = [success for success in successes if success[0] in held]
+            failures = [failure for failure in failures if failure[0] in held]
         bulk_outcomes_record(self.sobject, batch, counts, successes, failures)
         self._finish_batch(batch, counts)
 
 
-def _due(job: _Job) -> bool:
-    """Time to poll ``job``: its pace says it is done."""
-    return job.watch is not None and job.watch.next_at <= time.monotonic()
+def _next_poll(job: _Job) -> float:
+    assert job.watch is not None
+    return job.watch.next_at
 
 
 def _csv_lines(rows: Iterable[list[Any]]) -> bytes:

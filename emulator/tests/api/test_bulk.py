@@ -140,3 +140,46 @@ def test_raw_job_lifecycle(sf):
     # The job moves on in the background: the state it is in when asked again varies.
     prefix = f"Job {created['id']} is not in state Open: "
     assert error["message"].removeprefix(prefix) in ("UploadComplete", "InProgress", "JobComplete")
+
+
+def test_ingest_jobs_run_one_at_a_time_in_the_order_they_were_closed(sf, emulator_control):
+    """A later job waits (UploadComplete) while an earlier one runs, whatever their sizes:
+    the first job's results are ready as soon as it alone is done."""
+    import time
+
+    emulator_control.configure_org(bulk_records_per_s=100)  # the first job runs 2 s
+    url = sf.bulk2_url + "ingest"
+
+    def job(rows: int) -> str:
+        created = sf.session.post(
+            url,
+            headers=sf.headers,
+            json={"object": "Lead", "operation": "insert", "contentType": "CSV"},
+        ).json()
+        data = "LastName,Company\n" + "".join(f"L{i},C\n" for i in range(rows))
+        sf.session.put(
+            f"{url}/{created['id']}/batches",
+            data=data.encode(),
+            headers={**sf.headers, "Content-Type": "text/csv"},
+        )
+        sf.session.patch(
+            f"{url}/{created['id']}", headers=sf.headers, json={"state": "UploadComplete"}
+        )
+        return created["id"]
+
+    try:
+        first, second = job(200), job(1)
+        seen: list[tuple[str, str]] = []
+        deadline = time.monotonic() + 30
+        while not seen or seen[-1] != ("JobComplete", "JobComplete"):
+            assert time.monotonic() < deadline, seen
+            states = tuple(
+                sf.session.get(f"{url}/{job_id}", headers=sf.headers).json()["state"]
+                for job_id in (first, second)
+            )
+            seen.append(states)  # type: ignore[arg-type]
+            time.sleep(0.02)
+        # The one-record job never finished before the 200-record job closed before it.
+        assert not any(a != "JobComplete" and b == "JobComplete" for a, b in seen), seen
+    finally:
+        emulator_control.configure_org(bulk_records_per_s=None)

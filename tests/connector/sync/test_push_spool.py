@@ -132,6 +132,54 @@ def test_a_sent_job_is_read_and_its_batches_settled_between_claims(
     each_contact_once_in_salesforce(salesforce)
 
 
+def test_a_result_for_a_claim_another_worker_took_over_is_left_to_that_worker(
+    salesforce, integration_settings, monkeypatch
+):
+    """A batch that waited longer than half the claim's time to live may have lost a
+    contact to another worker (which takes a dead worker's claims once CLAIM_TTL is over):
+    its result is then that worker's to record, not this push's."""
+    from datetime import timedelta
+
+    from connector.sync import push_spool
+
+    monkeypatch.setattr(push_spool, "claim_ttl", lambda: timedelta(0))  # every batch waited
+    start = push_spool.ingest_job_start
+    contacts_make(N)
+    taken = Contact.objects.get(email="s5@spool.example")
+
+    def taken_over_while_the_job_runs(*args, **kwargs):
+        job_id = start(*args, **kwargs)
+        ContactSyncState.objects.filter(contact=taken).update(claim_token="another-worker")
+        return job_id
+
+    monkeypatch.setattr(push_spool, "ingest_job_start", taken_over_while_the_job_runs)
+    counts = push(integration_settings, parallelism=2)
+    assert (counts.created, counts.failed) == (N - 1, 0)
+    taken.refresh_from_db()
+    assert taken.salesforce_id == ""  # the other worker links it (upserting, create sent)
+    state = ContactSyncState.objects.get(contact=taken)
+    assert (state.claim_token, state.due, state.create_sent) == ("another-worker", True, True)
+    assert Contact.objects.filter(salesforce_id="").count() == 1
+
+
+def test_results_refused_for_good_end_the_push_with_nothing_claimed(
+    salesforce, integration_settings
+):
+    """Salesforce refuses a job's results with an error no retry mends: the push ends on
+    it (once, not reading the job again and again) and every batch settles."""
+    from connector.errors import UnrecoverableError
+
+    contacts_make(N)
+    salesforce.control.add_fault(
+        r"/successfulResults$", status=400, error_code="INVALIDJOB", message="Job is invalid."
+    )
+    with pytest.raises(UnrecoverableError):
+        push(integration_settings, parallelism=2)
+    assert salesforce.control.stats()["faults"] == {"status:400:INVALIDJOB": 1}
+    assert not ContactSyncState.objects.exclude(claim_token="").exists()
+    assert ContactSyncState.objects.filter(due=True, create_sent=True).count() == N
+
+
 def test_a_record_refused_in_a_shared_job_is_its_own_sync_error(salesforce, integration_settings):
     contacts_make(N)
     Contact.objects.filter(email="s7@spool.example").update(last_name="Refused")
