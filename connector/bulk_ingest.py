@@ -68,20 +68,42 @@ def _upload(sf: Salesforce, sobject: str, job_id: str, csv_file: IO[bytes]) -> N
 
 class IngestJobWatch:
     """When to poll an ingest job, and the poll. The first poll comes when a job of
-    ``records`` closed at ``closed_at`` (``time.monotonic()``) would be done at
-    ASSUMED_RECORDS_PER_S (at once for one sent long ago); each later one when the job's
-    own pace so far (``numberRecordsProcessed``) says it will be done, a little after — or
+    ``records`` whose processing starts at ``started_at`` (``time.monotonic()``: when it was
+    closed, or when the org should be done with the jobs sent before it) would be done at
+    ``rate`` records/s (at once for one sent long ago); each later one when the job's own
+    pace since then (``numberRecordsProcessed``) says it will be done, a little after — or
     1, 2, 4 … at most POLL_MAX_S seconds apart while it has processed nothing. A job of
     700,000 records costs two or three polls, not one every few seconds. The caller decides
     what to do until ``next_at`` (wait, or other work)."""
 
     def __init__(
-        self, client: SalesforceClient, sobject: str, job_id: str, *, records: int, closed_at: float
+        self,
+        client: SalesforceClient,
+        sobject: str,
+        job_id: str,
+        *,
+        records: int,
+        started_at: float,
+        rate: float = ASSUMED_RECORDS_PER_S,
     ) -> None:
         self.client, self.sobject, self.job_id = client, sobject, job_id
-        self.records, self.closed_at = records, closed_at
-        self.next_at = closed_at + records / ASSUMED_RECORDS_PER_S
+        self.records, self.started_at = records, started_at
+        self.next_at = started_at + records / rate
         self._pause = max(0.0, self.next_at - time.monotonic())
+        self._progressed = False
+
+    def starts(self, at: float, rate: float) -> None:
+        """The job is not expected to start before ``at`` (the org was busy with an earlier
+        job until then) and to go at ``rate`` records/s: its pace is reckoned from then, and
+        its first poll timed by it."""
+        self.started_at = max(self.started_at, at)
+        if not self._progressed:
+            self.next_at = self.started_at + self.records / rate
+            self._pause = max(0.0, self.next_at - time.monotonic())
+
+    def rate(self) -> float:
+        """Records per second since the job started, as seen at its end (a poll)."""
+        return self.records / max(time.monotonic() - self.started_at, 1e-3)
 
     def poll(self) -> dict[str, Any] | None:
         """One poll (one call): the job's info once it has ended, else None and ``next_at``
@@ -105,7 +127,8 @@ class IngestJobWatch:
         processed = int(state.get("numberRecordsProcessed") or 0)
         now = time.monotonic()
         if 0 < processed < self.records:
-            remaining = (self.records - processed) * (now - self.closed_at) / processed
+            self._progressed = True
+            remaining = (self.records - processed) * (now - self.started_at) / processed
             self._pause = min(max(remaining * 1.1, 1.0), PACED_POLL_MAX_S)
         else:
             self._pause = min(max(self._pause * 2, 1.0), POLL_MAX_S)

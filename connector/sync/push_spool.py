@@ -43,7 +43,13 @@ from django.db import connection
 
 from marketing.models import Contact
 
-from ..bulk_ingest import UPLOAD_MAX_BYTES, IngestJobWatch, ingest_job_start, ingest_results
+from ..bulk_ingest import (
+    ASSUMED_RECORDS_PER_S,
+    UPLOAD_MAX_BYTES,
+    IngestJobWatch,
+    ingest_job_start,
+    ingest_results,
+)
 from ..client import SalesforceClient
 from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
@@ -124,6 +130,10 @@ class BulkInsertSpool:
         self._ready: deque[_Waiting] = deque()  # results in (or none coming): to settle
         self._busy = 0  # lanes reading a job or settling a batch now
         self._limit: LimitReached | None = None  # no more calls: jobs settle unread
+        # How fast the org processes this push's jobs (assumed, then as seen), and when it
+        # should be done with those sent so far: a job waits for the ones before it.
+        self._rate = float(ASSUMED_RECORDS_PER_S)
+        self._org_free_at = 0.0
         self.jobs = 0
         # A job Salesforce would not run: the lanes stop (the next cycle tries again).
         self.broken = False
@@ -289,8 +299,14 @@ class BulkInsertSpool:
         finally:
             job.file.close()
         job.watch = IngestJobWatch(
-            self.client, self.sobject, job_id, records=job.records, closed_at=time.monotonic()
+            self.client,
+            self.sobject,
+            job_id,
+            records=job.records,
+            started_at=max(time.monotonic(), self._org_free_at),
+            rate=self._rate,
         )
+        self._org_free_at = job.watch.next_at
         self.jobs += 1
         logger.info(
             "Bulk insert job %s: %d %s records, %d bytes", job_id, job.records, self.sobject, size
@@ -309,6 +325,7 @@ class BulkInsertSpool:
                 raise self._limit
             if (info := watch.poll()) is None:
                 return  # polled again when its pace says
+            self._ended(job)
             self._results(job, successful=True)
             if int(info.get("numberRecordsFailed") or 0):
                 self._results(job, successful=False)
@@ -330,6 +347,20 @@ class BulkInsertSpool:
                 if ended:
                     self._running.remove(job)
                     self._ready.extend(job.waiting.values())
+
+    def _ended(self, job: _Job) -> None:
+        """``job`` is done: the org's pace as seen re-times the first poll of each job sent
+        after it (which, as a rule, waited for it), so that a job is not polled long
+        before it can be done (each poll is a call)."""
+        assert job.watch is not None
+        with self._lock:
+            self._rate = job.watch.rate()
+            free_at = time.monotonic()
+            for later in self._running:
+                if later is not job and later.watch is not None:
+                    later.watch.starts(free_at, self._rate)
+                    free_at = later.watch.next_at
+            self._org_free_at = free_at
 
     def _results(self, job: _Job, *, successful: bool) -> None:
         """Each result row goes to the file of the batch that sent it, found by the

@@ -108,7 +108,9 @@ def test_a_sent_job_is_read_and_its_batches_settled_between_claims(
     from connector.sync import push_spool
 
     monkeypatch.setattr(push_spool, "UPLOAD_MAX_BYTES", 20_000)
-    monkeypatch.setattr("connector.bulk_ingest.ASSUMED_RECORDS_PER_S", 10**9)  # due at once
+    # An org that is done at once: each job is due as soon as it is sent.
+    monkeypatch.setattr(push_spool, "ASSUMED_RECORDS_PER_S", 10**9)
+    monkeypatch.setattr(push_spool.IngestJobWatch, "rate", lambda watch: 10**9)
     sf = salesforce.salesforce(SF_USERNAME, SF_PASSWORD, SF_TOKEN)  # not hubsync's budget
     work, start = push_spool.BulkInsertSpool.work, push_spool.ingest_job_start
     settled_at_each_send: list[int] = []
@@ -334,3 +336,17 @@ def test_a_result_goes_to_the_batch_that_sent_its_contact_even_when_claims_inter
     assert {pk for pk, w in owners.items() if w is job.waiting["b"]} == {2, 6, 7}
     assert {pk for pk, w in owners.items() if w is job.waiting["c"]} == {20, 21}
     assert [owners[pk] for pk in (3, 30, 0)] == [None, None, None]  # sent by none
+
+
+def test_a_job_sent_behind_another_is_first_polled_when_the_org_can_be_done_with_it():
+    """The org works through a push's jobs one after the other (the emulator strictly, a
+    real org as a rule): a job's first poll is timed from when the one before it ended, at
+    the pace that one went, not from its own close (each poll is a call)."""
+    from connector.bulk_ingest import IngestJobWatch
+
+    watch = IngestJobWatch(None, "Lead", "750x", records=1_000, started_at=100.0, rate=100.0)  # type: ignore[arg-type]
+    assert watch.next_at == 110.0  # 1,000 records at 100/s
+    watch.starts(130.0, 50.0)  # the job before it ended at 130, at 50 records/s
+    assert (watch.started_at, watch.next_at) == (130.0, 150.0)
+    watch.starts(120.0, 50.0)  # never earlier than already known
+    assert watch.started_at == 130.0
