@@ -371,6 +371,12 @@ class Worker:
 
 @contextmanager
 def worker_running(emulator_url: str) -> Iterator[Worker]:
+    from hubsync.celery import app
+
+    # Tasks a stopped benchmark left queued would run first, as SyncRuns with the same
+    # triggers as this one's (a step then seemed done at once).
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(QUEUE)
     worker = Worker(emulator_url)
     try:
         worker.warm_up()

@@ -29,6 +29,9 @@ class Watermark:
     """
 
     def __init__(self, name: str) -> None:
+        # Before the query that reads from it is sent (see save).
+        self.opened_at = timezone.now()
+        self._pages = 0
         self.row, _ = SyncCursor.objects.get_or_create(name=f"inbound:{name}")
         self.since = self.row.value
         self.newest = self.since
@@ -69,6 +72,7 @@ class Watermark:
         A page of an unordered read (Bulk API 2.0) is not saved: records stamped earlier may
         still come in a later page, so the watermark moves only when the read is done
         (:meth:`caught_up`); an interrupted first load starts over."""
+        self._pages += 1
         for record in page:
             self.saw(record)
         if not getattr(page, "unordered", False):
@@ -95,9 +99,22 @@ class Watermark:
             self.newest = timezone.now()
 
     def save(self) -> None:
-        ids = sorted(self.newest_ids)[:MAX_BOUNDARY_IDS]
-        if self.newest != self.row.value or ids != self.row.boundary_ids:
-            self.row.value = self.newest
+        """Save where the read has got to. A read of more than one page is a query cursor
+        that holds the records' ids from the moment it was opened: a record changed while
+        the pages are read moves to the end of SystemModstamp order, and is not read again
+        if its place had been passed. So such a read moves the watermark no further than
+        the query's opening (less CLOSED_AFTER, for the two clocks): what changed since is
+        read again by the next cycle. (Seen: 2 of 10 Leads edited during a 6-minute read of
+        1,980,000 records were never pulled; the watermark had moved past them.)"""
+        newest, ids = self.newest, sorted(self.newest_ids)[:MAX_BOUNDARY_IDS]
+        cap = self.opened_at - CLOSED_AFTER
+        if self._pages > 1 and newest is not None and newest > cap:
+            if self.since is not None and self.since >= cap:
+                newest, ids = self.since, list(self.row.boundary_ids)  # no further back
+            else:
+                newest, ids = cap, []
+        if newest != self.row.value or ids != self.row.boundary_ids:
+            self.row.value = newest
             self.row.boundary_ids = ids
             self.row.save(update_fields=["value", "boundary_ids", "updated_at"])
 
