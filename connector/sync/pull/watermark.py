@@ -72,10 +72,10 @@ class Watermark:
         A page of an unordered read (Bulk API 2.0) is not saved: records stamped earlier may
         still come in a later page, so the watermark moves only when the read is done
         (:meth:`caught_up`); an interrupted first load starts over."""
-        self._pages += 1
         for record in page:
             self.saw(record)
         if not getattr(page, "unordered", False):
+            self._pages += 1
             self.save()
 
     def caught_up(self, queried_at: datetime) -> None:
@@ -105,7 +105,8 @@ class Watermark:
         if its place had been passed. So such a read moves the watermark no further than
         the query's opening (less CLOSED_AFTER, for the two clocks): what changed since is
         read again by the next cycle. (Seen: 2 of 10 Leads edited during a 6-minute read of
-        1,980,000 records were never pulled; the watermark had moved past them.)"""
+        1,980,000 records were never pulled; the watermark had moved past them.) A Bulk
+        API 2.0 read (a first load) is a snapshot taken once, and is not held back."""
         newest, ids = self.newest, sorted(self.newest_ids)[:MAX_BOUNDARY_IDS]
         cap = self.opened_at - CLOSED_AFTER
         if self._pages > 1 and newest is not None and newest > cap:

@@ -57,3 +57,19 @@ def test_a_long_read_never_moves_the_watermark_back():
     again.advance(page((late + timedelta(seconds=1), "00Q000000000004AAA")))
     row = SyncCursor.objects.get(name="inbound:Lead")
     assert (row.value, row.boundary_ids) == (late, ["00Q000000000003AAA"])
+
+
+def test_a_first_loads_snapshot_moves_to_the_newest_record_it_read():
+    """Bulk API 2.0 query results are one snapshot, read in pages in no order: nothing
+    changed meanwhile can hide in them, and the watermark follows the records."""
+
+    class Unordered(list):
+        unordered = True
+
+    watermark = Watermark("Lead")
+    newest = watermark.opened_at.replace(microsecond=0) + timedelta(seconds=30)
+    watermark.advance(Unordered(page((newest, "00Q000000000005AAA"))))
+    watermark.advance(Unordered(page((newest - timedelta(hours=1), "00Q000000000006AAA"))))
+    watermark.caught_up(watermark.opened_at)
+    row = SyncCursor.objects.get(name="inbound:Lead")
+    assert (row.value, row.boundary_ids) == (newest, ["00Q000000000005AAA"])
