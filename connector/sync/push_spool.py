@@ -21,23 +21,16 @@ creates marked as sent: the next try upserts them on HubSync_Id__c.
 
 from __future__ import annotations
 
-import bisect
 import contextvars
 import csv
-import io
 import logging
 import pickle
-import sys
-import tempfile
 import threading
 import time
 import uuid
-from array import array
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import IO, Any
 
 from django.db import connection
 
@@ -55,6 +48,7 @@ from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
 from ..models import ContactSyncState
 from .push_batch import PushBatch
+from .push_spool_job import InsertJob, WaitingBatch, csv_lines
 from .push_writes import PushCounts, bulk_outcomes_record
 from .queue import claim_ttl
 
@@ -62,57 +56,6 @@ logger = logging.getLogger(__name__)
 
 # A claimed batch's outcome once its job's results are in: follow moves, then settle.
 BatchFinisher = Callable[[PushBatch, PushCounts], int]
-
-
-@dataclass
-class _Waiting:
-    """A claimed batch waiting for its job's results, on disk."""
-
-    state: IO[bytes]  # the pickled PushBatch
-    parked_at: float = field(default_factory=time.time)
-    results: IO[str] = field(
-        default_factory=lambda: tempfile.TemporaryFile("w+", newline="")  # noqa: SIM115 — closed by settling
-    )
-
-
-class _Job:
-    """One insert job's CSV (on disk, until sent) and the batches waiting for it, with the
-    contacts each batch sent (sorted arrays: 8 bytes a contact, about 6 MB for a full job)."""
-
-    def __init__(self, columns: list[str]) -> None:
-        self.columns = columns
-        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 — closed once sent
-        self.file.write(_csv_lines([columns]))
-        self.records = 0
-        self.waiting: dict[str, _Waiting] = {}
-        self.watch: IngestJobWatch | None = None
-        self.reading = False
-        self._sent: dict[str, array[int]] = {}
-        self._ranges: list[tuple[int, int, str]] = []  # (first, last contact, batch token)
-
-    def size(self) -> int:
-        return self.file.tell()
-
-    def add(self, batch: PushBatch, rows: bytes, contacts: list[int]) -> None:
-        self.file.write(rows)
-        self.records += len(contacts)
-        state = tempfile.TemporaryFile()  # noqa: SIM115 — closed by settling
-        pickle.dump(batch, state, protocol=pickle.HIGHEST_PROTOCOL)
-        self.waiting[batch.token] = _Waiting(state)
-        sent = self._sent[batch.token] = array("q", sorted(contacts))
-        bisect.insort(self._ranges, (sent[0], sent[-1], batch.token))
-
-    def batch_of(self, contact: int) -> _Waiting | None:
-        """The waiting batch that sent ``contact``. A backfill claims contacts in id order,
-        so each batch's are a range of their own: one range to look in, as a rule."""
-        at = bisect.bisect_right(self._ranges, (contact, sys.maxsize, "\uffff"))
-        nearest = self._ranges[at - 1 : at] if at else []
-        for _first, last, token in [*nearest, *self._ranges]:
-            sent = self._sent[token]
-            index = bisect.bisect_left(sent, contact)
-            if contact <= last and index < len(sent) and sent[index] == contact:
-                return self.waiting[token]
-        return None
 
 
 class BulkInsertSpool:
@@ -125,9 +68,9 @@ class BulkInsertSpool:
         self.sobject = sobject
         self._finish_batch = finish
         self._lock = threading.Condition()
-        self._filling: _Job | None = None
-        self._running: list[_Job] = []  # sent, results not read yet
-        self._ready: deque[_Waiting] = deque()  # results in (or none coming): to settle
+        self._filling: InsertJob | None = None
+        self._running: list[InsertJob] = []  # sent, results not read yet
+        self._ready: deque[WaitingBatch] = deque()  # results in (or none coming): to settle
         self._busy = 0  # lanes reading a job or settling a batch now
         self._limit: LimitReached | None = None  # no more calls: jobs settle unread
         # How fast the org processes this push's jobs (assumed, then as seen), and when it
@@ -148,14 +91,14 @@ class BulkInsertSpool:
                 self._send(counts)  # a column the job's CSV lacks: a job of its own
                 job = None
             header = job.columns if job is not None else columns
-            rows = _csv_lines(
+            rows = csv_lines(
                 [record.get(column) or "" for column in header] for _, record in creates
             )
             if job is not None and job.size() + len(rows) > UPLOAD_MAX_BYTES:
                 self._send(counts)
                 job = None
             if job is None:
-                job = self._filling = _Job(header)
+                job = self._filling = InsertJob(header)
             job.add(batch, rows, [contact for contact, _ in creates])
 
     def work(self, counts: PushCounts) -> None:
@@ -245,8 +188,8 @@ class BulkInsertSpool:
         ``waiting``: wait for a job to come due (or for another lane's reading) rather than
         return. A job is due when its pace says it is done (the API limit: at once, to
         settle unread); of several, the one due first, whatever order they were sent in."""
-        ready: _Waiting | None = None
-        job: _Job | None = None
+        ready: WaitingBatch | None = None
+        job: InsertJob | None = None
         with self._lock:
             while ready is None and job is None:
                 unread = sorted(
@@ -313,7 +256,7 @@ class BulkInsertSpool:
         )
         self._running.append(job)
 
-    def _read(self, job: _Job) -> None:
+    def _read(self, job: InsertJob) -> None:
         """Poll ``job`` and, once it has ended, record its results in its batches' files;
         they are then ready to settle. A job that cannot be read (the API limit, Salesforce
         down) leaves its batches to settle without results."""
@@ -348,7 +291,7 @@ class BulkInsertSpool:
                     self._running.remove(job)
                     self._ready.extend(job.waiting.values())
 
-    def _ended(self, job: _Job) -> None:
+    def _ended(self, job: InsertJob) -> None:
         """``job`` is done: the org's pace as seen re-times the first poll of each job sent
         after it (which, as a rule, waited for it), so that a job is not polled long
         before it can be done (each poll is a call)."""
@@ -362,7 +305,7 @@ class BulkInsertSpool:
                     free_at = later.watch.next_at
             self._org_free_at = free_at
 
-    def _results(self, job: _Job, *, successful: bool) -> None:
+    def _results(self, job: InsertJob, *, successful: bool) -> None:
         """Each result row goes to the file of the batch that sent it, found by the
         contact's external id (one read of the contacts' ids per RESULT_CHUNK rows; the
         batch from memory: joined to the sync states, the read took 0.5 s a chunk at
@@ -387,7 +330,7 @@ class BulkInsertSpool:
                     line = ["F", pk, row.get("sf__Error", ""), row.get(OWNER_FIELD) or ""]
                 csv.writer(waiting.results).writerow(line)
 
-    def _settle(self, waiting: _Waiting, counts: PushCounts) -> None:
+    def _settle(self, waiting: WaitingBatch, counts: PushCounts) -> None:
         """The batch gets the results recorded for it (if any) and settles."""
         try:
             waiting.state.seek(0)
@@ -417,15 +360,9 @@ class BulkInsertSpool:
         self._finish_batch(batch, counts)
 
 
-def _next_poll(job: _Job) -> float:
+def _next_poll(job: InsertJob) -> float:
     assert job.watch is not None
     return job.watch.next_at
-
-
-def _csv_lines(rows: Iterable[list[Any]]) -> bytes:
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(rows)
-    return text.getvalue().encode("utf-8")
 
 
 def _uuid(text: str) -> uuid.UUID | None:

@@ -325,9 +325,9 @@ def test_a_result_goes_to_the_batch_that_sent_its_contact_even_when_claims_inter
     """Each batch's contacts are a range of their own as a rule (claims go in id order);
     lanes racing for a claim can interleave them, and every result still finds its batch."""
     from connector.sync.push_batch import PushBatch
-    from connector.sync.push_spool import _Job
+    from connector.sync.push_spool_job import InsertJob
 
-    job = _Job(["LastName"])
+    job = InsertJob(["LastName"])
     job.add(PushBatch(token="a", versions={}), b"", [1, 5, 9])
     job.add(PushBatch(token="b", versions={}), b"", [2, 6, 7])  # inside a's range
     job.add(PushBatch(token="c", versions={}), b"", [20, 21])
