@@ -109,8 +109,9 @@ def contacts_push(
             unlinked = contacts_unlinked_count(at_most=ORG_EMAILS_WORTH_FROM)
             lane = partial(lane, org=OrgEmails.read(client, unlinked=unlinked))
             backfill = partial(lane, send_each=False, cursor=ClaimCursor())
-            # A backfill: the batches' new records share insert jobs (push_spool), the last
-            # one read here; then whatever they released (moves) goes one batch at a time.
+            # A backfill: the batches' new records share insert jobs (push_spool), and what
+            # the lanes have not read and settled is, here; then whatever they released
+            # (postponed writes, moves) goes one batch at a time.
             if lanes < 2:
                 backfill(counts=counts, stop=threading.Event())
             else:
