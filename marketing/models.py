@@ -98,10 +98,11 @@ class Contact(models.Model):
     company = models.ForeignKey(
         Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
     )
-    salesforce_id = models.CharField(max_length=18, blank=True, db_index=True)
-    salesforce_object = models.CharField(
-        max_length=7, choices=SalesforceObject.choices, blank=True, db_index=True
-    )
+    # Indexed by Meta.indexes alone: a link is looked up by equality, never by a LIKE, and
+    # "Lead" or "Contact" each matches half the table, so no index serves salesforce_object.
+    # Every index of the table is written again each time the push links a contact.
+    salesforce_id = models.CharField(max_length=18, blank=True)
+    salesforce_object = models.CharField(max_length=7, choices=SalesforceObject.choices, blank=True)
     # The contact's id in Salesforce (HubSync_Id__c): random, so that nobody can create a
     # record carrying the id of a contact hubsync is about to push.
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -117,7 +118,10 @@ class Contact(models.Model):
                 violation_error_message=_("A contact with this email already exists."),
             ),
         ]
-        indexes = [models.Index(fields=["updated_at"], name="marketing_contact_updated_idx")]
+        indexes = [
+            models.Index(fields=["updated_at"], name="marketing_contact_updated_idx"),
+            models.Index(fields=["salesforce_id"], name="marketing_contact_sf_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.email

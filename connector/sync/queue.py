@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -259,12 +258,13 @@ def contact_states_succeeded(
         failures_resolve(contact_ids=list(versions), object_types=PEOPLE)
 
 
-def contacts_link(links: Mapping[int, tuple[str, str]]) -> None:
+def contacts_link(links: Mapping[int, tuple[str, str]], *, creates_answered: bool = True) -> None:
     """Store ``{contact_id: (salesforce_object, salesforce_id)}``.
 
     One many-row UPDATE (:func:`rows_update`): Django's bulk_update builds a CASE
     expression per row, which took 20+ s for 10,000 contacts. Linking does
     not touch ``updated_at``: it is not a change to push again.
+    ``creates_answered`` False: the caller clears ``create_sent`` itself.
     """
     if not links:
         return
@@ -274,9 +274,8 @@ def contacts_link(links: Mapping[int, tuple[str, str]]) -> None:
             ["salesforce_object", "salesforce_id"],
             ((sf_object, sf_id, pk) for pk, (sf_object, sf_id) in links.items()),
         )
-        ContactSyncState.objects.filter(contact_id__in=list(links), create_sent=True).update(
-            create_sent=False
-        )
+        if creates_answered:
+            contact_creates_answered(links.keys())
 
 
 def contacts_reread(contact_ids: Iterable[int]) -> None:
@@ -295,11 +294,12 @@ def contact_creates_sent(contact_ids: list[int]) -> None:
         )
 
 
-def contact_creates_answered(contact_ids: AbstractSet[int]) -> None:
+def contact_creates_answered(contact_ids: Iterable[int]) -> None:
     """Salesforce answered these contacts' creates (created or refused, record by record):
     the next try creates again, so a record someone else gave the id stays refused."""
-    if contact_ids:
-        ContactSyncState.objects.filter(contact_id__in=list(contact_ids), create_sent=True).update(
+    ids = list(contact_ids)
+    if ids:
+        ContactSyncState.objects.filter(contact_id__in=ids, create_sent=True).update(
             create_sent=False
         )
 
