@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 from django.db import transaction
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate, post_save
 
 # The services below import models: they are imported inside the handlers, which run once
@@ -45,9 +46,13 @@ class ConnectorConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .db_loaders import timestamptz_loader_register
         from .db_lookups import array_in_register
 
         array_in_register()
+        connection_created.connect(
+            timestamptz_loader_register, dispatch_uid="connector-timestamptz-loader"
+        )
 
         # Like contrib.auth's own permissions: the group needs them to exist first.
         post_migrate.connect(_ensure_groups, sender=self)
