@@ -25,13 +25,15 @@ def timestamptz_loader_register(sender: Any, connection: BaseDatabaseWrapper, **
         return
     from django.db.backends.postgresql.psycopg_any import BaseTzLoader
     from psycopg import adapters
+    from psycopg.abc import Loader
     from psycopg.postgres import types
     from psycopg.pq import Format
 
     oid = types["timestamptz"].oid
-    parser = adapters.get_loader(oid, Format.TEXT)
-    if parser is None:
+    found = adapters.get_loader(oid, Format.TEXT)
+    if found is None:
         return
+    parser: type[Loader] = found
 
     class TimestamptzLoader(BaseTzLoader):
         # Django compares this with the connection's time zone before each cursor and
