@@ -81,8 +81,10 @@ def test_an_edit_while_its_push_is_in_flight_is_pushed_again(salesforce, monkeyp
     monkeypatch.setattr(SalesforceClient, "collection", collection_then_an_edit)
     sync_cycle_run(trigger="test")
     assert edits == [True]
-    # Still due after the write that carried "Before", the contact went again (in the same
-    # cycle's next batch, or the next cycle's).
+    # Due again at once after the write that carried "Before": the same cycle's next batch
+    # sent it (the next cycle's scan would have found it too, a cycle later).
+    assert lead_of(salesforce.control, contact.email.lower())["FirstName"] == "During"
+    assert ContactSyncState.objects.get(contact=contact).due is False
     sync_cycle_run(trigger="test")
     assert lead_of(salesforce.control, contact.email.lower())["FirstName"] == "During"
     assert ContactSyncState.objects.get(contact=contact).due is False
