@@ -39,8 +39,8 @@ from bench.harness import (  # noqa: E402
     header,
     leads_load,
     report,
-    worker_running,
 )
+from bench.processes import worker_running  # noqa: E402
 
 BULK_JOB_CALLS = 7  # create, upload, close, poll, job info, successful and failed results
 NAIVE_FACTOR = 50

@@ -36,8 +36,8 @@ from bench.harness import (  # noqa: E402
     leads_load,
     report,
     run_seconds,
-    worker_running,
 )
+from bench.processes import worker_running  # noqa: E402
 
 EDITS = 10
 # Calls of a cycle that are not the Leads' read: login, the composite call carrying every

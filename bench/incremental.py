@@ -30,18 +30,16 @@ from bench.harness import (  # noqa: E402
     ceil_div,
     configure,
     contacts_make,
-    cpu_seconds,
     database_maintained,
     django_setup,
     emulator_running,
     fresh_database,
     header,
     median,
-    postgres_cpu_seconds,
     report,
     run_seconds,
-    worker_running,
 )
+from bench.processes import cpu_seconds, postgres_cpu_seconds, worker_running  # noqa: E402
 
 EDITS = 10
 RATIO_TARGET = 1.5
