@@ -187,6 +187,11 @@ def rows_update(
                     + [f"{column} = %s" for column, _, _ in fixed]
                 )
                 + f" FROM {rows_table} WHERE {table}.{key} = {rows_table}.{key}"
+                # The keys as an index condition on the table too: else, with the table's
+                # statistics, PostgreSQL hash-joined (or merge-joined from its first row)
+                # every 10,000 rows to the whole table: 0.05 s a batch at 300,000 contacts,
+                # a scan of all 2,000,000 per batch of a backfill's settle.
+                + f" AND {table}.{key} = ANY(ARRAY(SELECT {key} FROM {rows_table}))"
                 + "".join(f" AND {table}.{column} = {rows_table}.{column}" for column in checked)
             ),
             fixed_params,

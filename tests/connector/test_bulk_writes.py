@@ -24,6 +24,7 @@ from connector.models import (
     SyncError,
     SyncEventOutcome,
 )
+from connector.sync.queue import contacts_link, contacts_mark_due
 from marketing.models import Contact
 from tests.factories import ContactFactory
 
@@ -234,3 +235,39 @@ def test_a_table_a_load_grows_fast_is_analyzed_as_it_doubles():
     assert growth.baseline == n and growth.added == 0
     assert _analyzes(n - 1, growth) == 0  # not yet doubled
     assert _analyzes(1, growth) == 1
+
+
+def _contacts_read() -> int:
+    """Contact rows this transaction has read so far, by scans and through indexes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables "
+            "WHERE relname = 'marketing_contact'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_the_scan_after_an_import_gives_the_planner_the_contacts_too():
+    """An import of many contacts, then the cycle's scan: the contacts are analyzed with
+    their new states. Then linking a batch of them reads that batch's rows, not the table:
+    a 2,000,000-contact push hash-joined (or merge-joined from the first row) each batch's
+    links to the whole contacts table, 216 scans."""
+    now = timezone.now()
+    n = ANALYZE_MIN_ROWS + 700
+    rows_insert(
+        Contact,
+        ["email", "created_at", "updated_at"],
+        ((f"imp{i}@load.example", now, now) for i in range(n)),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert contacts_mark_due() == n
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert any(Contact._meta.db_table in sql for sql in analyzed), analyzed
+    assert _rows_known() == n
+    last = list(Contact.objects.order_by("-pk").values_list("pk", flat=True)[:1_000])
+    before = _contacts_read()
+    contacts_link({pk: ("Lead", f"00Q{pk:015d}") for pk in last})
+    # About one row read per link (the whole table is 10,700 rows).
+    assert _contacts_read() - before < 2 * len(last)
+    assert Contact.objects.filter(salesforce_object="Lead").count() == 1_000
