@@ -51,6 +51,11 @@ SCALE = (
         ["--contacts", "2000000", "--direction", "inbound", "--rate-target", "5000"],
     ),
     (
+        "throughput_outbound",
+        "bench/throughput.py",
+        ["--contacts", "2000000", "--direction", "outbound", "--rate-target", "5000"],
+    ),
+    (
         "incremental",
         "bench/incremental.py",
         ["--small", "20000", "--large", "2000000", "--keep", "--push-rate-target", "5000"],
