@@ -171,17 +171,28 @@ def section(vendor: str, results: list[dict], total_s: float) -> str:
     return "\n".join(lines)
 
 
-FIGURES = ROOT / "bench" / "figures.json"
+def section_figures(text: str, vendor: str) -> list[dict]:
+    """The figures of ``vendor``'s section of RESULTS.md (its table), as run() returns
+    them: the other vendor's last run, for the side-by-side table."""
+    match = re.search(rf"<!-- results:{vendor} -->.*?<!-- end:{vendor} -->", text, re.S)
+    figures = []
+    for line in (match.group(0) if match else "").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        if len(cells) != 5 or not cells[0].startswith("`"):
+            continue
+        verdict = {"met": True, "**missed**": False}.get(cells[4])
+        figures.append({"name": cells[1], "value": cells[2], "target": cells[3], "met": verdict})
+    return figures
 
 
 def side_by_side(vendor: str, results: list[dict]) -> str:
     """PostgreSQL and SQLite figure by figure, from this run and the other vendor's last
-    (kept in bench/figures.json)."""
-    kept = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
-    kept[vendor] = [f for r in results for f in r["figures"]]
-    FIGURES.write_text(json.dumps(kept, indent=1) + "\n")
-    postgres = {f["name"]: f for f in kept.get("postgresql", [])}
-    sqlite = {f["name"]: f for f in kept.get("sqlite", [])}
+    (its section of RESULTS.md)."""
+    previous = RESULTS.read_text() if RESULTS.exists() else ""
+    figures = {v: section_figures(previous, v) for v in ("postgresql", "sqlite")}
+    figures[vendor] = [f for r in results for f in r["figures"]]
+    postgres = {f["name"]: f for f in figures["postgresql"]}
+    sqlite = {f["name"]: f for f in figures["sqlite"]}
     names = list(postgres) + [name for name in sqlite if name not in postgres]
     lines = [
         "<!-- results:side_by_side -->",
