@@ -201,7 +201,15 @@ def contacts_make(n: int, *, start: int = 0, age: timedelta = timedelta(days=30)
                     [
                         (stamp, stamp, pk)
                         for pk, stamp in (
-                            (pk, base + timedelta(seconds=first + k)) for k, pk in enumerate(pks)
+                            # As Django writes a date-time (SQLite keeps text: compared as
+                            # text, "…+00:00" sorts after the same instant without it).
+                            (
+                                pk,
+                                connection.ops.adapt_datetimefield_value(
+                                    base + timedelta(seconds=first + k)
+                                ),
+                            )
+                            for k, pk in enumerate(pks)
                         )
                     ],
                 )

@@ -14,7 +14,9 @@ never sinks the batch.
 from __future__ import annotations
 
 import contextvars
+import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -57,14 +59,19 @@ from .push_writes import PushCounts, write_creates, write_updates
 from .queue import (
     contact_creates_sent,
     contact_states_claim,
+    contact_states_release,
     contacts_due_more_than,
     contacts_unlinked_count,
     contacts_with_creates_sent,
 )
 
+logger = logging.getLogger(__name__)
+
 # Contacts claimed per batch: large enough that a backfill becomes one Bulk API job,
 # bounded so a batch stays a few megabytes in memory.
 CLAIM_BATCH = 10_000
+# How often one push sends a contact (a contact edited while its push is out goes again).
+MAX_SENDS = 2
 # Batches in flight at once, at most: far below Salesforce's 25 concurrent long requests.
 MAX_LANES = 4
 
@@ -146,6 +153,11 @@ def _push_lane(
     ``send_each``: a batch's insert job is sent and read before the next claim; else the
     batches' new records fill shared jobs and the lane, between claims, does a share of
     their reading and settling (``spool.finish`` does the rest)."""
+    # The last lane claims from the start again and again: a contact edited while its push
+    # was out is due again and goes out again in this push. One that went out MAX_SENDS
+    # times in this push is given back for the next cycle, and a claim of only such
+    # contacts ends the lane: a contact due again after every push cannot hold the cycle.
+    sent: Counter[int] = Counter()
     while not stop.is_set() and should_continue() and not spool.broken:
         token, ids = contact_states_claim(
             limit=size,
@@ -157,6 +169,20 @@ def _push_lane(
             break
         if cursor:
             cursor.passed(ids)
+        else:
+            again = [pk for pk in ids if sent[pk] >= MAX_SENDS]
+            if again:
+                contact_states_release(token=token, contact_ids=again)
+                logger.warning(
+                    "%d contacts were due again after each of their %d pushes in this "
+                    "cycle; the next cycle pushes them",
+                    len(again),
+                    MAX_SENDS,
+                )
+                ids = [pk for pk in ids if sent[pk] < MAX_SENDS]
+                if not ids:
+                    break
+            sent.update(ids)
         settled = _push_batch(
             client=client,
             integration_settings=integration_settings,

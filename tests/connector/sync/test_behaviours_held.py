@@ -90,6 +90,40 @@ def test_an_edit_while_its_push_is_in_flight_is_pushed_again(salesforce, monkeyp
     assert ContactSyncState.objects.get(contact=contact).due is False
 
 
+def test_a_contact_edited_during_each_of_its_pushes_does_not_hold_the_cycle(
+    salesforce, monkeypatch
+):
+    """Edited while each of its pushes is out (or stored so that it always reads as newer
+    than what went out: a date-time written outside Django on SQLite did that), a contact
+    is due again after every push. It goes out twice in the cycle, which then ends; the
+    next cycle takes it. (It went out until the edits stopped, or the API limit.)"""
+    from connector.client import SalesforceClient
+
+    contact = ContactFactory(first_name="Edit 0")
+    real_collection = SalesforceClient.collection
+    sends = []
+
+    def collection_then_an_edit(self, *args, **kwargs):
+        results = real_collection(self, *args, **kwargs)
+        sends.append(True)
+        if len(sends) < 10:  # a bound, should the cycle push it on and on
+            edited = Contact.objects.get(pk=contact.pk)
+            edited.first_name = f"Edit {len(sends)}"
+            edited.save()
+        return results
+
+    monkeypatch.setattr(SalesforceClient, "collection", collection_then_an_edit)
+    run = sync_cycle_run(trigger="test")
+    assert run.status == SyncRunStatus.SUCCEEDED, run.reason
+    assert len(sends) == 2
+    assert lead_of(salesforce.control, contact.email.lower())["FirstName"] == "Edit 1"
+    state = ContactSyncState.objects.get(contact=contact)
+    assert (state.due, state.claim_token) == (True, "")
+    sync_cycle_run(trigger="test")  # out twice again: "Edit 2", then "Edit 3"
+    assert len(sends) == 4
+    assert lead_of(salesforce.control, contact.email.lower())["FirstName"] == "Edit 3"
+
+
 @pytest.mark.slow
 def test_a_postponed_bulk_job_loses_nothing(salesforce):
     Contact.objects.bulk_create(
