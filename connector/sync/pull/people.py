@@ -138,10 +138,13 @@ class PeoplePhase:
     def _reread_included(self, object_type: str) -> None:
         """Records skipped while their contacts were outside the inclusion list, read again
         by Id now that the contacts are back in (no call when there are none)."""
+        # The marked states first, from their partial index: joined, SQLite read every
+        # contact (in id order) instead: 0.12 s a cycle at 200,000 contacts.
+        marked = ContactSyncState.objects.filter(reread_when_included=True).values("contact_id")
         waiting = dict(
-            Contact.objects.filter(
-                salesforce_object=object_type, sync_state__reread_when_included=True
-            ).values_list("pk", "salesforce_id")
+            Contact.objects.filter(salesforce_object=object_type, pk__in=marked)
+            .order_by()
+            .values_list("pk", "salesforce_id")
         )
         # Not the contacts whose records this cycle read (marked for their Accounts).
         back = self._members([pk for pk in waiting if pk not in self.found.accounts_pending])
