@@ -14,9 +14,7 @@ never sinks the batch.
 from __future__ import annotations
 
 import contextvars
-import logging
 import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -52,6 +50,7 @@ from .base import (
 )
 from .failures import Failure
 from .push_batch import PushBatch
+from .push_claims import ClaimCursor, SendLimit
 from .push_lookup import ORG_EMAILS_WORTH_FROM, OrgEmails, lookup_by_email
 from .push_settle import batch_finish, batch_settle
 from .push_spool import BulkInsertSpool
@@ -59,19 +58,14 @@ from .push_writes import PushCounts, write_creates, write_updates
 from .queue import (
     contact_creates_sent,
     contact_states_claim,
-    contact_states_release,
     contacts_due_more_than,
     contacts_unlinked_count,
     contacts_with_creates_sent,
 )
 
-logger = logging.getLogger(__name__)
-
 # Contacts claimed per batch: large enough that a backfill becomes one Bulk API job,
 # bounded so a batch stays a few megabytes in memory.
 CLAIM_BATCH = 10_000
-# How often one push sends a contact (a contact edited while its push is out goes again).
-MAX_SENDS = 2
 # Batches in flight at once, at most: far below Salesforce's 25 concurrent long requests.
 MAX_LANES = 4
 
@@ -153,11 +147,7 @@ def _push_lane(
     ``send_each``: a batch's insert job is sent and read before the next claim; else the
     batches' new records fill shared jobs and the lane, between claims, does a share of
     their reading and settling (``spool.finish`` does the rest)."""
-    # The last lane claims from the start again and again: a contact edited while its push
-    # was out is due again and goes out again in this push. One that went out MAX_SENDS
-    # times in this push is given back for the next cycle, and a claim of only such
-    # contacts ends the lane: a contact due again after every push cannot hold the cycle.
-    sent: Counter[int] = Counter()
+    sends = SendLimit()
     while not stop.is_set() and should_continue() and not spool.broken:
         token, ids = contact_states_claim(
             limit=size,
@@ -169,20 +159,8 @@ def _push_lane(
             break
         if cursor:
             cursor.passed(ids)
-        else:
-            again = [pk for pk in ids if sent[pk] >= MAX_SENDS]
-            if again:
-                contact_states_release(token=token, contact_ids=again)
-                logger.warning(
-                    "%d contacts were due again after each of their %d pushes in this "
-                    "cycle; the next cycle pushes them",
-                    len(again),
-                    MAX_SENDS,
-                )
-                ids = [pk for pk in ids if sent[pk] < MAX_SENDS]
-                if not ids:
-                    break
-            sent.update(ids)
+        elif not (ids := sends.kept(token, ids)):
+            break
         settled = _push_batch(
             client=client,
             integration_settings=integration_settings,
@@ -202,18 +180,6 @@ def _push_lane(
             # contacts are due again at once, so claiming on would resend them in a loop
             # that only the API limit ends. The next cycle takes them.
             stop.set()
-
-
-class ClaimCursor:
-    """The highest contact id a backfill's lanes have claimed so far."""
-
-    def __init__(self) -> None:
-        self.after = -1
-        self._lock = threading.Lock()
-
-    def passed(self, ids: Sequence[int]) -> None:
-        with self._lock:
-            self.after = max(self.after, *ids)
 
 
 def _push_lanes(
