@@ -163,6 +163,7 @@ def _cycle(
         mappings=mappings,
         should_continue=lambda: _sync_enabled_now(integration_settings),
         include_retries=include_retries,
+        due=total,
     )
     if _sync_enabled_now(integration_settings):
         if integration_settings.task_sync_active:

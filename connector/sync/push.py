@@ -80,8 +80,12 @@ def contacts_push(
     batch_size: int | None = None,
     on_progress: Callable[[PushCounts], None] | None = None,
     parallelism: int | None = None,
+    due: int = 0,
 ) -> PushCounts:
     """Push every due contact (inside the inclusion list) until none is left.
+
+    ``due``: how many are due, if the caller counted them (the cycle, for its progress
+    bar): a backfill's insert jobs are then as even as the upload limit allows.
 
     More than one batch due: SALESFORCE_PUSH_PARALLELISM (or ``parallelism``) lanes push
     batches at once, each in its own thread with its own database connection.
@@ -92,7 +96,7 @@ def contacts_push(
     size = batch_size or CLAIM_BATCH
     lanes = min(parallelism or django_settings.SALESFORCE_PUSH_PARALLELISM, MAX_LANES)
     spool = BulkInsertSpool(
-        client, integration_settings.new_record_type, partial(batch_finish, client)
+        client, integration_settings.new_record_type, partial(batch_finish, client), due=due
     )
     lane = partial(
         _push_lane,

@@ -48,7 +48,7 @@ from ..errors import LimitReached, RecoverableError
 from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
 from ..models import ContactSyncState
 from .push_batch import PushBatch
-from .push_spool_job import InsertJob, WaitingBatch, csv_lines
+from .push_spool_job import InsertJob, WaitingBatch, csv_lines, job_share
 from .push_writes import PushCounts, bulk_outcomes_record
 from .queue import claim_ttl
 
@@ -63,12 +63,18 @@ class BulkInsertSpool:
     the batches ready to settle; sending a job happens under it, polling, reading results
     and settling outside it."""
 
-    def __init__(self, client: SalesforceClient, sobject: str, finish: BatchFinisher) -> None:
+    def __init__(
+        self, client: SalesforceClient, sobject: str, finish: BatchFinisher, *, due: int = 0
+    ) -> None:
+        """``due``: the contacts the push has to send, if known (its jobs are then sized
+        evenly, :func:`job_share`; else each is filled up to the upload limit)."""
         self.client = client
         self.sobject = sobject
         self._finish_batch = finish
         self._lock = threading.Condition()
         self._filling: InsertJob | None = None
+        self._due = due
+        self._job_bytes: int | None = None  # what a job carries before it goes out
         self._running: list[InsertJob] = []  # sent, results not read yet
         self._ready: deque[WaitingBatch] = deque()  # results in (or none coming): to settle
         self._busy = 0  # lanes reading a job or settling a batch now
@@ -100,6 +106,16 @@ class BulkInsertSpool:
             if job is None:
                 job = self._filling = InsertJob(header)
             job.add(batch, rows, [contact for contact, _ in creates])
+            if self._job_bytes is None:
+                self._job_bytes = job_share(
+                    due=self._due,
+                    claimed=len(batch.versions),
+                    new=len(creates),
+                    row_bytes=len(rows) / max(len(creates), 1),
+                    limit=UPLOAD_MAX_BYTES,
+                )
+            if job.size() >= self._job_bytes:
+                self._send(counts)
 
     def work(self, counts: PushCounts) -> None:
         """A lane between two claims does its share of the work that has come due: it reads
@@ -309,7 +325,8 @@ class BulkInsertSpool:
         """Each result row goes to the file of the batch that sent it, found by the
         contact's external id (one read of the contacts' ids per RESULT_CHUNK rows; the
         batch from memory: joined to the sync states, the read took 0.5 s a chunk at
-        2,000,000 contacts)."""
+        2,000,000 contacts). A batch whose every record has its result is ready to settle
+        at once, while the rest of the file streams in (the other lanes settle it)."""
         assert job.watch is not None
         job_id = job.watch.job_id
         for rows in ingest_results(self.client, self.sobject, job_id, successful=successful):
@@ -319,16 +336,27 @@ class BulkInsertSpool:
                     external_id__in=[_uuid(row[EXTERNAL_ID_FIELD]) for row in rows]
                 ).values_list("external_id", "pk")
             }
+            answered: list[WaitingBatch] = []
             for row in rows:
                 pk = contacts.get(row[EXTERNAL_ID_FIELD], 0)
                 waiting = job.batch_of(pk)
                 if waiting is None:
-                    continue  # not a record this push sent
+                    continue  # not a record this push sent (or not one still waiting)
                 if successful:
                     line = ["S", pk, row["sf__Id"], ""]
                 else:
                     line = ["F", pk, row.get("sf__Error", ""), row.get(OWNER_FIELD) or ""]
                 csv.writer(waiting.results).writerow(line)
+                waiting.answered += 1
+                if waiting.answered == waiting.sent:
+                    answered.append(waiting)
+            if answered:
+                with self._lock:
+                    for waiting in answered:
+                        waiting.results.flush()
+                        del job.waiting[waiting.token]
+                        self._ready.append(waiting)
+                    self._lock.notify_all()
 
     def _settle(self, waiting: WaitingBatch, counts: PushCounts) -> None:
         """The batch gets the results recorded for it (if any) and settles."""

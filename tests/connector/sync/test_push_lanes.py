@@ -30,8 +30,7 @@ def push(integration_settings, **kwargs):
         integration_settings=integration_settings,
         mappings=field_mappings_get(),
         should_continue=lambda: True,
-        batch_size=BATCH,
-        **kwargs,
+        **{"batch_size": BATCH, **kwargs},
     )
 
 

@@ -7,6 +7,7 @@ Transactional: the lanes are threads with their own database connections.
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 
@@ -98,6 +99,46 @@ def test_a_full_job_goes_out_while_the_next_one_fills(
     each_contact_once_in_salesforce(salesforce)
 
 
+def test_a_backfill_splits_its_records_evenly_over_the_fewest_jobs(
+    salesforce, integration_settings, monkeypatch
+):
+    """1,000 new records whose CSV takes 2.1 uploads: three jobs, as when each was filled
+    to the limit, but even ones. Filled to the limit, the first job waited for 475 records
+    and the last carried 50: Salesforce idled while the first filled, and nothing
+    overlapped the reading and settling of the second's 475 results."""
+    from connector.sync import push_spool
+    from connector.sync.push_spool_job import csv_lines
+
+    contacts_make(N)
+    # A job holds 475 rows such as the middle contact's (Company, Email, HubSync_Id__c,
+    # LastName).
+    row = csv_lines([["[not provided]", "s500@spool.example", str(uuid.uuid4()), "L500"]])
+    monkeypatch.setattr(push_spool, "UPLOAD_MAX_BYTES", 475 * len(row))
+    sf = salesforce.salesforce(SF_USERNAME, SF_PASSWORD, SF_TOKEN)  # not hubsync's budget
+    counts = push(integration_settings, parallelism=2, due=N, batch_size=25)
+    assert (counts.created, counts.failed) == (N, 0)
+    jobs = sorted(sf.restful("jobs/ingest")["records"], key=lambda job: job["id"])
+    sizes = [sf.restful(f"jobs/ingest/{job['id']}")["numberRecordsProcessed"] for job in jobs]
+    assert sizes == [375, 375, 250]
+    each_contact_once_in_salesforce(salesforce)
+
+
+def test_a_jobs_share_is_even_over_the_fewest_jobs_the_upload_limit_allows():
+    from connector.sync.push_spool_job import job_share
+
+    mb = 1024 * 1024
+    # 2,000,000 new records of 109 bytes (208 MiB): three jobs of about 730,000 records.
+    share = job_share(due=2_000_000, claimed=10_000, new=10_000, row_bytes=109, limit=100 * mb)
+    assert round(share / 109) == 733_333
+    # Half of the first batch new (the rest linked): the estimate halves, two jobs.
+    share = job_share(due=2_000_000, claimed=10_000, new=5_000, row_bytes=109, limit=100 * mb)
+    assert round(share / 109) == 550_000
+    # What one job holds goes as one job, when the push ends; so does a share the
+    # margin would take over the limit.
+    assert job_share(due=9_000, claimed=10, new=10, row_bytes=109, limit=100 * mb) == 100 * mb
+    assert job_share(due=2_950, claimed=1, new=1, row_bytes=1, limit=1_000) == 1_000
+
+
 def test_a_sent_job_is_read_and_its_batches_settled_between_claims(
     salesforce, integration_settings, monkeypatch
 ):
@@ -131,6 +172,41 @@ def test_a_sent_job_is_read_and_its_batches_settled_between_claims(
     # Five batches, five jobs: each sent as the next batch parks (the last as the push
     # ends), when every batch before it but the one it holds has settled.
     assert settled_at_each_send == [0, BATCH, 2 * BATCH, 3 * BATCH, 4 * BATCH]
+    each_contact_once_in_salesforce(salesforce)
+
+
+def test_a_batch_whose_results_are_all_in_settles_while_the_rest_of_the_job_is_read(
+    salesforce, integration_settings, monkeypatch
+):
+    """Five batches, one job, two lanes: once the first batch's every result has streamed
+    in, the other lane settles it while the rest of the file is still being read (the
+    whole file used to be read first: 30 s for a job of 940,000 records, with every lane
+    but one idle)."""
+    from connector import bulk_ingest
+    from connector.sync import push_spool
+
+    monkeypatch.setattr(bulk_ingest, "RESULT_CHUNK", BATCH)
+    read = push_spool.ingest_results
+    settled_before_the_second_chunk: list[int] = []
+
+    def results_once_a_batch_settled(*args, **kwargs):
+        for number, rows in enumerate(read(*args, **kwargs)):
+            if number == 1:  # the first batch's rows are all in: wait for its settling
+                deadline = time.monotonic() + 30
+                while (settled := ContactSyncState.objects.filter(due=False).count()) < BATCH:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.02)
+                settled_before_the_second_chunk.append(settled)
+            yield rows
+
+    monkeypatch.setattr(push_spool, "ingest_results", results_once_a_batch_settled)
+    contacts_make(N)
+    salesforce.control.reset_stats()
+    counts = push(integration_settings, parallelism=2)
+    assert (counts.created, counts.failed) == (N, 0)
+    assert salesforce.control.stats()["requests"][JOB_CREATE] == 1
+    assert settled_before_the_second_chunk == [BATCH]
     each_contact_once_in_salesforce(salesforce)
 
 
