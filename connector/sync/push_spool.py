@@ -27,7 +27,6 @@ import logging
 import pickle
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -45,10 +44,10 @@ from ..bulk_ingest import (
 )
 from ..client import SalesforceClient
 from ..errors import LimitReached, RecoverableError
-from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
+from ..mappers import EXTERNAL_ID_FIELD
 from ..models import ContactSyncState
 from .push_batch import PushBatch
-from .push_spool_job import InsertJob, WaitingBatch, csv_lines, job_share
+from .push_spool_job import InsertJob, WaitingBatch, csv_lines, job_share, uuid_or_none
 from .push_writes import PushCounts, bulk_outcomes_record
 from .queue import claim_ttl
 
@@ -74,7 +73,7 @@ class BulkInsertSpool:
         self._lock = threading.Condition()
         self._filling: InsertJob | None = None
         self._due = due
-        self._job_bytes: int | None = None  # what a job carries before it goes out
+        self._parked = [0, 0]  # contacts claimed by the parked batches; their rows' bytes
         self._running: list[InsertJob] = []  # sent, results not read yet
         self._ready: deque[WaitingBatch] = deque()  # results in (or none coming): to settle
         self._busy = 0  # lanes reading a job or settling a batch now
@@ -106,15 +105,17 @@ class BulkInsertSpool:
             if job is None:
                 job = self._filling = InsertJob(header)
             job.add(batch, rows, [contact for contact, _ in creates])
-            if self._job_bytes is None:
-                self._job_bytes = job_share(
-                    due=self._due,
-                    claimed=len(batch.versions),
-                    new=len(creates),
-                    row_bytes=len(rows) / max(len(creates), 1),
-                    limit=UPLOAD_MAX_BYTES,
-                )
-            if job.size() >= self._job_bytes:
+            # The share is reckoned again at each batch, from every batch so far: the
+            # first batch's records can be smaller than the rest.
+            self._parked[0] += len(batch.versions)
+            self._parked[1] += len(rows)
+            share = job_share(
+                due=self._due,
+                claimed=self._parked[0],
+                parked_bytes=self._parked[1],
+                limit=UPLOAD_MAX_BYTES,
+            )
+            if job.size() >= share:
                 self._send(counts)
 
     def work(self, counts: PushCounts) -> None:
@@ -203,7 +204,10 @@ class BulkInsertSpool:
         """Do one piece of due work (``settle``: or only a read); False when there is none.
         ``waiting``: wait for a job to come due (or for another lane's reading) rather than
         return. A job is due when its pace says it is done (the API limit: at once, to
-        settle unread); of several, the one due first, whatever order they were sent in."""
+        settle unread); of several, the one due first, whatever order they were sent in.
+        A due job comes before a batch to settle: while one lane read a job's results, the
+        other settled the batches they completed, and the next job, done meanwhile, waited
+        85 s for its poll."""
         ready: WaitingBatch | None = None
         job: InsertJob | None = None
         with self._lock:
@@ -212,11 +216,11 @@ class BulkInsertSpool:
                     (sent for sent in self._running if not sent.reading), key=_next_poll
                 )
                 now = time.monotonic()
-                if self._ready and settle:
-                    ready = self._ready.popleft()
-                elif unread and (self._limit or _next_poll(unread[0]) <= now):
+                if unread and (self._limit or _next_poll(unread[0]) <= now):
                     job = unread[0]
                     job.reading = True
+                elif self._ready and settle:
+                    ready = self._ready.popleft()
                 elif waiting and (self._running or self._busy):
                     pause = _next_poll(unread[0]) - now if unread else 1.0
                     self._lock.wait(timeout=min(max(pause, 0.01), 1.0))
@@ -333,27 +337,13 @@ class BulkInsertSpool:
             contacts = {
                 str(external_id): pk
                 for external_id, pk in Contact.objects.filter(
-                    external_id__in=[_uuid(row[EXTERNAL_ID_FIELD]) for row in rows]
+                    external_id__in=[uuid_or_none(row[EXTERNAL_ID_FIELD]) for row in rows]
                 ).values_list("external_id", "pk")
             }
-            answered: list[WaitingBatch] = []
-            for row in rows:
-                pk = contacts.get(row[EXTERNAL_ID_FIELD], 0)
-                waiting = job.batch_of(pk)
-                if waiting is None:
-                    continue  # not a record this push sent (or not one still waiting)
-                if successful:
-                    line = ["S", pk, row["sf__Id"], ""]
-                else:
-                    line = ["F", pk, row.get("sf__Error", ""), row.get(OWNER_FIELD) or ""]
-                csv.writer(waiting.results).writerow(line)
-                waiting.answered += 1
-                if waiting.answered == waiting.sent:
-                    answered.append(waiting)
+            answered = job.record(rows, contacts, successful=successful)
             if answered:
                 with self._lock:
                     for waiting in answered:
-                        waiting.results.flush()
                         del job.waiting[waiting.token]
                         self._ready.append(waiting)
                     self._lock.notify_all()
@@ -391,10 +381,3 @@ class BulkInsertSpool:
 def _next_poll(job: InsertJob) -> float:
     assert job.watch is not None
     return job.watch.next_at
-
-
-def _uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None  # not an id hubsync gave (the row is then nobody's)

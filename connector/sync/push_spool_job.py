@@ -11,12 +11,14 @@ import pickle
 import sys
 import tempfile
 import time
+import uuid
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..bulk_ingest import IngestJobWatch
+from ..mappers import EXTERNAL_ID_FIELD, OWNER_FIELD
 from .push_batch import PushBatch
 
 
@@ -75,20 +77,44 @@ class InsertJob:
                 return self.waiting.get(token)
         return None
 
+    def record(
+        self, rows: list[dict[str, str]], contacts: dict[str, int], *, successful: bool
+    ) -> list[WaitingBatch]:
+        """Each result row (``contacts``: the contact of each external id) into the file
+        of the batch that sent it; returns the batches whose every record now has its
+        result (ready to settle: the caller takes them out of ``waiting``)."""
+        answered = []
+        for row in rows:
+            pk = contacts.get(row[EXTERNAL_ID_FIELD], 0)
+            waiting = self.batch_of(pk)
+            if waiting is None:
+                continue  # not a record this job sent (or not one still waiting)
+            if successful:
+                line = ["S", pk, row["sf__Id"], ""]
+            else:
+                line = ["F", pk, row.get("sf__Error", ""), row.get(OWNER_FIELD) or ""]
+            csv.writer(waiting.results).writerow(line)
+            waiting.answered += 1
+            if waiting.answered == waiting.sent:
+                waiting.results.flush()
+                answered.append(waiting)
+        return answered
+
 
 # Over an even share of the records, what a job may carry: records a little larger than
 # the first batch's then take no extra job.
 SHARE_MARGIN = 1.1
 
 
-def job_share(*, due: int, claimed: int, new: int, row_bytes: float, limit: int) -> int:
+def job_share(*, due: int, claimed: int, parked_bytes: int, limit: int) -> int:
     """The bytes a job carries before it goes out, for a push of ``due`` contacts whose
-    first batch had ``new`` new records (of ``claimed`` contacts) of ``row_bytes`` each: the
-    new records split evenly over the fewest jobs the upload ``limit`` allows (jobs filled
-    to the limit, a backfill of 2,000,000 contacts went as 960,000 + 940,000 + 100,000:
-    Salesforce waited 40 s for the first, and the 940,000 results were read and settled
-    after the org had nothing left to do). One job: the limit (it goes when the push ends)."""
-    total = due * new / max(claimed, 1) * row_bytes
+    ``claimed`` first ones put ``parked_bytes`` of new records into jobs: the new records
+    (as many again, pro rata) split evenly over the fewest jobs the upload ``limit``
+    allows. Filled to the limit, a backfill of 2,000,000 contacts went as 960,000 +
+    940,000 + 100,000: Salesforce waited 40 s for the first, and the 940,000 results were
+    read and settled once the org had nothing left to do. One job: the limit (it goes when
+    the push ends)."""
+    total = due * parked_bytes / max(claimed, 1)
     jobs = math.ceil(total / limit)
     if jobs < 2:
         return limit
@@ -99,3 +125,10 @@ def csv_lines(rows: Iterable[list[Any]]) -> bytes:
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(rows)
     return text.getvalue().encode("utf-8")
+
+
+def uuid_or_none(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None  # not an id hubsync gave (the row is then nobody's)
