@@ -91,12 +91,14 @@ class IngestJobWatch:
         self.next_at = started_at + records / rate
         self._pause = max(0.0, self.next_at - time.monotonic())
         self._progressed = False
+        self._org_rate: float | None = None  # as seen on a job before it (``starts``)
 
     def starts(self, at: float, rate: float) -> None:
         """The job is not expected to start before ``at`` (the org was busy with an earlier
         job until then) and to go at ``rate`` records/s: its pace is reckoned from then, and
         its first poll timed by it."""
         self.started_at = max(self.started_at, at)
+        self._org_rate = rate
         if not self._progressed:
             self.next_at = self.started_at + self.records / rate
             self._pause = max(0.0, self.next_at - time.monotonic())
@@ -129,6 +131,11 @@ class IngestJobWatch:
         if 0 < processed < self.records:
             self._progressed = True
             remaining = (self.records - processed) * (now - self.started_at) / processed
+            if self._org_rate:
+                # Its start is an estimate until the job before it is seen to end: a job
+                # found going before that could be timed from too early, and polled minutes
+                # late. At most twice what the org's pace so far says.
+                remaining = min(remaining, 2 * (self.records - processed) / self._org_rate)
             self._pause = min(max(remaining * 1.1, 1.0), PACED_POLL_MAX_S)
         else:
             self._pause = min(max(self._pause * 2, 1.0), POLL_MAX_S)

@@ -456,3 +456,23 @@ def test_a_job_sent_behind_another_is_first_polled_when_the_org_can_be_done_with
     assert (watch.started_at, watch.next_at) == (130.0, 150.0)
     watch.starts(120.0, 50.0)  # never earlier than already known
     assert watch.started_at == 130.0
+
+
+def test_a_job_found_going_before_the_one_ahead_is_seen_to_end_is_not_polled_minutes_late():
+    """A job's start is an estimate (when the job ahead of it should end) until that one
+    is seen to end. Polled in between and found going, its pace reckoned from a start too
+    early would put its next poll five minutes off (the longest pause); the org's pace
+    so far bounds it: at most twice the time that pace says."""
+    from types import SimpleNamespace
+
+    from connector.bulk_ingest import IngestJobWatch
+
+    info = {"state": "InProgress", "numberRecordsProcessed": 84_000}
+    client = SimpleNamespace(call=lambda call: info)
+    now = time.monotonic()
+    # Sent behind a job that should have ended 72.5 s ago, at 7,300 records/s.
+    watch = IngestJobWatch(client, "Lead", "750x", records=530_000, started_at=now - 80)  # type: ignore[arg-type]
+    watch.starts(now - 72.5, 7_300.0)
+    assert watch.poll() is None
+    # 446,000 records left: 385 s at the pace since the estimated start, 61 s at the org's.
+    assert 2 * 61 * 1.1 <= watch.next_at - now < 2 * 61.1 * 1.1 + 1
