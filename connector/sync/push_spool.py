@@ -6,13 +6,15 @@ calls. Here each claimed batch is planned and its other writes sent as before; i
 records are appended to the job's CSV on disk and the batch itself (its
 :class:`PushBatch`) waits on disk too, so a worker holds one batch in memory however large
 the job. A full job goes to Salesforce and the lanes fill the next one while Salesforce
-processes it.
+processes it. The jobs are as few as the upload limit allows, and even
+(:func:`job_share`), when the push knows how many contacts are due.
 
 The lanes share the rest of the work as it comes due: a sent job is polled when its pace
 says it is done (:class:`IngestJobWatch`), its results are read by one lane (each row to
-its batch's file on disk) and its batches are then settled by whichever lane comes next,
-one per claimed batch, so that settling keeps up with filling. When the push ends, the
-lanes (threads, each with its own database connection) settle what is left.
+its batch's file on disk) and its batches are settled by whichever lane comes next (a
+batch as soon as its every record has its result), one per claimed batch, so that settling
+keeps up with filling. When the push ends, the lanes (threads, each with its own database
+connection) settle what is left.
 
 Every batch that waits ends settled: with its results, or, when the job cannot run (the API
 limit, Salesforce down), without them — its contacts are released, still due, and their
